@@ -1,0 +1,132 @@
+// iovsim: the command line. run / shell / validate / list. Exit codes: 0 all
+// expectations hold, 1 an expectation failed, 2 bad input or usage.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <systemc>
+
+#include "scenarios/engine.h"
+#include "scenarios/loader.h"
+
+#ifndef IOVSIM_SOURCE_DIR
+#define IOVSIM_SOURCE_DIR "."
+#endif
+
+namespace fs = std::filesystem;
+using namespace iovsim;
+
+namespace {
+
+// A scenario named without a path is looked up in the scenario library.
+std::string find_scenario(const std::string& arg) {
+  if (fs::exists(arg) || arg.find('/') != std::string::npos) return arg;
+  const fs::path lib = fs::path(IOVSIM_SOURCE_DIR) / "scenarios" / "library";
+  for (const fs::path& p : {lib / (arg + ".pbtxt"), lib / arg})
+    if (fs::exists(p)) return p.string();
+  return arg;
+}
+
+bool parse_sets(const std::vector<std::string>& sets, scen::run_options& opt) {
+  for (const std::string& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "iovsim: --set wants name=value, got \"" << s << "\"\n";
+      return false;
+    }
+    opt.sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return true;
+}
+
+int cmd_list() {
+  const pb::ProfileLibrary& lib = scen::builtin_profiles();
+  std::cout << "device profiles:\n";
+  for (const auto& p : lib.device())
+    std::cout << "  " << p.name() << std::string(p.name().size() < 16 ? 16 - p.name().size() : 1, ' ')
+              << p.description() << "\n";
+  std::cout << "port profiles:\n";
+  for (const auto& p : lib.port())
+    std::cout << "  " << p.name() << std::string(p.name().size() < 24 ? 24 - p.name().size() : 1, ' ')
+              << p.vendor_name() << " " << p.device_name() << "\n";
+  std::cout << "scenarios:\n";
+  const fs::path dir = fs::path(IOVSIM_SOURCE_DIR) / "scenarios" / "library";
+  std::vector<std::string> names;
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".pbtxt") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) std::cout << "  " << n << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) {
+  // Outputs must not depend on the host: no SystemC banner on standard output.
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  CLI::App app{"iovsim: a deterministic simulator of an SR-IOV NIC, an IOMMU and a Linux-like host"};
+  app.require_subcommand(1);
+  scen::run_options opt;
+  std::string scenario;
+  std::vector<std::string> sets;
+  uint64_t seed = 0;
+
+  auto* run = app.add_subcommand("run", "run a scenario, check its expectations and write its outputs");
+  run->add_option("scenario", scenario, "scenario file, or the name of a built-in scenario")->required();
+  run->add_option("--out", opt.out_dir, "output folder (default out/<scenario name>)");
+  auto* seed_opt = run->add_option("--seed", seed, "run seed (default: the scenario's)");
+  run->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
+  run->add_flag("-v,--verbose", opt.verbose, "echo the model log to standard error");
+
+  auto* sh = app.add_subcommand("shell", "boot the scenario's platform and open its host shell");
+  sh->add_option("scenario", scenario, "scenario file or built-in name")->required();
+  auto* sh_seed = sh->add_option("--seed", seed, "run seed");
+  sh->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
+
+  auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
+  validate->add_option("scenario", scenario, "scenario file or built-in name")->required();
+
+  app.add_subcommand("list", "list built-in device profiles, port profiles and scenarios");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (app.got_subcommand("list")) return cmd_list();
+
+  scen::loaded_scenario loaded;
+  try {
+    loaded = scen::load_scenario(find_scenario(scenario));
+  } catch (const scen::input_error& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  if (app.got_subcommand("validate")) {
+    std::cout << loaded.path << ": ok (" << loaded.scenario.step_size() << " steps)\n";
+    return 0;
+  }
+  if (!parse_sets(sets, opt)) return 2;
+  if (*seed_opt || *sh_seed) {
+    opt.seed = seed;
+    opt.seed_given = true;
+  }
+  if (app.got_subcommand("shell")) return scen::run_shell(loaded, opt, std::cin, std::cout, isatty(0));
+
+  if (opt.out_dir.empty()) opt.out_dir = "out/" + (loaded.scenario.name().empty() ? "run" : loaded.scenario.name());
+  const scen::run_report r = scen::run_scenario(loaded, opt);
+  if (r.exit_code == 2) {
+    std::cerr << r.error << "\n";
+    return 2;
+  }
+  std::cout << loaded.scenario.name() << ": " << r.expectations << " expectations, " << r.failures << " failed -> "
+            << opt.out_dir << "\n";
+  for (const auto& st : r.steps)
+    for (const auto& f : st.failures) std::cout << "  FAIL [" << st.at << "] $ " << st.shell << ": " << f << "\n";
+  return r.exit_code;
+}

@@ -1,0 +1,179 @@
+#include "drivers-sim/host.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <systemc>
+
+#include "models/kit/sim_env.h"
+
+namespace iovsim::host {
+
+host_system::host_system(platform::machine& machine, uint64_t seed)
+    : m_machine(machine), m_params(kernel_params::parse(machine.spec().kernel_cmdline())) {
+  for (const auto& f : machine.spec().file()) m_files[f.path()] = f.content();
+  m_pci = std::make_unique<pci_core>(machine.cpu(), m_params, m_log, machine.spec().firmware());
+  m_drivers = std::make_unique<driver_core>(*m_pci, m_log, machine.profiles(), seed);
+  m_drivers->set_modprobe_conf([this] { return modprobe_conf_lines(); });
+  m_pci->on_add = [this](pci_dev& d) { m_drivers->device_added(d); };
+  m_pci->on_remove = [this](pci_dev& d) { m_drivers->device_removed(d); };
+  m_shell = std::make_unique<shell>(*this);
+  register_commands();
+}
+
+host_system::~host_system() = default;
+
+void host_system::boot() {
+  m_bios = run_bios(m_machine.cpu(), m_machine.spec().firmware());
+  m_log.print("Linux version 6.1.0-iovsim (iovsim) #1 SMP");
+  m_log.print("Command line: " + m_params.cmdline);
+  m_pci->scan();
+  kit::sim_env::current().log("host.kernel", fmt::format("boot done: {} PCI functions", m_pci->devices().size()));
+}
+
+std::vector<lspci_device> host_system::lspci_view() {
+  std::vector<lspci_device> out;
+  for (pci_dev* d : m_pci->devices()) {
+    lspci_device l;
+    l.domain = static_cast<uint16_t>(d->domain);
+    l.bus = static_cast<uint8_t>(d->bus);
+    l.dev = static_cast<uint8_t>(d->dev());
+    l.fn = static_cast<uint8_t>(d->fn());
+    l.config = m_pci->config_bytes(*d);
+    bool is_vf = false;
+    if (const pb::DeviceProfile* p = m_machine.device_profile_for(d->vendor, d->device, is_vf)) {
+      l.vendor_name = p->vendor_name();
+      l.device_name = is_vf ? p->sriov().vf_device_name() : p->device_name();
+      if (d->subsys_vendor == p->subsystem_vendor_id() && d->subsys_device == p->subsystem_id()) {
+        l.subsys_vendor_name = p->vendor_name();
+        l.subsys_name = p->subsystem_name();
+      }
+    } else if (const pb::PortProfile* pp = m_machine.port_profile_for(d->vendor, d->device)) {
+      l.vendor_name = pp->vendor_name();
+      l.device_name = pp->device_name();
+    }
+    l.driver = d->driver;
+    if (d->is_bridge) l.driver = "pcieport";
+    const std::string module = m_drivers->module_for(*d);
+    if (!module.empty()) l.modules.push_back(module);
+    for (unsigned i = 0; i < 6; ++i) {
+      const resource& r = d->bars[i];
+      l.bars[i].start = r.assigned ? r.start : 0;
+      l.bars[i].size = r.size;
+      l.bars[i].flags = (r.io ? 1u : 0u) | (r.is_64bit ? 4u : 0u) | (r.prefetchable ? 8u : 0u);
+      l.iov_bars[i].start = d->iov_bars[i].assigned ? d->iov_bars[i].start : 0;
+      l.iov_bars[i].size = d->iov_bars[i].size;
+      l.iov_bars[i].flags = (d->iov_bars[i].is_64bit ? 4u : 0u) | (d->iov_bars[i].prefetchable ? 8u : 0u);
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+void host_system::register_commands() {
+  shell& sh = *m_shell;
+  sh.add_command("lspci", [this](const std::vector<std::string>& argv, const std::string&) {
+    const lspci_result r = lspci(lspci_view(), std::vector<std::string>(argv.begin() + 1, argv.end()));
+    return cmd_result{r.status, r.out, r.err, ""};
+  }, "list PCI devices (pciutils options -v -vv -vvv -n -nn -t -k -x -xxxx -s -d -D)");
+  sh.add_command("dmesg", [this](const std::vector<std::string>&, const std::string&) {
+    std::string out;
+    for (const auto& l : m_log.lines()) out += l + "\n";
+    return cmd_result{0, out, "", ""};
+  }, "print the kernel log");
+  sh.add_command("modprobe", [this](const std::vector<std::string>& argv, const std::string&) {
+    std::vector<std::string> args(argv.begin() + 1, argv.end());
+    const bool remove = !args.empty() && args[0] == "-r";
+    if (remove) args.erase(args.begin());
+    if (args.empty()) return cmd_result{1, "", "modprobe: ERROR: missing module name.\n", ""};
+    std::string err;
+    const int rc = remove ? m_drivers->rmmod(args[0], err)
+                          : m_drivers->modprobe(args[0], std::vector<std::string>(args.begin() + 1, args.end()), err);
+    if (rc == 0) return cmd_result{};
+    return cmd_result{1, "", err + "\n", errno_name(-rc)};
+  }, "load a kernel module: modprobe NAME [param=value ...], modprobe -r NAME");
+  sh.add_command("rmmod", [this](const std::vector<std::string>& argv, const std::string&) {
+    if (argv.size() < 2) return cmd_result{1, "", "rmmod: ERROR: missing module name.\n", ""};
+    std::string err;
+    const int rc = m_drivers->rmmod(argv[1], err);
+    return rc == 0 ? cmd_result{} : cmd_result{1, "", err + "\n", errno_name(-rc)};
+  }, "unload a kernel module");
+  sh.add_command("lsmod", [this](const std::vector<std::string>&, const std::string&) {
+    std::string out = "Module                  Size  Used by\n";
+    for (const auto& m : m_drivers->loaded_modules()) out += fmt::format("{:<24}{:>6}  0\n", m, 0);
+    return cmd_result{0, out, "", ""};
+  }, "list loaded kernel modules");
+  sh.add_command("ip", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_ip(argv); },
+                 "network devices: ip link [show [dev] IF], ip link set [dev] IF up|down");
+  sh.add_command("run", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_run(argv); },
+                 "advance simulated time: run 10ms");
+  sh.add_command("sleep", [this](const std::vector<std::string>& argv, const std::string&) {
+    std::vector<std::string> a = argv;
+    if (a.size() == 2 && a[1].find_first_not_of("0123456789.") == std::string::npos) a[1] += "s";
+    return cmd_run(a);
+  }, "sleep SECONDS (simulated)");
+}
+
+cmd_result host_system::cmd_run(const std::vector<std::string>& argv) {
+  sc_core::sc_time t;
+  if (argv.size() != 2 || !kit::parse_time(argv[1], t))
+    return cmd_result{2, "", fmt::format("{}: usage: {} TIME (e.g. 10ms, 2s)\n", argv[0], argv[0]), "EINVAL"};
+  sc_core::wait(t);
+  return cmd_result{};
+}
+
+std::string host_system::ip_link_show(const netdev* only) {
+  // iproute2 `ip link show` layout (ip/ipaddress.c print_linkinfo).
+  std::string out;
+  if (!only)
+    out += "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n"
+           "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";
+  for (netdev* n : m_drivers->netdevs()) {
+    if (only && n != only) continue;
+    std::string flags = n->admin_up && !n->carrier ? "NO-CARRIER,BROADCAST,MULTICAST,UP" : "BROADCAST,MULTICAST";
+    if (n->admin_up && n->carrier) flags += ",UP,LOWER_UP";
+    const char* qdisc = n->admin_up ? "mq" : "noop";
+    const char* state = n->admin_up && n->carrier ? "UP" : "DOWN";
+    out += fmt::format("{}: {}: <{}> mtu {} qdisc {} state {} mode DEFAULT group default qlen 1000\n", n->ifindex,
+                       n->name, flags, n->mtu, qdisc, state);
+    out += fmt::format("    link/ether {} brd ff:ff:ff:ff:ff:ff\n", format_mac(n->mac));
+    // VF lines come from the PF driver's ndo_get_vf_config: MACs the PF assigned
+    // (none yet: zero), spoof checking on by default, trust off.
+    for (size_t i = 0; i < n->dev->vfs.size(); ++i)
+      out += fmt::format("    vf {}     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, spoof checking on, "
+                         "link-state auto, trust off\n",
+                         i);
+  }
+  return out;
+}
+
+cmd_result host_system::cmd_ip(const std::vector<std::string>& argv) {
+  std::vector<std::string> a(argv.begin() + 1, argv.end());
+  const std::string usage = "Usage: ip link [ show [ dev ] IFNAME ] | ip link set [ dev ] IFNAME { up | down }\n";
+  if (a.empty() || (a[0] != "link" && a[0] != "l")) return cmd_result{255, "", usage, ""};
+  if (a.size() == 1 || a[1] == "show" || a[1] == "list" || a[1] == "ls") {
+    if (a.size() <= 2) return cmd_result{0, ip_link_show(nullptr), "", ""};
+    const std::string name = a[2] == "dev" && a.size() > 3 ? a[3] : a[2];
+    netdev* nd = m_drivers->find_netdev(name);
+    if (!nd && name != "lo")
+      return cmd_result{1, "", fmt::format("Device \"{}\" does not exist.\n", name), "ENODEV"};
+    if (!nd)
+      return cmd_result{0, "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n", "", ""};
+    return cmd_result{0, ip_link_show(nd), "", ""};
+  }
+  if (a[1] == "set" && a.size() >= 4) {
+    size_t i = 2;
+    if (a[i] == "dev") ++i;
+    if (i + 1 >= a.size()) return cmd_result{255, "", usage, ""};
+    netdev* nd = m_drivers->find_netdev(a[i]);
+    if (!nd) return cmd_result{1, "", fmt::format("Cannot find device \"{}\"\n", a[i]), "ENODEV"};
+    const std::string& what = a[i + 1];
+    if (what != "up" && what != "down")
+      return cmd_result{255, "", fmt::format("Error: either \"dev\" is duplicate, or \"{}\" is a garbage.\n", what), ""};
+    m_drivers->set_link(*nd, what == "up");
+    return cmd_result{};
+  }
+  return cmd_result{255, "", usage, ""};
+}
+
+}  // namespace iovsim::host

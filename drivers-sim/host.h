@@ -1,0 +1,64 @@
+// One simulated Linux host: firmware, kernel PCI core, drivers, the files the
+// shell sees (sysfs, procfs, /etc) and the shell with its commands. It runs in a
+// SystemC thread and reaches the hardware only through platform::host_bus.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers-sim/bios.h"
+#include "drivers-sim/kernel.h"
+#include "drivers-sim/lspci.h"
+#include "drivers-sim/net_drivers.h"
+#include "drivers-sim/pci_core.h"
+#include "drivers-sim/shell.h"
+
+namespace iovsim::host {
+
+class host_system : public vfs {
+ public:
+  host_system(platform::machine& machine, uint64_t seed);
+  ~host_system() override;
+
+  // Firmware, then kernel enumeration and coldplug. Call from an SC_THREAD.
+  void boot();
+  cmd_result run(const std::string& line) { return m_shell->run(line); }
+
+  pci_core& pci() { return *m_pci; }
+  driver_core& drivers() { return *m_drivers; }
+  kernel_log& dmesg() { return m_log; }
+  const kernel_params& params() const { return m_params; }
+  shell& sh() { return *m_shell; }
+  platform::machine& machine() { return m_machine; }
+  const bios_summary& bios() const { return m_bios; }
+
+  // What `lspci` sees: every function with its config bytes and names.
+  std::vector<lspci_device> lspci_view();
+
+  // vfs
+  fs_result read(const std::string& path) override;
+  int write(const std::string& path, const std::string& data, bool append) override;
+  fs_result list(const std::string& path) override;
+  bool is_dir(const std::string& path) override;
+
+ private:
+  void register_commands();
+  std::string resolve(const std::string& path);
+  std::vector<std::string> modprobe_conf_lines();
+  cmd_result cmd_ip(const std::vector<std::string>& argv);
+  cmd_result cmd_run(const std::vector<std::string>& argv);
+  std::string ip_link_show(const netdev* only);
+
+  platform::machine& m_machine;
+  kernel_params m_params;
+  kernel_log m_log;
+  bios_summary m_bios;
+  std::unique_ptr<pci_core> m_pci;
+  std::unique_ptr<driver_core> m_drivers;
+  std::unique_ptr<shell> m_shell;
+  std::map<std::string, std::string> m_files;   // /etc and other plain files
+};
+
+}  // namespace iovsim::host

@@ -1,0 +1,61 @@
+#include "drivers-sim/kernel.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+#include <systemc>
+
+namespace iovsim::host {
+
+std::string pci_dev::bdf() const { return fmt::format("{:04x}:{:02x}:{:02x}.{}", domain, bus, dev(), fn()); }
+std::string pci_dev::short_bdf() const { return fmt::format("{:02x}:{:02x}.{}", bus, dev(), fn()); }
+
+kernel_params kernel_params::parse(const std::string& cmdline) {
+  kernel_params p;
+  p.cmdline = cmdline;
+  std::istringstream in(cmdline);
+  std::string tok;
+  while (in >> tok) {
+    // pci= takes a comma-separated list (kernel-parameters.txt).
+    if (tok.rfind("pci=", 0) == 0) {
+      std::istringstream opts(tok.substr(4));
+      std::string o;
+      while (std::getline(opts, o, ',')) {
+        if (o == "assign-busses") p.assign_busses = true;
+        else if (o == "realloc" || o == "realloc=on") p.realloc = true;
+        else if (o == "realloc=off") p.realloc = false;
+        else if (o == "noari") p.noari = true;
+      }
+    } else if (tok == "intel_iommu=on") {
+      p.intel_iommu = true;
+    } else if (tok == "intel_iommu=off") {
+      p.intel_iommu = false;
+    } else if (tok == "iommu=pt") {
+      p.iommu_pt = true;
+    } else if (tok == "iommu=nopt") {
+      p.iommu_pt = false;
+    }
+  }
+  return p;
+}
+
+void kernel_log::print(const std::string& text) {
+  const double t = sc_core::sc_time_stamp().to_seconds();
+  const auto us = static_cast<unsigned long long>(t * 1e6 + 0.5);
+  m_lines.push_back(fmt::format("[{:5}.{:06}] {}", us / 1000000, us % 1000000, text));
+}
+
+std::string format_bus_range(unsigned start, unsigned end) {
+  return start == end ? fmt::format("[bus {:02x}]", start) : fmt::format("[bus {:02x}-{:02x}]", start, end);
+}
+
+std::string format_resource(const resource& r) {
+  std::string flags;
+  if (r.is_64bit) flags += " 64bit";
+  if (r.prefetchable) flags += " pref";
+  const char* kind = r.io ? "io" : "mem";
+  if (!r.assigned) return fmt::format("[{} size 0x{:08x}{}]", kind, r.size, flags);
+  return fmt::format("[{} 0x{:08x}-0x{:08x}{}]", kind, r.start, r.end(), flags);
+}
+
+}  // namespace iovsim::host

@@ -1,0 +1,245 @@
+// The files the host shell sees: sysfs (drivers/pci/pci-sysfs.c, iov.c sysfs
+// attributes, net-sysfs), /proc/cmdline and plain files such as
+// /etc/modprobe.d/*.conf. Attribute formats follow the kernel's show functions.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <sstream>
+
+#include "drivers-sim/host.h"
+
+namespace iovsim::host {
+
+namespace {
+const std::string k_pci_devices = "/sys/bus/pci/devices/";
+const std::string k_class_net = "/sys/class/net/";
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream in(path);
+  std::string p;
+  while (std::getline(in, p, '/')) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else {
+      parts.push_back(p);
+    }
+  }
+  return parts;
+}
+
+std::string join(const std::vector<std::string>& parts, size_t from) {
+  std::string out;
+  for (size_t i = from; i < parts.size(); ++i) out += "/" + parts[i];
+  return out;
+}
+
+bool parse_u16(std::string text, unsigned& out) {
+  // kstrtou16(buf, 0, ...): decimal, 0x hex or 0 octal, one trailing newline allowed.
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (text.empty()) return false;
+  size_t used = 0;
+  unsigned long v;
+  try {
+    v = std::stoul(text, &used, 0);
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (used != text.size() || v > 0xffff || text[0] == '-' || text[0] == '+') return false;
+  out = static_cast<unsigned>(v);
+  return true;
+}
+}  // namespace
+
+// Canonical form: /sys/class/net/X/device/... and virtfn/physfn links are
+// followed to /sys/bus/pci/devices/<bdf>/...
+std::string host_system::resolve(const std::string& path) {
+  std::vector<std::string> parts = split_path(path);
+  std::string canon = join(parts, 0);
+  for (int hops = 0; hops < 8; ++hops) {
+    parts = split_path(canon);
+    if (parts.size() >= 5 && canon.rfind(k_class_net, 0) == 0 && parts[4] == "device") {
+      netdev* nd = m_drivers->find_netdev(parts[3]);
+      if (!nd) return canon;
+      canon = k_pci_devices + nd->dev->bdf() + join(parts, 5);
+      continue;
+    }
+    if (parts.size() >= 6 && canon.rfind(k_pci_devices, 0) == 0) {
+      pci_dev* d = m_pci->find(parts[4]);
+      if (!d) return canon;
+      if (parts[5] == "physfn" && d->physfn) {
+        canon = k_pci_devices + d->physfn->bdf() + join(parts, 6);
+        continue;
+      }
+      if (parts[5].rfind("virtfn", 0) == 0) {
+        const std::string n = parts[5].substr(6);
+        const unsigned i = static_cast<unsigned>(std::strtoul(n.c_str(), nullptr, 10));
+        if (!n.empty() && std::all_of(n.begin(), n.end(), ::isdigit) && i < d->vfs.size()) {
+          canon = k_pci_devices + d->vfs[i]->bdf() + join(parts, 6);
+          continue;
+        }
+      }
+    }
+    break;
+  }
+  return canon;
+}
+
+std::vector<std::string> host_system::modprobe_conf_lines() {
+  std::vector<std::string> lines;
+  for (const auto& [path, content] : m_files) {
+    if (path.rfind("/etc/modprobe.d/", 0) != 0 || path.size() < 5 || path.substr(path.size() - 5) != ".conf") continue;
+    std::istringstream in(content);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  return lines;
+}
+
+fs_result host_system::read(const std::string& raw) {
+  const std::string path = resolve(raw);
+  if (auto it = m_files.find(path); it != m_files.end()) return {0, it->second};
+  if (path == "/proc/cmdline") return {0, m_params.cmdline + "\n"};
+  const std::vector<std::string> parts = split_path(path);
+  if (is_dir(path)) return {EISDIR, ""};
+  if (parts.size() == 6 && path.rfind(k_pci_devices, 0) == 0) {
+    pci_dev* d = m_pci->find(parts[4]);
+    if (!d) return {ENOENT, ""};
+    const std::string& a = parts[5];
+    if (a == "vendor") return {0, fmt::format("0x{:04x}\n", d->vendor)};
+    if (a == "device") return {0, fmt::format("0x{:04x}\n", d->device)};
+    if (a == "subsystem_vendor") return {0, fmt::format("0x{:04x}\n", d->subsys_vendor)};
+    if (a == "subsystem_device") return {0, fmt::format("0x{:04x}\n", d->subsys_device)};
+    if (a == "class") return {0, fmt::format("0x{:06x}\n", d->class_code)};
+    if (a == "revision") return {0, fmt::format("0x{:02x}\n", d->revision)};
+    if (a == "driver" && !d->driver.empty()) return {0, "../../../bus/pci/drivers/" + d->driver + "\n"};
+    if (d->sriov_pos && !d->is_virtfn) {
+      if (a == "sriov_numvfs") return {0, fmt::format("{}\n", d->num_vfs)};
+      if (a == "sriov_totalvfs") return {0, fmt::format("{}\n", m_drivers->sriov_totalvfs(*d))};
+      if (a == "sriov_offset") return {0, fmt::format("{}\n", d->vf_offset)};
+      if (a == "sriov_stride") return {0, fmt::format("{}\n", d->vf_stride)};
+      if (a == "sriov_vf_device") return {0, fmt::format("{:x}\n", d->vf_device)};
+      if (a == "sriov_drivers_autoprobe") return {0, d->drivers_autoprobe ? "1\n" : "0\n"};
+    }
+    return {ENOENT, ""};
+  }
+  if (parts.size() == 5 && path.rfind(k_class_net, 0) == 0) {
+    netdev* nd = m_drivers->find_netdev(parts[3]);
+    if (!nd) return {ENOENT, ""};
+    const std::string& a = parts[4];
+    if (a == "address") return {0, format_mac(nd->mac) + "\n"};
+    if (a == "mtu") return {0, fmt::format("{}\n", nd->mtu)};
+    if (a == "ifindex") return {0, fmt::format("{}\n", nd->ifindex)};
+    if (a == "operstate") return {0, nd->admin_up && nd->carrier ? "up\n" : "down\n"};
+    // net-sysfs carrier_show: -EINVAL while the interface is down.
+    if (a == "carrier") return nd->admin_up ? fs_result{0, nd->carrier ? "1\n" : "0\n"} : fs_result{EINVAL, ""};
+  }
+  return {ENOENT, ""};
+}
+
+int host_system::write(const std::string& raw, const std::string& data, bool append) {
+  const std::string path = resolve(raw);
+  if (path.rfind("/sys/", 0) != 0 && path.rfind("/proc/", 0) != 0) {
+    if (is_dir(path)) return EISDIR;
+    const std::string dir = path.substr(0, path.rfind('/'));
+    if (!is_dir(dir)) return ENOENT;
+    if (append) m_files[path] += data;
+    else m_files[path] = data;
+    return 0;
+  }
+  const std::vector<std::string> parts = split_path(path);
+  if (parts.size() == 6 && path.rfind(k_pci_devices, 0) == 0) {
+    pci_dev* d = m_pci->find(parts[4]);
+    if (!d) return ENOENT;
+    const std::string& a = parts[5];
+    if (a == "sriov_numvfs" && d->sriov_pos && !d->is_virtfn) {
+      unsigned n = 0;
+      if (!parse_u16(data, n)) return EINVAL;
+      return -m_drivers->sriov_numvfs_store(*d, n);
+    }
+    if (a == "sriov_drivers_autoprobe" && d->sriov_pos && !d->is_virtfn) {
+      std::string v = data;
+      if (!v.empty() && v.back() == '\n') v.pop_back();
+      if (v == "1" || v == "y" || v == "Y" || v == "on") d->drivers_autoprobe = true;
+      else if (v == "0" || v == "n" || v == "N" || v == "off") d->drivers_autoprobe = false;
+      else return EINVAL;
+      return 0;
+    }
+  }
+  // Existing read-only attributes refuse writes; everything else does not exist.
+  return read(raw).error == 0 ? EACCES : ENOENT;
+}
+
+fs_result host_system::list(const std::string& raw) {
+  const std::string path = resolve(raw);
+  std::vector<std::string> names;
+  const std::vector<std::string> parts = split_path(path);
+  if (path == "/sys/bus/pci/devices") {
+    for (pci_dev* d : m_pci->devices()) names.push_back(d->bdf());
+  } else if (parts.size() == 5 && path.rfind(k_pci_devices, 0) == 0) {
+    pci_dev* d = m_pci->find(parts[4]);
+    if (!d) return {ENOENT, ""};
+    names = {"class", "device", "revision", "subsystem_device", "subsystem_vendor", "vendor"};
+    if (!d->driver.empty()) names.push_back("driver");
+    if (!d->netdev.empty()) names.push_back("net");
+    if (d->is_virtfn) names.push_back("physfn");
+    if (d->sriov_pos && !d->is_virtfn)
+      for (const char* a : {"sriov_drivers_autoprobe", "sriov_numvfs", "sriov_offset", "sriov_stride",
+                            "sriov_totalvfs", "sriov_vf_device"})
+        names.push_back(a);
+    for (size_t i = 0; i < d->vfs.size(); ++i) names.push_back(fmt::format("virtfn{}", i));
+  } else if (parts.size() == 6 && path.rfind(k_pci_devices, 0) == 0 && parts[5] == "net") {
+    pci_dev* d = m_pci->find(parts[4]);
+    if (!d || d->netdev.empty()) return {ENOENT, ""};
+    names.push_back(d->netdev);
+  } else if (path == "/sys/class/net") {
+    names.push_back("lo");
+    for (netdev* n : m_drivers->netdevs()) names.push_back(n->name);
+  } else if (parts.size() == 4 && path.rfind(k_class_net, 0) == 0) {
+    if (!m_drivers->find_netdev(parts[3])) return {ENOENT, ""};
+    names = {"address", "carrier", "device", "ifindex", "mtu", "operstate"};
+  } else if (path == "/sys/bus/pci/drivers") {
+    names = m_drivers->loaded_modules();
+  } else {
+    // Plain files: list the directory's children.
+    const std::string prefix = path == "/" ? "/" : path + "/";
+    for (const auto& [file, content] : m_files)
+      if (file.rfind(prefix, 0) == 0) {
+        const std::string rest = file.substr(prefix.size());
+        names.push_back(rest.substr(0, rest.find('/')));
+      }
+    if (names.empty() && !is_dir(path)) {
+      // `ls FILE` names the file itself.
+      if (read(path).error == 0) return {0, raw + "\n"};
+      return {ENOENT, ""};
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string out;
+  for (const auto& n : names) out += n + "\n";
+  return {0, out};
+}
+
+bool host_system::is_dir(const std::string& raw) {
+  const std::string path = resolve(raw);
+  const std::vector<std::string> parts = split_path(path);
+  static const char* fixed[] = {"/", "/sys", "/sys/bus", "/sys/bus/pci", "/sys/bus/pci/devices", "/sys/bus/pci/drivers",
+                                "/sys/class", "/sys/class/net", "/etc", "/etc/modprobe.d", "/proc", "/tmp"};
+  for (const char* f : fixed)
+    if (path == f || (path.empty() && std::string(f) == "/")) return true;
+  if (parts.size() == 5 && path.rfind(k_pci_devices, 0) == 0) return m_pci->find(parts[4]) != nullptr;
+  if (parts.size() == 6 && path.rfind(k_pci_devices, 0) == 0 && parts[5] == "net") {
+    pci_dev* d = m_pci->find(parts[4]);
+    return d && !d->netdev.empty();
+  }
+  if (parts.size() == 4 && path.rfind(k_class_net, 0) == 0) return m_drivers->find_netdev(parts[3]) != nullptr;
+  const std::string prefix = path + "/";
+  for (const auto& [file, content] : m_files)
+    if (file.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+}  // namespace iovsim::host

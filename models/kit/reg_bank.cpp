@@ -1,0 +1,111 @@
+#include "models/kit/reg_bank.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace iovsim::kit {
+
+namespace {
+uint64_t width_mask(unsigned width) {
+  return width >= 8 ? ~0ULL : ((1ULL << (8 * width)) - 1);
+}
+}  // namespace
+
+reg_bank::reg_bank(std::string name, uint32_t size_bytes)
+    : m_name(std::move(name)), m_bytes(size_bytes, 0), m_owner(size_bytes, -1) {}
+
+reg_def& reg_bank::add(reg_def def) {
+  if (def.width != 1 && def.width != 2 && def.width != 4 && def.width != 8)
+    throw std::logic_error(fmt::format("{}: register {} has width {}", m_name, def.name, def.width));
+  if (def.offset + def.width > m_bytes.size())
+    throw std::logic_error(fmt::format("{}: register {} at 0x{:x} does not fit in {} bytes", m_name,
+                                       def.name, def.offset, m_bytes.size()));
+  if (!m_regs.empty()) {
+    const reg_def& last = m_regs.back();
+    if (def.offset < last.offset + last.width)
+      throw std::logic_error(fmt::format("{}: register {} at 0x{:x} overlaps or precedes {} at 0x{:x}",
+                                         m_name, def.name, def.offset, last.name, last.offset));
+  }
+  if (m_regs.size() >= 0x7fff) throw std::logic_error(m_name + ": too many registers");
+  const auto index = static_cast<int16_t>(m_regs.size());
+  for (unsigned i = 0; i < def.width; ++i) m_owner[def.offset + i] = index;
+  def.reset &= width_mask(def.width);
+  m_regs.push_back(std::move(def));
+  reg_def& r = m_regs.back();
+  set(r.offset, r.width, r.reset);
+  return r;
+}
+
+int reg_bank::index_of(uint32_t offset) const {
+  return offset < m_owner.size() ? m_owner[offset] : -1;
+}
+
+const reg_def* reg_bank::find(uint32_t offset) const {
+  int i = index_of(offset);
+  return i < 0 ? nullptr : &m_regs[static_cast<size_t>(i)];
+}
+
+uint64_t reg_bank::get(uint32_t offset, unsigned width) const {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < width && offset + i < m_bytes.size(); ++i)
+    v |= static_cast<uint64_t>(m_bytes[offset + i]) << (8 * i);
+  return v;
+}
+
+void reg_bank::set(uint32_t offset, unsigned width, uint64_t value) {
+  for (unsigned i = 0; i < width && offset + i < m_bytes.size(); ++i)
+    m_bytes[offset + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+void reg_bank::set_reset(uint32_t offset, uint64_t value) {
+  const int i = index_of(offset);
+  if (i < 0 || m_regs[static_cast<size_t>(i)].offset != offset)
+    throw std::logic_error(fmt::format("{}: no register starts at 0x{:x}", m_name, offset));
+  reg_def& r = m_regs[static_cast<size_t>(i)];
+  r.reset = value & width_mask(r.width);
+  set(r.offset, r.width, r.reset);
+}
+
+void reg_bank::reset() {
+  std::fill(m_bytes.begin(), m_bytes.end(), 0);
+  for (const reg_def& r : m_regs) set(r.offset, r.width, r.reset);
+}
+
+uint64_t reg_bank::read(uint32_t offset, unsigned len) {
+  int last = -1;
+  for (unsigned i = 0; i < len; ++i) {
+    int r = index_of(offset + i);
+    if (r >= 0 && r != last && m_regs[static_cast<size_t>(r)].on_read)
+      m_regs[static_cast<size_t>(r)].on_read();
+    last = r;
+  }
+  return get(offset, len);
+}
+
+void reg_bank::write(uint32_t offset, unsigned len, uint64_t value) {
+  unsigned i = 0;
+  while (i < len) {
+    int r = index_of(offset + i);
+    if (r < 0) {  // unimplemented bytes ignore writes
+      ++i;
+      continue;
+    }
+    reg_def& reg = m_regs[static_cast<size_t>(r)];
+    // Collect the bytes of this access that fall into this register.
+    uint64_t acc_mask = 0, data = 0;
+    while (i < len && index_of(offset + i) == r) {
+      unsigned shift = 8 * (offset + i - reg.offset);
+      acc_mask |= 0xffULL << shift;
+      data |= ((value >> (8 * i)) & 0xff) << shift;
+      ++i;
+    }
+    const uint64_t old = get(reg.offset, reg.width);
+    uint64_t now = (old & ~(reg.writable & acc_mask)) | (data & reg.writable & acc_mask);
+    now &= ~(data & reg.w1c & acc_mask);
+    set(reg.offset, reg.width, now);
+    if (reg.on_write) reg.on_write(old, now);
+  }
+}
+
+}  // namespace iovsim::kit

@@ -1,0 +1,149 @@
+#include "models/kit/sim_env.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <stdexcept>
+
+#include "models/kit/units.h"
+
+namespace iovsim::kit {
+
+namespace {
+sim_env* g_current = nullptr;
+
+uint64_t to_ps(const sc_core::sc_time& t) {
+  return static_cast<uint64_t>(t.to_seconds() * 1e12 + 0.5);
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += c;
+    }
+  }
+  return out;
+}
+
+// Chrome trace timestamps are microseconds; print ps exactly as decimal microseconds.
+std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
+}  // namespace
+
+std::string format_sim_time(const sc_core::sc_time& t) {
+  const uint64_t ps = to_ps(t);
+  return fmt::format("{}.{:09d}", ps / 1000000000000ULL, (ps / 1000) % 1000000000ULL);
+}
+
+bool parse_time(const std::string& text, sc_core::sc_time& out) {
+  long long ps;
+  if (!parse_time_ps(text, ps)) return false;
+  out = sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
+  return true;
+}
+
+sc_core::sc_time param_registry::time(const std::string& name, const sc_core::sc_time& def,
+                                      const std::string& doc) {
+  sc_core::sc_time value = def;
+  auto it = m_overrides.find(name);
+  if (it != m_overrides.end() && !parse_time(it->second, value))
+    throw std::invalid_argument(
+        fmt::format("parameter {}: \"{}\" is not a time (use e.g. 100ns, 2.5us, 1ms)", name, it->second));
+  m_declared[name] = {name, "s", def.to_string(), doc, value.to_string()};
+  return value;
+}
+
+uint64_t param_registry::count(const std::string& name, uint64_t def, const std::string& unit,
+                               const std::string& doc) {
+  uint64_t value = def;
+  auto it = m_overrides.find(name);
+  if (it != m_overrides.end()) {
+    size_t used = 0;
+    try {
+      value = std::stoull(it->second, &used, 0);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != it->second.size() || it->second[0] == '-')
+      throw std::invalid_argument(fmt::format("parameter {}: \"{}\" is not a whole number", name, it->second));
+  }
+  m_declared[name] = {name, unit, std::to_string(def), doc, std::to_string(value)};
+  return value;
+}
+
+std::vector<std::string> param_registry::unused_overrides() const {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : m_overrides)
+    if (!m_declared.count(name)) out.push_back(name);
+  return out;
+}
+
+sim_env::sim_env(uint64_t seed) : m_seed(seed) {
+  if (g_current) throw std::logic_error("sim_env: one run at a time");
+  g_current = this;
+}
+
+sim_env::~sim_env() { g_current = nullptr; }
+
+sim_env& sim_env::current() {
+  if (!g_current) throw std::logic_error("sim_env: no run in progress");
+  return *g_current;
+}
+
+bool sim_env::exists() { return g_current != nullptr; }
+
+void sim_env::log(const std::string& who, const std::string& message) {
+  m_log.push_back(fmt::format("[{}] {}: {}", format_sim_time(sc_core::sc_time_stamp()), who, message));
+  if (m_verbose) std::cerr << m_log.back() << '\n';
+}
+
+uint32_t sim_env::thread_id(const std::string& who) {
+  auto it = m_tid.find(who);
+  if (it != m_tid.end()) return it->second;
+  m_threads.push_back(who);
+  const auto tid = static_cast<uint32_t>(m_threads.size());
+  m_tid.emplace(who, tid);
+  return tid;
+}
+
+void sim_env::trace_complete(const std::string& who, const std::string& name, const std::string& cat,
+                             const sc_core::sc_time& start, const sc_core::sc_time& dur,
+                             const std::string& args_json) {
+  m_trace.push_back({name, cat, 'X', to_ps(start), to_ps(dur), thread_id(who), args_json});
+}
+
+void sim_env::trace_instant(const std::string& who, const std::string& name, const std::string& cat,
+                            const std::string& args_json) {
+  m_trace.push_back({name, cat, 'i', to_ps(sc_core::sc_time_stamp()), 0, thread_id(who), args_json});
+}
+
+std::string sim_env::trace_json() const {
+  std::vector<size_t> order(m_trace.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return m_trace[a].ts_ps < m_trace[b].ts_ps; });
+  std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+  out += R"({"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"iovsim"}})";
+  for (size_t t = 0; t < m_threads.size(); ++t)
+    out += fmt::format(",\n{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":\"{}\"}}}}",
+                       t + 1, json_escape(m_threads[t]));
+  for (size_t i : order) {
+    const trace_event& e = m_trace[i];
+    out += fmt::format(",\n{{\"name\":\"{}\",\"cat\":\"{}\",\"ph\":\"{}\",\"ts\":{},\"pid\":1,\"tid\":{}",
+                       json_escape(e.name), json_escape(e.cat), e.ph, ps_as_us(e.ts_ps), e.tid);
+    if (e.ph == 'X') out += fmt::format(",\"dur\":{}", ps_as_us(e.dur_ps));
+    if (e.ph == 'i') out += ",\"s\":\"t\"";
+    if (!e.args_json.empty()) out += ",\"args\":" + e.args_json;
+    out += "}";
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+}  // namespace iovsim::kit

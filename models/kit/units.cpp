@@ -1,0 +1,47 @@
+#include "models/kit/units.h"
+
+#include <cctype>
+
+namespace iovsim::kit {
+
+bool parse_time_ps(const std::string& text, long long& picoseconds) {
+  if (text == "0") {
+    picoseconds = 0;
+    return true;
+  }
+  size_t i = 0;
+  unsigned long long whole = 0, frac = 0, frac_div = 1;
+  bool digits = false;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (whole > 1'000'000'000'000ULL) return false;
+    whole = whole * 10 + static_cast<unsigned>(text[i++] - '0');
+    digits = true;
+  }
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      if (frac_div < 1'000'000'000'000ULL) {
+        frac = frac * 10 + static_cast<unsigned>(text[i] - '0');
+        frac_div *= 10;
+      }
+      ++i;
+      digits = true;
+    }
+  }
+  if (!digits) return false;
+  const std::string unit = text.substr(i);
+  unsigned long long scale;
+  if (unit == "ps") scale = 1;
+  else if (unit == "ns") scale = 1'000;
+  else if (unit == "us") scale = 1'000'000;
+  else if (unit == "ms") scale = 1'000'000'000;
+  else if (unit == "s") scale = 1'000'000'000'000;
+  else return false;
+  const unsigned __int128 ps = static_cast<unsigned __int128>(whole) * scale +
+                               static_cast<unsigned __int128>(frac) * scale / frac_div;
+  if (ps > static_cast<unsigned __int128>(INT64_MAX)) return false;
+  picoseconds = static_cast<long long>(ps);
+  return true;
+}
+
+}  // namespace iovsim::kit

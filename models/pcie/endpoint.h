@@ -1,0 +1,55 @@
+// A PCIe endpoint device built from a device profile: one or more physical
+// functions, each possibly SR-IOV capable, and the VFs they bring into being.
+// It answers configuration requests for every routing ID it owns (PFs on its
+// captured bus, VFs possibly on the buses above it: SR-IOV spec 2.1.2) and memory
+// requests that hit its PF or VF BARs.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "models/kit/pcie_ext.h"
+#include "models/pcie/sriov.h"
+#include "profile.pb.h"
+
+namespace iovsim::pcie {
+
+class endpoint : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<endpoint> upstream;
+
+  endpoint(sc_core::sc_module_name name, const pb::DeviceProfile& profile);
+
+  const pb::DeviceProfile& profile() const { return m_profile; }
+  std::vector<std::unique_ptr<physical_function>>& pfs() { return m_pfs; }
+  // The bus number captured from the last Type 0 configuration write.
+  unsigned captured_bus() const { return m_bus; }
+  // The function answering a routing ID, or nullptr.
+  pci_function* function_at(uint16_t rid);
+
+  // Statistics.
+  uint64_t cfg_requests() const { return m_cfg_requests; }
+  uint64_t vfs_created() const { return m_vfs_created; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void cfg_access(tlm::tlm_generic_payload& trans, kit::pcie_ext& ext);
+  void mem_access(tlm::tlm_generic_payload& trans);
+  void vf_change(physical_function& pf, unsigned num_vfs);
+
+  const pb::DeviceProfile& m_profile;
+  std::vector<std::unique_ptr<physical_function>> m_pfs;
+  unsigned m_bus = 0;
+  uint64_t m_cfg_requests = 0;
+  uint64_t m_vfs_created = 0;
+};
+
+// Copies a payload's data to/from a 64-bit value (little endian, len <= 8).
+uint64_t payload_value(const tlm::tlm_generic_payload& trans);
+void set_payload_value(tlm::tlm_generic_payload& trans, uint64_t value);
+
+}  // namespace iovsim::pcie

@@ -1,0 +1,90 @@
+// The PCIe fabric above the endpoints: the root complex (host bridge and root
+// ports on bus 0) and switches (an upstream port, an internal bus, downstream
+// ports). Both route by bus-number registers (configuration) and bridge windows
+// (memory), the way the hardware does, so the host software's bus numbering and
+// window programming decide what is reachable.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "models/pcie/bridge.h"
+
+namespace iovsim::pcie {
+
+using down_socket = tlm_utils::multi_passthrough_initiator_socket<sc_core::sc_module, 32, tlm::tlm_base_protocol_types,
+                                                                 0, sc_core::SC_ZERO_OR_MORE_BOUND>;
+
+// A downstream-facing port and the socket index its link is bound to (-1: empty slot).
+struct port_slot {
+  std::unique_ptr<bridge_function> port;
+  unsigned devfn = 0;
+  int socket_index = -1;
+};
+
+// Shared routing over a set of downstream ports.
+class port_router {
+ public:
+  // Forwards a config request to the port whose bus range holds it; false if none.
+  // Sets `ur` when a port owns the bus but refuses the request.
+  bool route_cfg(std::vector<port_slot>& ports, down_socket& socket, tlm::tlm_generic_payload& trans,
+                 sc_core::sc_time& delay, bool& ur);
+  bool route_mem(std::vector<port_slot>& ports, down_socket& socket, tlm::tlm_generic_payload& trans,
+                 sc_core::sc_time& delay);
+};
+
+class root_complex : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<root_complex> host;   // CPU side: config and MMIO
+  down_socket downstream;                                // one binding per occupied root port
+
+  root_complex(sc_core::sc_module_name name, const pb::PortProfile& host_bridge);
+
+  // Adds a root port at bus 0 devfn; returns its slot index.
+  unsigned add_root_port(const std::string& name, unsigned devfn, const pb::PortProfile& profile);
+  // Binds the root port's link to the device below it.
+  void connect(unsigned slot, tlm::tlm_target_socket<32>& below);
+  std::vector<port_slot>& ports() { return m_ports; }
+
+  // Timing parameter: latency of one configuration access, CPU to function and back.
+  sc_core::sc_time cfg_access_latency() const { return m_cfg_latency; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+
+  std::unique_ptr<pci_function> m_host_bridge;
+  std::vector<port_slot> m_ports;
+  port_router m_router;
+  int m_bound = 0;
+  sc_core::sc_time m_cfg_latency;
+  sc_core::sc_time m_mmio_latency;
+};
+
+class pcie_switch : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<pcie_switch> upstream;
+  down_socket downstream;
+
+  pcie_switch(sc_core::sc_module_name name, const pb::PortProfile& profile);
+
+  unsigned add_downstream_port(const std::string& name, unsigned device);
+  void connect(unsigned slot, tlm::tlm_target_socket<32>& below);
+  bridge_function& upstream_port() { return *m_up; }
+  std::vector<port_slot>& ports() { return m_ports; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+
+  const pb::PortProfile& m_profile;
+  std::unique_ptr<bridge_function> m_up;
+  std::vector<port_slot> m_ports;
+  port_router m_router;
+  int m_bound = 0;
+};
+
+}  // namespace iovsim::pcie

@@ -1,0 +1,91 @@
+// SR-IOV physical and virtual functions (PCIe SR-IOV spec 1.1; register layout in
+// REFERENCE.md section 2, Linux pci_regs.h PCI_SRIOV_*). A VF keeps no state of its
+// own beyond its configuration space: its BARs are slices of the PF's VF BARs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "models/pcie/capabilities.h"
+#include "models/pcie/pci_function.h"
+#include "profile.pb.h"
+
+namespace iovsim::pcie {
+
+// SR-IOV capability offsets and control bits.
+constexpr uint32_t SRIOV_CAP = 0x04, SRIOV_CTRL = 0x08, SRIOV_STATUS = 0x0a, SRIOV_INITIAL_VF = 0x0c,
+                   SRIOV_TOTAL_VF = 0x0e, SRIOV_NUM_VF = 0x10, SRIOV_FUNC_LINK = 0x12,
+                   SRIOV_VF_OFFSET = 0x14, SRIOV_VF_STRIDE = 0x16, SRIOV_VF_DID = 0x1a,
+                   SRIOV_SUP_PGSIZE = 0x1c, SRIOV_SYS_PGSIZE = 0x20, SRIOV_BAR = 0x24,
+                   SRIOV_VFM = 0x3c;
+constexpr uint16_t SRIOV_CTRL_VFE = 0x01, SRIOV_CTRL_VFM = 0x02, SRIOV_CTRL_INTR = 0x04,
+                   SRIOV_CTRL_MSE = 0x08, SRIOV_CTRL_ARI = 0x10;
+
+class physical_function;
+
+class virtual_function : public pci_function {
+ public:
+  virtual_function(const std::string& name, physical_function& pf, unsigned index, uint16_t routing_offset);
+
+  physical_function& pf() { return m_pf; }
+  unsigned index() const { return m_index; }
+  // Routing ID relative to the device's captured bus/devfn 0: PF devfn + offset + stride * index.
+  uint16_t routing_offset() const { return m_routing_offset; }
+  // VF memory decoding: VF BAR k of VF i = PF VF BAR k + i * size, when VF MSE is set.
+  bool decode_vf_mem(uint64_t addr, int& bar, uint64_t& offset) const;
+
+ private:
+  physical_function& m_pf;
+  unsigned m_index;
+  uint16_t m_routing_offset;
+};
+
+class physical_function : public pci_function {
+ public:
+  // Called when VF Enable rises (with NumVFs) or falls (with 0).
+  using vf_change_fn = std::function<void(physical_function&, unsigned num_vfs)>;
+
+  physical_function(const std::string& name, const pb::DeviceProfile& profile, unsigned function_number,
+                    unsigned device_functions, vf_change_fn on_vf_change);
+
+  const pb::DeviceProfile& profile() const { return m_profile; }
+  unsigned function_number() const { return m_function; }
+  bool has_sriov() const { return m_sriov != 0; }
+  uint32_t sriov_offset() const { return m_sriov; }
+  uint16_t num_vfs() const { return static_cast<uint16_t>(m_cfg.get(m_sriov + SRIOV_NUM_VF, 2)); }
+  uint16_t vf_offset() const { return static_cast<uint16_t>(m_cfg.get(m_sriov + SRIOV_VF_OFFSET, 2)); }
+  uint16_t vf_stride() const { return static_cast<uint16_t>(m_cfg.get(m_sriov + SRIOV_VF_STRIDE, 2)); }
+  uint16_t sriov_ctrl() const { return static_cast<uint16_t>(m_cfg.get(m_sriov + SRIOV_CTRL, 2)); }
+  const std::array<bar_info, 6>& vf_bars() const { return m_vf_bars; }
+  uint64_t vf_bar_base(int index) const;
+
+  std::vector<std::unique_ptr<virtual_function>>& vfs() { return m_vfs; }
+
+  // The MMIO register window behind BAR0: the NIC core's per-port registers. The
+  // driver reads the permanent MAC address from RAL(0)/RAH(0) here.
+  kit::reg_bank& regs() { return *m_regs; }
+
+ private:
+  void build_sriov_cap();
+  void update_offset_stride();
+  void write_sriov_ctrl(uint64_t old, uint64_t now);
+
+  const pb::DeviceProfile& m_profile;
+  unsigned m_function;
+  vf_change_fn m_on_vf_change;
+  uint32_t m_sriov = 0;
+  std::array<bar_info, 6> m_vf_bars{};
+  std::vector<std::unique_ptr<virtual_function>> m_vfs;
+  std::unique_ptr<kit::reg_bank> m_regs;
+};
+
+// Offset and stride the profile gives for NumVFs under the ARI setting (the first
+// matching rule); false when no rule covers it.
+bool lookup_offset_stride(const pb::DeviceProfile& profile, unsigned function_number, unsigned num_vfs,
+                          bool ari, uint16_t& offset, uint16_t& stride);
+
+// Bars of a profile as bar_info (header BARs or VF BARs).
+std::array<bar_info, 6> bars_from_profile(const google::protobuf::RepeatedPtrField<pb::Bar>& bars);
+
+}  // namespace iovsim::pcie

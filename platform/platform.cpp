@@ -1,0 +1,197 @@
+#include "platform/platform.h"
+
+#include <fmt/format.h>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/topological_sort.hpp>
+#include <stdexcept>
+
+#include "models/kit/sim_env.h"
+
+namespace iovsim::platform {
+
+host_cpu::host_cpu(sc_core::sc_module_name name) : sc_module(name), bus("bus") {
+  m_trans.set_extension(&m_ext);
+}
+
+// The payload would delete an extension it holds; this one is a member.
+host_cpu::~host_cpu() { m_trans.clear_extension(&m_ext); }
+
+uint64_t host_cpu::transport(kit::tlp_kind kind, uint16_t target, uint64_t addr, unsigned len, bool write,
+                             uint64_t value) {
+  uint64_t data = write ? value : 0;
+  m_ext = kit::pcie_ext{};
+  m_ext.kind = kind;
+  m_ext.requester_id = 0;  // the host bridge, 00:00.0
+  m_ext.target_id = target;
+  m_trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  m_trans.set_address(addr);
+  m_trans.set_data_ptr(reinterpret_cast<unsigned char*>(&data));
+  m_trans.set_data_length(len);
+  m_trans.set_streaming_width(len);
+  m_trans.set_byte_enable_ptr(nullptr);
+  m_trans.set_dmi_allowed(false);
+  m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  bus->b_transport(m_trans, delay);
+  // Loosely timed: the access costs what the fabric annotated; the thread waits it.
+  if (delay > sc_core::SC_ZERO_TIME) wait(delay);
+  if (!write && m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) data = ~0ull;
+  if (len < 8) data &= (1ull << (8 * len)) - 1;
+  return data;
+}
+
+uint32_t host_cpu::cfg_read(unsigned bus_nr, unsigned devfn, unsigned reg, unsigned len) {
+  ++m_cfg_accesses;
+  return static_cast<uint32_t>(transport(kit::tlp_kind::cfg0, kit::make_rid(bus_nr, devfn),
+                                         kit::ecam_address(bus_nr, devfn, reg), len, false, 0));
+}
+
+void host_cpu::cfg_write(unsigned bus_nr, unsigned devfn, unsigned reg, unsigned len, uint32_t value) {
+  ++m_cfg_accesses;
+  transport(kit::tlp_kind::cfg0, kit::make_rid(bus_nr, devfn), kit::ecam_address(bus_nr, devfn, reg), len, true,
+            value);
+}
+
+uint64_t host_cpu::mmio_read(uint64_t addr, unsigned len) {
+  ++m_mmio_accesses;
+  return transport(kit::tlp_kind::mem, 0, addr, len, false, 0);
+}
+
+void host_cpu::mmio_write(uint64_t addr, unsigned len, uint64_t value) {
+  ++m_mmio_accesses;
+  transport(kit::tlp_kind::mem, 0, addr, len, true, value);
+}
+
+// ---------------------------------------------------------------------------
+namespace {
+std::string module_name(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return out.empty() ? "unnamed" : out;
+}
+}  // namespace
+
+const pb::PortProfile& machine::port_profile(const std::string& name, const std::string& fallback) const {
+  const std::string& want = name.empty() ? fallback : name;
+  for (const auto& p : m_profiles.port())
+    if (p.name() == want) return p;
+  throw std::invalid_argument(fmt::format("unknown port profile \"{}\"", want));
+}
+
+const pb::DeviceProfile& machine::device_profile(const std::string& name) const {
+  for (const auto& p : m_profiles.device())
+    if (p.name() == name) return p;
+  throw std::invalid_argument(fmt::format("unknown device profile \"{}\"", name));
+}
+
+const pb::DeviceProfile* machine::device_profile_for(uint16_t vendor, uint16_t device, bool& is_vf) const {
+  for (const auto& p : m_profiles.device()) {
+    if (p.vendor_id() != vendor) continue;
+    if (p.device_id() == device) {
+      is_vf = false;
+      return &p;
+    }
+    if (p.has_sriov() && p.sriov().vf_device_id() == device) {
+      is_vf = true;
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+const pb::PortProfile* machine::port_profile_for(uint16_t vendor, uint16_t device) const {
+  for (const auto& p : m_profiles.port())
+    if (p.vendor_id() == vendor && p.device_id() == device) return &p;
+  return nullptr;
+}
+
+machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
+    : m_spec(spec), m_profiles(profiles) {
+  m_cpu = std::make_unique<host_cpu>("cpu");
+  m_rc = std::make_unique<pcie::root_complex>("rc", port_profile(spec.host_bridge(), "generic_host_bridge"));
+  m_cpu->bus.bind(m_rc->host);
+
+  // The attach graph: vertex per root port, switch and endpoint; an edge from the
+  // thing owning a port to what hangs below it. Building in topological order
+  // means every port exists before something attaches to it, and a cycle (a switch
+  // below itself) is refused.
+  using graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  std::map<std::string, size_t> vertex_of_port;  // port name -> owning vertex
+  std::vector<std::string> vertex_name;
+  for (const auto& rp : spec.root_port()) {
+    vertex_of_port[rp.name()] = vertex_name.size();
+    vertex_name.push_back("rp:" + rp.name());
+  }
+  const size_t first_switch = vertex_name.size();
+  for (const auto& sw : spec.switch_()) {
+    for (const auto& dp : sw.downstream()) vertex_of_port[dp.name()] = vertex_name.size();
+    vertex_name.push_back("sw:" + sw.name());
+  }
+  const size_t first_endpoint = vertex_name.size();
+  for (const auto& ep : spec.endpoint()) vertex_name.push_back("ep:" + ep.name());
+  graph g(vertex_name.size());
+  auto attach_vertex = [&](const std::string& attach, const std::string& who) {
+    auto it = vertex_of_port.find(attach);
+    if (it == vertex_of_port.end())
+      throw std::invalid_argument(fmt::format("{} attaches to unknown port \"{}\"", who, attach));
+    return it->second;
+  };
+  for (int i = 0; i < spec.switch__size(); ++i)
+    boost::add_edge(attach_vertex(spec.switch_(i).attach(), spec.switch_(i).name()), first_switch + i, g);
+  for (int i = 0; i < spec.endpoint_size(); ++i)
+    boost::add_edge(attach_vertex(spec.endpoint(i).attach(), spec.endpoint(i).name()), first_endpoint + i, g);
+  std::vector<size_t> order;
+  try {
+    boost::topological_sort(g, std::back_inserter(order));
+  } catch (const boost::not_a_dag&) {
+    throw std::invalid_argument("the switch topology has a cycle");
+  }
+  std::reverse(order.begin(), order.end());
+
+  // Where each named port lives: (root complex or switch, slot).
+  struct port_ref {
+    pcie::root_complex* rc = nullptr;
+    pcie::pcie_switch* sw = nullptr;
+    unsigned slot = 0;
+    bool used = false;
+  };
+  std::map<std::string, port_ref> ports;
+  for (const auto& rp : spec.root_port()) {
+    const unsigned devfn = rp.device() << 3 | rp.function();
+    ports[rp.name()] = {m_rc.get(), nullptr,
+                        m_rc->add_root_port(module_name(rp.name()), devfn, port_profile(rp.profile(), "generic_root_port"))};
+    m_nodes.push_back({rp.name(), "root_port", "", rp.profile().empty() ? "generic_root_port" : rp.profile()});
+  }
+  auto connect = [&](const std::string& attach, const std::string& who, tlm::tlm_target_socket<32>& socket) {
+    port_ref& ref = ports.at(attach);
+    if (ref.used) throw std::invalid_argument(fmt::format("{}: port \"{}\" already has a device", who, attach));
+    ref.used = true;
+    if (ref.rc) ref.rc->connect(ref.slot, socket);
+    else ref.sw->connect(ref.slot, socket);
+  };
+  for (size_t v : order) {
+    if (v >= first_switch && v < first_endpoint) {
+      const pb::Switch& s = spec.switch_(static_cast<int>(v - first_switch));
+      const std::string prof = s.profile().empty() ? "generic_switch_port" : s.profile();
+      auto sw = std::make_unique<pcie::pcie_switch>(module_name(s.name()).c_str(), port_profile(prof, ""));
+      for (const auto& dp : s.downstream())
+        ports[dp.name()] = {nullptr, sw.get(), sw->add_downstream_port(module_name(dp.name()), dp.device())};
+      connect(s.attach(), s.name(), sw->upstream);
+      m_nodes.push_back({s.name(), "switch", s.attach(), prof});
+      for (const auto& dp : s.downstream()) m_nodes.push_back({dp.name(), "switch_port", s.name(), prof});
+      m_switches.push_back(std::move(sw));
+    } else if (v >= first_endpoint) {
+      const pb::Endpoint& e = spec.endpoint(static_cast<int>(v - first_endpoint));
+      auto ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), device_profile(e.profile()));
+      connect(e.attach(), e.name(), ep->upstream);
+      m_nodes.push_back({e.name(), "endpoint", e.attach(), e.profile()});
+      m_endpoints.push_back(ep.get());
+      m_endpoint_store.push_back(std::move(ep));
+    }
+  }
+}
+
+machine::~machine() = default;
+
+}  // namespace iovsim::platform

@@ -1,0 +1,97 @@
+// Assembles one simulated machine from a scenario's platform section: the root
+// complex and its root ports, switches and endpoints wired by their `attach`
+// names, and the host CPU port through which host software reaches the hardware
+// (configuration and MMIO accesses over TLM-2.0, each charged its latency).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+#include "models/kit/pcie_ext.h"
+#include "models/pcie/endpoint.h"
+#include "models/pcie/fabric.h"
+#include "profile.pb.h"
+#include "scenario.pb.h"
+
+namespace iovsim::platform {
+
+// What host software has: configuration and MMIO accesses. Blocking; must be
+// called from an SC_THREAD (each access waits its modelled latency).
+class host_bus {
+ public:
+  virtual ~host_bus() = default;
+  // Reads all ones when no function answers (Unsupported Request), like hardware.
+  virtual uint32_t cfg_read(unsigned bus, unsigned devfn, unsigned reg, unsigned len) = 0;
+  virtual void cfg_write(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t value) = 0;
+  virtual uint64_t mmio_read(uint64_t addr, unsigned len) = 0;
+  virtual void mmio_write(uint64_t addr, unsigned len, uint64_t value) = 0;
+};
+
+class host_cpu : public sc_core::sc_module, public host_bus {
+ public:
+  tlm_utils::simple_initiator_socket<host_cpu> bus;
+
+  explicit host_cpu(sc_core::sc_module_name name);
+  ~host_cpu() override;
+
+  uint32_t cfg_read(unsigned bus, unsigned devfn, unsigned reg, unsigned len) override;
+  void cfg_write(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t value) override;
+  uint64_t mmio_read(uint64_t addr, unsigned len) override;
+  void mmio_write(uint64_t addr, unsigned len, uint64_t value) override;
+
+  uint64_t cfg_accesses() const { return m_cfg_accesses; }
+  uint64_t mmio_accesses() const { return m_mmio_accesses; }
+
+ private:
+  uint64_t transport(kit::tlp_kind kind, uint16_t target, uint64_t addr, unsigned len, bool write, uint64_t value);
+
+  tlm::tlm_generic_payload m_trans;
+  kit::pcie_ext m_ext;
+  uint64_t m_cfg_accesses = 0;
+  uint64_t m_mmio_accesses = 0;
+};
+
+// A node of the hardware topology (for drawings and checks).
+struct hw_node {
+  std::string name;        // scenario name
+  std::string kind;        // root_port, switch, switch_port, endpoint
+  std::string parent;      // the port it attaches to ("" for root ports)
+  std::string profile;
+};
+
+class machine {
+ public:
+  // Builds the hardware. Throws std::invalid_argument for an impossible platform
+  // the loader could not know about (it validates names and references).
+  machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles);
+  ~machine();
+
+  host_cpu& cpu() { return *m_cpu; }
+  pcie::root_complex& rc() { return *m_rc; }
+  const std::vector<pcie::endpoint*>& endpoints() const { return m_endpoints; }
+  const std::vector<hw_node>& nodes() const { return m_nodes; }
+  const pb::Platform& spec() const { return m_spec; }
+  const pb::ProfileLibrary& profiles() const { return m_profiles; }
+  // Profile of a PCI vendor:device, for names (nullptr if unknown).
+  const pb::DeviceProfile* device_profile_for(uint16_t vendor, uint16_t device, bool& is_vf) const;
+  const pb::PortProfile* port_profile_for(uint16_t vendor, uint16_t device) const;
+
+ private:
+  const pb::PortProfile& port_profile(const std::string& name, const std::string& fallback) const;
+  const pb::DeviceProfile& device_profile(const std::string& name) const;
+
+  pb::Platform m_spec;
+  pb::ProfileLibrary m_profiles;
+  std::unique_ptr<host_cpu> m_cpu;
+  std::unique_ptr<pcie::root_complex> m_rc;
+  std::vector<std::unique_ptr<pcie::pcie_switch>> m_switches;
+  std::vector<std::unique_ptr<pcie::endpoint>> m_endpoint_store;
+  std::vector<pcie::endpoint*> m_endpoints;
+  std::vector<hw_node> m_nodes;
+};
+
+}  // namespace iovsim::platform

@@ -1,0 +1,204 @@
+#include "scenarios/engine.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <iostream>
+#include <regex>
+#include <systemc>
+
+#include "drivers-sim/host.h"
+#include "models/kit/sim_env.h"
+#include "platform/platform.h"
+#include "scenarios/outputs.h"
+
+namespace iovsim::scen {
+
+namespace {
+
+// SystemC 2.3 allows one elaboration per context; a fresh context per run lets
+// one process (tests, sweeps) run many scenarios.
+void fresh_systemc_context() {
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
+std::string trim_newline(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+// Checks one expectation against a step's result; returns its description.
+std::string check(const pb::Expect& e, const host::cmd_result& r, const std::string& output, host::host_system& host,
+                  bool& passed, std::string& failure) {
+  passed = false;
+  switch (e.what_case()) {
+    case pb::Expect::kOutputContains:
+      passed = output.find(e.output_contains()) != std::string::npos;
+      if (!passed) failure = fmt::format("output does not contain \"{}\"", e.output_contains());
+      return fmt::format("output contains \"{}\"", e.output_contains());
+    case pb::Expect::kOutputNotContains:
+      passed = output.find(e.output_not_contains()) == std::string::npos;
+      if (!passed) failure = fmt::format("output contains \"{}\"", e.output_not_contains());
+      return fmt::format("output does not contain \"{}\"", e.output_not_contains());
+    case pb::Expect::kOutputMatches:
+      passed = std::regex_search(output, std::regex(e.output_matches(), std::regex::ECMAScript));
+      if (!passed) failure = fmt::format("output does not match /{}/", e.output_matches());
+      return fmt::format("output matches /{}/", e.output_matches());
+    case pb::Expect::kOutputEquals:
+      passed = output == e.output_equals();
+      if (!passed) failure = fmt::format("output differs: expected \"{}\", got \"{}\"", e.output_equals(), output);
+      return "output equals the expected text";
+    case pb::Expect::kFailsWith:
+      passed = r.status != 0 && r.errno_name == e.fails_with();
+      if (!passed)
+        failure = fmt::format("expected failure with {}, got status {} errno {}", e.fails_with(), r.status,
+                              r.errno_name.empty() ? "none" : r.errno_name);
+      return fmt::format("fails with {}", e.fails_with());
+    case pb::Expect::kFileEquals: {
+      const host::fs_result f = host.read(e.file_equals().path());
+      const std::string got = f.error ? fmt::format("<{}>", host::errno_name(f.error)) : trim_newline(f.data);
+      passed = f.error == 0 && got == e.file_equals().value();
+      if (!passed) failure = fmt::format("{}: expected \"{}\", got \"{}\"", e.file_equals().path(), e.file_equals().value(), got);
+      return fmt::format("{} reads \"{}\"", e.file_equals().path(), e.file_equals().value());
+    }
+    case pb::Expect::kExitStatus:
+      passed = r.status == e.exit_status();
+      if (!passed) failure = fmt::format("exit status {}, expected {}", r.status, e.exit_status());
+      return fmt::format("exit status {}", e.exit_status());
+    case pb::Expect::kOutputLines: {
+      unsigned lines = 0;
+      for (char c : output) lines += c == '\n';
+      if (!output.empty() && output.back() != '\n') ++lines;
+      passed = lines == e.output_lines();
+      if (!passed) failure = fmt::format("{} output lines, expected {}", lines, e.output_lines());
+      return fmt::format("{} output lines", e.output_lines());
+    }
+    default:
+      failure = "empty expectation";
+      return "empty expectation";
+  }
+}
+
+// The host's software thread: boot, then the timeline (or an interactive shell).
+class scenario_runner : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(scenario_runner);
+  scenario_runner(sc_core::sc_module_name name, const loaded_scenario& s, host::host_system& host, run_report& report,
+                  std::istream* in, std::ostream* out, bool prompt)
+      : sc_module(name), m_s(s), m_host(host), m_report(report), m_in(in), m_out(out), m_prompt(prompt) {
+    SC_THREAD(run);
+  }
+
+  std::vector<host::lspci_device> final_view;
+
+ private:
+  void run() {
+    m_host.boot();
+    if (m_in) interactive();
+    else timeline();
+    final_view = m_host.lspci_view();
+    sc_core::sc_stop();
+  }
+
+  void timeline() {
+    auto& env = kit::sim_env::current();
+    for (int i = 0; i < m_s.scenario.step_size(); ++i) {
+      const pb::Step& step = m_s.scenario.step(i);
+      const sc_core::sc_time at(static_cast<double>(m_s.step_time_ps[static_cast<size_t>(i)]), sc_core::SC_PS);
+      if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
+      step_outcome o;
+      o.at = kit::format_sim_time(sc_core::sc_time_stamp());
+      o.shell = step.shell();
+      const sc_core::sc_time start = sc_core::sc_time_stamp();
+      const host::cmd_result r = m_host.run(step.shell());
+      env.trace_complete("host.shell", step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
+      env.log("host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
+      o.output = r.out + r.err;
+      o.status = r.status;
+      for (const pb::Expect& e : step.expect()) {
+        bool passed = false;
+        std::string failure;
+        const std::string what = check(e, r, o.output, m_host, passed, failure);
+        o.checks.emplace_back(what, passed);
+        ++m_report.expectations;
+        if (!passed) {
+          ++m_report.failures;
+          o.failures.push_back(failure);
+        }
+      }
+      m_report.steps.push_back(std::move(o));
+    }
+  }
+
+  void interactive() {
+    std::string line;
+    while (true) {
+      if (m_prompt) *m_out << "root@iovsim:~# " << std::flush;
+      if (!std::getline(*m_in, line)) break;
+      if (line == "exit" || line == "logout") break;
+      const host::cmd_result r = m_host.run(line);
+      *m_out << r.out << r.err << std::flush;
+    }
+  }
+
+  const loaded_scenario& m_s;
+  host::host_system& m_host;
+  run_report& m_report;
+  std::istream* m_in;
+  std::ostream* m_out;
+  bool m_prompt;
+};
+
+run_report simulate(const loaded_scenario& s, const run_options& opt, std::istream* in, std::ostream* out, bool prompt) {
+  run_report report;
+  fresh_systemc_context();
+  const uint64_t seed = opt.seed_given ? opt.seed : s.scenario.seed();
+  kit::sim_env env(seed);
+  env.set_verbose(opt.verbose);
+  // Scenario parameters first; the command line's --set wins.
+  for (const pb::Param& p : s.scenario.param()) env.params().set_override(p.name(), p.value());
+  for (const auto& [k, v] : opt.sets) env.params().set_override(k, v);
+  try {
+    platform::machine machine(s.scenario.platform(), s.profiles);
+    host::host_system host(machine, seed);
+    scenario_runner runner("host", s, host, report, in, out, prompt);
+    for (const std::string& name : env.params().unused_overrides()) {
+      int line = 0, col = 0;
+      for (int i = 0; i < s.scenario.param_size(); ++i)
+        if (s.scenario.param(i).name() == name && static_cast<size_t>(i) < s.param_loc.size()) {
+          line = s.param_loc[static_cast<size_t>(i)].line;
+          col = s.param_loc[static_cast<size_t>(i)].col;
+        }
+      report.exit_code = 2;
+      report.error = line ? fmt::format("{}:{}:{}: unknown parameter \"{}\"", s.path, line, col, name)
+                          : fmt::format("--set: unknown parameter \"{}\" (iovsim list --params shows them)", name);
+      return report;
+    }
+    sc_core::sc_start();
+    report.exit_code = report.failures ? 1 : 0;
+    if (!opt.out_dir.empty()) write_outputs(opt.out_dir, s, seed, report, env, machine, host, runner.final_view);
+  } catch (const std::invalid_argument& e) {
+    report.exit_code = 2;
+    report.error = fmt::format("{}: {}", s.path, e.what());
+  }
+  return report;
+}
+
+}  // namespace
+
+run_report run_scenario(const loaded_scenario& scenario, const run_options& options) {
+  return simulate(scenario, options, nullptr, nullptr, false);
+}
+
+int run_shell(const loaded_scenario& scenario, const run_options& options, std::istream& in, std::ostream& out,
+              bool prompt) {
+  const run_report r = simulate(scenario, options, &in, &out, prompt);
+  if (r.exit_code == 2) {
+    std::cerr << r.error << '\n';
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace iovsim::scen

@@ -1,0 +1,49 @@
+// The scenario engine: builds the platform, boots the host, runs the timeline of
+// shell steps at their simulated times, checks the expectations and writes the
+// run's outputs (DESIGN.md sections 7 and 8).
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scenarios/loader.h"
+
+namespace iovsim::scen {
+
+struct run_options {
+  std::string out_dir;                                   // empty: no files written
+  uint64_t seed = 0;
+  bool seed_given = false;                               // else the scenario's seed
+  std::vector<std::pair<std::string, std::string>> sets; // --set name=value
+  bool verbose = false;                                  // log lines to stderr
+};
+
+struct step_outcome {
+  std::string at;          // simulated time the step ran
+  std::string shell;
+  std::string output;      // stdout then stderr, as a terminal shows them
+  int status = 0;
+  std::vector<std::pair<std::string, bool>> checks;   // description, passed
+  std::vector<std::string> failures;                  // "expected ..., got ..."
+};
+
+struct run_report {
+  int exit_code = 0;       // 0 all expectations hold, 1 one failed, 2 bad input
+  std::string error;       // for exit code 2
+  std::vector<step_outcome> steps;
+  unsigned expectations = 0;
+  unsigned failures = 0;
+};
+
+// Runs a loaded scenario. Each call is a fresh simulation (a new SystemC context).
+run_report run_scenario(const loaded_scenario& scenario, const run_options& options);
+
+// Interactive host shell on the scenario's platform after boot (its steps are not
+// run): reads lines from `in`, writes results to `out`; prompts when `prompt`.
+int run_shell(const loaded_scenario& scenario, const run_options& options, std::istream& in, std::ostream& out,
+              bool prompt);
+
+}  // namespace iovsim::scen

@@ -1,0 +1,308 @@
+// Scenario validation: topology (names, attachments, device numbers), kernel
+// command line, files, and the step timeline with its expectations.
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "scenarios/loader_internal.h"
+
+namespace iovsim::scen {
+
+namespace {
+
+// The kernel parameters the simulated host understands (DESIGN.md §7).
+const std::set<std::string> k_known_params = {
+    "intel_iommu=on", "intel_iommu=off", "iommu=pt", "iommu=nopt", "quiet"};
+const std::set<std::string> k_known_pci_options = {"assign-busses", "realloc", "realloc=on",
+                                                   "realloc=off", "noari"};
+// errno names a step may expect (what sysfs writes and the simulated commands return).
+const std::set<std::string> k_errno_names = {
+    "EPERM", "ENOENT", "EIO",    "ENXIO",  "E2BIG", "ENOMEM",     "EACCES", "EBUSY",
+    "EEXIST", "ENODEV", "EINVAL", "ENOSPC", "ERANGE", "EOPNOTSUPP", "ENOTSUP"};
+
+struct topo_node {
+  std::string kind;  // "root port", "switch", "downstream port", "endpoint"
+  source_location loc;
+  int switch_index = -1;  // for a downstream port: its switch
+};
+
+// Picoseconds as the largest unit that divides them: 2000000000 -> "2ms".
+std::string format_time(long long ps) {
+  static const std::pair<long long, const char*> k_units[] = {
+      {1000000000000, "s"}, {1000000000, "ms"}, {1000000, "us"}, {1000, "ns"}};
+  if (ps == 0) return "0";
+  for (const auto& [scale, unit] : k_units)
+    if (ps % scale == 0) return fmt::format("{}{}", ps / scale, unit);
+  return fmt::format("{}ps", ps);
+}
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void check_kernel_cmdline(const pb::Platform& p, const locator& at) {
+  std::istringstream tokens(p.kernel_cmdline());
+  std::string token;
+  while (tokens >> token) {
+    if (token.rfind("pci=", 0) == 0) {
+      // Linux takes a comma-separated list after pci= (Documentation/admin-guide/
+      // kernel-parameters.txt); every option must be one the simulated PCI core knows.
+      std::istringstream options(token.substr(4));
+      std::string option;
+      bool any = false;
+      while (std::getline(options, option, ',')) {
+        any = true;
+        if (k_known_pci_options.count(option) == 0)
+          at.fail(p, "kernel_cmdline", -1,
+                  fmt::format("kernel_cmdline: unknown pci= option \"{}\" in \"{}\" (known: {})",
+                              option, token, join(k_known_pci_options)));
+      }
+      if (!any)
+        at.fail(p, "kernel_cmdline", -1,
+                fmt::format("kernel_cmdline: \"{}\" has no option (known: {})", token,
+                            join(k_known_pci_options)));
+    } else if (k_known_params.count(token) == 0) {
+      at.fail(p, "kernel_cmdline", -1,
+              fmt::format("kernel_cmdline: unknown parameter \"{}\" (known: pci=..., {})", token,
+                          join(k_known_params)));
+    }
+  }
+}
+
+bool has_port_profile(const pb::ProfileLibrary& lib, const std::string& name) {
+  for (const pb::PortProfile& p : lib.port())
+    if (p.name() == name) return true;
+  return false;
+}
+
+bool has_device_profile(const pb::ProfileLibrary& lib, const std::string& name) {
+  for (const pb::DeviceProfile& d : lib.device())
+    if (d.name() == name) return true;
+  return false;
+}
+
+void check_topology(const pb::Platform& p, const locator& at, const pb::ProfileLibrary& profiles) {
+  std::map<std::string, topo_node> nodes;
+  auto add_name = [&](const google::protobuf::Message& msg, const locator& l,
+                      const std::string& name, const std::string& kind, int sw) {
+    if (name.empty()) l.fail(l.self(), fmt::format("{} has no name", kind));
+    const auto it = nodes.find(name);
+    if (it != nodes.end())
+      l.fail(msg, "name", -1,
+             fmt::format("duplicate name \"{}\": already used by the {} at line {}", name,
+                         it->second.kind, it->second.loc.line));
+    nodes[name] = topo_node{kind, l.at(msg, "name"), sw};
+  };
+
+  // Root ports: bus 0, device 0..31, function 0..7, not the host bridge's 00:00.0.
+  std::map<uint32_t, std::string> root_devfn;
+  for (int i = 0; i < p.root_port_size(); ++i) {
+    const pb::RootPort& rp = p.root_port(i);
+    const locator l = at.nested(p, "root_port", i);
+    add_name(rp, l, rp.name(), "root port", -1);
+    if (rp.device() > 31)
+      l.fail(rp, "device", -1,
+             fmt::format("root port \"{}\": device {} out of range 0..31", rp.name(), rp.device()));
+    if (rp.function() > 7)
+      l.fail(rp, "function", -1, fmt::format("root port \"{}\": function {} out of range 0..7",
+                                             rp.name(), rp.function()));
+    const std::string bdf = fmt::format("00:{:02x}.{}", rp.device(), rp.function());
+    if (rp.device() == 0 && rp.function() == 0)
+      l.fail(l.self(), fmt::format("root port \"{}\" at 00:00.0 clashes with the host bridge",
+                                   rp.name()));
+    const uint32_t devfn = rp.device() * 8 + rp.function();
+    if (const auto it = root_devfn.find(devfn); it != root_devfn.end())
+      l.fail(l.self(), fmt::format("root port \"{}\" at {} clashes with root port \"{}\"",
+                                   rp.name(), bdf, it->second));
+    root_devfn[devfn] = rp.name();
+    const std::string profile = rp.profile().empty() ? "generic_root_port" : rp.profile();
+    if (!has_port_profile(profiles, profile))
+      l.fail(rp, "profile", -1, fmt::format("root port \"{}\": unknown port profile \"{}\"",
+                                            rp.name(), profile));
+  }
+
+  // The host bridge at 00:00.0.
+  {
+    const std::string profile = p.host_bridge().empty() ? "generic_host_bridge" : p.host_bridge();
+    if (!has_port_profile(profiles, profile))
+      at.fail(p, "host_bridge", -1, fmt::format("unknown host bridge profile \"{}\"", profile));
+  }
+
+  // Switches and their downstream ports.
+  for (int i = 0; i < p.switch__size(); ++i) {
+    const pb::Switch& sw = p.switch_(i);
+    const locator l = at.nested(p, "switch", i);
+    add_name(sw, l, sw.name(), "switch", -1);
+    const std::string profile = sw.profile().empty() ? "generic_switch_port" : sw.profile();
+    if (!has_port_profile(profiles, profile))
+      l.fail(sw, "profile", -1,
+             fmt::format("switch \"{}\": unknown port profile \"{}\"", sw.name(), profile));
+    std::map<uint32_t, std::string> devices;
+    for (int j = 0; j < sw.downstream_size(); ++j) {
+      const pb::SwitchPort& dp = sw.downstream(j);
+      const locator dl = l.nested(sw, "downstream", j);
+      add_name(dp, dl, dp.name(), "downstream port", i);
+      if (dp.device() > 31)
+        dl.fail(dp, "device", -1,
+                fmt::format("switch \"{}\": downstream port \"{}\" device {} out of range 0..31",
+                            sw.name(), dp.name(), dp.device()));
+      if (const auto it = devices.find(dp.device()); it != devices.end())
+        dl.fail(dp, "device", -1,
+                fmt::format("switch \"{}\": downstream port \"{}\" device {} is already used by "
+                            "\"{}\"",
+                            sw.name(), dp.name(), dp.device(), it->second));
+      devices[dp.device()] = dp.name();
+    }
+  }
+
+  for (int i = 0; i < p.endpoint_size(); ++i) {
+    const pb::Endpoint& ep = p.endpoint(i);
+    const locator l = at.nested(p, "endpoint", i);
+    add_name(ep, l, ep.name(), "endpoint", -1);
+    if (ep.profile().empty())
+      l.fail(l.self(), fmt::format("endpoint \"{}\" has no profile", ep.name()));
+    if (!has_device_profile(profiles, ep.profile()))
+      l.fail(ep, "profile", -1, fmt::format("endpoint \"{}\": unknown device profile \"{}\"",
+                                            ep.name(), ep.profile()));
+  }
+
+  // Attachments: each switch and endpoint hangs below a port, one device per port.
+  std::map<std::string, std::string> below;  // port -> `kind "name"` of its device
+  auto check_attach = [&](const google::protobuf::Message& msg, const locator& l,
+                          const std::string& kind, const std::string& name,
+                          const std::string& attach) {
+    const std::string who = fmt::format("{} \"{}\"", kind, name);
+    if (attach.empty())
+      l.fail(l.self(), fmt::format("{} has no attach (the root port or switch downstream port "
+                                   "above it)",
+                                   who));
+    const auto it = nodes.find(attach);
+    if (it == nodes.end())
+      l.fail(msg, "attach", -1, fmt::format("{} attaches to unknown port \"{}\"", who, attach));
+    if (it->second.kind != "root port" && it->second.kind != "downstream port")
+      l.fail(msg, "attach", -1,
+             fmt::format("{} attaches to \"{}\", which is {} {}, not a port", who, attach,
+                         it->second.kind == "endpoint" ? "an" : "a", it->second.kind));
+    if (const auto b = below.find(attach); b != below.end())
+      l.fail(msg, "attach", -1,
+             fmt::format("{} attaches to port \"{}\", which already has {} below it (a PCIe "
+                         "link has one device)",
+                         who, attach, b->second));
+    below[attach] = who;
+  };
+  for (int i = 0; i < p.switch__size(); ++i)
+    check_attach(p.switch_(i), at.nested(p, "switch", i), "switch", p.switch_(i).name(),
+                 p.switch_(i).attach());
+  for (int i = 0; i < p.endpoint_size(); ++i)
+    check_attach(p.endpoint(i), at.nested(p, "endpoint", i), "endpoint", p.endpoint(i).name(),
+                 p.endpoint(i).attach());
+
+  // No switch may end up below itself: follow attach upwards until a root port.
+  for (int i = 0; i < p.switch__size(); ++i) {
+    std::vector<int> path = {i};
+    std::set<int> seen = {i};
+    int current = i;
+    while (true) {
+      const topo_node& port = nodes.at(p.switch_(current).attach());
+      if (port.kind == "root port") break;
+      const int up = port.switch_index;
+      if (up == i) {
+        const locator l = at.nested(p, "switch", i);
+        if (path.size() == 1)
+          l.fail(p.switch_(i), "attach", -1,
+                 fmt::format("switch \"{}\" attaches to its own downstream port \"{}\"",
+                             p.switch_(i).name(), p.switch_(i).attach()));
+        std::string chain;
+        for (int s : path) chain += p.switch_(s).name() + " -> ";
+        l.fail(p.switch_(i), "attach", -1,
+               fmt::format("switch \"{}\" is below itself: {}{}", p.switch_(i).name(), chain,
+                           p.switch_(i).name()));
+      }
+      if (!seen.insert(up).second) break;  // a cycle above, reported for its members
+      path.push_back(up);
+      current = up;
+    }
+  }
+}
+
+void check_steps(loaded_scenario& out, const locator& at) {
+  const pb::Scenario& s = out.scenario;
+  long long previous = 0;
+  for (int i = 0; i < s.step_size(); ++i) {
+    const pb::Step& step = s.step(i);
+    const locator l = at.nested(s, "step", i);
+    out.step_loc.push_back(l.self());
+    long long t = previous;  // an omitted `at` means right after the previous step
+    if (!step.at().empty()) {
+      if (!parse_sim_time(step.at(), t))
+        l.fail(step, "at", -1,
+               fmt::format("step {}: bad time \"{}\" (expected e.g. \"0\", \"250ns\", \"1.5ms\", "
+                           "\"2s\")",
+                           i + 1, step.at()));
+      if (t < previous)
+        l.fail(step, "at", -1,
+               fmt::format("step {} at {} is earlier than step {} at {} (steps must be in time "
+                           "order)",
+                           i + 1, step.at(), i, format_time(previous)));
+    }
+    out.step_time_ps.push_back(t);
+    previous = t;
+    if (step.shell().empty())
+      l.fail(l.self(), fmt::format("step {} has an empty shell line", i + 1));
+    for (int j = 0; j < step.expect_size(); ++j) {
+      const pb::Expect& e = step.expect(j);
+      const locator el = l.nested(step, "expect", j);
+      const std::string who = fmt::format("step {}, expect {}", i + 1, j + 1);
+      switch (e.what_case()) {
+        case pb::Expect::WHAT_NOT_SET:
+          el.fail(el.self(), fmt::format("{}: nothing to check (set one of output_contains, "
+                                         "output_matches, output_not_contains, output_equals, "
+                                         "fails_with, file_equals, exit_status, output_lines)",
+                                         who));
+        case pb::Expect::kOutputMatches:
+          try {
+            std::regex check(e.output_matches(), std::regex::ECMAScript);
+          } catch (const std::regex_error& err) {
+            el.fail(e, "output_matches", -1,
+                    fmt::format("{}: bad regex \"{}\": {}", who, e.output_matches(), err.what()));
+          }
+          break;
+        case pb::Expect::kFailsWith:
+          if (k_errno_names.count(e.fails_with()) == 0)
+            el.fail(e, "fails_with", -1,
+                    fmt::format("{}: unknown errno name \"{}\" (known: {})", who, e.fails_with(),
+                                join(k_errno_names)));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void validate_scenario(loaded_scenario& out, const locator& where,
+                       const pb::ProfileLibrary& profiles) {
+  const pb::Scenario& s = out.scenario;
+  const pb::Platform& p = s.platform();
+  const locator platform = where.nested(s, "platform");
+  check_kernel_cmdline(p, platform);
+  check_topology(p, platform, profiles);
+  for (int i = 0; i < p.file_size(); ++i) {
+    const pb::File& f = p.file(i);
+    if (f.path().empty() || f.path()[0] != '/') {
+      const locator l = platform.nested(p, "file", i);
+      l.fail(f, "path", -1, fmt::format("file path \"{}\" is not absolute", f.path()));
+    }
+  }
+  check_steps(out, where);
+  for (int i = 0; i < s.param_size(); ++i) out.param_loc.push_back(where.at(s, "param", i));
+}
+
+}  // namespace iovsim::scen

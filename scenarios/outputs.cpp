@@ -1,0 +1,167 @@
+#include "scenarios/outputs.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "results.pb.h"
+#include "viz/topology.h"
+
+namespace iovsim::scen {
+
+namespace fs = std::filesystem;
+
+namespace {
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string indent(const std::string& text, const std::string& pad) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += pad + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<viz::topo_node> topology(host::host_system& host) {
+  std::vector<viz::topo_node> nodes;
+  auto& pci = host.pci();
+  auto parent_of = [&](const host::pci_dev& d) -> std::string {
+    if (d.is_virtfn && d.physfn) return d.physfn->bdf();
+    if (d.bus == 0) return d.devfn == 0 ? "" : "0000:00:00.0";
+    for (host::pci_dev* b : pci.devices())
+      if (b->is_bridge && b->secondary == d.bus) return b->bdf();
+    return "";
+  };
+  for (host::pci_dev* d : pci.devices()) {
+    std::string kind = "function";
+    if (d->bus == 0 && d->devfn == 0) kind = "host_bridge";
+    else if (d->is_bridge) kind = d->bus == 0 ? "root_port" : "switch_port";
+    else if (d->is_virtfn) kind = "vf";
+    else if (d->sriov_pos) kind = "pf";
+    std::string label = fmt::format("{}\\n{:04x}:{:04x}", d->short_bdf(), d->vendor, d->device);
+    if (d->is_bridge) label += fmt::format("\\n{}", host::format_bus_range(d->secondary, d->subordinate));
+    if (!d->driver.empty()) label += "\\n" + d->driver;
+    if (!d->netdev.empty()) label += " " + d->netdev;
+    nodes.push_back({d->bdf(), label, kind, parent_of(*d)});
+  }
+  return nodes;
+}
+}  // namespace
+
+std::string config_file_name(const host::lspci_device& d) {
+  return fmt::format("{:04x}_{:02x}_{:02x}_{}.txt", d.domain, d.bus, d.dev, d.fn);
+}
+
+void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t seed, const run_report& report,
+                   kit::sim_env& env, platform::machine& machine, host::host_system& host,
+                   const std::vector<host::lspci_device>& view) {
+  const fs::path out(dir);
+  fs::create_directories(out / "config");
+  for (const auto& entry : fs::directory_iterator(out / "config")) fs::remove(entry.path());
+
+  // results.json
+  pb::RunResults results;
+  results.set_scenario(s.scenario.name());
+  results.set_seed(seed);
+  results.set_passed(report.exit_code == 0);
+  results.set_expectations(report.expectations);
+  results.set_failures(report.failures);
+  results.set_sim_time(kit::format_sim_time(sc_core::sc_time_stamp()));
+  for (size_t i = 0; i < report.steps.size(); ++i) {
+    const step_outcome& st = report.steps[i];
+    size_t failure = 0;
+    for (const auto& [what, passed] : st.checks) {
+      pb::ExpectationResult* e = results.add_expectation();
+      e->set_step(static_cast<uint32_t>(i + 1));
+      e->set_shell(st.shell);
+      e->set_check(what);
+      e->set_passed(passed);
+      e->set_at(st.at);
+      if (!passed && failure < st.failures.size()) e->set_actual(st.failures[failure++]);
+    }
+  }
+  unsigned vfs = 0, pfs = 0;
+  for (host::pci_dev* d : host.pci().devices()) {
+    vfs += d->is_virtfn;
+    pfs += d->sriov_pos != 0 && !d->is_virtfn;
+    pb::FunctionInfo* f = results.add_function();
+    f->set_bdf(d->bdf());
+    f->set_id(fmt::format("{:04x}:{:04x}", d->vendor, d->device));
+    f->set_virtfn(d->is_virtfn);
+    if (d->physfn) f->set_physfn(d->physfn->bdf());
+    f->set_driver(d->driver);
+    f->set_netdev(d->netdev);
+  }
+  auto metric = [&](const std::string& name, double value, const std::string& unit) {
+    pb::Metric* m = results.add_metric();
+    m->set_name(name);
+    m->set_value(value);
+    m->set_unit(unit);
+  };
+  metric("host.pci.functions", static_cast<double>(host.pci().devices().size()), "count");
+  metric("host.pci.sriov_pfs", pfs, "count");
+  metric("host.pci.vfs", vfs, "count");
+  metric("host.bios.last_bus", host.bios().last_bus, "bus");
+  metric("host.cpu.config_accesses", static_cast<double>(machine.cpu().cfg_accesses()), "count");
+  metric("host.cpu.mmio_accesses", static_cast<double>(machine.cpu().mmio_accesses()), "count");
+  for (pcie::endpoint* ep : machine.endpoints()) {
+    metric(std::string(ep->name()) + ".config_requests", static_cast<double>(ep->cfg_requests()), "count");
+    metric(std::string(ep->name()) + ".vfs_created", static_cast<double>(ep->vfs_created()), "count");
+  }
+  metric("sim.time", sc_core::sc_time_stamp().to_seconds(), "s");
+  std::string json;
+  google::protobuf::util::JsonPrintOptions jopt;
+  jopt.add_whitespace = true;
+  jopt.always_print_primitive_fields = true;
+  jopt.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(results, &json, jopt);
+  write_file(out / "results.json", json);
+
+  // summary.txt: what a person reads first.
+  std::string sum = fmt::format("scenario: {}\n", s.scenario.name());
+  if (!s.scenario.description().empty()) sum += indent(s.scenario.description(), "  ");
+  sum += fmt::format("seed: {}\nkernel command line: {}\nsimulated time: {} s\n\n", seed,
+                     s.scenario.platform().kernel_cmdline(), results.sim_time());
+  sum += "steps:\n";
+  for (size_t i = 0; i < report.steps.size(); ++i) {
+    const step_outcome& st = report.steps[i];
+    sum += fmt::format("  {:>3} [{}] $ {}   (status {})\n", i + 1, st.at, st.shell, st.status);
+    for (const auto& [what, passed] : st.checks) sum += fmt::format("        {} {}\n", passed ? "ok  " : "FAIL", what);
+    for (const auto& f : st.failures) sum += fmt::format("             -> {}\n", f);
+  }
+  sum += fmt::format("\nexpectations: {} checked, {} failed: {}\n\nmetrics:\n", report.expectations, report.failures,
+                     report.exit_code == 0 ? "PASS" : "FAIL");
+  for (const pb::Metric& m : results.metric()) sum += fmt::format("  {:<40} {:>14} {}\n", m.name(), m.value(), m.unit());
+  sum += "\nPCI functions:\n";
+  for (const pb::FunctionInfo& f : results.function())
+    sum += fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),
+                       f.netdev().empty() ? "-" : f.netdev(), f.virtfn() ? "  (VF of " + f.physfn() + ")" : "");
+  write_file(out / "summary.txt", sum);
+
+  // transcript.txt: every step with its full output.
+  std::string tr;
+  for (const step_outcome& st : report.steps) tr += fmt::format("[{}] $ {}\n{}", st.at, st.shell, st.output);
+  write_file(out / "transcript.txt", tr);
+
+  std::string log;
+  for (const auto& l : env.log_lines()) log += l + "\n";
+  write_file(out / "log.txt", log);
+  std::string dmesg;
+  for (const auto& l : host.dmesg().lines()) dmesg += l + "\n";
+  write_file(out / "dmesg.txt", dmesg);
+  write_file(out / "trace.json", env.trace_json());
+  for (const host::lspci_device& d : view) write_file(out / "config" / config_file_name(d), host::lspci_dump(d));
+  write_file(out / "topology.dot", viz::topology_dot(topology(host)));
+}
+
+}  // namespace iovsim::scen
