@@ -79,6 +79,14 @@ struct bios {
     }
   }
 
+  // Legacy INTx routing: the I/O APIC's PCI inputs are GSIs 16-23; pins rotate with
+  // the device number (the PCI-to-PCI bridge swizzle), as ACPI _PRT tables do.
+  void route_interrupt(unsigned busnr, unsigned devfn) {
+    const unsigned pin = bus.cfg_read(busnr, devfn, CFG_INT_PIN, 1);
+    if (pin == 0 || pin > 4) return;
+    bus.cfg_write(busnr, devfn, CFG_INT_LINE, 1, 16 + ((devfn >> 3) + busnr + pin - 1) % 8);
+  }
+
   // Depth-first numbering of the bus below a bridge (or the root bus); returns the
   // highest bus number used and collects the VF bus needs of its endpoints.
   unsigned scan_child(unsigned busnr, alloc_node& bridge_node, unsigned max, unsigned& vf_buses) {
@@ -109,6 +117,7 @@ struct bios {
           bridges.push_back({busnr, devfn, node.get()});
         } else {
           endpoint_resources(*node, busnr, devfn, vf_buses);
+          route_interrupt(busnr, devfn);
         }
         bridge_node.children.push_back(std::move(node));
       }

@@ -12,13 +12,29 @@ namespace iovsim::host {
 host_system::host_system(platform::machine& machine, uint64_t seed)
     : m_machine(machine), m_params(kernel_params::parse(machine.spec().kernel_cmdline())) {
   for (const auto& f : machine.spec().file()) m_files[f.path()] = f.content();
-  m_pci = std::make_unique<pci_core>(machine.cpu(), m_params, m_log, machine.spec().firmware());
-  m_drivers = std::make_unique<driver_core>(*m_pci, m_log, machine.profiles(), seed);
+  m_seed = seed;
+  start_kernel();
+  m_shell = std::make_unique<shell>(*this);
+  register_commands();
+}
+
+void host_system::start_kernel() {
+  m_drivers.reset();
+  m_pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log, m_machine.spec().firmware());
+  m_drivers = std::make_unique<driver_core>(*m_pci, m_log, m_machine.profiles(), m_seed + m_boots);
   m_drivers->set_modprobe_conf([this] { return modprobe_conf_lines(); });
   m_pci->on_add = [this](pci_dev& d) { m_drivers->device_added(d); };
   m_pci->on_remove = [this](pci_dev& d) { m_drivers->device_removed(d); };
-  m_shell = std::make_unique<shell>(*this);
-  register_commands();
+}
+
+void host_system::reboot(const std::string& cmdline) {
+  ++m_boots;
+  m_machine.reset_hardware();
+  m_params = kernel_params::parse(cmdline);
+  m_log = kernel_log{};
+  start_kernel();
+  kit::sim_env::current().log("host.kernel", "reboot: " + cmdline);
+  boot();
 }
 
 host_system::~host_system() = default;
@@ -44,14 +60,14 @@ std::vector<lspci_device> host_system::lspci_view() {
     if (const pb::DeviceProfile* p = m_machine.device_profile_for(d->vendor, d->device, is_vf)) {
       l.vendor_name = p->vendor_name();
       l.device_name = is_vf ? p->sriov().vf_device_name() : p->device_name();
-      if (d->subsys_vendor == p->subsystem_vendor_id() && d->subsys_device == p->subsystem_id()) {
-        l.subsys_vendor_name = p->vendor_name();
-        l.subsys_name = p->subsystem_name();
-      }
+      // pci.ids names the PF's subsystem only; a VF shows "Device xxxx".
+      if (d->subsys_vendor == p->subsystem_vendor_id()) l.subsys_vendor_name = p->vendor_name();
+      if (!is_vf && d->subsys_device == p->subsystem_id()) l.subsys_name = p->subsystem_name();
     } else if (const pb::PortProfile* pp = m_machine.port_profile_for(d->vendor, d->device)) {
       l.vendor_name = pp->vendor_name();
       l.device_name = pp->device_name();
     }
+    l.irq = l.config[0x3d] ? l.config[0x3c] : 0;  // the line the firmware routed
     l.driver = d->driver;
     if (d->is_bridge) l.driver = "pcieport";
     const std::string module = m_drivers->module_for(*d);
@@ -107,6 +123,16 @@ void host_system::register_commands() {
                  "network devices: ip link [show [dev] IF], ip link set [dev] IF up|down");
   sh.add_command("run", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_run(argv); },
                  "advance simulated time: run 10ms");
+  sh.add_command("reboot", [this](const std::vector<std::string>& argv, const std::string&) {
+    std::string cmdline;
+    for (size_t i = 1; i < argv.size(); ++i) cmdline += (i > 1 ? " " : "") + argv[i];
+    if (argv.size() == 1) cmdline = m_params.cmdline;
+    const kernel_params p = kernel_params::parse(cmdline);
+    if (!p.unknown.empty())
+      return cmd_result{2, "", fmt::format("reboot: unknown kernel parameter \"{}\"\n", p.unknown.front()), "EINVAL"};
+    reboot(cmdline);
+    return cmd_result{};
+  }, "reset the platform and boot again: reboot [KERNEL PARAMETERS...] (simulator verb)");
   sh.add_command("sleep", [this](const std::vector<std::string>& argv, const std::string&) {
     std::vector<std::string> a = argv;
     if (a.size() == 2 && a[1].find_first_not_of("0123456789.") == std::string::npos) a[1] += "s";

@@ -24,6 +24,9 @@ class host_system : public vfs {
 
   // Firmware, then kernel enumeration and coldplug. Call from an SC_THREAD.
   void boot();
+  // Platform reset and a new boot with this kernel command line; files under /etc
+  // survive, everything the kernel knew does not.
+  void reboot(const std::string& cmdline);
   cmd_result run(const std::string& line) { return m_shell->run(line); }
 
   pci_core& pci() { return *m_pci; }
@@ -45,6 +48,7 @@ class host_system : public vfs {
 
  private:
   void register_commands();
+  void start_kernel();
   std::string resolve(const std::string& path);
   std::vector<std::string> modprobe_conf_lines();
   cmd_result cmd_ip(const std::vector<std::string>& argv);
@@ -52,6 +56,8 @@ class host_system : public vfs {
   std::string ip_link_show(const netdev* only);
 
   platform::machine& m_machine;
+  uint64_t m_seed = 0;
+  unsigned m_boots = 0;
   kernel_params m_params;
   kernel_log m_log;
   bios_summary m_bios;

@@ -25,6 +25,7 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
         else if (o == "realloc" || o == "realloc=on") p.realloc = true;
         else if (o == "realloc=off") p.realloc = false;
         else if (o == "noari") p.noari = true;
+        else p.unknown.push_back("pci=" + o);
       }
     } else if (tok == "intel_iommu=on") {
       p.intel_iommu = true;
@@ -34,13 +35,17 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
       p.iommu_pt = true;
     } else if (tok == "iommu=nopt") {
       p.iommu_pt = false;
+    } else if (tok != "quiet") {
+      p.unknown.push_back(tok);
     }
   }
   return p;
 }
 
+kernel_log::kernel_log() : m_boot_s(sc_core::sc_time_stamp().to_seconds()) {}
+
 void kernel_log::print(const std::string& text) {
-  const double t = sc_core::sc_time_stamp().to_seconds();
+  const double t = sc_core::sc_time_stamp().to_seconds() - m_boot_s;
   const auto us = static_cast<unsigned long long>(t * 1e6 + 0.5);
   m_lines.push_back(fmt::format("[{:5}.{:06}] {}", us / 1000000, us % 1000000, text));
 }

@@ -84,17 +84,21 @@ struct kernel_params {
   bool intel_iommu = false;
   bool iommu_pt = false;
   std::string cmdline;
+  std::vector<std::string> unknown;   // tokens the simulated kernel does not know
   static kernel_params parse(const std::string& cmdline);
 };
 
 class kernel_log {
  public:
-  // Appends `[    1.234567] text` stamped with the simulated time (dmesg format).
+  // The kernel's clock starts at boot: stamps count from the moment the log is made.
+  kernel_log();
+  // Appends `[    1.234567] text` stamped with the time since boot (dmesg format).
   void print(const std::string& text);
   const std::vector<std::string>& lines() const { return m_lines; }
 
  private:
   std::vector<std::string> m_lines;
+  double m_boot_s = 0;
 };
 
 // `%pR` for a bus range: "[bus 03]" or "[bus 03-04]".

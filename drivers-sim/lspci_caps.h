@@ -1,5 +1,6 @@
 // Private to the lspci formatter: what lspci.cpp, lspci_header.cpp, lspci_tree.cpp,
-// lspci_names.cpp, lspci_caps.cpp and lspci_ecaps.cpp share. Not part of the host API.
+// lspci_names.cpp, lspci_caps.cpp, lspci_express.cpp and lspci_ecaps.cpp share. Not
+// part of the host API.
 #pragma once
 
 #include "drivers-sim/lspci.h"
@@ -103,6 +104,8 @@ bool filter_match(const filter& f, const device_ctx& d);
 // lspci_caps.cpp / lspci_ecaps.cpp: capability lists at -v and above.
 void show_caps(std::string& out, const device_ctx& d, unsigned pointer_offset);
 void show_ext_caps(std::string& out, const device_ctx& d, int express_type);
+// lspci_express.cpp: the PCI Express capability; returns the device/port type.
+int cap_express(std::string& out, const device_ctx& d, unsigned where, uint16_t cap);
 // lspci_caps.cpp: the Subsystem ID capability, which libpci also uses for bridges.
 std::optional<std::pair<uint16_t, uint16_t>> ssvid_capability(const device_ctx& d);
 

@@ -242,7 +242,7 @@ void show_ext_caps(std::string& out, const device_ctx& d, int express_type) {
   do {
     if (!d.cfg.has(where, 4)) break;
     uint32_t header = d.cfg.u32(where);
-    if (!header) break;
+    if (!header || header == 0xffffffff) break;
     unsigned id = header & 0xffff;
     put(out, "\tCapabilities: [{:03x}", where);
     if (d.opt.verbose > 1) put(out, " v{}", bits(header, 16, 4));

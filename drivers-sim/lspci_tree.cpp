@@ -10,8 +10,6 @@ namespace {
 
 constexpr unsigned ANY = ~0U;
 
-struct bridge;
-
 struct bus {
   unsigned domain = 0, number = 0;
   std::vector<int> devices;   // indices into the sorted device list

@@ -194,4 +194,10 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
 
 machine::~machine() = default;
 
+void machine::reset_hardware() {
+  m_rc->reset();
+  for (auto& sw : m_switches) sw->reset();
+  for (auto* ep : m_endpoints) ep->reset();
+}
+
 }  // namespace iovsim::platform

@@ -71,6 +71,8 @@ class machine {
   ~machine();
 
   host_cpu& cpu() { return *m_cpu; }
+  // Platform reset (a reboot): every function back to its reset state.
+  void reset_hardware();
   pcie::root_complex& rc() { return *m_rc; }
   const std::vector<pcie::endpoint*>& endpoints() const { return m_endpoints; }
   const std::vector<hw_node>& nodes() const { return m_nodes; }

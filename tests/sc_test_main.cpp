@@ -1,5 +1,5 @@
-// Test main for tests that use SystemC: libsystemc wants sc_main, so GoogleTest runs
-// from there. Every SystemC warning is a test failure (the VCML test-bench habit).
+// Test main for tests that use SystemC: GoogleTest runs from sc_main, which our own
+// main calls. Every SystemC warning is a test failure (the VCML test-bench habit).
 #include <gtest/gtest.h>
 #include <systemc>
 
@@ -16,3 +16,6 @@ int sc_main(int argc, char** argv) {
   sc_core::sc_report_handler::set_handler(fail_on_report);
   return RUN_ALL_TESTS();
 }
+
+// Our own main (libsystemc's prints a banner); tests make their own contexts.
+int main(int argc, char** argv) { return sc_main(argc, argv); }

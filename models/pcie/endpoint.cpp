@@ -28,6 +28,11 @@ endpoint::endpoint(sc_core::sc_module_name name, const pb::DeviceProfile& profil
         [this](physical_function& pf, unsigned num) { vf_change(pf, num); }));
 }
 
+void endpoint::reset() {
+  for (auto& pf : m_pfs) pf->reset();
+  m_bus = 0;
+}
+
 pci_function* endpoint::function_at(uint16_t rid) {
   // Routing IDs are relative to the captured bus: PFs at devfn 0..n-1 of it.
   const int rel = static_cast<int>(rid) - static_cast<int>(m_bus << 8);

@@ -31,6 +31,9 @@ class endpoint : public sc_core::sc_module {
   // The function answering a routing ID, or nullptr.
   pci_function* function_at(uint16_t rid);
 
+  // Conventional reset (platform reboot): PFs reset, VFs gone, bus forgotten.
+  void reset();
+
   // Statistics.
   uint64_t cfg_requests() const { return m_cfg_requests; }
   uint64_t vfs_created() const { return m_vfs_created; }

@@ -98,6 +98,11 @@ unsigned root_complex::add_root_port(const std::string& name, unsigned devfn, co
   return static_cast<unsigned>(m_ports.size() - 1);
 }
 
+void root_complex::reset() {
+  m_host_bridge->cfg().bank().reset();
+  for (auto& s : m_ports) s.port->cfg().bank().reset();
+}
+
 void root_complex::connect(unsigned slot, tlm::tlm_target_socket<32>& below) {
   downstream.bind(below);
   m_ports[slot].socket_index = m_bound++;
@@ -137,6 +142,11 @@ unsigned pcie_switch::add_downstream_port(const std::string& name, unsigned devi
   s.devfn = device << 3;
   m_ports.push_back(std::move(s));
   return static_cast<unsigned>(m_ports.size() - 1);
+}
+
+void pcie_switch::reset() {
+  m_up->cfg().bank().reset();
+  for (auto& s : m_ports) s.port->cfg().bank().reset();
 }
 
 void pcie_switch::connect(unsigned slot, tlm::tlm_target_socket<32>& below) {

@@ -50,6 +50,8 @@ class root_complex : public sc_core::sc_module {
   // Binds the root port's link to the device below it.
   void connect(unsigned slot, tlm::tlm_target_socket<32>& below);
   std::vector<port_slot>& ports() { return m_ports; }
+  // Conventional reset of the host bridge and the root ports' registers.
+  void reset();
 
   // Timing parameter: latency of one configuration access, CPU to function and back.
   sc_core::sc_time cfg_access_latency() const { return m_cfg_latency; }
@@ -76,6 +78,7 @@ class pcie_switch : public sc_core::sc_module {
   void connect(unsigned slot, tlm::tlm_target_socket<32>& below);
   bridge_function& upstream_port() { return *m_up; }
   std::vector<port_slot>& ports() { return m_ports; }
+  void reset();
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

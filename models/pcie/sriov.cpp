@@ -138,6 +138,13 @@ physical_function::physical_function(const std::string& name, const pb::DevicePr
   }
 }
 
+void physical_function::reset() {
+  m_vfs.clear();
+  m_cfg.bank().reset();
+  m_regs->reset();
+  if (m_sriov) update_offset_stride();
+}
+
 uint64_t physical_function::vf_bar_base(int index) const {
   return read_bar_address(m_cfg, m_sriov + SRIOV_BAR, m_vf_bars, index);
 }

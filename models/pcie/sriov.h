@@ -66,6 +66,9 @@ class physical_function : public pci_function {
   // driver reads the permanent MAC address from RAL(0)/RAH(0) here.
   kit::reg_bank& regs() { return *m_regs; }
 
+  // Conventional reset: VFs gone, every register at its reset value.
+  void reset();
+
  private:
   void build_sriov_cap();
   void update_offset_stride();

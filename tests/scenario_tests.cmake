@@ -1,0 +1,24 @@
+# Every scenario of the library is a test (STYLE.md): expectations hold, a second run
+# is byte-identical, outputs equal scenarios/golden/<name>/.
+file(GLOB IOVSIM_SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/library/*.pbtxt)
+foreach(file ${IOVSIM_SCENARIOS})
+  get_filename_component(name ${file} NAME_WE)
+  add_test(NAME scenario.${name}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/scenario_test.sh $<TARGET_FILE:iovsim> ${file}
+                   ${PROJECT_SOURCE_DIR}/scenarios/golden/${name} ${PROJECT_BINARY_DIR}/scenario-out/${name})
+endforeach()
+
+# The bad-input corpus through the command line: exit 2 and the exact message.
+file(GLOB IOVSIM_BAD_INPUTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/bad_input/*.pbtxt)
+foreach(file ${IOVSIM_BAD_INPUTS})
+  get_filename_component(name ${file} NAME_WE)
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${file})
+  add_test(NAME bad_input.${name}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/bad_input_test.sh $<TARGET_FILE:iovsim> ${PROJECT_SOURCE_DIR} ${rel})
+endforeach()
+
+# The real lspci decodes the config dumps a scenario writes; Graphviz renders its
+# topology; the trace is a well-formed Chrome trace-event file.
+add_test(NAME outputs.x540_real_tools
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/real_tools_test.sh ${PROJECT_BINARY_DIR}/scenario-out/x540_sriov_setup/a)
+set_tests_properties(outputs.x540_real_tools PROPERTIES DEPENDS scenario.x540_sriov_setup)
