@@ -103,13 +103,19 @@ int run_cli(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
   validate->add_option("scenario", scenario, "scenario file or built-in name")->required();
 
-  app.add_subcommand("list", "list built-in device profiles, port profiles and scenarios");
+  auto* list = app.add_subcommand("list", "list built-in device profiles, port profiles and scenarios");
+  bool list_params = false;
+  list->add_flag("--params", list_params, "list the timing parameters (--set name=value) instead");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (app.got_subcommand("list") && list_params) {
+    for (const std::string& line : scen::describe_params()) std::cout << line << "\n";
+    return 0;
   }
   if (app.got_subcommand("list")) return cmd_list();
 

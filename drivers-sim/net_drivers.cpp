@@ -146,7 +146,8 @@ int driver_core::rmmod(const std::string& name, std::string& err) {
 
 void driver_core::device_added(pci_dev& dev) {
   const std::string m = module_for(dev);
-  if (m.empty()) return;
+  // Loading the module for an earlier device may already have bound this one.
+  if (m.empty() || !dev.driver.empty()) return;
   // VFs are probed only when the PF allows it (sysfs sriov_drivers_autoprobe).
   if (dev.is_virtfn && dev.physfn && !dev.physfn->drivers_autoprobe) return;
   if (m_modules.count(m)) bind(dev, m);
@@ -170,7 +171,7 @@ std::string driver_core::predictable_name(const pci_dev& dev) const {
 
 void driver_core::bind(pci_dev& dev, const std::string& module) {
   const driver_traits* t = find_driver_traits(module);
-  if (!t) return;
+  if (!t || !dev.driver.empty()) return;
   dev.driver = module;
   // pci_enable_device: memory decoding and bus mastering.
   platform::host_bus& bus = m_pci.hw();

@@ -187,6 +187,27 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
 
 }  // namespace
 
+std::vector<std::string> describe_params() {
+  // Parameters are declared by the models that use them: build a small machine
+  // with every kind of model and ask.
+  fresh_systemc_context();
+  kit::sim_env env(0);
+  pb::Platform spec;
+  pb::RootPort* rp = spec.add_root_port();
+  rp->set_name("rp");
+  rp->set_device(1);
+  pb::Endpoint* ep = spec.add_endpoint();
+  ep->set_name("nic");
+  ep->set_profile("x540");
+  ep->set_attach("rp");
+  platform::machine machine(spec, builtin_profiles());
+  host::host_system host(machine, 0);
+  std::vector<std::string> out;
+  for (const auto& [name, p] : env.params().declared())
+    out.push_back(fmt::format("{:<28} {:>10}  {}", name, p.default_text, p.doc));
+  return out;
+}
+
 run_report run_scenario(const loaded_scenario& scenario, const run_options& options) {
   return simulate(scenario, options, nullptr, nullptr, false);
 }

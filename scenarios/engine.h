@@ -41,6 +41,9 @@ struct run_report {
 // Runs a loaded scenario. Each call is a fresh simulation (a new SystemC context).
 run_report run_scenario(const loaded_scenario& scenario, const run_options& options);
 
+// The timing parameters the models declare: "name  default  doc" lines, sorted.
+std::vector<std::string> describe_params();
+
 // Interactive host shell on the scenario's platform after boot (its steps are not
 // run): reads lines from `in`, writes results to `out`; prompts when `prompt`.
 int run_shell(const loaded_scenario& scenario, const run_options& options, std::istream& in, std::ostream& out,
