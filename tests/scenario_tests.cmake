@@ -22,3 +22,8 @@ endforeach()
 add_test(NAME outputs.x540_real_tools
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/real_tools_test.sh ${PROJECT_BINARY_DIR}/scenario-out/x540_sriov_setup/a)
 set_tests_properties(outputs.x540_real_tools PROPERTIES DEPENDS scenario.x540_sriov_setup)
+
+# Expectations are real checks: a scenario written to fail must fail, loudly.
+add_test(NAME outputs.expectations_can_fail
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/expect_failure_test.sh $<TARGET_FILE:iovsim>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/expect_failure.pbtxt ${PROJECT_BINARY_DIR}/scenario-out/expect_failure)
