@@ -23,6 +23,17 @@ void fresh_systemc_context() {
   sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
 }
 
+// Shows text on one line: newlines and tabs as \n and \t.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
 std::string trim_newline(std::string s) {
   while (!s.empty() && s.back() == '\n') s.pop_back();
   return s;
@@ -35,19 +46,20 @@ std::string check(const pb::Expect& e, const host::cmd_result& r, const std::str
   switch (e.what_case()) {
     case pb::Expect::kOutputContains:
       passed = output.find(e.output_contains()) != std::string::npos;
-      if (!passed) failure = fmt::format("output does not contain \"{}\"", e.output_contains());
-      return fmt::format("output contains \"{}\"", e.output_contains());
+      if (!passed) failure = fmt::format("output does not contain \"{}\"", one_line(e.output_contains()));
+      return fmt::format("output contains \"{}\"", one_line(e.output_contains()));
     case pb::Expect::kOutputNotContains:
       passed = output.find(e.output_not_contains()) == std::string::npos;
       if (!passed) failure = fmt::format("output contains \"{}\"", e.output_not_contains());
-      return fmt::format("output does not contain \"{}\"", e.output_not_contains());
+      return fmt::format("output does not contain \"{}\"", one_line(e.output_not_contains()));
     case pb::Expect::kOutputMatches:
       passed = std::regex_search(output, std::regex(e.output_matches(), std::regex::ECMAScript));
       if (!passed) failure = fmt::format("output does not match /{}/", e.output_matches());
       return fmt::format("output matches /{}/", e.output_matches());
     case pb::Expect::kOutputEquals:
       passed = output == e.output_equals();
-      if (!passed) failure = fmt::format("output differs: expected \"{}\", got \"{}\"", e.output_equals(), output);
+      if (!passed)
+        failure = fmt::format("output differs: expected \"{}\", got \"{}\"", one_line(e.output_equals()), one_line(output));
       return "output equals the expected text";
     case pb::Expect::kFailsWith:
       passed = r.status != 0 && r.errno_name == e.fails_with();
@@ -59,8 +71,10 @@ std::string check(const pb::Expect& e, const host::cmd_result& r, const std::str
       const host::fs_result f = host.read(e.file_equals().path());
       const std::string got = f.error ? fmt::format("<{}>", host::errno_name(f.error)) : trim_newline(f.data);
       passed = f.error == 0 && got == e.file_equals().value();
-      if (!passed) failure = fmt::format("{}: expected \"{}\", got \"{}\"", e.file_equals().path(), e.file_equals().value(), got);
-      return fmt::format("{} reads \"{}\"", e.file_equals().path(), e.file_equals().value());
+      if (!passed)
+        failure = fmt::format("{}: expected \"{}\", got \"{}\"", e.file_equals().path(), one_line(e.file_equals().value()),
+                              one_line(got));
+      return fmt::format("{} reads \"{}\"", e.file_equals().path(), one_line(e.file_equals().value()));
     }
     case pb::Expect::kExitStatus:
       passed = r.status == e.exit_status();
