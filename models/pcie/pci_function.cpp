@@ -55,9 +55,8 @@ bool pci_function::decode_mem(uint64_t addr, int& bar, uint64_t& offset) const {
   return false;
 }
 
-void pci_function::build_type0_header(const function_ids& ids, const std::array<bar_info, 6>& bars,
-                                      bool multifunction, uint8_t int_pin) {
-  m_bars = bars;
+// 0x00-0x0D, the same in type-0 and type-1 headers.
+void pci_function::declare_common_header(const function_ids& ids) {
   config_space& c = m_cfg;
   c.ro("VENDOR_ID", CFG_VENDOR_ID, 2, ids.vendor);
   c.ro("DEVICE_ID", CFG_DEVICE_ID, 2, ids.device);
@@ -70,6 +69,13 @@ void pci_function::build_type0_header(const function_ids& ids, const std::array<
   c.ro("CLASS_DEVICE", CFG_CLASS_PROG + 1, 2, ids.class_code >> 8);
   c.reg({"CACHE_LINE_SIZE", CFG_CACHE_LINE, 1, 0, 0xff, 0, nullptr, nullptr});
   c.ro("LATENCY_TIMER", CFG_LATENCY, 1, 0);
+}
+
+void pci_function::build_type0_header(const function_ids& ids, const std::array<bar_info, 6>& bars,
+                                      bool multifunction, uint8_t int_pin) {
+  m_bars = bars;
+  config_space& c = m_cfg;
+  declare_common_header(ids);
   c.ro("HEADER_TYPE", CFG_HEADER_TYPE, 1, multifunction ? 0x80 : 0x00);
   declare_bars(c, CFG_BAR0, bars, "BAR");
   c.ro("SUBSYSTEM_VENDOR_ID", CFG_SUBSYS_VENDOR, 2, ids.subsys_vendor);
@@ -82,16 +88,7 @@ void pci_function::build_type0_header(const function_ids& ids, const std::array<
 
 void pci_function::build_type1_header(const function_ids& ids) {
   config_space& c = m_cfg;
-  c.ro("VENDOR_ID", CFG_VENDOR_ID, 2, ids.vendor);
-  c.ro("DEVICE_ID", CFG_DEVICE_ID, 2, ids.device);
-  c.reg({"COMMAND", CFG_COMMAND, 2, 0, COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_SERR |
-                                            0x40 | COMMAND_INTX_DISABLE, 0, nullptr, nullptr});
-  c.reg({"STATUS", CFG_STATUS, 2, 0, 0, 0xf900, nullptr, nullptr});
-  c.ro("REVISION", CFG_REVISION, 1, ids.revision);
-  c.ro("CLASS_PROG", CFG_CLASS_PROG, 1, ids.class_code & 0xff);
-  c.ro("CLASS_DEVICE", CFG_CLASS_PROG + 1, 2, ids.class_code >> 8);
-  c.reg({"CACHE_LINE_SIZE", CFG_CACHE_LINE, 1, 0, 0xff, 0, nullptr, nullptr});
-  c.ro("LATENCY_TIMER", CFG_LATENCY, 1, 0);
+  declare_common_header(ids);
   c.ro("HEADER_TYPE", CFG_HEADER_TYPE, 1, 0x01);
   c.ro("BAR0", 0x10, 4, 0);
   c.ro("BAR1", 0x14, 4, 0);

@@ -53,6 +53,8 @@ class pci_function {
   // Declares the type-0 header 0x00-0x3F; call before adding capabilities.
   void build_type0_header(const function_ids& ids, const std::array<bar_info, 6>& bars,
                           bool multifunction, uint8_t int_pin);
+  // Declares 0x00-0x0D, common to both header types.
+  void declare_common_header(const function_ids& ids);
   // Declares the type-1 (bridge) header 0x00-0x3F.
   void build_type1_header(const function_ids& ids);
   // Declares BAR registers at `base` (header BARs or SR-IOV VF BARs): sizing by
