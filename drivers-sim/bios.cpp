@@ -33,9 +33,10 @@ struct bios {
   std::vector<bridge_slot> bridges;
 
   void add_request(alloc_node& node, uint64_t size, bool pref64, unsigned busnr, unsigned devfn, unsigned reg,
-                   bool is64) {
+                   bool is64, uint64_t align = 0) {
     alloc_request r;
     r.size = size;
+    r.align = align;
     r.pref64 = pref64;
     r.tag = static_cast<int>(slots.size());
     node.requests.push_back(r);
@@ -71,7 +72,7 @@ struct bios {
       if (r.size) {
         if (fw.iov_bars() == pb::Firmware::ASSIGN_IOV_BARS)
           add_request(fn_node, r.size * total, r.is_64bit && r.prefetchable, busnr, devfn, sriov + SRIOV_BAR + 4 * i,
-                      r.is_64bit);
+                      r.is_64bit, r.size);
         else
           ++summary.iov_bars_left;
       }

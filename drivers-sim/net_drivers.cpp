@@ -348,8 +348,11 @@ int driver_core::set_link(netdev& nd, bool up) {
 void driver_core::schedule_carrier(netdev& nd) {
   // Link training finishes later; the watchdog then reports carrier.
   const int ifindex = nd.ifindex;
-  sc_core::sc_spawn([this, ifindex] {
-    sc_core::wait(m_link_up_time);
+  std::weak_ptr<bool> alive = m_alive;
+  const sc_core::sc_time delay = m_link_up_time;
+  sc_core::sc_spawn([this, ifindex, alive, delay] {
+    sc_core::wait(delay);
+    if (alive.expired()) return;  // the kernel that asked was rebooted away
     for (auto& n : m_netdevs)
       if (n->ifindex == ifindex && n->admin_up && !n->carrier) {
         n->carrier = true;

@@ -100,6 +100,8 @@ class driver_core {
   int m_next_ifindex = 2;   // 1 is lo
   int m_next_eth = 0;
   sc_core::sc_time m_link_up_time;
+  // Timers spawned by this driver core outlive it across a reboot: they check this.
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 std::string format_mac(uint64_t mac);

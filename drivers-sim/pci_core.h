@@ -52,7 +52,7 @@ class pci_core {
   unsigned iov_bus_range(unsigned busnr) const;
   void claim_resources();
   void realloc_resources();
-  bool fit_in_window(pci_dev& dev, resource& r);
+  bool fit_in_window(pci_dev& dev, resource& r, uint64_t align = 0);
   unsigned bus_end(const pci_dev& dev) const;
   pci_dev* add(std::unique_ptr<pci_dev> dev);
   void info(const pci_dev& dev, const std::string& text);

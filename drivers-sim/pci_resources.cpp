@@ -44,7 +44,8 @@ resource read_window(platform::host_bus& bus, const pci_dev& br, bool pref) {
 }
 }  // namespace
 
-bool pci_core::fit_in_window(pci_dev& dev, resource& r) {
+bool pci_core::fit_in_window(pci_dev& dev, resource& r, uint64_t align) {
+  if (align == 0) align = r.size;
   if (!dev.bridge) return false;
   const pci_dev& br = *dev.bridge;
   const bool pref = r.is_64bit && r.prefetchable && br.pref_window.assigned;
@@ -59,12 +60,12 @@ bool pci_core::fit_in_window(pci_dev& dev, resource& r) {
       if (d->iov_bars[i].assigned && d->iov_bars[i].size)
         busy.emplace_back(d->iov_bars[i].start, d->iov_bars[i].start + d->iov_bars[i].size * d->total_vfs);
   }
-  uint64_t at = (win.start + r.size - 1) / r.size * r.size;
+  uint64_t at = (win.start + align - 1) / align * align;
   for (bool moved = true; moved;) {
     moved = false;
     for (const auto& [lo, hi] : busy)
       if (at < hi && at + r.size > lo) {
-        at = (hi + r.size - 1) / r.size * r.size;
+        at = (hi + align - 1) / align * align;
         moved = true;
       }
   }
@@ -97,7 +98,7 @@ void pci_core::claim_resources() {
       resource total = iov_total(*d, i);
       if (!total.size || d->iov_bars[i].assigned) continue;
       const unsigned n = PCI_IOV_RESOURCES + i;
-      if (fit_in_window(*d, total)) {
+      if (fit_in_window(*d, total, d->iov_bars[i].size)) {
         d->iov_bars[i].start = total.start;
         d->iov_bars[i].assigned = true;
         write_bar(m_bus, d->bus, d->devfn, d->sriov_pos + SRIOV_BAR + 4 * i, d->iov_bars[i]);
@@ -127,17 +128,19 @@ void pci_core::realloc_resources() {
         node->is_bridge = true;
         build(*node, d->secondary);
       } else {
-        auto req = [&](const resource& r, int bar) {
+        auto req = [&](const resource& r, int bar, uint64_t align) {
           if (!r.size || r.io) return;
           alloc_request q;
           q.size = r.size;
+          q.align = align;
           q.pref64 = r.is_64bit && r.prefetchable;
           q.tag = static_cast<int>(slots.size());
           slots.push_back({d, bar});
           node->requests.push_back(q);
         };
-        for (unsigned i = 0; i < 6; ++i) req(d->bars[i], static_cast<int>(i));
-        for (unsigned i = 0; i < 6; ++i) req(iov_total(*d, i), PCI_IOV_RESOURCES + static_cast<int>(i));
+        for (unsigned i = 0; i < 6; ++i) req(d->bars[i], static_cast<int>(i), 0);
+        for (unsigned i = 0; i < 6; ++i)
+          req(iov_total(*d, i), PCI_IOV_RESOURCES + static_cast<int>(i), d->iov_bars[i].size);
       }
       parent.children.push_back(std::move(node));
     }

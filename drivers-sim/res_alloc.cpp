@@ -20,7 +20,7 @@ std::vector<item> items_of(alloc_node& n, bool pref) {
   std::vector<item> out;
   auto own = [&](alloc_node& f) {
     for (auto& r : f.requests)
-      if (r.size && r.pref64 == pref) out.push_back({r.size, r.size, &r, nullptr, pref});
+      if (r.size && r.pref64 == pref) out.push_back({r.size, r.align ? r.align : r.size, &r, nullptr, pref});
   };
   if (!n.is_bridge) own(n);
   for (auto& c : n.children) {

@@ -13,7 +13,10 @@
 namespace iovsim::host {
 
 struct alloc_request {
-  uint64_t size = 0;        // also the alignment (BARs are naturally aligned)
+  uint64_t size = 0;
+  uint64_t align = 0;       // 0: the size (BARs are naturally aligned); an SR-IOV
+                            // resource (VF BAR x TotalVFs) aligns to one VF BAR
+                            // (REFERENCE.md section 2, iov.c sriov_init)
   bool pref64 = false;      // 64-bit prefetchable: goes to the prefetchable window
   uint64_t assigned = 0;    // result
   int tag = 0;              // caller's identification (function index, BAR number)

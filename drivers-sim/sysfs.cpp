@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <sstream>
 
@@ -36,20 +37,37 @@ std::string join(const std::vector<std::string>& parts, size_t from) {
   return out;
 }
 
-bool parse_u16(std::string text, unsigned& out) {
-  // kstrtou16(buf, 0, ...): decimal, 0x hex or 0 octal, one trailing newline allowed.
+// kstrtou16(buf, 0, ...) (lib/kstrtox.c): an optional '+', then decimal, 0x hex or
+// 0 octal digits, one trailing newline allowed; no blanks. Returns 0, EINVAL or
+// ERANGE (a number too big for 16 bits).
+int parse_u16(std::string text, unsigned& out) {
   if (!text.empty() && text.back() == '\n') text.pop_back();
-  if (text.empty()) return false;
-  size_t used = 0;
-  unsigned long v;
-  try {
-    v = std::stoul(text, &used, 0);
-  } catch (const std::exception&) {
-    return false;
+  if (!text.empty() && text[0] == '+') text.erase(0, 1);
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return EINVAL;
+  unsigned base = 10;
+  size_t i = 0;
+  if (text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    i = 2;
+  } else if (text[0] == '0') {
+    base = 8;
   }
-  if (used != text.size() || v > 0xffff || text[0] == '-' || text[0] == '+') return false;
+  if (i >= text.size()) return EINVAL;
+  unsigned long long v = 0;
+  bool overflow = false;
+  for (; i < text.size(); ++i) {
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    unsigned d;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else return EINVAL;
+    if (d >= base) return EINVAL;
+    if (v > (~0ull - d) / base) overflow = true;
+    else v = v * base + d;
+  }
+  if (overflow || v > 0xffff) return ERANGE;
   out = static_cast<unsigned>(v);
-  return true;
+  return 0;
 }
 }  // namespace
 
@@ -156,7 +174,7 @@ int host_system::write(const std::string& raw, const std::string& data, bool app
     const std::string& a = parts[5];
     if (a == "sriov_numvfs" && d->sriov_pos && !d->is_virtfn) {
       unsigned n = 0;
-      if (!parse_u16(data, n)) return EINVAL;
+      if (const int err = parse_u16(data, n)) return err;
       return -m_drivers->sriov_numvfs_store(*d, n);
     }
     if (a == "sriov_drivers_autoprobe" && d->sriov_pos && !d->is_virtfn) {

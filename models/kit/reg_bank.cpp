@@ -18,7 +18,7 @@ reg_bank::reg_bank(std::string name, uint32_t size_bytes)
 reg_def& reg_bank::add(reg_def def) {
   if (def.width != 1 && def.width != 2 && def.width != 4 && def.width != 8)
     throw std::logic_error(fmt::format("{}: register {} has width {}", m_name, def.name, def.width));
-  if (def.offset + def.width > m_bytes.size())
+  if (static_cast<uint64_t>(def.offset) + def.width > m_bytes.size())
     throw std::logic_error(fmt::format("{}: register {} at 0x{:x} does not fit in {} bytes", m_name,
                                        def.name, def.offset, m_bytes.size()));
   if (!m_regs.empty()) {

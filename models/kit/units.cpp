@@ -10,10 +10,13 @@ bool parse_time_ps(const std::string& text, long long& picoseconds) {
     return true;
   }
   size_t i = 0;
-  unsigned long long whole = 0, frac = 0, frac_div = 1;
+  // Digits accumulate in 128 bits; whether the result fits in 63 bits of
+  // picoseconds is decided once the unit is known.
+  unsigned __int128 whole = 0;
+  unsigned long long frac = 0, frac_div = 1;
   bool digits = false;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    if (whole > 1'000'000'000'000ULL) return false;
+    if (whole > static_cast<unsigned __int128>(INT64_MAX)) return false;
     whole = whole * 10 + static_cast<unsigned>(text[i++] - '0');
     digits = true;
   }
@@ -37,7 +40,7 @@ bool parse_time_ps(const std::string& text, long long& picoseconds) {
   else if (unit == "ms") scale = 1'000'000'000;
   else if (unit == "s") scale = 1'000'000'000'000;
   else return false;
-  const unsigned __int128 ps = static_cast<unsigned __int128>(whole) * scale +
+  const unsigned __int128 ps = whole * scale +
                                static_cast<unsigned __int128>(frac) * scale / frac_div;
   if (ps > static_cast<unsigned __int128>(INT64_MAX)) return false;
   picoseconds = static_cast<long long>(ps);

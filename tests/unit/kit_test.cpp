@@ -71,8 +71,6 @@ TEST(reg_bank, refuses_register_that_does_not_fit) {
 }
 
 TEST(reg_bank, refuses_register_whose_end_wraps_around) {
-  GTEST_SKIP() << "BUG: reg_bank::add checks offset + width > size in 32 bits; 0xfffffffe + 4 wraps to 2 and the "
-                  "register is accepted, then m_owner is indexed out of range";
   reg_bank bank("dev", 16);
   EXPECT_EQ(logic_error_of(bank, reg("WRAP", 0xfffffffe, 4)), "dev: register WRAP at 0xfffffffe does not fit in 16 bytes");
 }
@@ -257,8 +255,6 @@ TEST(units, parse_time_ps_keeps_fraction_below_a_picosecond_out) {
 }
 
 TEST(units, parse_time_ps_accepts_large_picosecond_counts) {
-  GTEST_SKIP() << "BUG: units.cpp parse_time_ps gives up when the integer part passes 10^12 while reading digits, "
-                  "so \"20000000000000ps\" (20 s) is refused although it fits easily";
   EXPECT_EQ(ps_of("20000000000000ps"), 20'000'000'000'000);
 }
 

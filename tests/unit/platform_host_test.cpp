@@ -151,19 +151,20 @@ TEST_F(platform_host, bios_assigns_bars_inside_the_bridge_windows) {
   bios_summary s;
   run_thread([&] {
     s = run_bios(cpu, m.spec().firmware());
-    // X540 (bus 1): 64-bit prefetchable BARs only, largest first:
-    // PF0 BAR0, PF1 BAR0 (2 MiB), the four IOV BARs (64 x 16 KiB), the BAR4s.
+    // X540 (bus 1): 64-bit prefetchable BARs only, largest alignment first: PF0 BAR0,
+    // PF1 BAR0 (2 MiB), then in function order the BAR4s and the IOV resources
+    // (64 x 16 KiB, aligned to one 16 KiB VF BAR as Linux aligns them).
     EXPECT_EQ(cpu.cfg_read(1, 0, 0x10, 4), 0x0000000cu);
     EXPECT_EQ(cpu.cfg_read(1, 0, 0x14, 4), 0x3800u);
     EXPECT_EQ(cpu.cfg_read(1, 1, 0x10, 4), 0x0020000cu);
-    EXPECT_EQ(cpu.cfg_read(1, 0, 0x20, 4), 0x0080000cu);
-    EXPECT_EQ(cpu.cfg_read(1, 1, 0x20, 4), 0x0080400cu);
+    EXPECT_EQ(cpu.cfg_read(1, 0, 0x20, 4), 0x0040000cu);
+    EXPECT_EQ(cpu.cfg_read(1, 1, 0x20, 4), 0x0060400cu);
     const uint32_t sr = find_ext_capability(cpu, 1, 0, ECAP_ID_SRIOV);
-    EXPECT_EQ(cpu.cfg_read(1, 0, sr + SRIOV_BAR, 4), 0x0040000cu);
+    EXPECT_EQ(cpu.cfg_read(1, 0, sr + SRIOV_BAR, 4), 0x0040400cu);
     EXPECT_EQ(cpu.cfg_read(1, 0, sr + SRIOV_BAR + 4, 4), 0x3800u);
-    EXPECT_EQ(cpu.cfg_read(1, 0, sr + SRIOV_BAR + 12, 4), 0x0050000cu);
-    EXPECT_EQ(cpu.cfg_read(1, 1, sr + SRIOV_BAR, 4), 0x0060000cu);
-    EXPECT_EQ(cpu.cfg_read(1, 1, sr + SRIOV_BAR + 12, 4), 0x0070000cu);
+    EXPECT_EQ(cpu.cfg_read(1, 0, sr + SRIOV_BAR + 12, 4), 0x0050400cu);
+    EXPECT_EQ(cpu.cfg_read(1, 1, sr + SRIOV_BAR, 4), 0x0060800cu);
+    EXPECT_EQ(cpu.cfg_read(1, 1, sr + SRIOV_BAR + 12, 4), 0x0070800cu);
     // Root port 1: no 32-bit window, prefetchable window of 9 MiB (8 MiB + 32 KiB rounded up).
     EXPECT_EQ(cpu.cfg_read(0, 0x08, CFG_MEM_BASE, 4), 0x0000fff0u);
     EXPECT_EQ(cpu.cfg_read(0, 0x08, CFG_PREF_BASE, 4), 0x00810001u);
@@ -330,12 +331,12 @@ TEST_F(platform_host, scan_enables_ari_forwarding_and_reads_sriov) {
       EXPECT_TRUE(pf->iov_bars[0].assigned);
       EXPECT_EQ(pf->iov_bars[0].size, 0x4000u);
     }
-    EXPECT_EQ(k.pci->find(1, 1)->iov_bars[3].start, MMIO64 + 0x700000);
+    EXPECT_EQ(k.pci->find(1, 1)->iov_bars[3].start, MMIO64 + 0x708000);
     const auto lines = texts(k.log);
     EXPECT_TRUE(has(lines, "pci 0000:01:00.0: [8086:1528] type 00 class 0x020000"));
     EXPECT_TRUE(has(lines, "pci 0000:00:01.0: PCI bridge to [bus 01-02]"));
     EXPECT_TRUE(has(lines, "pci 0000:01:00.0: reg 0x10: [mem 0x380000000000-0x3800001fffff 64bit pref]"));
-    EXPECT_TRUE(has(lines, "pci 0000:01:00.0: VF(n) BAR0 space: [mem 0x380000400000-0x3800004fffff 64bit pref] "
+    EXPECT_TRUE(has(lines, "pci 0000:01:00.0: VF(n) BAR0 space: [mem 0x380000404000-0x380000503fff 64bit pref] "
                            "(contains BAR0 for 64 VFs)"));
   });
 }
@@ -363,6 +364,47 @@ TEST_F(platform_host, scan_without_ari) {
       EXPECT_EQ(pf1->max_vf_buses, 2u);  // 01:00.1 + 384 + 2 x 63 = bus 2
     });
   }
+}
+
+// A switch below the root port: the fabric routes config requests by the bus numbers
+// the software wrote and memory by the windows, through both levels.
+TEST_F(platform_host, switch_routes_by_bus_numbers_and_windows) {
+  platform::machine& m = build(R"(
+    root_port { name: "rp1" device: 1 }
+    switch { name: "sw" attach: "rp1" profile: "plx_pex8747"
+             downstream { name: "dp8" device: 8 } downstream { name: "dp9" device: 9 } }
+    endpoint { name: "nic" profile: "x540" attach: "dp8" }
+    endpoint { name: "igb" profile: "i350" attach: "dp9" })");
+  platform::host_cpu& cpu = m.cpu();
+  run_thread([&] {
+    const bios_summary s = run_bios(cpu, m.spec().firmware());
+    EXPECT_EQ(s.functions, 11u);
+    EXPECT_EQ(s.last_bus, 6u);
+    EXPECT_EQ(cpu.cfg_read(0, 0x08, CFG_PRIMARY_BUS, 4) & 0xffffff, 0x060100u);  // root port 1-6
+    EXPECT_EQ(cpu.cfg_read(1, 0x00, CFG_PRIMARY_BUS, 4) & 0xffffff, 0x060201u);  // upstream port 2-6
+    EXPECT_EQ(cpu.cfg_read(2, 0x40, CFG_PRIMARY_BUS, 4) & 0xffffff, 0x040302u);  // 02:08.0 3-4
+    EXPECT_EQ(cpu.cfg_read(2, 0x48, CFG_PRIMARY_BUS, 4) & 0xffffff, 0x060502u);  // 02:09.0 5-6
+    EXPECT_EQ(cpu.cfg_read(1, 0x00, CFG_VENDOR_ID, 4), 0x874710b5u);
+    EXPECT_EQ(cpu.cfg_read(1, 0x08, CFG_VENDOR_ID, 4), 0xffffffffu);  // one device on the link
+    EXPECT_EQ(cpu.cfg_read(2, 0x50, CFG_VENDOR_ID, 4), 0xffffffffu);  // no port at device 10
+    EXPECT_EQ(cpu.cfg_read(7, 0x00, CFG_VENDOR_ID, 4), 0xffffffffu);  // beyond every range
+    EXPECT_EQ(cpu.cfg_read(5, 0x03, CFG_VENDOR_ID, 4), 0x15218086u);
+    cpu.cfg_write(5, 2, CFG_COMMAND, 2, COMMAND_MEMORY);
+    EXPECT_EQ(cpu.mmio_read(0x90040000 + 0x5400, 4), 0xa2211b00u);  // through rp1, sw.up, dp9
+    kernel k(m, "");
+    k.pci->scan();
+    std::vector<std::string> bdfs;
+    for (pci_dev* d : k.pci->devices()) bdfs.push_back(d->short_bdf());
+    EXPECT_EQ(bdfs, (std::vector<std::string>{"00:00.0", "00:01.0", "01:00.0", "02:08.0", "02:09.0", "03:00.0",
+                                              "03:00.1", "05:00.0", "05:00.1", "05:00.2", "05:00.3"}));
+    EXPECT_FALSE(k.pci->find("00:01.0")->ari_enabled);  // a switch port has no ARI capability
+    EXPECT_TRUE(k.pci->find("02:08.0")->ari_enabled);
+    EXPECT_TRUE(k.pci->find("02:09.0")->ari_enabled);
+    ASSERT_EQ(k.pci->enable_sriov(*k.pci->find("05:00.3"), 2), 0);
+    // I350 port 3 with ARI: 05:00.3 + 128 + 4i = 05:10.3, 05:10.7.
+    EXPECT_EQ(cpu.cfg_read(5, 0x87, CFG_REVISION, 4), 0x02000001u);
+    EXPECT_NE(k.pci->find("05:10.7"), nullptr);
+  });
 }
 
 TEST_F(platform_host, enable_sriov_fails_when_the_vf_bus_is_out_of_range) {
@@ -441,8 +483,8 @@ TEST_F(platform_host, enable_waits_100ms_and_disable_1s) {
     EXPECT_EQ(vf3->class_code, 0x020000u);
     EXPECT_EQ(vf3->physfn, &pf);
     EXPECT_EQ(vf3->vf_index, 3u);
-    EXPECT_EQ(vf3->bars[0].start, MMIO64 + 0x400000 + 3 * 0x4000);
-    EXPECT_EQ(vf3->bars[3].start, MMIO64 + 0x500000 + 3 * 0x4000);
+    EXPECT_EQ(vf3->bars[0].start, MMIO64 + 0x404000 + 3 * 0x4000);
+    EXPECT_EQ(vf3->bars[3].start, MMIO64 + 0x504000 + 3 * 0x4000);
     EXPECT_EQ(m.cpu().cfg_read(1, 0x86, CFG_VENDOR_ID, 4), 0xffffffffu);  // VF IDs read 0xFFFF
     EXPECT_EQ(m.cpu().cfg_read(1, 0x86, CFG_REVISION, 4), 0x02000001u);
     EXPECT_EQ(m.cpu().cfg_read(1, 0, pf.sriov_pos + SRIOV_CTRL, 2),
