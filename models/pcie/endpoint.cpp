@@ -103,13 +103,8 @@ void endpoint::mem_access(tlm::tlm_generic_payload& trans) {
   uint64_t off = 0;
   for (auto& pf : m_pfs) {
     if (pf->decode_mem(addr, bar, off)) {
-      kit::reg_bank& regs = pf->regs();
-      if (bar == 0 && off + len <= regs.size()) {
-        if (trans.is_read()) set_payload_value(trans, regs.read(static_cast<uint32_t>(off), len));
-        else regs.write(static_cast<uint32_t>(off), len, payload_value(trans));
-      } else if (trans.is_read()) {
-        set_payload_value(trans, 0);
-      }
+      if (trans.is_read()) set_payload_value(trans, mmio_read(*pf, bar, off, len));
+      else mmio_write(*pf, bar, off, len, payload_value(trans));
       return;
     }
     for (auto& vf : pf->vfs())
@@ -120,6 +115,17 @@ void endpoint::mem_access(tlm::tlm_generic_payload& trans) {
       }
   }
   trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+uint64_t endpoint::mmio_read(physical_function& pf, int bar, uint64_t offset, unsigned len) {
+  kit::reg_bank& regs = pf.regs();
+  if (bar == 0 && offset + len <= regs.size()) return regs.read(static_cast<uint32_t>(offset), len);
+  return 0;
+}
+
+void endpoint::mmio_write(physical_function& pf, int bar, uint64_t offset, unsigned len, uint64_t value) {
+  kit::reg_bank& regs = pf.regs();
+  if (bar == 0 && offset + len <= regs.size()) regs.write(static_cast<uint32_t>(offset), len, value);
 }
 
 }  // namespace iovsim::pcie

@@ -32,11 +32,18 @@ class endpoint : public sc_core::sc_module {
   pci_function* function_at(uint16_t rid);
 
   // Conventional reset (platform reboot): PFs reset, VFs gone, bus forgotten.
-  void reset();
+  virtual void reset();
 
   // Statistics.
   uint64_t cfg_requests() const { return m_cfg_requests; }
   uint64_t vfs_created() const { return m_vfs_created; }
+
+ protected:
+  // A memory request that hit BAR `bar` of `pf` at `offset` (Memory Space Enable
+  // set, len 1..8). The default serves BAR0 from the PF's register bank and reads 0
+  // elsewhere; a device with its own register map overrides both.
+  virtual uint64_t mmio_read(physical_function& pf, int bar, uint64_t offset, unsigned len);
+  virtual void mmio_write(physical_function& pf, int bar, uint64_t offset, unsigned len, uint64_t value);
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -1,0 +1,126 @@
+// Invalidation: the queued-invalidation engine (VT-d 6.5.2) and the invalidation
+// operations it shares with the register interface (CCMD_REG, IOTLB_REG).
+#include <fmt/format.h>
+
+#include "models/iommu/vtd.h"
+#include "models/kit/sim_env.h"
+
+namespace iovsim::iommu {
+
+namespace {
+// The device-TLB invalidate descriptor's size encoding (PCIe ATS 2.3.2): with S set,
+// the lowest clear bit of ADDR[63:12] marks the range (bit 12 clear: 8 KiB ...).
+void device_tlb_range(uint64_t hi, uint64_t& addr, uint64_t& size) {
+  addr = hi & QI_DIOTLB_HI_ADDR_MASK;
+  size = PAGE_4K;
+  if (!(hi & QI_DIOTLB_HI_S)) return;
+  unsigned shift = PAGE_SHIFT_4K;
+  while (shift < 63 && (addr >> shift) & 1) ++shift;
+  size = shift >= 63 ? ~0ull : (1ull << (shift + 1));
+  addr = size == ~0ull ? 0 : addr & ~(size - 1);
+}
+}  // namespace
+
+void vtd_unit::invalidate_context_cache(unsigned granularity, uint16_t domain, uint16_t source_id,
+                                        unsigned function_mask) {
+  // FM n masks the n most significant bits of the 3-bit function number (VT-d 10.4.7).
+  const uint16_t sid_mask = static_cast<uint16_t>(~(((1u << function_mask) - 1) << (3 - function_mask)));
+  for (auto it = m_context_cache.begin(); it != m_context_cache.end();) {
+    const bool hit = granularity == CC_GLOBAL || (granularity == CC_DOMAIN && it->second.domain == domain) ||
+                     (granularity == CC_DEVICE && (it->first & sid_mask) == (source_id & sid_mask));
+    it = hit ? m_context_cache.erase(it) : std::next(it);
+  }
+}
+
+bool vtd_unit::invalidate_iotlb(unsigned granularity, uint16_t domain, uint64_t addr, unsigned address_mask) {
+  switch (granularity) {
+    case IOTLB_GLOBAL: m_iotlb.invalidate_all(); return true;
+    case IOTLB_DOMAIN: m_iotlb.invalidate_domain(domain); return true;
+    case IOTLB_PAGE:
+      if (address_mask > MAMV) return false;
+      m_iotlb.invalidate_pages(domain, addr, address_mask);
+      return true;
+    default: return false;
+  }
+}
+
+void vtd_unit::invalidation_issued(const sc_core::sc_time& cost) {
+  const sc_core::sc_time done = sc_core::sc_time_stamp() + cost;
+  if (done > m_invalidations_done) m_invalidations_done = done;
+}
+
+// Executes one descriptor; false for one the unit does not accept (IQE).
+bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
+  kit::sim_env& env = kit::sim_env::current();
+  const unsigned gran = static_cast<unsigned>((lo >> QI_GRAN_SHIFT) & QI_GRAN_MASK);
+  const auto did = static_cast<uint16_t>(lo >> QI_DID_SHIFT);
+  switch (static_cast<unsigned>(lo & QI_TYPE_MASK)) {
+    case QI_CC_TYPE:
+      if (gran == 0) return false;
+      invalidate_context_cache(gran, did, static_cast<uint16_t>(lo >> QI_CC_SID_SHIFT),
+                               static_cast<unsigned>((lo >> QI_CC_FM_SHIFT) & CCMD_FM_MASK));
+      invalidation_issued(m_invalidation_latency);
+      return true;
+    case QI_IOTLB_TYPE:
+      if (!invalidate_iotlb(gran, did, hi & QI_IOTLB_HI_ADDR_MASK, static_cast<unsigned>(hi & QI_IOTLB_HI_AM_MASK)))
+        return false;
+      invalidation_issued(m_invalidation_latency);
+      return true;
+    case QI_DIOTLB_TYPE: {
+      uint64_t addr = 0, size = 0;
+      device_tlb_range(hi, addr, size);
+      const auto sid = static_cast<uint16_t>(lo >> QI_DIOTLB_SID_SHIFT);
+      if (m_device_tlb) m_device_tlb(sid, addr, size);
+      invalidation_issued(m_device_tlb_latency);
+      return true;
+    }
+    case QI_IWD_TYPE: {
+      // Fence: the status write waits for every earlier invalidation to complete.
+      const sc_core::sc_time now = sc_core::sc_time_stamp();
+      if (m_invalidations_done > now) wait(m_invalidations_done - now);
+      if (lo & QI_IWD_SW) {
+        const auto data = static_cast<uint32_t>(lo >> QI_IWD_DATA_SHIFT);
+        m_mem.write(hi & QI_IWD_HI_ADDR_MASK, &data, sizeof data);
+      }
+      if (lo & QI_IWD_IF) {
+        m_regs.set(ICS_REG, 4, m_regs.get(ICS_REG, 4) | ICS_IWC);
+        raise_invalidation_event();
+      }
+      ++m_waits_done;
+      env.trace_instant(name(), "inv_wait_done", "iommu",
+                        fmt::format(R"({{"status_addr":"0x{:x}"}})", hi & QI_IWD_HI_ADDR_MASK));
+      return true;
+    }
+    default: return false;
+  }
+}
+
+void vtd_unit::qi_thread() {
+  for (;;) {
+    wait(m_qi_kick);
+    while ((m_regs.get(GSTS_REG, 4) & GSTS_QIES) && !(m_regs.get(FSTS_REG, 4) & FSTS_IQE)) {
+      const uint64_t iqa = m_regs.get(IQA_REG, 8);
+      const uint64_t entries = uint64_t{IQ_DESCRIPTORS_PER_PAGE} << (iqa & IQA_QS_MASK);
+      const uint64_t head = (m_regs.get(IQH_REG, 8) & IQ_INDEX_MASK) >> IQ_INDEX_SHIFT;
+      const uint64_t tail = (m_regs.get(IQT_REG, 8) & IQ_INDEX_MASK) >> IQ_INDEX_SHIFT;
+      if (head == tail) break;
+      const uint64_t addr = (iqa & IQA_BASE_MASK) + head * IQ_DESCRIPTOR_BYTES;
+      bool ok = tail < entries;
+      if (ok) {
+        wait(m_read_latency);   // descriptor fetch
+        ok = execute_descriptor(m_mem.read64(addr), m_mem.read64(addr + 8));
+      }
+      if (!ok) {
+        // IQH stays on the bad descriptor; software fixes it and clears IQE (VT-d 6.5.2.10).
+        kit::sim_env::current().log(name(), fmt::format("invalidation queue error at descriptor {} (tail {})",
+                                                        head, tail));
+        m_regs.set(FSTS_REG, 4, m_regs.get(FSTS_REG, 4) | FSTS_IQE);
+        raise_fault_event();
+        break;
+      }
+      m_regs.set(IQH_REG, 8, ((head + 1) % entries) << IQ_INDEX_SHIFT);
+    }
+  }
+}
+
+}  // namespace iovsim::iommu

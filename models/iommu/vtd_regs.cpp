@@ -1,0 +1,161 @@
+// The remapping unit's registers as data (VT-d 10.4) and their handlers.
+#include <fmt/format.h>
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "models/iommu/vtd.h"
+#include "models/kit/sim_env.h"
+
+namespace iovsim::iommu {
+
+namespace {
+constexpr uint64_t ALL32 = 0xffffffffull;
+}  // namespace
+
+void vtd_unit::build_registers() {
+  using handler_fn = std::function<void(uint64_t, uint64_t)>;
+  // One register: name as in the spec, offset, width, reset, writable, W1C, handler.
+  auto R = [](std::string reg_name, uint32_t offset, unsigned width, uint64_t reset = 0, uint64_t writable = 0,
+              uint64_t w1c = 0, handler_fn on_write = nullptr) {
+    kit::reg_def d;
+    d.name = std::move(reg_name);
+    d.offset = offset;
+    d.width = width;
+    d.reset = reset;
+    d.writable = writable;
+    d.w1c = w1c;
+    d.on_write = std::move(on_write);
+    return d;
+  };
+  auto handler = [this](void (vtd_unit::*f)(uint64_t, uint64_t)) {
+    return [this, f](uint64_t o, uint64_t n) { (this->*f)(o, n); };
+  };
+  const uint64_t cap = (uint64_t{CAP_ND_64K} << CAP_ND_SHIFT) |
+                       ((CAP_SAGAW_39BIT | CAP_SAGAW_48BIT) << CAP_SAGAW_SHIFT) |
+                       (uint64_t{MGAW_BITS - 1} << CAP_MGAW_SHIFT) |
+                       (uint64_t{FRCD_REG_OFFSET >> VTD_REG_UNIT_SHIFT} << CAP_FRO_SHIFT) |
+                       ((CAP_SLLPS_2M | CAP_SLLPS_1G) << CAP_SLLPS_SHIFT) | CAP_PSI |
+                       (uint64_t{m_fault_records - 1} << CAP_NFR_SHIFT) | (uint64_t{MAMV} << CAP_MAMV_SHIFT);
+  const uint64_t ecap = ECAP_C | ECAP_QI | ECAP_DT | ECAP_PT |
+                        (uint64_t{IVA_REG >> VTD_REG_UNIT_SHIFT} << ECAP_IRO_SHIFT);
+  const uint64_t ccmd_writable = CCMD_ICC | (CCMD_GRAN_MASK << CCMD_CIRG_SHIFT) | (CCMD_FM_MASK << CCMD_FM_SHIFT) |
+                                 (CCMD_ID_MASK << CCMD_SID_SHIFT) | CCMD_ID_MASK;
+  const uint64_t iotlb_writable = IOTLB_IVT | (uint64_t{3} << IOTLB_IIRG_SHIFT) | IOTLB_DR | IOTLB_DW |
+                                  (uint64_t{0xffff} << IOTLB_DID_SHIFT);
+
+  m_regs.add(R("VER_REG", VER_REG, 4, VER_1_0));
+  m_regs.add(R("CAP_REG", CAP_REG, 8, cap));
+  m_regs.add(R("ECAP_REG", ECAP_REG, 8, ecap));
+  m_regs.add(R("GCMD_REG", GCMD_REG, 4, 0, GCMD_TE | GCMD_SRTP | GCMD_QIE, 0, handler(&vtd_unit::write_gcmd)));
+  m_regs.add(R("GSTS_REG", GSTS_REG, 4));
+  m_regs.add(R("RTADDR_REG", RTADDR_REG, 8, 0, RTADDR_RTA_MASK));
+  m_regs.add(R("CCMD_REG", CCMD_REG, 8, 0, ccmd_writable, 0, handler(&vtd_unit::write_ccmd)));
+  m_regs.add(R("FSTS_REG", FSTS_REG, 4, 0, 0, FSTS_PFO | FSTS_IQE, handler(&vtd_unit::write_fsts)));
+  m_regs.add(R("FECTL_REG", FECTL_REG, 4, FECTL_IM, FECTL_IM, 0, handler(&vtd_unit::write_fectl)));
+  m_regs.add(R("FEDATA_REG", FEDATA_REG, 4, 0, ALL32));
+  m_regs.add(R("FEADDR_REG", FEADDR_REG, 4, 0, FEADDR_MASK));
+  m_regs.add(R("FEUADDR_REG", FEUADDR_REG, 4, 0, ALL32));
+  m_regs.add(R("IQH_REG", IQH_REG, 8));
+  m_regs.add(R("IQT_REG", IQT_REG, 8, 0, IQ_INDEX_MASK, 0, handler(&vtd_unit::write_iqt)));
+  m_regs.add(R("IQA_REG", IQA_REG, 8, 0, IQA_BASE_MASK | IQA_QS_MASK));
+  m_regs.add(R("ICS_REG", ICS_REG, 4, 0, 0, ICS_IWC, handler(&vtd_unit::write_ics)));
+  m_regs.add(R("IECTL_REG", IECTL_REG, 4, IECTL_IM, IECTL_IM, 0, handler(&vtd_unit::write_iectl)));
+  m_regs.add(R("IEDATA_REG", IEDATA_REG, 4, 0, ALL32));
+  m_regs.add(R("IEADDR_REG", IEADDR_REG, 4, 0, FEADDR_MASK));
+  m_regs.add(R("IEUADDR_REG", IEUADDR_REG, 4, 0, ALL32));
+  for (unsigned i = 0; i < m_fault_records; ++i) {
+    const uint32_t base = FRCD_REG_OFFSET + i * FRCD_REG_BYTES;
+    m_regs.add(R(fmt::format("FRCD_REG{}_LO", i), base, 8));
+    m_regs.add(R(fmt::format("FRCD_REG{}_HI", i), base + 8, 8, 0, 0, FRCD_HI_F, handler(&vtd_unit::write_frcd_hi)));
+  }
+  m_regs.add(R("IVA_REG", IVA_REG, 8, 0, IVA_ADDR_MASK | IVA_IH | IVA_AM_MASK));
+  m_regs.add(R("IOTLB_REG", IOTLB_REG, 8, 0, iotlb_writable, 0, handler(&vtd_unit::write_iotlb_reg)));
+}
+
+// GCMD is write-only: one command per write, the other bits repeat the current state
+// (VT-d 10.4.4). Status follows at once; the driver's GSTS poll sees it on first read.
+void vtd_unit::write_gcmd(uint64_t /*old_value*/, uint64_t value) {
+  uint32_t gsts = static_cast<uint32_t>(m_regs.get(GSTS_REG, 4));
+  kit::sim_env& env = kit::sim_env::current();
+  if (value & GCMD_SRTP) {
+    m_root_table = m_regs.get(RTADDR_REG, 8) & RTADDR_RTA_MASK;
+    gsts |= GSTS_RTPS;
+    env.log(name(), fmt::format("root table pointer set to 0x{:x}", m_root_table));
+  }
+  const bool te = (value & GCMD_TE) != 0;
+  if (te != ((gsts & GSTS_TES) != 0)) {
+    gsts = te ? (gsts | GSTS_TES) : (gsts & ~GSTS_TES);
+    env.log(name(), te ? "translation enabled" : "translation disabled");
+  }
+  const bool qie = (value & GCMD_QIE) != 0;
+  if (qie != ((gsts & GSTS_QIES) != 0)) {
+    gsts = qie ? (gsts | GSTS_QIES) : (gsts & ~GSTS_QIES);
+    // IQH reads 0 while queued invalidation is disabled (VT-d 10.4.22).
+    if (!qie) m_regs.set(IQH_REG, 8, 0);
+    env.log(name(), qie ? "queued invalidation enabled" : "queued invalidation disabled");
+    if (qie) m_qi_kick.notify(sc_core::SC_ZERO_TIME);
+  }
+  m_regs.set(GSTS_REG, 4, gsts);
+  m_regs.set(GCMD_REG, 4, 0);
+}
+
+// Register-based context-cache invalidation: done at once; CAIG reports the granularity
+// performed (the one asked for) and ICC clears (VT-d 6.5.1).
+void vtd_unit::write_ccmd(uint64_t /*old_value*/, uint64_t value) {
+  if (!(value & CCMD_ICC)) return;
+  const auto gran = static_cast<unsigned>((value >> CCMD_CIRG_SHIFT) & CCMD_GRAN_MASK);
+  invalidate_context_cache(gran, static_cast<uint16_t>(value & CCMD_ID_MASK),
+                           static_cast<uint16_t>((value >> CCMD_SID_SHIFT) & CCMD_ID_MASK),
+                           static_cast<unsigned>((value >> CCMD_FM_SHIFT) & CCMD_FM_MASK));
+  uint64_t done = value & ~(CCMD_ICC | (CCMD_GRAN_MASK << CCMD_CAIG_SHIFT));
+  done |= uint64_t{gran} << CCMD_CAIG_SHIFT;
+  m_regs.set(CCMD_REG, 8, done);
+}
+
+// Register-based IOTLB invalidation (VT-d 10.4.8): address and mask come from IVA_REG.
+void vtd_unit::write_iotlb_reg(uint64_t /*old_value*/, uint64_t value) {
+  if (!(value & IOTLB_IVT)) return;
+  const auto gran = static_cast<unsigned>((value >> IOTLB_IIRG_SHIFT) & 3);
+  const uint64_t iva = m_regs.get(IVA_REG, 8);
+  const bool ok = invalidate_iotlb(gran, static_cast<uint16_t>(value >> IOTLB_DID_SHIFT), iva & IVA_ADDR_MASK,
+                                   static_cast<unsigned>(iva & IVA_AM_MASK));
+  uint64_t done = value & ~(IOTLB_IVT | (uint64_t{3} << IOTLB_IAIG_SHIFT));
+  if (ok) done |= uint64_t{gran} << IOTLB_IAIG_SHIFT;   // IAIG 0: request not performed
+  m_regs.set(IOTLB_REG, 8, done);
+}
+
+// Clearing IQE lets the invalidation queue resume at IQH (VT-d 6.5.2.10).
+void vtd_unit::write_fsts(uint64_t old_value, uint64_t value) {
+  update_fault_status();
+  if ((old_value & FSTS_IQE) && !(value & FSTS_IQE)) m_qi_kick.notify(sc_core::SC_ZERO_TIME);
+}
+
+void vtd_unit::write_frcd_hi(uint64_t /*old_value*/, uint64_t /*value*/) { update_fault_status(); }
+
+// Clearing IM with an interrupt pending sends it (VT-d 7.3.1).
+void vtd_unit::write_fectl(uint64_t /*old_value*/, uint64_t value) {
+  if ((value & FECTL_IM) || !(value & FECTL_IP)) return;
+  m_regs.set(FECTL_REG, 4, value & ~uint64_t{FECTL_IP});
+  if (m_interrupt)
+    m_interrupt((m_regs.get(FEUADDR_REG, 4) << 32) | m_regs.get(FEADDR_REG, 4),
+                static_cast<uint32_t>(m_regs.get(FEDATA_REG, 4)));
+}
+
+void vtd_unit::write_iectl(uint64_t /*old_value*/, uint64_t value) {
+  if ((value & IECTL_IM) || !(value & IECTL_IP)) return;
+  m_regs.set(IECTL_REG, 4, value & ~uint64_t{IECTL_IP});
+  if (m_interrupt)
+    m_interrupt((m_regs.get(IEUADDR_REG, 4) << 32) | m_regs.get(IEADDR_REG, 4),
+                static_cast<uint32_t>(m_regs.get(IEDATA_REG, 4)));
+}
+
+// Software clearing ICS.IWC clears a pending invalidation event (VT-d 10.4.24).
+void vtd_unit::write_ics(uint64_t /*old_value*/, uint64_t value) {
+  if (!(value & ICS_IWC)) m_regs.set(IECTL_REG, 4, m_regs.get(IECTL_REG, 4) & ~uint64_t{IECTL_IP});
+}
+
+void vtd_unit::write_iqt(uint64_t /*old_value*/, uint64_t /*value*/) { m_qi_kick.notify(sc_core::SC_ZERO_TIME); }
+
+}  // namespace iovsim::iommu

@@ -1,0 +1,142 @@
+#include "models/memory/dram.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "models/kit/pcie_ext.h"
+#include "models/kit/sim_env.h"
+
+namespace iovsim::mem {
+
+dram::dram(sc_core::sc_module_name name, uint64_t size_bytes)
+    : sc_module(name), dma("dma"), m_size(size_bytes) {
+  dma.register_b_transport(this, &dram::b_transport);
+  auto& p = kit::sim_env::current().params();
+  const std::string me = this->name();
+  // Idle load-to-use latency of local DRAM: Intel's Xeon 5500 performance analysis
+  // guide gives ~60 ns, Intel MLC measures ~80-90 ns on Xeon E5 v3/v4 and Xeon SP
+  // (qdpma.com "Memory Latency II", 2018).
+  m_latency = p.time(me + ".latency", sc_core::sc_time(80, sc_core::SC_NS),
+                     "DRAM access latency after the channel took the request (idle load-to-use)");
+  // One DDR4-2400 channel: 2400 MT/s x 8 bytes = 19.2 GB/s peak (JEDEC JESD79-4 speed bin).
+  m_bandwidth = p.count(me + ".bandwidth", 19'200'000'000ull, "bytes/s",
+                        "peak bandwidth of the memory channel DMA uses");
+  if (m_bandwidth == 0) throw std::invalid_argument(me + ".bandwidth: must be > 0");
+}
+
+bool dram::in_range(uint64_t addr, uint64_t len, const char* what) {
+  if (addr <= m_size && len <= m_size - addr) return true;
+  SC_REPORT_ERROR(name(), fmt::format("{} of {} bytes at 0x{:x} is beyond memory (size 0x{:x})", what, len, addr,
+                                      m_size).c_str());
+  return false;
+}
+
+void dram::read(uint64_t addr, void* data, unsigned len) {
+  auto* out = static_cast<uint8_t*>(data);
+  if (!in_range(addr, len, "read")) {
+    std::memset(out, 0, len);
+    return;
+  }
+  while (len) {
+    const uint64_t off = addr % PAGE_BYTES;
+    const unsigned n = static_cast<unsigned>(std::min<uint64_t>(len, PAGE_BYTES - off));
+    auto it = m_pages.find(addr / PAGE_BYTES);
+    if (it == m_pages.end()) std::memset(out, 0, n);
+    else std::memcpy(out, it->second->data() + off, n);
+    addr += n;
+    out += n;
+    len -= n;
+  }
+}
+
+void dram::write(uint64_t addr, const void* data, unsigned len) {
+  const auto* in = static_cast<const uint8_t*>(data);
+  if (!in_range(addr, len, "write")) return;
+  while (len) {
+    const uint64_t off = addr % PAGE_BYTES;
+    const unsigned n = static_cast<unsigned>(std::min<uint64_t>(len, PAGE_BYTES - off));
+    std::unique_ptr<page>& pg = m_pages[addr / PAGE_BYTES];
+    if (!pg) pg = std::make_unique<page>();  // value-initialised: zero-filled
+    std::memcpy(pg->data() + off, in, n);
+    addr += n;
+    in += n;
+    len -= n;
+  }
+}
+
+sc_core::sc_time dram::access(const sc_core::sc_time& now, unsigned bytes) {
+  const unsigned __int128 num = static_cast<unsigned __int128>(bytes) * 1'000'000'000'000ull;
+  const auto occupancy_ps = static_cast<uint64_t>((num + m_bandwidth - 1) / m_bandwidth);
+  return m_channel.reserve(now, sc_core::sc_time(static_cast<double>(occupancy_ps), sc_core::SC_PS)) + m_latency;
+}
+
+void dram::set_owner(uint64_t addr, uint64_t len, const std::string& owner) {
+  if (len == 0) return;
+  const uint64_t end = addr + len;
+  // Split the ranges that straddle either boundary, then replace what lies between.
+  for (uint64_t cut : {addr, end}) {
+    auto it = m_owners.upper_bound(cut);
+    if (it == m_owners.begin()) continue;
+    --it;
+    if (it->first < cut && cut < it->second.end) {
+      m_owners.emplace(cut, owner_range{it->second.end, it->second.owner});
+      it->second.end = cut;
+    }
+  }
+  m_owners.erase(m_owners.lower_bound(addr), m_owners.lower_bound(end));
+  if (!owner.empty()) m_owners.emplace(addr, owner_range{end, owner});
+}
+
+std::string dram::owner_of(uint64_t addr) const {
+  auto it = m_owners.upper_bound(addr);
+  if (it == m_owners.begin()) return "";
+  --it;
+  return addr < it->second.end ? it->second.owner : "";
+}
+
+bool dram::writes_foreign(uint64_t addr, uint64_t len, uint16_t requester) const {
+  if (m_owners.empty()) return false;
+  auto r = m_requester_owner.find(requester);
+  const std::string mine = r == m_requester_owner.end() ? "" : r->second;
+  auto it = m_owners.upper_bound(addr);
+  if (it != m_owners.begin()) --it;
+  for (; it != m_owners.end() && it->first < addr + len; ++it)
+    if (it->second.end > addr && it->second.owner != mine) return true;
+  return false;
+}
+
+void dram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  const uint64_t addr = trans.get_address();
+  const unsigned len = trans.get_data_length();
+  const kit::pcie_ext* ext = trans.get_extension<kit::pcie_ext>();
+  const uint16_t requester = ext ? ext->requester_id : 0;
+  if (trans.get_byte_enable_ptr()) {
+    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  if (!(addr <= m_size && len <= m_size - addr)) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    in_range(addr, len, trans.is_write() ? "DMA write" : "DMA read");
+    return;
+  }
+  const sc_core::sc_time stamp = sc_core::sc_time_stamp();
+  delay = access(stamp + delay, len) - stamp;
+  m_dma_bytes += len;
+  if (trans.is_read()) {
+    ++m_dma_reads;
+    read(addr, trans.get_data_ptr(), len);
+  } else if (trans.is_write()) {
+    ++m_dma_writes;
+    write(addr, trans.get_data_ptr(), len);
+    if (writes_foreign(addr, len, requester)) {
+      ++m_foreign_writes;
+      ++m_foreign_by[requester];
+    }
+    for (auto& fn : m_observers) fn(addr, len, requester);
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace iovsim::mem

@@ -1,0 +1,91 @@
+// Host DRAM: sparse 4 KiB pages allocated on first write (never-written memory
+// reads as 0), a size limit, one channel timed by reservation, a TLM target for
+// device DMA, and the observers that prove DMA isolation (DESIGN.md section 9: "no
+// DMA reaches memory that is not mapped for that requester").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "models/kit/timed_resource.h"
+#include "models/memory/phys_mem.h"
+
+namespace iovsim::mem {
+
+class dram : public sc_core::sc_module, public phys_mem {
+ public:
+  static constexpr uint64_t PAGE_BYTES = 4096;
+
+  // Device DMA (after the IOMMU): reads and writes carrying kit::pcie_ext; the
+  // annotated delay grows by the access time.
+  tlm_utils::simple_target_socket<dram> dma;
+
+  // Parameters: `<name>.latency` (time) and `<name>.bandwidth` (bytes per second).
+  dram(sc_core::sc_module_name name, uint64_t size_bytes);
+
+  uint64_t size_bytes() const { return m_size; }
+
+  // Functional access (host software, page walker): no timing, no observers. An
+  // access beyond size_bytes is reported as a SystemC error naming this model.
+  void read(uint64_t addr, void* data, unsigned len) override;
+  void write(uint64_t addr, const void* data, unsigned len) override;
+
+  // Timing of one access of `bytes` asked for at `now`: the channel is held for
+  // bytes / bandwidth from when it is free; the data is there `latency` later.
+  sc_core::sc_time access(const sc_core::sc_time& now, unsigned bytes);
+
+  // Called for every DMA write that reached memory, in arrival order.
+  using write_observer = std::function<void(uint64_t addr, unsigned len, uint16_t requester)>;
+  void add_write_observer(write_observer fn) { m_observers.push_back(std::move(fn)); }
+
+  // Ownership tags for the isolation proof. set_owner tags [addr, addr+len) (an
+  // empty owner clears the tag); owner_of returns "" for untagged memory. A
+  // requester is given an owner with assign_requester; a DMA write by a requester
+  // into memory tagged for another owner counts as a foreign write.
+  void set_owner(uint64_t addr, uint64_t len, const std::string& owner);
+  std::string owner_of(uint64_t addr) const;
+  void assign_requester(uint16_t requester, const std::string& owner) { m_requester_owner[requester] = owner; }
+
+  // Statistics.
+  uint64_t pages_allocated() const { return m_pages.size(); }
+  uint64_t dma_reads() const { return m_dma_reads; }
+  uint64_t dma_writes() const { return m_dma_writes; }
+  uint64_t dma_bytes() const { return m_dma_bytes; }
+  uint64_t foreign_writes() const { return m_foreign_writes; }
+  const std::map<uint16_t, uint64_t>& foreign_writes_by_requester() const { return m_foreign_by; }
+  const kit::timed_resource& channel() const { return m_channel; }
+  const sc_core::sc_time& latency() const { return m_latency; }
+  uint64_t bandwidth_bytes_per_s() const { return m_bandwidth; }
+
+ private:
+  using page = std::array<uint8_t, PAGE_BYTES>;
+  struct owner_range {
+    uint64_t end;  // exclusive
+    std::string owner;
+  };
+
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  bool in_range(uint64_t addr, uint64_t len, const char* what);
+  bool writes_foreign(uint64_t addr, uint64_t len, uint16_t requester) const;
+
+  uint64_t m_size;
+  sc_core::sc_time m_latency;
+  uint64_t m_bandwidth;
+  kit::timed_resource m_channel;
+  std::map<uint64_t, std::unique_ptr<page>> m_pages;   // page number -> bytes
+  std::map<uint64_t, owner_range> m_owners;            // start -> [start, end) owner
+  std::map<uint16_t, std::string> m_requester_owner;
+  std::vector<write_observer> m_observers;
+  uint64_t m_dma_reads = 0, m_dma_writes = 0, m_dma_bytes = 0, m_foreign_writes = 0;
+  std::map<uint16_t, uint64_t> m_foreign_by;
+};
+
+}  // namespace iovsim::mem

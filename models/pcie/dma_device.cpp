@@ -1,0 +1,166 @@
+#include "models/pcie/dma_device.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "models/kit/sim_env.h"
+#include "models/pcie/capabilities.h"
+
+namespace iovsim::pcie {
+
+namespace {
+constexpr uint64_t BOUNDARY_4K = 4096;  // requests never cross it (PCIe base spec 2.2.7)
+constexpr uint32_t ERR_CODE_MASK = 0xff00;
+}  // namespace
+
+dma_device::dma_device(sc_core::sc_module_name name, const pb::DeviceProfile& profile)
+    : endpoint(name, profile), dma("dma"), m_regs(std::string(this->name()) + ".regs", REGS_BYTES),
+      m_buffer(BUFFER_BYTES, 0) {
+  m_regs.add({"ID", ID, 4, ID_VALUE, 0, 0, nullptr, nullptr});
+  m_regs.add({"VERSION", VERSION, 4, VERSION_VALUE, 0, 0, nullptr, nullptr});
+  m_regs.add({"SCRATCH", SCRATCH, 4, 0, 0xffffffff, 0, nullptr, nullptr});
+  m_regs.add({"SRC_ADDR", SRC_ADDR, 8, 0, ~0ull, 0, nullptr, nullptr});
+  m_regs.add({"DST_ADDR", DST_ADDR, 8, 0, ~0ull, 0, nullptr, nullptr});
+  m_regs.add({"LENGTH", LENGTH, 4, 0, 0x1ffff, 0, nullptr, nullptr});
+  m_regs.add({"CONTROL", CONTROL, 4, 0, CONTROL_START | CONTROL_DIR_TO_HOST | CONTROL_IRQ_EN, 0,
+              [this](uint64_t o, uint64_t n) { write_control(o, n); }, nullptr});
+  m_regs.add({"STATUS", STATUS, 4, 0, 0, STATUS_DONE | STATUS_ERROR,
+              [this](uint64_t o, uint64_t n) { write_status(o, n); }, nullptr});
+  m_regs.add({"XFER_COUNT", XFER_COUNT, 8, 0, 0, 0, nullptr, nullptr});
+  m_regs.add({"ERR_ADDR", ERR_ADDR, 8, 0, 0, 0, nullptr, nullptr});
+
+  m_trans.set_extension(&m_ext);
+  m_trans.set_byte_enable_ptr(nullptr);
+
+  SC_METHOD(run_transfer);
+  sensitive << m_start_event;
+  dont_initialize();
+  SC_METHOD(finish_transfer);
+  sensitive << m_done_event;
+  dont_initialize();
+}
+
+dma_device::~dma_device() { m_trans.clear_extension(&m_ext); }  // not heap-allocated: not the payload's to free
+
+void dma_device::reset() {
+  endpoint::reset();
+  m_regs.reset();
+  std::fill(m_buffer.begin(), m_buffer.end(), 0);
+  m_start_event.cancel();
+  m_done_event.cancel();
+}
+
+uint64_t dma_device::mmio_read(physical_function& pf, int bar, uint64_t offset, unsigned len) {
+  if (pf.function_number() != 0 || bar != 0) return endpoint::mmio_read(pf, bar, offset, len);
+  if (offset + len <= REGS_BYTES) return m_regs.read(static_cast<uint32_t>(offset), len);
+  if (offset >= BUFFER_OFFSET && offset + len <= BUFFER_OFFSET + BUFFER_BYTES) {
+    uint64_t v = 0;
+    std::memcpy(&v, m_buffer.data() + (offset - BUFFER_OFFSET), std::min(len, 8u));
+    return v;
+  }
+  return 0;  // unimplemented: reads 0, writes ignored
+}
+
+void dma_device::mmio_write(physical_function& pf, int bar, uint64_t offset, unsigned len, uint64_t value) {
+  if (pf.function_number() != 0 || bar != 0) return endpoint::mmio_write(pf, bar, offset, len, value);
+  if (offset + len <= REGS_BYTES) m_regs.write(static_cast<uint32_t>(offset), len, value);
+  else if (offset >= BUFFER_OFFSET && offset + len <= BUFFER_OFFSET + BUFFER_BYTES)
+    std::memcpy(m_buffer.data() + (offset - BUFFER_OFFSET), &value, std::min(len, 8u));
+}
+
+void dma_device::write_status(uint64_t, uint64_t now) {
+  if (!(now & STATUS_ERROR)) m_regs.set(STATUS, 4, now & ~uint64_t{ERR_CODE_MASK});
+}
+
+void dma_device::write_control(uint64_t, uint64_t now) {
+  if (!(now & CONTROL_START)) return;
+  m_regs.set(CONTROL, 4, now & ~uint64_t{CONTROL_START});  // START reads 0
+  if (m_regs.get(STATUS, 4) & STATUS_BUSY) return;         // ignored while a transfer runs
+  // A new transfer clears the previous outcome.
+  m_regs.set(STATUS, 4, STATUS_BUSY);
+  m_started = sc_core::sc_time_stamp();
+  m_start_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void dma_device::run_transfer() {
+  physical_function& pf = *pfs()[0];
+  const uint64_t ctrl = m_regs.get(CONTROL, 4), len = m_regs.get(LENGTH, 4);
+  const bool to_host = ctrl & CONTROL_DIR_TO_HOST;
+  const uint64_t host = m_regs.get(to_host ? DST_ADDR : SRC_ADDR, 8);
+  const uint64_t buf = m_regs.get(to_host ? SRC_ADDR : DST_ADDR, 8);
+  m_pending_bytes = 0;
+  if (len == 0 || len > BUFFER_BYTES || buf > BUFFER_BYTES - len) {
+    m_pending_error = ERR_LENGTH;
+    m_done_event.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  if (!pf.bus_master()) {  // Bus Master Enable clear: the function may not issue requests
+    m_pending_error = ERR_NO_BUS_MASTER;
+    m_done_event.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  // Request sizes from Device Control as software programmed them (128 << field).
+  const uint32_t exp = pf.cfg().find_cap(CAP_ID_EXP);
+  const uint32_t devctl = exp ? static_cast<uint32_t>(pf.cfg().get(exp + EXP_DEVCTL, 2)) : 0x2000;
+  const uint64_t max_req = to_host ? 128u << ((devctl >> 5) & 7) : 128u << ((devctl >> 12) & 7);
+
+  m_ext = kit::pcie_ext{};
+  m_ext.kind = kit::tlp_kind::mem;
+  m_ext.requester_id = kit::make_rid(captured_bus(), pf.function_number());
+  m_trans.set_command(to_host ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  sc_core::sc_time last = now;
+  m_pending_error = ERR_NONE;
+  for (uint64_t done = 0; done < len;) {
+    const uint64_t addr = host + done;
+    const uint64_t n = std::min({len - done, max_req, BOUNDARY_4K - addr % BOUNDARY_4K});
+    m_trans.set_address(addr);
+    m_trans.set_data_ptr(m_buffer.data() + buf + done);
+    m_trans.set_data_length(static_cast<unsigned>(n));
+    m_trans.set_streaming_width(static_cast<unsigned>(n));
+    m_trans.set_dmi_allowed(false);
+    m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;  // all issued now; the path queues them
+    dma->b_transport(m_trans, delay);
+    ++m_requests;
+    last = std::max(last, now + delay);
+    if (m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
+      m_pending_error = ERR_DMA;
+      m_regs.set(ERR_ADDR, 8, addr);
+      break;
+    }
+    done += n;
+    m_pending_bytes = done;
+  }
+  m_done_event.notify(last - now);
+}
+
+void dma_device::finish_transfer() { complete(m_pending_error); }
+
+void dma_device::complete(uint32_t err_code) {
+  auto& env = kit::sim_env::current();
+  uint64_t status = err_code ? STATUS_ERROR | (uint64_t{err_code} << STATUS_ERR_CODE_SHIFT) : STATUS_DONE;
+  m_regs.set(STATUS, 4, status);
+  m_bytes += m_pending_bytes;
+  const uint64_t len = m_regs.get(LENGTH, 4);
+  const bool to_host = m_regs.get(CONTROL, 4) & CONTROL_DIR_TO_HOST;
+  if (err_code) {
+    ++m_failed;
+    env.log(name(), fmt::format("DMA {} of {} bytes failed after {} bytes: error code {}",
+                                to_host ? "to host" : "from host", len, m_pending_bytes, err_code));
+  } else {
+    ++m_transfers;
+    m_regs.set(XFER_COUNT, 8, m_regs.get(XFER_COUNT, 8) + 1);
+  }
+  env.trace_complete(name(), fmt::format("DMA {} {} B", to_host ? "to host" : "from host", len), "dma", m_started,
+                     sc_core::sc_time_stamp() - m_started);
+  m_end_event.notify();
+  if (m_regs.get(CONTROL, 4) & CONTROL_IRQ_EN) {
+    ++m_interrupts;
+    if (m_irq) m_irq();
+  }
+}
+
+}  // namespace iovsim::pcie
