@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/kit/sim_env.h"
+#include "models/pcie/dma_device.h"
 
 namespace iovsim::platform {
 
@@ -106,11 +107,35 @@ const pb::PortProfile* machine::port_profile_for(uint16_t vendor, uint16_t devic
   return nullptr;
 }
 
+void machine::set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn) {
+  m_iommu->set_interrupt_sink(std::move(fn));
+}
+
+namespace {
+// What two ends of a link agree on: the lower generation and width, the smaller
+// Max Payload Size (the BIOS programs both ends' Device Control with it).
+pcie::link_config negotiate(const pb::Link& a, const pb::Link& b) {
+  auto pick = [](unsigned x, unsigned y, unsigned dflt) { return std::min(x ? x : dflt, y ? y : dflt); };
+  pcie::link_config c;
+  c.gen = pick(a.gen(), b.gen(), 3);
+  c.width = pick(a.width(), b.width(), 8);
+  c.mps = pick(a.max_payload_bytes(), b.max_payload_bytes(), 256);
+  return c;
+}
+}  // namespace
+
 machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
     : m_spec(spec), m_profiles(profiles) {
   m_cpu = std::make_unique<host_cpu>("cpu");
+  m_dram = std::make_unique<mem::dram>("mem", spec.memory_bytes() ? spec.memory_bytes() : DEFAULT_MEMORY_BYTES);
+  m_cpu->set_memory(*m_dram);
+  m_iommu = std::make_unique<iommu::vtd_unit>("dmar0", *m_dram);
+  m_dma = std::make_unique<dma_router>("dma", *m_iommu);
+  m_dma->to_memory.bind(m_dram->dma);
   m_rc = std::make_unique<pcie::root_complex>("rc", port_profile(spec.host_bridge(), "generic_host_bridge"));
   m_cpu->bus.bind(m_rc->host);
+  m_rc->chipset.bind(m_iommu->regs);
+  m_rc->set_chipset_window(DMAR_BASE, iommu::VTD_REG_WINDOW_BYTES);
 
   // The attach graph: vertex per root port, switch and endpoint; an edge from the
   // thing owning a port to what hangs below it. Building in topological order
@@ -155,12 +180,14 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
     pcie::pcie_switch* sw = nullptr;
     unsigned slot = 0;
     bool used = false;
+    const pb::PortProfile* profile = nullptr;
+    std::vector<pcie::pcie_link*> uplinks;   // from this port up to the root complex
   };
   std::map<std::string, port_ref> ports;
   for (const auto& rp : spec.root_port()) {
     const unsigned devfn = rp.device() << 3 | rp.function();
-    ports[rp.name()] = {m_rc.get(), nullptr,
-                        m_rc->add_root_port(module_name(rp.name()), devfn, port_profile(rp.profile(), "generic_root_port"))};
+    const pb::PortProfile& prof = port_profile(rp.profile(), "generic_root_port");
+    ports[rp.name()] = {m_rc.get(), nullptr, m_rc->add_root_port(module_name(rp.name()), devfn, prof), false, &prof, {}};
     m_nodes.push_back({rp.name(), "root_port", "", rp.profile().empty() ? "generic_root_port" : rp.profile()});
   }
   auto connect = [&](const std::string& attach, const std::string& who, tlm::tlm_target_socket<32>& socket) {
@@ -174,16 +201,36 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
     if (v >= first_switch && v < first_endpoint) {
       const pb::Switch& s = spec.switch_(static_cast<int>(v - first_switch));
       const std::string prof = s.profile().empty() ? "generic_switch_port" : s.profile();
-      auto sw = std::make_unique<pcie::pcie_switch>(module_name(s.name()).c_str(), port_profile(prof, ""));
+      const pb::PortProfile& sw_prof = port_profile(prof, "");
+      auto sw = std::make_unique<pcie::pcie_switch>(module_name(s.name()).c_str(), sw_prof);
+      const port_ref& above = ports.at(s.attach());
+      m_links.push_back(std::make_unique<pcie::pcie_link>("link." + module_name(s.name()),
+                                                          negotiate(above.profile->link(), sw_prof.link())));
+      std::vector<pcie::pcie_link*> chain{m_links.back().get()};
+      chain.insert(chain.end(), above.uplinks.begin(), above.uplinks.end());
       for (const auto& dp : s.downstream())
-        ports[dp.name()] = {nullptr, sw.get(), sw->add_downstream_port(module_name(dp.name()), dp.device())};
+        ports[dp.name()] = {nullptr, sw.get(), sw->add_downstream_port(module_name(dp.name()), dp.device()), false,
+                            &sw_prof, chain};
       connect(s.attach(), s.name(), sw->upstream);
       m_nodes.push_back({s.name(), "switch", s.attach(), prof});
       for (const auto& dp : s.downstream()) m_nodes.push_back({dp.name(), "switch_port", s.name(), prof});
       m_switches.push_back(std::move(sw));
     } else if (v >= first_endpoint) {
       const pb::Endpoint& e = spec.endpoint(static_cast<int>(v - first_endpoint));
-      auto ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), device_profile(e.profile()));
+      const pb::DeviceProfile& prof = device_profile(e.profile());
+      const port_ref& above = ports.at(e.attach());
+      m_links.push_back(std::make_unique<pcie::pcie_link>("link." + module_name(e.name()),
+                                                          negotiate(above.profile->link(), prof.link())));
+      std::vector<pcie::pcie_link*> path{m_links.back().get()};
+      path.insert(path.end(), above.uplinks.begin(), above.uplinks.end());
+      std::unique_ptr<pcie::endpoint> ep;
+      if (prof.model() == "dma_test") {
+        auto dev = std::make_unique<pcie::dma_device>(module_name(e.name()).c_str(), prof);
+        m_dma->attach(dev->dma, path);
+        ep = std::move(dev);
+      } else {
+        ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), prof);
+      }
       connect(e.attach(), e.name(), ep->upstream);
       m_nodes.push_back({e.name(), "endpoint", e.attach(), e.profile()});
       m_endpoints.push_back(ep.get());

@@ -4,6 +4,7 @@
 // (configuration and MMIO accesses over TLM-2.0, each charged its latency).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -11,13 +12,22 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
+#include "models/iommu/vtd.h"
 #include "models/kit/pcie_ext.h"
+#include "models/memory/dram.h"
 #include "models/pcie/endpoint.h"
 #include "models/pcie/fabric.h"
+#include "models/pcie/link.h"
+#include "platform/dma_router.h"
 #include "profile.pb.h"
 #include "scenario.pb.h"
 
 namespace iovsim::platform {
+
+// Where the VT-d unit's registers appear (the DRHD base of Intel chipsets' DMAR
+// ACPI tables is typically 0xfed90000).
+constexpr uint64_t DMAR_BASE = 0xfed90000;
+constexpr uint64_t DEFAULT_MEMORY_BYTES = 4ull << 30;
 
 // What host software has: configuration and MMIO accesses. Blocking; must be
 // called from an SC_THREAD (each access waits its modelled latency).
@@ -29,6 +39,9 @@ class host_bus {
   virtual void cfg_write(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t value) = 0;
   virtual uint64_t mmio_read(uint64_t addr, unsigned len) = 0;
   virtual void mmio_write(uint64_t addr, unsigned len, uint64_t value) = 0;
+  // CPU loads and stores to host DRAM (coherent, functional: callers charge CPU time).
+  virtual void mem_read(uint64_t addr, void* data, unsigned len) = 0;
+  virtual void mem_write(uint64_t addr, const void* data, unsigned len) = 0;
 };
 
 class host_cpu : public sc_core::sc_module, public host_bus {
@@ -42,6 +55,9 @@ class host_cpu : public sc_core::sc_module, public host_bus {
   void cfg_write(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t value) override;
   uint64_t mmio_read(uint64_t addr, unsigned len) override;
   void mmio_write(uint64_t addr, unsigned len, uint64_t value) override;
+  void mem_read(uint64_t addr, void* data, unsigned len) override { m_memory->read(addr, data, len); }
+  void mem_write(uint64_t addr, const void* data, unsigned len) override { m_memory->write(addr, data, len); }
+  void set_memory(mem::phys_mem& memory) { m_memory = &memory; }
 
   uint64_t cfg_accesses() const { return m_cfg_accesses; }
   uint64_t mmio_accesses() const { return m_mmio_accesses; }
@@ -51,6 +67,7 @@ class host_cpu : public sc_core::sc_module, public host_bus {
 
   tlm::tlm_generic_payload m_trans;
   kit::pcie_ext m_ext;
+  mem::phys_mem* m_memory = nullptr;
   uint64_t m_cfg_accesses = 0;
   uint64_t m_mmio_accesses = 0;
 };
@@ -71,6 +88,13 @@ class machine {
   ~machine();
 
   host_cpu& cpu() { return *m_cpu; }
+  mem::dram& dram() { return *m_dram; }
+  iommu::vtd_unit& iommu() { return *m_iommu; }
+  dma_router& dma() { return *m_dma; }
+  // The links, in the order endpoints and switches were built.
+  const std::vector<std::unique_ptr<pcie::pcie_link>>& links() const { return m_links; }
+  // Message-signalled interrupts the chipset raises (VT-d fault and invalidation events).
+  void set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn);
   // Platform reset (a reboot): every function back to its reset state.
   void reset_hardware();
   pcie::root_complex& rc() { return *m_rc; }
@@ -89,7 +113,11 @@ class machine {
   pb::Platform m_spec;
   pb::ProfileLibrary m_profiles;
   std::unique_ptr<host_cpu> m_cpu;
+  std::unique_ptr<mem::dram> m_dram;
+  std::unique_ptr<iommu::vtd_unit> m_iommu;
+  std::unique_ptr<dma_router> m_dma;
   std::unique_ptr<pcie::root_complex> m_rc;
+  std::vector<std::unique_ptr<pcie::pcie_link>> m_links;
   std::vector<std::unique_ptr<pcie::pcie_switch>> m_switches;
   std::vector<std::unique_ptr<pcie::endpoint>> m_endpoint_store;
   std::vector<pcie::endpoint*> m_endpoints;

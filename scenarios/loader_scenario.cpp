@@ -126,6 +126,11 @@ void check_topology(const pb::Platform& p, const locator& at, const pb::ProfileL
                                             rp.name(), profile));
   }
 
+  // Host memory: room for the kernel (it starts allocating at 16 MiB) and whole pages.
+  if (p.memory_bytes() != 0 && (p.memory_bytes() < (64ull << 20) || p.memory_bytes() % 4096 != 0))
+    at.fail(p, "memory_bytes", -1,
+            fmt::format("memory_bytes {} must be a multiple of 4096 and at least 64 MiB", p.memory_bytes()));
+
   // The host bridge at 00:00.0.
   {
     const std::string profile = p.host_bridge().empty() ? "generic_host_bridge" : p.host_bridge();

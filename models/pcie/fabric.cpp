@@ -71,7 +71,7 @@ class host_bridge_function : public pci_function {
 }  // namespace
 
 root_complex::root_complex(sc_core::sc_module_name name, const pb::PortProfile& host_bridge)
-    : sc_module(name), host("host"), downstream("downstream") {
+    : sc_module(name), host("host"), downstream("downstream"), chipset("chipset") {
   host.register_b_transport(this, &root_complex::b_transport);
   m_host_bridge = std::make_unique<host_bridge_function>(std::string(this->name()) + ".host_bridge", host_bridge);
   auto& params = kit::sim_env::current().params();
@@ -125,6 +125,13 @@ void root_complex::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
     return;
   }
   if (trans.is_read()) delay += m_mmio_latency;
+  const uint64_t addr = trans.get_address();
+  if (m_chipset_size && addr >= m_chipset_base && addr - m_chipset_base < m_chipset_size) {
+    trans.set_address(addr - m_chipset_base);
+    chipset->b_transport(trans, delay);
+    trans.set_address(addr);
+    return;
+  }
   if (!m_router.route_mem(m_ports, downstream, trans, delay)) complete_ur(trans, ext);
 }
 

@@ -10,6 +10,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
@@ -42,6 +43,13 @@ class root_complex : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<root_complex> host;   // CPU side: config and MMIO
   down_socket downstream;                                // one binding per occupied root port
+  // Chipset registers the root complex decodes itself (the VT-d unit's window):
+  // requests in [base, base + size) go here with the offset as address.
+  tlm_utils::simple_initiator_socket<root_complex> chipset;
+  void set_chipset_window(uint64_t base, uint64_t size) {
+    m_chipset_base = base;
+    m_chipset_size = size;
+  }
 
   root_complex(sc_core::sc_module_name name, const pb::PortProfile& host_bridge);
 
@@ -63,6 +71,7 @@ class root_complex : public sc_core::sc_module {
   std::vector<port_slot> m_ports;
   port_router m_router;
   int m_bound = 0;
+  uint64_t m_chipset_base = 0, m_chipset_size = 0;
   sc_core::sc_time m_cfg_latency;
   sc_core::sc_time m_mmio_latency;
 };
