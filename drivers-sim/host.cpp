@@ -19,12 +19,25 @@ host_system::host_system(platform::machine& machine, uint64_t seed)
 }
 
 void host_system::start_kernel() {
+  m_dmatest.reset();
   m_drivers.reset();
+  m_pages = std::make_unique<page_allocator>(m_machine.cpu(), page_allocator::DEFAULT_BASE, m_machine.dram().size_bytes());
   m_pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log, m_machine.spec().firmware());
   m_drivers = std::make_unique<driver_core>(*m_pci, m_log, m_machine.profiles(), m_seed + m_boots);
   m_drivers->set_modprobe_conf([this] { return modprobe_conf_lines(); });
-  m_pci->on_add = [this](pci_dev& d) { m_drivers->device_added(d); };
+  m_dmatest = std::make_unique<dmatest_driver>(
+      m_machine, [this](uint64_t len) { return m_pages->alloc_contiguous(len); }, m_log);
+  m_pci->on_add = [this](pci_dev& d) {
+    if (is_dma_test(d)) m_dmatest->bind(d);
+    else m_drivers->device_added(d);
+  };
   m_pci->on_remove = [this](pci_dev& d) { m_drivers->device_removed(d); };
+}
+
+bool host_system::is_dma_test(const pci_dev& dev) const {
+  bool is_vf = false;
+  const pb::DeviceProfile* p = m_machine.device_profile_for(dev.vendor, dev.device, is_vf);
+  return p && !is_vf && p->model() == "dma_test";
 }
 
 void host_system::reboot(const std::string& cmdline) {
@@ -133,6 +146,13 @@ void host_system::register_commands() {
     reboot(cmdline);
     return cmd_result{};
   }, "reset the platform and boot again: reboot [KERNEL PARAMETERS...] (simulator verb)");
+  sh.add_command("dmatest", [this](const std::vector<std::string>& argv, const std::string&) {
+    return m_dmatest->command(argv, m_pci->devices());
+  }, "stream buffers through a DMA test device: dmatest [-s BDF] [--size N] [--count N] [--from-host] [--static] [--addr A]");
+  sh.add_command("devmem", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_devmem(argv); },
+                 "read or write host physical memory: devmem ADDRESS [WIDTH [VALUE]] (busybox)");
+  sh.add_command("iommu", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_iommu(argv); },
+                 "IOMMU state: iommu stats (IOTLB and walk statistics per requester)");
   sh.add_command("sleep", [this](const std::vector<std::string>& argv, const std::string&) {
     std::vector<std::string> a = argv;
     if (a.size() == 2 && a[1].find_first_not_of("0123456789.") == std::string::npos) a[1] += "s";
@@ -146,6 +166,45 @@ cmd_result host_system::cmd_run(const std::vector<std::string>& argv) {
     return cmd_result{2, "", fmt::format("{}: usage: {} TIME (e.g. 10ms, 2s)\n", argv[0], argv[0]), "EINVAL"};
   sc_core::wait(t);
   return cmd_result{};
+}
+
+cmd_result host_system::cmd_devmem(const std::vector<std::string>& argv) {
+  // busybox devmem: ADDRESS [WIDTH (8/16/32/64 bits, default 32) [VALUE]].
+  auto num = [](const std::string& s, uint64_t& v) {
+    try {
+      size_t used = 0;
+      v = std::stoull(s, &used, 0);
+      return used == s.size();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  uint64_t addr = 0, width = 32, value = 0;
+  if (argv.size() < 2 || !num(argv[1], addr) || (argv.size() > 2 && !num(argv[2], width)) ||
+      (width != 8 && width != 16 && width != 32 && width != 64) || (argv.size() > 3 && !num(argv[3], value)) ||
+      argv.size() > 4)
+    return cmd_result{1, "", "BusyBox devmem: usage: devmem ADDRESS [WIDTH [VALUE]]\n", "EINVAL"};
+  const unsigned bytes = static_cast<unsigned>(width / 8);
+  if (addr + bytes > m_machine.dram().size_bytes())
+    return cmd_result{1, "", fmt::format("devmem: 0x{:x} is not RAM\n", addr), "EFAULT"};
+  if (argv.size() == 4) {
+    m_machine.cpu().mem_write(addr, &value, bytes);
+    return cmd_result{};
+  }
+  uint64_t v = 0;
+  m_machine.cpu().mem_read(addr, &v, bytes);
+  return cmd_result{0, fmt::format("0x{:0{}X}\n", v, bytes * 2), "", ""};
+}
+
+cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
+  if (argv.size() != 2 || argv[1] != "stats") return cmd_result{2, "", "usage: iommu stats\n", "EINVAL"};
+  const iommu::vtd_unit& u = m_machine.iommu();
+  std::string out = fmt::format("translation {}\n", u.translation_enabled() ? "enabled" : "disabled");
+  out += "requester  translations     hits   misses    walks  evictions  faults\n";
+  for (const auto& [sid, st] : u.stats_by_requester())
+    out += fmt::format("{:02x}:{:02x}.{}   {:>12} {:>8} {:>8} {:>8} {:>10} {:>7}\n", sid >> 8, (sid >> 3) & 0x1f, sid & 7,
+                       st.translations, st.hits, st.misses, st.walks, st.evictions, st.faults);
+  return cmd_result{0, out, "", ""};
 }
 
 std::string host_system::ip_link_show(const netdev* only) {

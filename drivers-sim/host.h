@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "drivers-sim/bios.h"
+#include "drivers-sim/dmatest.h"
+#include "drivers-sim/page_alloc.h"
 #include "drivers-sim/kernel.h"
 #include "drivers-sim/lspci.h"
 #include "drivers-sim/net_drivers.h"
@@ -53,6 +55,9 @@ class host_system : public vfs {
   std::vector<std::string> modprobe_conf_lines();
   cmd_result cmd_ip(const std::vector<std::string>& argv);
   cmd_result cmd_run(const std::vector<std::string>& argv);
+  cmd_result cmd_devmem(const std::vector<std::string>& argv);
+  cmd_result cmd_iommu(const std::vector<std::string>& argv);
+  bool is_dma_test(const pci_dev& dev) const;
   std::string ip_link_show(const netdev* only);
 
   platform::machine& m_machine;
@@ -63,6 +68,8 @@ class host_system : public vfs {
   bios_summary m_bios;
   std::unique_ptr<pci_core> m_pci;
   std::unique_ptr<driver_core> m_drivers;
+  std::unique_ptr<page_allocator> m_pages;
+  std::unique_ptr<dmatest_driver> m_dmatest;
   std::unique_ptr<shell> m_shell;
   std::map<std::string, std::string> m_files;   // /etc and other plain files
 };
