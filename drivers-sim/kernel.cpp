@@ -35,6 +35,10 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
       p.iommu_pt = true;
     } else if (tok == "iommu=nopt") {
       p.iommu_pt = false;
+    } else if (tok == "iommu.strict=1") {
+      p.iommu_strict = true;
+    } else if (tok == "iommu.strict=0") {
+      p.iommu_strict = false;
     } else if (tok != "quiet") {
       p.unknown.push_back(tok);
     }

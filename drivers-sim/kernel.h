@@ -83,6 +83,7 @@ struct kernel_params {
   bool noari = false;
   bool intel_iommu = false;
   bool iommu_pt = false;
+  bool iommu_strict = false;   // iommu.strict=1: invalidate the IOTLB on every unmap
   std::string cmdline;
   std::vector<std::string> unknown;   // tokens the simulated kernel does not know
   static kernel_params parse(const std::string& cmdline);

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <systemc>
 
@@ -39,9 +40,47 @@ std::string trim_newline(std::string s) {
   return s;
 }
 
+// One side of a `holds` relation: "name", "2.5 * name" or "100".
+bool side_value(const std::string& text, const std::map<std::string, double>& captured, double& v, std::string& err) {
+  std::smatch m;
+  static const std::regex scaled(R"(^\s*(?:([0-9.]+)\s*\*\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*$)");
+  static const std::regex number(R"(^\s*([0-9.]+)\s*$)");
+  if (std::regex_match(text, m, number)) {
+    v = std::stod(m[1]);
+    return true;
+  }
+  if (!std::regex_match(text, m, scaled)) {
+    err = fmt::format("cannot read \"{}\"", text);
+    return false;
+  }
+  auto it = captured.find(m[2]);
+  if (it == captured.end()) {
+    err = fmt::format("nothing captured as \"{}\"", std::string(m[2]));
+    return false;
+  }
+  v = (m[1].matched ? std::stod(m[1]) : 1.0) * it->second;
+  return true;
+}
+
+// Evaluates "lhs op rhs" over captured numbers.
+bool holds(const std::string& relation, const std::map<std::string, double>& captured, std::string& detail) {
+  static const std::regex rel(R"(^(.*?)(<=|>=|<|>|==)(.*)$)");
+  std::smatch m;
+  if (!std::regex_match(relation, m, rel)) {
+    detail = "not a relation (use <, <=, >, >=, ==)";
+    return false;
+  }
+  double a = 0, b = 0;
+  if (!side_value(m[1], captured, a, detail) || !side_value(m[3], captured, b, detail)) return false;
+  const std::string op = m[2];
+  const bool ok = op == "<" ? a < b : op == "<=" ? a <= b : op == ">" ? a > b : op == ">=" ? a >= b : a == b;
+  detail = fmt::format("{} {} {} is {}", fmt::format("{:g}", a), op, fmt::format("{:g}", b), ok ? "true" : "false");
+  return ok;
+}
+
 // Checks one expectation against a step's result; returns its description.
 std::string check(const pb::Expect& e, const host::cmd_result& r, const std::string& output, host::host_system& host,
-                  bool& passed, std::string& failure) {
+                  const std::map<std::string, double>& captured, bool& passed, std::string& failure) {
   passed = false;
   switch (e.what_case()) {
     case pb::Expect::kOutputContains:
@@ -88,6 +127,12 @@ std::string check(const pb::Expect& e, const host::cmd_result& r, const std::str
       if (!passed) failure = fmt::format("{} output lines, expected {}", lines, e.output_lines());
       return fmt::format("{} output lines", e.output_lines());
     }
+    case pb::Expect::kHolds: {
+      std::string detail;
+      passed = holds(e.holds(), captured, detail);
+      if (!passed) failure = fmt::format("{}: {}", e.holds(), detail);
+      return fmt::format("{} ({})", e.holds(), detail);
+    }
     default:
       failure = "empty expectation";
       return "empty expectation";
@@ -130,10 +175,19 @@ class scenario_runner : public sc_core::sc_module {
       env.log("host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
       o.output = r.out + r.err;
       o.status = r.status;
+      for (const pb::Capture& c : step.capture()) {
+        std::smatch m;
+        if (std::regex_search(o.output, m, std::regex(c.regex())) && m.size() > 1) {
+          try {
+            m_captured[c.name()] = std::stod(m[1]);
+          } catch (const std::exception&) {
+          }
+        }
+      }
       for (const pb::Expect& e : step.expect()) {
         bool passed = false;
         std::string failure;
-        const std::string what = check(e, r, o.output, m_host, passed, failure);
+        const std::string what = check(e, r, o.output, m_host, m_captured, passed, failure);
         o.checks.emplace_back(what, passed);
         ++m_report.expectations;
         if (!passed) {
@@ -158,6 +212,7 @@ class scenario_runner : public sc_core::sc_module {
 
   const loaded_scenario& m_s;
   host::host_system& m_host;
+  std::map<std::string, double> m_captured;
   run_report& m_report;
   std::istream* m_in;
   std::ostream* m_out;

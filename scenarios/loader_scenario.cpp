@@ -15,7 +15,7 @@ namespace {
 
 // The kernel parameters the simulated host understands (DESIGN.md §7).
 const std::set<std::string> k_known_params = {
-    "intel_iommu=on", "intel_iommu=off", "iommu=pt", "iommu=nopt", "quiet"};
+    "intel_iommu=on", "intel_iommu=off", "iommu=pt", "iommu=nopt", "iommu.strict=0", "iommu.strict=1", "quiet"};
 const std::set<std::string> k_known_pci_options = {"assign-busses", "realloc", "realloc=on",
                                                    "realloc=off", "noari"};
 // errno names a step may expect (what sysfs writes and the simulated commands return).
@@ -238,6 +238,7 @@ void check_topology(const pb::Platform& p, const locator& at, const pb::ProfileL
 void check_steps(loaded_scenario& out, const locator& at) {
   const pb::Scenario& s = out.scenario;
   long long previous = 0;
+  std::set<std::string> captured;   // names captured so far, for `holds`
   for (int i = 0; i < s.step_size(); ++i) {
     const pb::Step& step = s.step(i);
     const locator l = at.nested(s, "step", i);
@@ -259,6 +260,20 @@ void check_steps(loaded_scenario& out, const locator& at) {
     previous = t;
     if (step.shell().empty())
       l.fail(l.self(), fmt::format("step {} has an empty shell line", i + 1));
+    for (int j = 0; j < step.capture_size(); ++j) {
+      const pb::Capture& c = step.capture(j);
+      const locator cl = l.nested(step, "capture", j);
+      if (c.name().empty() || !std::regex_match(c.name(), std::regex("[A-Za-z_][A-Za-z0-9_]*")))
+        cl.fail(c, "name", -1, fmt::format("step {}, capture {}: name \"{}\" is not an identifier", i + 1, j + 1, c.name()));
+      try {
+        if (std::regex(c.regex(), std::regex::ECMAScript).mark_count() < 1)
+          cl.fail(c, "regex", -1,
+                  fmt::format("step {}, capture {}: regex \"{}\" has no group to capture", i + 1, j + 1, c.regex()));
+      } catch (const std::regex_error& err) {
+        cl.fail(c, "regex", -1, fmt::format("step {}, capture {}: bad regex \"{}\": {}", i + 1, j + 1, c.regex(), err.what()));
+      }
+      captured.insert(c.name());
+    }
     for (int j = 0; j < step.expect_size(); ++j) {
       const pb::Expect& e = step.expect(j);
       const locator el = l.nested(step, "expect", j);
@@ -277,6 +292,23 @@ void check_steps(loaded_scenario& out, const locator& at) {
                     fmt::format("{}: bad regex \"{}\": {}", who, e.output_matches(), err.what()));
           }
           break;
+        case pb::Expect::kHolds: {
+          // "a < b", "a >= 2 * b", "a > 100": every name must be captured by now.
+          static const std::regex rel(R"(^\s*((?:[0-9.]+\s*\*\s*)?[A-Za-z_0-9.]+)\s*(<=|>=|<|>|==)\s*((?:[0-9.]+\s*\*\s*)?[A-Za-z_0-9.]+)\s*$)");
+          std::smatch m;
+          if (!std::regex_match(e.holds(), m, rel)) {
+            el.fail(e, "holds", -1, fmt::format("{}: \"{}\" is not a relation like \"a < 2 * b\"", who, e.holds()));
+            break;
+          }
+          for (int side : {1, 3}) {
+            std::string name = m[side];
+            if (const auto star = name.find('*'); star != std::string::npos) name = name.substr(star + 1);
+            name.erase(0, name.find_first_not_of(' '));
+            if (!name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) && name[0] != '.' && !captured.count(name))
+              el.fail(e, "holds", -1, fmt::format("{}: \"{}\" was not captured by this or an earlier step", who, name));
+          }
+          break;
+        }
         case pb::Expect::kFailsWith:
           if (k_errno_names.count(e.fails_with()) == 0)
             el.fail(e, "fails_with", -1,
