@@ -243,7 +243,7 @@ TEST_F(loader, kernel_cmdline_and_file_checks) {
   expect_errors({
       {"platform { kernel_cmdline: \"quiet iommu=off\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown parameter \"iommu=off\" (known: pci=..., "
-       "intel_iommu=off, intel_iommu=on, iommu=nopt, iommu=pt, quiet)"},
+       "intel_iommu=off, intel_iommu=on, iommu.strict=0, iommu.strict=1, iommu=nopt, iommu=pt, quiet)"},
       {"platform { kernel_cmdline: \"pci=nomsi\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown pci= option \"nomsi\" in \"pci=nomsi\" (known: "
        "assign-busses, noari, realloc, realloc=off, realloc=on)"},
