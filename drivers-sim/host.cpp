@@ -22,16 +22,30 @@ void host_system::start_kernel() {
   m_dmatest.reset();
   m_drivers.reset();
   m_pages = std::make_unique<page_allocator>(m_machine.cpu(), page_allocator::DEFAULT_BASE, m_machine.dram().size_bytes());
+  m_dma_api.reset();
+  m_iommu = std::make_unique<intel_iommu>(m_machine.cpu(), *m_pages, m_params, m_log);
+  m_dma_api = std::make_unique<dma_api>(m_iommu.get(), m_log);
   m_pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log, m_machine.spec().firmware());
   m_drivers = std::make_unique<driver_core>(*m_pci, m_log, m_machine.profiles(), m_seed + m_boots);
   m_drivers->set_modprobe_conf([this] { return modprobe_conf_lines(); });
   m_dmatest = std::make_unique<dmatest_driver>(
       m_machine, [this](uint64_t len) { return m_pages->alloc_contiguous(len); }, m_log);
+  m_dmatest->set_mapper(m_dma_api.get());
+  m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) { m_iommu->handle_msi(addr, data); });
+  m_pci->on_enumerated = [this] {
+    m_iommu->init(m_pci->devices());
+    m_iommu_ready = true;
+  };
   m_pci->on_add = [this](pci_dev& d) {
+    // Devices that appear after boot (VFs) join the IOMMU first, then bind.
+    if (m_iommu_ready && d.is_virtfn) m_iommu->add_device(d);
     if (is_dma_test(d)) m_dmatest->bind(d);
     else m_drivers->device_added(d);
   };
-  m_pci->on_remove = [this](pci_dev& d) { m_drivers->device_removed(d); };
+  m_pci->on_remove = [this](pci_dev& d) {
+    m_drivers->device_removed(d);
+    if (m_iommu_ready) m_iommu->remove_device(d);
+  };
 }
 
 bool host_system::is_dma_test(const pci_dev& dev) const {
@@ -56,6 +70,8 @@ void host_system::boot() {
   m_bios = run_bios(m_machine.cpu(), m_machine.spec().firmware());
   m_log.print("Linux version 6.1.0-iovsim (iovsim) #1 SMP");
   m_log.print("Command line: " + m_params.cmdline);
+  m_iommu_ready = false;
+  m_iommu->early_init();
   m_pci->scan();
   kit::sim_env::current().log("host.kernel", fmt::format("boot done: {} PCI functions", m_pci->devices().size()));
 }

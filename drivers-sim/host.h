@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "drivers-sim/bios.h"
+#include "drivers-sim/dma_api.h"
+#include "drivers-sim/dmar.h"
 #include "drivers-sim/dmatest.h"
 #include "drivers-sim/page_alloc.h"
 #include "drivers-sim/kernel.h"
@@ -32,6 +34,8 @@ class host_system : public vfs {
   cmd_result run(const std::string& line) { return m_shell->run(line); }
 
   pci_core& pci() { return *m_pci; }
+  intel_iommu& iommu_driver() { return *m_iommu; }
+  dma_api& dma() { return *m_dma_api; }
   driver_core& drivers() { return *m_drivers; }
   kernel_log& dmesg() { return m_log; }
   const kernel_params& params() const { return m_params; }
@@ -63,12 +67,15 @@ class host_system : public vfs {
   platform::machine& m_machine;
   uint64_t m_seed = 0;
   unsigned m_boots = 0;
+  bool m_iommu_ready = false;
   kernel_params m_params;
   kernel_log m_log;
   bios_summary m_bios;
   std::unique_ptr<pci_core> m_pci;
   std::unique_ptr<driver_core> m_drivers;
   std::unique_ptr<page_allocator> m_pages;
+  std::unique_ptr<intel_iommu> m_iommu;
+  std::unique_ptr<dma_api> m_dma_api;
   std::unique_ptr<dmatest_driver> m_dmatest;
   std::unique_ptr<shell> m_shell;
   std::map<std::string, std::string> m_files;   // /etc and other plain files

@@ -55,6 +55,7 @@ void pci_core::scan() {
   scan_bus(0, nullptr);
   if (m_params.realloc) realloc_resources();
   else claim_resources();
+  if (on_enumerated) on_enumerated();
   for (pci_dev* d : devices())
     if (on_add) on_add(*d);
 }

@@ -40,6 +40,9 @@ class pci_core {
 
   // Hooks for the driver core: a device was added / is about to be removed.
   std::function<void(pci_dev&)> on_add;
+  // Called once enumeration and resource assignment are done, before drivers bind
+  // (the IOMMU driver sets up its domains there, as intel_iommu_init does).
+  std::function<void()> on_enumerated;
   std::function<void(pci_dev&)> on_remove;
 
  private:

@@ -245,6 +245,7 @@ void machine::reset_hardware() {
   m_rc->reset();
   for (auto& sw : m_switches) sw->reset();
   for (auto* ep : m_endpoints) ep->reset();
+  m_iommu->reset();
 }
 
 }  // namespace iovsim::platform

@@ -141,7 +141,7 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   }
   sum += fmt::format("\nexpectations: {} checked, {} failed: {}\n\nmetrics:\n", report.expectations, report.failures,
                      report.exit_code == 0 ? "PASS" : "FAIL");
-  for (const pb::Metric& m : results.metric()) sum += fmt::format("  {:<40} {:>14} {}\n", m.name(), m.value(), m.unit());
+  for (const pb::Metric& m : results.metric()) sum += fmt::format("  {:<40} {:>16.10g} {}\n", m.name(), m.value(), m.unit());
   sum += "\nPCI functions:\n";
   for (const pb::FunctionInfo& f : results.function())
     sum += fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),

@@ -87,6 +87,15 @@ bool vtd_unit::translation_enabled() const {
   return (m_regs.get(GSTS_REG, 4) & GSTS_TES) != 0;
 }
 
+void vtd_unit::reset() {
+  m_regs.reset();
+  m_iotlb.invalidate_all();
+  m_context_cache.clear();
+  m_root_table = 0;
+  m_next_fault_record = 0;
+  m_page_groups.clear();
+}
+
 void vtd_unit::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& /*delay*/) {
   const uint64_t addr = trans.get_address();
   const unsigned len = trans.get_data_length();

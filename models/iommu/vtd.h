@@ -89,6 +89,9 @@ class vtd_unit : public sc_core::sc_module {
 
   // The register bank (tests and lspci-like dumps read it; software uses `regs`).
   kit::reg_bank& bank() { return m_regs; }
+  // Platform reset: registers to their reset values, caches and queues emptied
+  // (statistics are kept: they describe the whole run).
+  void reset();
   bool translation_enabled() const;
   uint64_t root_table() const { return m_root_table; }
   const iotlb& tlb() const { return m_iotlb; }

@@ -18,3 +18,4 @@ iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovs
 iovsim_test(link_test SYSTEMC SOURCES unit/link_test.cpp LIBS iovsim_pcie)
 iovsim_test(memory_dma_test SYSTEMC SOURCES unit/memory_dma_test.cpp LIBS iovsim_pcie iovsim_memory iovsim_loader)
 iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp LIBS iovsim_iommu)
+iovsim_test(dmar_test SYSTEMC SOURCES unit/dmar_test.cpp LIBS iovsim_drivers iovsim_loader)
