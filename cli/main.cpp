@@ -126,11 +126,18 @@ int run_cli(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return 2;
   }
+  if (!parse_sets(sets, opt)) return 2;
   if (app.got_subcommand("validate")) {
+    // Build the machine too: models refuse impossible parameters when they are made.
+    opt.dry_run = true;
+    const scen::run_report r = scen::run_scenario(loaded, opt);
+    if (r.exit_code == 2) {
+      std::cerr << r.error << "\n";
+      return 2;
+    }
     std::cout << loaded.path << ": ok (" << loaded.scenario.step_size() << " steps)\n";
     return 0;
   }
-  if (!parse_sets(sets, opt)) return 2;
   if (*seed_opt || *sh_seed) {
     opt.seed = seed;
     opt.seed_given = true;

@@ -244,12 +244,27 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
                           : fmt::format("--set: unknown parameter \"{}\" (iovsim list --params shows them)", name);
       return report;
     }
+    if (opt.dry_run) return report;
     sc_core::sc_start();
     report.exit_code = report.failures ? 1 : 0;
     if (!opt.out_dir.empty()) write_outputs(opt.out_dir, s, seed, report, env, machine, host, runner.final_view);
   } catch (const std::invalid_argument& e) {
+    // A model refused a parameter value: point at the scenario line that set it.
     report.exit_code = 2;
     report.error = fmt::format("{}: {}", s.path, e.what());
+    const std::string what = e.what();
+    for (int i = 0; i < s.scenario.param_size() && static_cast<size_t>(i) < s.param_loc.size(); ++i) {
+      const std::string& name = s.scenario.param(i).name();
+      const size_t at = what.find(name);
+      const bool whole_word = at != std::string::npos &&
+                              (at + name.size() == what.size() || !(std::isalnum(static_cast<unsigned char>(what[at + name.size()])) ||
+                                                                    what[at + name.size()] == '_' || what[at + name.size()] == '.'));
+      if (whole_word) {
+        const source_location& loc = s.param_loc[static_cast<size_t>(i)];
+        report.error = fmt::format("{}:{}:{}: {}", s.path, loc.line, loc.col, what);
+        break;
+      }
+    }
   }
   return report;
 }

@@ -19,6 +19,7 @@ struct run_options {
   bool seed_given = false;                               // else the scenario's seed
   std::vector<std::pair<std::string, std::string>> sets; // --set name=value
   bool verbose = false;                                  // log lines to stderr
+  bool dry_run = false;                                  // build the machine, check parameters, stop
 };
 
 struct step_outcome {
