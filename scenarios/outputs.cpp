@@ -118,6 +118,22 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     metric(std::string(ep->name()) + ".config_requests", static_cast<double>(ep->cfg_requests()), "count");
     metric(std::string(ep->name()) + ".vfs_created", static_cast<double>(ep->vfs_created()), "count");
   }
+  // IOMMU statistics per requester (ordered by requester ID), and link traffic.
+  for (const auto& [sid, st] : machine.iommu().stats_by_requester()) {
+    const std::string who = fmt::format("iommu.{:02x}:{:02x}.{}", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+    metric(who + ".translations", static_cast<double>(st.translations), "count");
+    metric(who + ".iotlb_hits", static_cast<double>(st.hits), "count");
+    metric(who + ".iotlb_misses", static_cast<double>(st.misses), "count");
+    metric(who + ".walks", static_cast<double>(st.walks), "count");
+    metric(who + ".evictions", static_cast<double>(st.evictions), "count");
+    metric(who + ".faults", static_cast<double>(st.faults), "count");
+  }
+  for (const auto& link : machine.links()) {
+    if (link->upstream_stats().tlps == 0 && link->downstream_stats().tlps == 0) continue;
+    metric(link->name() + ".upstream_payload", static_cast<double>(link->upstream_stats().payload_bytes), "bytes");
+    metric(link->name() + ".downstream_payload", static_cast<double>(link->downstream_stats().payload_bytes), "bytes");
+    metric(link->name() + ".upstream_busy", link->upstream().busy_total().to_seconds(), "s");
+  }
   metric("sim.time", sc_core::sc_time_stamp().to_seconds(), "s");
   std::string json;
   google::protobuf::util::JsonPrintOptions jopt;
