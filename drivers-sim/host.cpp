@@ -13,12 +13,17 @@ host_system::host_system(platform::machine& machine, uint64_t seed)
     : m_machine(machine), m_params(kernel_params::parse(machine.spec().kernel_cmdline())) {
   for (const auto& f : machine.spec().file()) m_files[f.path()] = f.content();
   m_seed = seed;
+  // DMA writes are checked against memory ownership for the whole run (reboots too).
+  machine.dram().add_write_observer([this](uint64_t addr, unsigned len, uint16_t rid) {
+    if (m_vms) m_vms->observe(addr, len, rid);
+  });
   start_kernel();
   m_shell = std::make_unique<shell>(*this);
   register_commands();
 }
 
 void host_system::start_kernel() {
+  m_vms.reset();
   m_dmatest.reset();
   m_drivers.reset();
   m_pages = std::make_unique<page_allocator>(m_machine.cpu(), page_allocator::DEFAULT_BASE, m_machine.dram().size_bytes());
@@ -29,8 +34,9 @@ void host_system::start_kernel() {
   m_drivers = std::make_unique<driver_core>(*m_pci, m_log, m_machine.profiles(), m_seed + m_boots);
   m_drivers->set_modprobe_conf([this] { return modprobe_conf_lines(); });
   m_dmatest = std::make_unique<dmatest_driver>(
-      m_machine, [this](uint64_t len) { return m_pages->alloc_contiguous(len); }, m_log);
+      m_machine, [this](uint64_t len, uint64_t align) { return m_pages->alloc_contiguous(len, align); }, m_log);
   m_dmatest->set_mapper(m_dma_api.get());
+  m_vms = std::make_unique<vm_manager>(m_machine, *m_pages, *m_dma_api, *m_dmatest, m_log);
   m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) { m_iommu->handle_msi(addr, data); });
   m_pci->on_enumerated = [this] {
     m_iommu->init(m_pci->devices());
@@ -165,10 +171,14 @@ void host_system::register_commands() {
   sh.add_command("dmatest", [this](const std::vector<std::string>& argv, const std::string&) {
     return m_dmatest->command(argv, m_pci->devices());
   }, "stream buffers through a DMA test device: dmatest [-s BDF] [--size N] [--count N] [--from-host] [--static] [--addr A]");
+  sh.add_command("vm", [this](const std::vector<std::string>& argv, const std::string&) {
+    return m_vms->command(argv, m_pci->devices());
+  }, "virtual machines with an assigned function: vm create|assign|dma|list|isolation (simulator verb)");
   sh.add_command("devmem", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_devmem(argv); },
                  "read or write host physical memory: devmem ADDRESS [WIDTH [VALUE]] (busybox)");
   sh.add_command("iommu", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_iommu(argv); },
-                 "IOMMU state: iommu stats (IOTLB and walk statistics per requester)");
+                 "IOMMU state: iommu stats (IOTLB and walk statistics per requester); simulator controls: "
+                 "iommu stats reset, iommu config entries=N [ways=M] [policy=lru|random] (empties the IOTLB)");
   sh.add_command("sleep", [this](const std::vector<std::string>& argv, const std::string&) {
     std::vector<std::string> a = argv;
     if (a.size() == 2 && a[1].find_first_not_of("0123456789.") == std::string::npos) a[1] += "s";
@@ -213,8 +223,46 @@ cmd_result host_system::cmd_devmem(const std::vector<std::string>& argv) {
 }
 
 cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
-  if (argv.size() != 2 || argv[1] != "stats") return cmd_result{2, "", "usage: iommu stats\n", "EINVAL"};
-  const iommu::vtd_unit& u = m_machine.iommu();
+  // `config` and `stats reset` are simulator controls: no Linux tool reshapes an IOTLB.
+  const std::string usage =
+      "usage: iommu stats | iommu stats reset | iommu config entries=N [ways=M] [policy=lru|random]\n";
+  auto fail = [](const std::string& msg) { return cmd_result{2, "", "iommu: " + msg + "\n", "EINVAL"}; };
+  iommu::vtd_unit& u = m_machine.iommu();
+  if (argv.size() == 3 && argv[1] == "stats" && argv[2] == "reset") {
+    u.reset_stats();
+    return cmd_result{};
+  }
+  if (argv.size() >= 2 && argv[1] == "config") {
+    iommu::iotlb_config c = u.tlb().config();
+    bool have_entries = false, have_ways = false;
+    for (size_t i = 2; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      const size_t eq = a.find('=');
+      const std::string key = a.substr(0, eq), value = eq == std::string::npos ? "" : a.substr(eq + 1);
+      if (eq == std::string::npos) return fail(fmt::format("\"{}\" is not KEY=VALUE", a));
+      if (key == "policy") {
+        if (value != "lru" && value != "random") return fail(fmt::format("policy \"{}\" is not lru or random", value));
+        c.policy = value == "lru" ? iommu::replacement::lru : iommu::replacement::random;
+        continue;
+      }
+      if (key != "entries" && key != "ways") return fail(fmt::format("unknown setting \"{}\"", key));
+      if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos)
+        return fail(fmt::format("{} \"{}\" is not a number", key, value));
+      const auto n = static_cast<unsigned>(std::stoul(value));
+      (key == "entries" ? c.entries : c.ways) = n;
+      (key == "entries" ? have_entries : have_ways) = true;
+    }
+    if (!have_entries) return cmd_result{2, "", usage, "EINVAL"};
+    // Without ways=, keep the associativity if it still fits, else fully associative.
+    if (!have_ways && (c.ways > c.entries || c.entries % c.ways != 0)) c.ways = c.entries;
+    try {
+      u.configure_iotlb(c);
+    } catch (const std::invalid_argument& e) {
+      return fail(e.what());
+    }
+    return cmd_result{};
+  }
+  if (argv.size() != 2 || argv[1] != "stats") return cmd_result{2, "", usage, "EINVAL"};
   std::string out = fmt::format("translation {}\n", u.translation_enabled() ? "enabled" : "disabled");
   out += "requester  translations     hits   misses    walks  evictions  faults\n";
   for (const auto& [sid, st] : u.stats_by_requester())

@@ -18,6 +18,7 @@
 #include "drivers-sim/net_drivers.h"
 #include "drivers-sim/pci_core.h"
 #include "drivers-sim/shell.h"
+#include "drivers-sim/vm.h"
 
 namespace iovsim::host {
 
@@ -77,6 +78,7 @@ class host_system : public vfs {
   std::unique_ptr<intel_iommu> m_iommu;
   std::unique_ptr<dma_api> m_dma_api;
   std::unique_ptr<dmatest_driver> m_dmatest;
+  std::unique_ptr<vm_manager> m_vms;
   std::unique_ptr<shell> m_shell;
   std::map<std::string, std::string> m_files;   // /etc and other plain files
 };
