@@ -180,6 +180,15 @@ void dma_api::unmap(pci_dev& dev, uint64_t iova, uint64_t len, bool to_device) {
   unmap_single(dev, iova, len, to_device ? dma_direction::to_device : dma_direction::from_device);
 }
 
+uint64_t dma_api::map_large(pci_dev& dev, uint64_t phys, uint64_t len) {
+  if (!translated(dev)) return phys;
+  return map_guest_memory(dev, phys, phys, len) == 0 ? phys : DMA_MAPPING_ERROR;
+}
+
+void dma_api::unmap_large(pci_dev& dev, uint64_t phys, uint64_t len) {
+  if (translated(dev)) unmap_guest_memory(dev, phys, len);
+}
+
 void dma_api::unmap_single(const pci_dev& dev, uint64_t dma_addr, uint64_t /*len*/, dma_direction /*dir*/) {
   const uint16_t sid = sid_of(dev);
   dma_device_stats& s = m_stats[sid];

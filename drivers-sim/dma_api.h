@@ -78,6 +78,10 @@ class dma_api : public dma_mapper {
   uint64_t map(pci_dev& dev, uint64_t phys, uint64_t len, bool to_device) override;
   void unmap(pci_dev& dev, uint64_t iova, uint64_t len, bool to_device) override;
   sc_core::sc_time cpu_time(const pci_dev& dev) const override { return stats_for(dev).cpu.total; }
+  // map_guest_memory() at iova = phys (the device moves to an unmanaged domain, as
+  // under VFIO); without translation the physical address, nothing mapped.
+  uint64_t map_large(pci_dev& dev, uint64_t phys, uint64_t len) override;
+  void unmap_large(pci_dev& dev, uint64_t phys, uint64_t len) override;
 
   static constexpr unsigned IOVA_FQ_SIZE = 256;        // dma-iommu.c
   static constexpr unsigned IOVA_FQ_TIMEOUT_MS = 10;   // dma-iommu.c

@@ -20,6 +20,15 @@ dma_device* model_of(platform::machine& m, const pci_dev& dev) {
   return nullptr;
 }
 
+uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
+
+constexpr uint64_t PAGE_4K = 4096, PAGE_2M = 2ull << 20, PAGE_1G = 1ull << 30;
+constexpr uint64_t MAX_BUFFERS = 65536;
+
+std::string page_name(uint64_t bytes) {
+  return bytes == PAGE_1G ? "1 GiB" : bytes == PAGE_2M ? "2 MiB" : "4 KiB";
+}
+
 bool parse_number(const std::string& s, uint64_t& v) {
   try {
     size_t used = 0;
@@ -31,8 +40,7 @@ bool parse_number(const std::string& s, uint64_t& v) {
 }
 }  // namespace
 
-dmatest_driver::dmatest_driver(platform::machine& machine, std::function<uint64_t(uint64_t)> alloc_buffer,
-                               kernel_log& log)
+dmatest_driver::dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log)
     : m_machine(machine), m_alloc(std::move(alloc_buffer)), m_log(log) {
   auto& params = kit::sim_env::current().params();
   // An MSI taken by the host: entry, handler, EOI. Linux interrupt latency on
@@ -63,11 +71,26 @@ dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
   if (!model || !dev.bars[0].assigned) return r;
   const uint64_t regs = dev.bars[0].start;
   const sc_core::sc_time cpu_before = m_mapper ? m_mapper->cpu_time(dev) : sc_core::SC_ZERO_TIME;
-  // A small ring of buffers, reused (a driver's receive ring).
-  constexpr unsigned RING = 8;
+  // A ring of buffers, reused (a driver's receive ring): the DMA working set.
+  const unsigned RING = opt.buffers;
   std::vector<uint64_t> phys(RING), iova(RING, UINT64_MAX);
-  for (unsigned i = 0; i < RING; ++i) phys[i] = opt.raw ? opt.addr : m_alloc(opt.size);
-  if (!opt.dynamic && !opt.raw)
+  // Large pages: the whole ring in one region aligned to the page size and mapped at
+  // its physical address, as VFIO maps a guest's memory (buffers a 4 KiB stride apart).
+  const bool large = !opt.dynamic && !opt.raw && opt.page_bytes > PAGE_4K;
+  const uint64_t stride = round_up(opt.size, PAGE_4K);
+  const uint64_t region_bytes = large ? round_up(stride * RING, opt.page_bytes) : 0;
+  uint64_t region = 0, region_bus = UINT64_MAX;
+  if (large) {
+    region = m_alloc(region_bytes, opt.page_bytes);
+    if (region) region_bus = m_mapper ? m_mapper->map_large(dev, region, region_bytes) : region;
+    for (unsigned i = 0; i < RING; ++i) {
+      phys[i] = region + i * stride;
+      if (region_bus != UINT64_MAX) iova[i] = region_bus + i * stride;
+    }
+  } else {
+    for (unsigned i = 0; i < RING; ++i) phys[i] = opt.raw ? opt.addr : m_alloc(opt.size, PAGE_4K);
+  }
+  if (!opt.dynamic && !opt.raw && !large)
     for (unsigned i = 0; i < RING; ++i) iova[i] = m_mapper ? m_mapper->map(dev, phys[i], opt.size, !opt.to_host) : phys[i];
 
   sc_core::sc_time cpu = sc_core::SC_ZERO_TIME;
@@ -106,7 +129,8 @@ dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
     r.bytes += opt.size;
   }
   r.elapsed = sc_core::sc_time_stamp() - start;
-  if (!opt.dynamic && !opt.raw && m_mapper)
+  if (large && m_mapper && region_bus != UINT64_MAX) m_mapper->unmap_large(dev, region, region_bytes);
+  if (!opt.dynamic && !opt.raw && !large && m_mapper)
     for (unsigned i = 0; i < RING; ++i) m_mapper->unmap(dev, iova[i], opt.size, !opt.to_host);
   r.cpu = cpu + (m_mapper ? m_mapper->cpu_time(dev) - cpu_before : sc_core::SC_ZERO_TIME);
   return r;
@@ -115,18 +139,29 @@ dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
 cmd_result dmatest_driver::command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices) {
   dmatest_options opt;
   const std::string usage =
-      "usage: dmatest [-s BDF] [--size BYTES] [--count N] [--from-host] [--static] [--addr BUSADDR]\n";
+      "usage: dmatest [-s BDF] [--size BYTES] [--count N] [--buffers N] [--from-host] [--static [--pages 4k|2m|1g]] "
+      "[--addr BUSADDR]\n";
+  uint64_t buffers = opt.buffers;
   for (size_t i = 1; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     auto value = [&](uint64_t& v) { return i + 1 < argv.size() && parse_number(argv[++i], v); };
     if (a == "-s" && i + 1 < argv.size()) opt.bdf = argv[++i];
     else if (a == "--size" && value(opt.size) && opt.size >= 1 && opt.size <= dma_device::BUFFER_BYTES) continue;
     else if (a == "--count" && value(opt.count) && opt.count >= 1) continue;
+    else if (a == "--buffers" && value(buffers) && buffers >= 1 && buffers <= MAX_BUFFERS) opt.working_set_shown = true;
+    else if (a == "--pages" && i + 1 < argv.size() && (argv[i + 1] == "4k" || argv[i + 1] == "2m" || argv[i + 1] == "1g")) {
+      const std::string& p = argv[++i];
+      opt.page_bytes = p == "1g" ? PAGE_1G : p == "2m" ? PAGE_2M : PAGE_4K;
+      opt.working_set_shown = true;
+    }
     else if (a == "--from-host") opt.to_host = false;
     else if (a == "--static") opt.dynamic = false;
     else if (a == "--addr" && value(opt.addr)) opt.raw = true;
     else return cmd_result{2, "", usage, "EINVAL"};
   }
+  opt.buffers = static_cast<unsigned>(buffers);
+  if (opt.page_bytes > PAGE_4K && (opt.dynamic || opt.raw))
+    return cmd_result{2, "", "dmatest: --pages 2m|1g maps the ring once: it needs --static and no --addr\n", "EINVAL"};
   pci_dev* dev = nullptr;
   for (pci_dev* d : devices)
     if (d->driver == "iovsim_dma" && (opt.bdf.empty() || d->bdf() == opt.bdf || d->short_bdf() == opt.bdf)) {
@@ -147,6 +182,13 @@ cmd_result dmatest_driver::command(const std::vector<std::string>& argv, const s
     out += fmt::format("dmatest: {}: transfer failed: status 0x{:x} at bus address 0x{:x}\n", dev->bdf(),
                        r.last_status, r.err_addr);
   kit::sim_env::current().log("host.dmatest", out.substr(0, out.size() - 1));
+  if (opt.working_set_shown) {
+    const std::string ws =
+        fmt::format("dmatest: {}: working set {} buffers x {} bytes ({} KiB), {} pages", dev->bdf(), opt.buffers,
+                    opt.size, opt.buffers * round_up(opt.size, PAGE_4K) / 1024, page_name(opt.page_bytes));
+    kit::sim_env::current().log("host.dmatest", ws);
+    out += ws + "\n";
+  }
   return cmd_result{r.errors ? 1 : 0, out, "", r.errors ? "EIO" : ""};
 }
 

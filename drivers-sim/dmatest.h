@@ -3,7 +3,9 @@
 // between host memory and the device, with per-buffer (dynamic) or long-lived
 // (static) DMA mappings, and report throughput and host CPU time per buffer
 // (PHENOMENA A11). `--addr` programs a raw bus address instead of a mapped buffer,
-// which is how scenarios make a device DMA where it should not.
+// which is how scenarios make a device DMA where it should not. `--buffers` sets the
+// ring, hence the DMA working set; `--pages 2m|1g` maps that working set as one
+// region with large IOMMU pages (PHENOMENA D.4, the IOTLB's reach).
 #pragma once
 
 #include <functional>
@@ -25,6 +27,10 @@ class dma_mapper {
   virtual void unmap(pci_dev& dev, uint64_t iova, uint64_t len, bool to_device) = 0;
   // Host CPU time spent in map/unmap for this device so far.
   virtual sc_core::sc_time cpu_time(const pci_dev& dev) const = 0;
+  // [phys, phys+len) mapped at bus address phys with the largest IOMMU pages its
+  // alignment allows; the bus address, or UINT64_MAX when not supported or failed.
+  virtual uint64_t map_large(pci_dev& /*dev*/, uint64_t /*phys*/, uint64_t /*len*/) { return UINT64_MAX; }
+  virtual void unmap_large(pci_dev& /*dev*/, uint64_t /*phys*/, uint64_t /*len*/) {}
 };
 
 struct dmatest_options {
@@ -35,6 +41,9 @@ struct dmatest_options {
   bool dynamic = true;             // map/unmap every buffer vs map once
   bool raw = false;                // use `addr` as the bus address, no mapping
   uint64_t addr = 0;
+  unsigned buffers = 8;            // ring size: the working set is buffers x size
+  uint64_t page_bytes = 4096;      // static only: above 4 KiB, one region mapped with such pages
+  bool working_set_shown = false;  // --buffers or --pages given: the summary gets a second line
 };
 
 struct dmatest_result {
@@ -47,21 +56,23 @@ struct dmatest_result {
 
 class dmatest_driver {
  public:
-  // `buffers` allocates host memory for the run (physical address of `len` bytes).
-  dmatest_driver(platform::machine& machine, std::function<uint64_t(uint64_t len)> alloc_buffer,
-                 kernel_log& log);
+  // Physical address of `len` bytes of host memory aligned to `align` (a power of two).
+  using allocator = std::function<uint64_t(uint64_t len, uint64_t align)>;
+  // `alloc_buffer` allocates host memory for the runs.
+  dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log);
 
   void set_mapper(dma_mapper* mapper) { m_mapper = mapper; }
   // Probe: the driver takes DMA test devices (enables memory decoding and bus mastering).
   void bind(pci_dev& dev);
   dmatest_result run(pci_dev& dev, const dmatest_options& opt);
 
-  // `dmatest [-s BDF] [--size N] [--count N] [--from-host] [--static] [--addr A]`
+  // `dmatest [-s BDF] [--size N] [--count N] [--buffers N] [--from-host] [--static
+  // [--pages 4k|2m|1g]] [--addr A]`
   cmd_result command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices);
 
  private:
   platform::machine& m_machine;
-  std::function<uint64_t(uint64_t)> m_alloc;
+  allocator m_alloc;
   kernel_log& m_log;
   dma_mapper* m_mapper = nullptr;
   sc_core::sc_time m_irq_cost;      // interrupt entry + handler, per completion

@@ -12,6 +12,7 @@ namespace iovsim::iommu {
 namespace {
 
 constexpr unsigned POLICY_LRU = 0, POLICY_RANDOM = 1;
+constexpr uint64_t IOTLB_MAX_ENTRIES = 1u << 20;
 constexpr unsigned HAW_MIN_BITS = 32, HAW_MAX_BITS = 52;   // DMAR HAW; PTE ADDR reaches bit 51
 
 iotlb_config read_iotlb_config() {
@@ -24,8 +25,9 @@ iotlb_config read_iotlb_config() {
                                 "IOTLB associativity; equal to iommu.iotlb_entries for fully associative");
   const uint64_t policy = p.count("iommu.iotlb_policy", POLICY_LRU, "count",
                                   "IOTLB replacement: 0 = LRU, 1 = seeded random");
-  if (entries == 0 || entries > (1u << 20))
-    throw std::invalid_argument(fmt::format("parameter iommu.iotlb_entries: {} is not in 1..1048576", entries));
+  if (entries == 0 || entries > IOTLB_MAX_ENTRIES)
+    throw std::invalid_argument(
+        fmt::format("parameter iommu.iotlb_entries: {} is not in 1..{}", entries, IOTLB_MAX_ENTRIES));
   if (ways == 0 || ways > entries || entries % ways != 0)
     throw std::invalid_argument(
         fmt::format("parameter iommu.iotlb_ways: {} does not divide iommu.iotlb_entries = {}", ways, entries));
@@ -253,15 +255,50 @@ size_t vtd_unit::pending_page_requests() const {
   return n;
 }
 
-// ---- statistics --------------------------------------------------------------
+// ---- simulator controls and statistics ----------------------------------------
+
+void vtd_unit::configure_iotlb(const iotlb_config& config) {
+  if (config.entries == 0 || config.entries > IOTLB_MAX_ENTRIES)
+    throw std::invalid_argument(fmt::format("iotlb entries: {} is not in 1..{}", config.entries, IOTLB_MAX_ENTRIES));
+  if (config.ways == 0 || config.ways > config.entries || config.entries % config.ways != 0)
+    throw std::invalid_argument(
+        fmt::format("iotlb ways: {} does not divide iotlb entries = {}", config.ways, config.entries));
+  iotlb fresh(config, kit::sim_env::current().rng(std::string(name()) + ".iotlb"));
+  for (const auto& [rid, s] : m_iotlb.stats_by_requester()) {
+    const iotlb_stats& base = m_iotlb_baseline[rid];
+    iotlb_stats& r = m_iotlb_retired[rid];
+    r.hits += s.hits - base.hits;
+    r.misses += s.misses - base.misses;
+    r.evictions += s.evictions - base.evictions;
+  }
+  m_iotlb_baseline.clear();
+  m_iotlb = std::move(fresh);
+  kit::sim_env::current().log(name(), fmt::format("IOTLB replaced: {} entries, {} ways, {}", config.entries,
+                                                  config.ways, config.policy == replacement::lru ? "lru" : "random"));
+}
+
+void vtd_unit::reset_stats() {
+  m_stats.clear();
+  m_iotlb_retired.clear();
+  m_iotlb_baseline = m_iotlb.stats_by_requester();
+  m_faults_dropped = 0;
+}
 
 std::map<uint16_t, requester_stats> vtd_unit::stats_by_requester() const {
   std::map<uint16_t, requester_stats> out = m_stats;
+  for (const auto& [rid, s] : m_iotlb_retired) {
+    requester_stats& o = out[rid];
+    o.hits += s.hits;
+    o.misses += s.misses;
+    o.evictions += s.evictions;
+  }
   for (const auto& [rid, s] : m_iotlb.stats_by_requester()) {
     requester_stats& o = out[rid];
-    o.hits = s.hits;
-    o.misses = s.misses;
-    o.evictions = s.evictions;
+    auto base = m_iotlb_baseline.find(rid);
+    const iotlb_stats b = base == m_iotlb_baseline.end() ? iotlb_stats{} : base->second;
+    o.hits += s.hits - b.hits;
+    o.misses += s.misses - b.misses;
+    o.evictions += s.evictions - b.evictions;
   }
   return out;
 }

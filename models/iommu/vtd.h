@@ -94,7 +94,14 @@ class vtd_unit : public sc_core::sc_module {
   void reset();
   bool translation_enabled() const;
   uint64_t root_table() const { return m_root_table; }
+  // The current IOTLB; its own counters start again at every configure_iotlb().
   const iotlb& tlb() const { return m_iotlb; }
+  // Simulator control, not a hardware or driver operation: replaces the IOTLB with an
+  // empty one of this shape (as iommu.iotlb_* would have built it), so one run can
+  // compare sizes. Statistics are kept. Impossible shapes throw std::invalid_argument.
+  void configure_iotlb(const iotlb_config& config);
+  // Simulator control: statistics start again from zero (caches keep their entries).
+  void reset_stats();
   size_t context_cache_entries() const { return m_context_cache.size(); }
   const kit::timed_resource& walker() const { return m_walker; }
   // Per requester (ordered by requester ID): IOTLB hits/misses/evictions merged in.
@@ -159,6 +166,9 @@ class vtd_unit : public sc_core::sc_module {
   std::map<std::pair<uint16_t, uint16_t>, std::vector<iommu::page_request>> m_page_groups;
 
   std::map<uint16_t, requester_stats> m_stats;
+  // IOTLB counters per requester: those of IOTLBs replaced by configure_iotlb() and
+  // the current IOTLB's at the last reset_stats(), so statistics span both.
+  std::map<uint16_t, iotlb_stats> m_iotlb_retired, m_iotlb_baseline;
 
   interrupt_sink m_interrupt;
   device_tlb_sink m_device_tlb;
