@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include "models/kit/sim_env.h"
+#include "models/kit/units.h"
 #include "models/pcie/config_space.h"
 #include "models/pcie/dma_device.h"
 
@@ -29,15 +30,7 @@ std::string page_name(uint64_t bytes) {
   return bytes == PAGE_1G ? "1 GiB" : bytes == PAGE_2M ? "2 MiB" : "4 KiB";
 }
 
-bool parse_number(const std::string& s, uint64_t& v) {
-  try {
-    size_t used = 0;
-    v = std::stoull(s, &used, 0);
-    return used == s.size();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+bool parse_number(const std::string& s, uint64_t& v) { return kit::parse_u64(s, v); }
 }  // namespace
 
 dmatest_driver::dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log)

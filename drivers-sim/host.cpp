@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include "models/kit/sim_env.h"
+#include "models/kit/units.h"
 
 namespace iovsim::host {
 
@@ -196,15 +197,7 @@ cmd_result host_system::cmd_run(const std::vector<std::string>& argv) {
 
 cmd_result host_system::cmd_devmem(const std::vector<std::string>& argv) {
   // busybox devmem: ADDRESS [WIDTH (8/16/32/64 bits, default 32) [VALUE]].
-  auto num = [](const std::string& s, uint64_t& v) {
-    try {
-      size_t used = 0;
-      v = std::stoull(s, &used, 0);
-      return used == s.size();
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
+  auto num = [](const std::string& s, uint64_t& v) { return kit::parse_u64(s, v); };
   uint64_t addr = 0, width = 32, value = 0;
   if (argv.size() < 2 || !num(argv[1], addr) || (argv.size() > 2 && !num(argv[2], width)) ||
       (width != 8 && width != 16 && width != 32 && width != 64) || (argv.size() > 3 && !num(argv[3], value)) ||

@@ -8,22 +8,8 @@
 namespace iovsim::host {
 
 namespace {
-bool parse_size(const std::string& s, uint64_t& v) {
-  // 64M, 1G, 4096, 0x1000
-  uint64_t mult = 1;
-  std::string digits = s;
-  if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
-    mult = digits.back() == 'K' ? 1ull << 10 : digits.back() == 'M' ? 1ull << 20 : 1ull << 30;
-    digits.pop_back();
-  }
-  try {
-    size_t used = 0;
-    v = std::stoull(digits, &used, 0) * mult;
-    return used == digits.size() && !digits.empty();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+// 64M, 1G, 4096, 0x1000
+bool parse_size(const std::string& s, uint64_t& v) { return kit::parse_u64(s, v, true); }
 constexpr uint64_t GUEST_ALIGN = 2ull << 20;   // guest memory in 2 MiB pieces, as hugetlbfs backs it
 }  // namespace
 

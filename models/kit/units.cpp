@@ -1,6 +1,8 @@
 #include "models/kit/units.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 
 namespace iovsim::kit {
 
@@ -44,6 +46,23 @@ bool parse_time_ps(const std::string& text, long long& picoseconds) {
                                static_cast<unsigned __int128>(frac) * scale / frac_div;
   if (ps > static_cast<unsigned __int128>(INT64_MAX)) return false;
   picoseconds = static_cast<long long>(ps);
+  return true;
+}
+
+bool parse_u64(const std::string& text, uint64_t& value, bool suffixes) {
+  std::string digits = text;
+  uint64_t mult = 1;
+  if (suffixes && !digits.empty() && (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
+    mult = digits.back() == 'K' ? 1ull << 10 : digits.back() == 'M' ? 1ull << 20 : 1ull << 30;
+    digits.pop_back();
+  }
+  if (digits.empty() || !std::isdigit(static_cast<unsigned char>(digits[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(digits.c_str(), &end, 0);
+  if (errno != 0 || end != digits.c_str() + digits.size()) return false;
+  if (v > UINT64_MAX / mult) return false;
+  value = v * mult;
   return true;
 }
 

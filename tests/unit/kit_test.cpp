@@ -564,3 +564,23 @@ TEST(sim_env, rng_streams_per_model) {
 
 }  // namespace
 }  // namespace iovsim::kit
+
+TEST(units, parse_u64_reads_bases_and_suffixes) {
+  uint64_t v = 0;
+  EXPECT_TRUE(iovsim::kit::parse_u64("4096", v));
+  EXPECT_EQ(v, 4096u);
+  EXPECT_TRUE(iovsim::kit::parse_u64("0x1000", v));
+  EXPECT_EQ(v, 0x1000u);
+  EXPECT_TRUE(iovsim::kit::parse_u64("010", v));
+  EXPECT_EQ(v, 8u);
+  EXPECT_TRUE(iovsim::kit::parse_u64("64M", v, true));
+  EXPECT_EQ(v, 64ull << 20);
+  EXPECT_TRUE(iovsim::kit::parse_u64("2G", v, true));
+  EXPECT_EQ(v, 2ull << 30);
+  EXPECT_FALSE(iovsim::kit::parse_u64("64M", v));           // suffixes only when asked
+  EXPECT_FALSE(iovsim::kit::parse_u64("-1", v));
+  EXPECT_FALSE(iovsim::kit::parse_u64("12abc", v));
+  EXPECT_FALSE(iovsim::kit::parse_u64("", v));
+  EXPECT_FALSE(iovsim::kit::parse_u64("18446744073709551616", v));   // 2^64
+  EXPECT_FALSE(iovsim::kit::parse_u64("17179869184G", v, true));     // overflows
+}
