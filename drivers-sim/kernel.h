@@ -102,9 +102,9 @@ class kernel_log {
   double m_boot_s = 0;
 };
 
-// `%pR` for a bus range: "[bus 03]" or "[bus 03-04]".
+// printk resource format (pR) for a bus range: "[bus 03]" or "[bus 03-04]".
 std::string format_bus_range(unsigned start, unsigned end);
-// `%pR` for a memory resource: "[mem 0x92100000-0x921fffff 64bit pref]", or
+// printk resource format (pR) for a memory resource: "[mem 0x92100000-0x921fffff 64bit pref]", or
 // "[mem size 0x00200000 64bit pref]" when unassigned.
 std::string format_resource(const resource& r);
 

@@ -227,7 +227,7 @@ void driver_core::probe_pf(pci_dev& dev, const driver_traits& t) {
   netdev* n = nd.get();
   m_netdevs.push_back(std::move(nd));
   dev.netdev = n->name;
-  dev_info(dev, t.name, format_mac(n->mac));  // ixgbe_probe: e_dev_info("%pM\n", ...)
+  dev_info(dev, t.name, format_mac(n->mac));  // ixgbe_probe prints the MAC with printk pM
   dev_info(dev, t.name, t.connection);
   m_log.print(fmt::format("{} {} {}: renamed from {}", t.name, dev.bdf(), n->name, eth));
   // The legacy module parameter enables VFs on every port the driver binds
