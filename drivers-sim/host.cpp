@@ -218,9 +218,20 @@ cmd_result host_system::cmd_devmem(const std::vector<std::string>& argv) {
 cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
   // `config` and `stats reset` are simulator controls: no Linux tool reshapes an IOTLB.
   const std::string usage =
-      "usage: iommu stats | iommu stats reset | iommu config entries=N [ways=M] [policy=lru|random]\n";
+      "usage: iommu stats | iommu stats reset | iommu groups | iommu config entries=N [ways=M] [policy=lru|random]\n";
   auto fail = [](const std::string& msg) { return cmd_result{2, "", "iommu: " + msg + "\n", "EINVAL"}; };
   iommu::vtd_unit& u = m_machine.iommu();
+  if (argv.size() == 2 && argv[1] == "groups") {
+    // What /sys/kernel/iommu_groups/N/{devices,type} would show, one group a line.
+    std::string out;
+    for (const iommu_group_info& g : m_iommu->groups()) {
+      out += fmt::format("group {}: type {}, domain {}:", g.id, g.type, g.domain_id);
+      for (const std::string& d : g.devices) out += " " + d;
+      out += "\n";
+    }
+    if (out.empty()) out = "no IOMMU groups (the IOMMU is off)\n";
+    return cmd_result{0, out, "", ""};
+  }
   if (argv.size() == 3 && argv[1] == "stats" && argv[2] == "reset") {
     u.reset_stats();
     return cmd_result{};
