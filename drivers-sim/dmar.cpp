@@ -41,38 +41,38 @@ dma_costs dma_costs::from_params() {
   using sc_core::sc_time;
   using sc_core::SC_NS;
   dma_costs c;
+  // Declares a parameter and remembers it by name for of().
+  auto param = [&](const char* name, const sc_time& def, const char* doc) {
+    const sc_time t = p.time(name, def, doc);
+    c.m_by_name[name] = t;
+    return t;
+  };
   // Defaults are a few cache misses (~100 ns each at DRAM latency) or a few dozen
   // instructions (~0.3 ns each at 3 GHz); see DESIGN.md 2 for why costs are named.
-  c.lock = p.time("host.dma.lock", sc_time(40, SC_NS),
+  c.lock = param("host.dma.lock", sc_time(40, SC_NS),
                   "take and release the IOVA/domain spinlock with IRQs saved (two atomics, uncontended)");
-  c.iova_alloc = p.time("host.dma.iova_alloc", sc_time(250, SC_NS),
+  c.iova_alloc = param("host.dma.iova_alloc", sc_time(250, SC_NS),
                         "alloc_iova: rb-tree walk and insert, two or three cache misses");
-  c.iova_free = p.time("host.dma.iova_free", sc_time(150, SC_NS),
+  c.iova_free = param("host.dma.iova_free", sc_time(150, SC_NS),
                        "free_iova: rb-tree lookup and erase, one or two cache misses");
-  c.pte_update = p.time("host.dma.pte_update", sc_time(20, SC_NS),
+  c.pte_update = param("host.dma.pte_update", sc_time(20, SC_NS),
                         "write (or clear) one second-level PTE, line already cached (ECAP.C: no clflush)");
-  c.pagetable_alloc = p.time("host.dma.pagetable_alloc", sc_time(300, SC_NS),
+  c.pagetable_alloc = param("host.dma.pagetable_alloc", sc_time(300, SC_NS),
                              "allocate and zero a 4 KiB page-table page (memset at ~20 GB/s + allocator)");
-  c.invalidation_submit = p.time("host.dma.invalidation_submit", sc_time(100, SC_NS),
+  c.invalidation_submit = param("host.dma.invalidation_submit", sc_time(100, SC_NS),
                                  "build invalidation + wait descriptors and write IQT (qi_submit_sync)");
-  c.wait_poll_interval = p.time("host.dma.wait_poll_interval", sc_time(50, SC_NS),
+  c.wait_poll_interval = param("host.dma.wait_poll_interval", sc_time(50, SC_NS),
                                 "one spin of the wait-descriptor status poll (cpu_relax + load)");
-  c.fq_queue = p.time("host.dma.fq_queue", sc_time(30, SC_NS),
+  c.fq_queue = param("host.dma.fq_queue", sc_time(30, SC_NS),
                       "lazy unmap: append an entry to the per-CPU flush queue (queue_iova)");
-  c.direct_map = p.time("host.dma.direct_map", sc_time(10, SC_NS),
+  c.direct_map = param("host.dma.direct_map", sc_time(10, SC_NS),
                         "dma_direct_map_page: phys_to_dma and mask check, no IOMMU");
   return c;
 }
 
 sc_core::sc_time dma_costs::of(const std::string& param) const {
-  const std::map<std::string, sc_core::sc_time> all = {
-      {"host.dma.lock", lock},           {"host.dma.iova_alloc", iova_alloc},
-      {"host.dma.iova_free", iova_free}, {"host.dma.pte_update", pte_update},
-      {"host.dma.pagetable_alloc", pagetable_alloc}, {"host.dma.invalidation_submit", invalidation_submit},
-      {"host.dma.wait_poll_interval", wait_poll_interval}, {"host.dma.fq_queue", fq_queue},
-      {"host.dma.direct_map", direct_map}};
-  auto it = all.find(param);
-  return it == all.end() ? sc_core::SC_ZERO_TIME : it->second;
+  auto it = m_by_name.find(param);
+  return it == m_by_name.end() ? sc_core::SC_ZERO_TIME : it->second;
 }
 
 intel_iommu::intel_iommu(platform::host_bus& bus, page_allocator& pages, const kernel_params& params,

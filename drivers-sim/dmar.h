@@ -50,6 +50,9 @@ struct dma_costs {
   static dma_costs from_params();
   // The value of a parameter by name (for totals); zero for an unknown name.
   sc_core::sc_time of(const std::string& param) const;
+
+ private:
+  std::map<std::string, sc_core::sc_time> m_by_name;   // filled as the parameters are declared
 };
 
 // The host's view of DRAM for the table builder: CPU loads and stores.

@@ -17,13 +17,6 @@ namespace iovsim::scen {
 
 namespace {
 
-// SystemC 2.3 allows one elaboration per context; a fresh context per run lets
-// one process (tests, sweeps) run many scenarios.
-void fresh_systemc_context() {
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
-
 // Shows text on one line: newlines and tabs as \n and \t.
 std::string one_line(const std::string& s) {
   std::string out;
@@ -221,7 +214,7 @@ class scenario_runner : public sc_core::sc_module {
 
 run_report simulate(const loaded_scenario& s, const run_options& opt, std::istream* in, std::ostream* out, bool prompt) {
   run_report report;
-  fresh_systemc_context();
+  kit::fresh_systemc_context();
   const uint64_t seed = opt.seed_given ? opt.seed : s.scenario.seed();
   kit::sim_env env(seed);
   env.set_verbose(opt.verbose);
@@ -274,7 +267,7 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
 std::vector<std::string> describe_params() {
   // Parameters are declared by the models that use them: build a small machine
   // with every kind of model and ask.
-  fresh_systemc_context();
+  kit::fresh_systemc_context();
   kit::sim_env env(0);
   pb::Platform spec;
   pb::RootPort* rp = spec.add_root_port();

@@ -148,15 +148,18 @@ void vtd_unit::fault_taken(uint16_t source_id, uint64_t iova, bool is_write, con
   record_fault(source_id, iova, t.fault, is_write);
 }
 
+// Translation disabled (GSTS.TES clear): addresses pass through with full access.
+translation vtd_unit::untranslated(uint64_t iova) {
+  translation t;
+  t.hpa = iova;
+  t.read = t.write = true;
+  t.pass_through = true;
+  return t;
+}
+
 translation vtd_unit::translate(uint16_t source_id, uint64_t iova, bool is_write, sc_core::sc_time& latency) {
   ++m_stats[source_id].translations;
-  if (!translation_enabled()) {
-    translation t;
-    t.hpa = iova;
-    t.read = t.write = true;
-    t.pass_through = true;
-    return t;
-  }
+  if (!translation_enabled()) return untranslated(iova);
   latency += m_hit_latency;
   unsigned reads = 0;
   fault_reason cf = fault_reason::none;
@@ -194,13 +197,8 @@ translation vtd_unit::translate(uint16_t source_id, uint64_t iova, bool is_write
 
 translation vtd_unit::translate_ats(uint16_t source_id, uint64_t iova, sc_core::sc_time& latency) {
   ++m_stats[source_id].ats_requests;
+  if (!translation_enabled()) return untranslated(iova);
   translation t;
-  if (!translation_enabled()) {
-    t.hpa = iova;
-    t.read = t.write = true;
-    t.pass_through = true;
-    return t;
-  }
   latency += m_hit_latency;
   unsigned reads = 0;
   fault_reason cf = fault_reason::none;

@@ -113,6 +113,7 @@ class vtd_unit : public sc_core::sc_module {
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void build_registers();
+  static translation untranslated(uint64_t iova);
 
   // Register handlers (vtd_regs.cpp).
   void write_gcmd(uint64_t old_value, uint64_t value);

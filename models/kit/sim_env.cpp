@@ -36,6 +36,11 @@ std::string json_escape(const std::string& s) {
 std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
 }  // namespace
 
+void fresh_systemc_context() {
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
 std::string format_sim_time(const sc_core::sc_time& t) {
   const uint64_t ps = to_ps(t);
   return fmt::format("{}.{:09d}", ps / 1000000000000ULL, (ps / 1000) % 1000000000ULL);

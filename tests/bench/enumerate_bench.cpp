@@ -49,8 +49,7 @@ struct result {
 };
 
 result bring_up(unsigned vfs, unsigned cfg_reads) {
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+  kit::fresh_systemc_context();
   kit::sim_env env(1);
   pb::Platform spec;
   google::protobuf::TextFormat::ParseFromString(k_platform, &spec);
@@ -87,10 +86,3 @@ BENCHMARK(BM_config_reads)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-// libsystemc wants sc_main; our own main runs the benchmarks without its banner.
-int sc_main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  return 0;
-}
-int main(int argc, char** argv) { return sc_main(argc, argv); }

@@ -106,10 +106,3 @@ BENCHMARK(BM_walk_4_level);
 
 }  // namespace
 
-// libsystemc wants sc_main; our own main runs the benchmarks without its banner.
-int sc_main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  return 0;
-}
-int main(int argc, char** argv) { return sc_main(argc, argv); }

@@ -14,10 +14,7 @@
 
 namespace iovsim::test {
 
-inline void fresh_systemc_context() {
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
+inline void fresh_systemc_context() { kit::fresh_systemc_context(); }
 
 // Runs `body` in an SC_THREAD: host software blocks on its accesses and waits.
 class thread_bench : public sc_core::sc_module {
