@@ -4,6 +4,25 @@
 // up, completions down), so links shared by several devices (a switch uplink)
 // slow all of them. A translation fault completes the request with an error
 // (unsupported request / completer abort) and memory is never touched.
+//
+// ATS (PCIe base spec 10.2, 10.4; the extension's address type and message code):
+// - a translation request (AT = 01b) goes up as a read request, asks the IOMMU
+//   (vtd_unit::translate_ats) and comes back as one completion of 8 data bytes with
+//   the Translation Completion in the extension. Missing permission is a successful
+//   completion with R = W = 0; so is an address beyond the address width (Intel
+//   datasheets, CAP_REG.MGAW: "translation requests to addresses above 2^(x+1)-1 ...
+//   return a null Translation Completion Data Entry with R=W=0"). A missing root or
+//   context entry, or a context whose TT blocks translation requests (reason 3 here),
+//   completes as Unsupported Request; a table the unit could not read (reason 7) as
+//   Completer Abort: configuration says "no", an error aborts. That split is the
+//   SMMUv3 ATS flow's (Arm IHI 0070, chapter 15: Deny/UR vs. Deny/CA); VT-d's own
+//   table of translation-request outcomes was not at hand to check it against.
+// - a translated request (AT = 10b) reaches memory at its address, untranslated, if
+//   vtd_unit::translated_request_allowed() says the requester may use a device-TLB;
+//   else it is dropped like a faulting request.
+// - a Page Request message goes up as a posted message without data and reaches
+//   vtd_unit::page_request() when it arrives: the caller must be an SC_THREAD, which
+//   the call makes wait until then.
 #pragma once
 
 #include <memory>
@@ -30,19 +49,31 @@ class dma_router : public sc_core::sc_module {
   dma_router(sc_core::sc_module_name name, iommu::vtd_unit& iommu);
 
   // Binds a device's DMA socket; `path` lists the links from the device up to the
-  // root port (device's own link first).
-  void attach(tlm::tlm_initiator_socket<32>& device, std::vector<pcie::pcie_link*> path);
+  // root port (device's own link first). Returns the device's port number.
+  size_t attach(tlm::tlm_initiator_socket<32>& device, std::vector<pcie::pcie_link*> path);
+
+  // A message from the root complex down to the device on `port`, sent at `now`
+  // (a PRG Response): when it arrives.
+  sc_core::sc_time message_down(size_t port, const sc_core::sc_time& now);
 
   uint64_t requests() const { return m_requests; }
   uint64_t faults() const { return m_faults; }
+  uint64_t translation_requests() const { return m_translation_requests; }
+  uint64_t translated_requests() const { return m_translated_requests; }
+  uint64_t page_request_messages() const { return m_page_request_messages; }
 
  private:
   void b_transport(int index, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void translation_request(const std::vector<pcie::pcie_link*>& path, tlm::tlm_generic_payload& trans,
+                           kit::pcie_ext& ext, sc_core::sc_time& delay);
+  void message(const std::vector<pcie::pcie_link*>& path, tlm::tlm_generic_payload& trans, kit::pcie_ext& ext,
+               sc_core::sc_time& delay);
 
   iommu::vtd_unit& m_iommu;
   std::vector<std::vector<pcie::pcie_link*>> m_paths;   // by socket index
   uint64_t m_requests = 0;
   uint64_t m_faults = 0;
+  uint64_t m_translation_requests = 0, m_translated_requests = 0, m_page_request_messages = 0;
 };
 
 }  // namespace iovsim::platform

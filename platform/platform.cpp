@@ -226,7 +226,7 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
       std::unique_ptr<pcie::endpoint> ep;
       if (prof.model() == "dma_test") {
         auto dev = std::make_unique<pcie::dma_device>(module_name(e.name()).c_str(), prof);
-        m_dma->attach(dev->dma, path);
+        m_ats_devices.push_back({dev.get(), m_dma->attach(dev->dma, path)});
         ep = std::move(dev);
       } else {
         ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), prof);
@@ -237,9 +237,40 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
       m_endpoint_store.push_back(std::move(ep));
     }
   }
+  wire_device_tlbs();
 }
 
 machine::~machine() = default;
+
+const machine::ats_device* machine::ats_device_for(uint16_t source_id) const {
+  for (const ats_device& d : m_ats_devices)
+    if (d.device->requester_id() == source_id) return &d;
+  return nullptr;
+}
+
+// Device-TLB invalidations and PRG responses go to the DMA device whose requester ID
+// (PF 0 on the bus it captured) is the one the IOMMU names; nobody else has a
+// device-TLB, so other IDs are logged and dropped.
+void machine::wire_device_tlbs() {
+  m_iommu->set_device_tlb_sink([this](uint16_t sid, uint64_t addr, uint64_t size) {
+    if (const ats_device* d = ats_device_for(sid)) {
+      d->device->invalidate_atc(addr, size);
+      return;
+    }
+    kit::sim_env::current().log(m_dma->name(), fmt::format("device-TLB invalidation for {}: no such ATS device, ignored",
+                                                           iommu::format_source_id(sid)));
+  });
+  m_iommu->set_page_response_sink([this](uint16_t sid, uint16_t group, bool success) {
+    const ats_device* d = ats_device_for(sid);
+    if (!d) {
+      kit::sim_env::current().log(m_dma->name(), fmt::format("PRG response for {}: no such PRI device, ignored",
+                                                             iommu::format_source_id(sid)));
+      return;
+    }
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    d->device->page_response(group, success, m_dma->message_down(d->port, now) - now);
+  });
+}
 
 void machine::reset_hardware() {
   m_rc->reset();

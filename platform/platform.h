@@ -22,6 +22,10 @@
 #include "profile.pb.h"
 #include "scenario.pb.h"
 
+namespace iovsim::pcie {
+class dma_device;
+}
+
 namespace iovsim::platform {
 
 // Where the VT-d unit's registers appear (the DRHD base of Intel chipsets' DMAR
@@ -107,8 +111,16 @@ class machine {
   const pb::PortProfile* port_profile_for(uint16_t vendor, uint16_t device) const;
 
  private:
+  // A device with a device-TLB and PRI, and its port on the DMA router.
+  struct ats_device {
+    pcie::dma_device* device;
+    size_t port;
+  };
+
   const pb::PortProfile& port_profile(const std::string& name, const std::string& fallback) const;
   const pb::DeviceProfile& device_profile(const std::string& name) const;
+  const ats_device* ats_device_for(uint16_t source_id) const;
+  void wire_device_tlbs();
 
   pb::Platform m_spec;
   pb::ProfileLibrary m_profiles;
@@ -121,6 +133,7 @@ class machine {
   std::vector<std::unique_ptr<pcie::pcie_switch>> m_switches;
   std::vector<std::unique_ptr<pcie::endpoint>> m_endpoint_store;
   std::vector<pcie::endpoint*> m_endpoints;
+  std::vector<ats_device> m_ats_devices;   // in build order
   std::vector<hw_node> m_nodes;
 };
 

@@ -53,7 +53,7 @@ context_result lookup_context(mem::phys_mem& memory, uint64_t root_table_addr, u
 }
 
 translation walk_second_level(mem::phys_mem& memory, const context_entry& ctx, uint64_t iova, access_check check,
-                              unsigned host_address_width_bits) {
+                              unsigned host_address_width_bits, walk_cache* pwc) {
   if (ctx.tt == static_cast<unsigned>(translation_type::pass_through)) {
     // VT-d 3.9: pass-through requests are not translated; full permission.
     translation t;
@@ -69,7 +69,19 @@ translation walk_second_level(mem::phys_mem& memory, const context_entry& ctx, u
   bool read = true, write = true;
   uint64_t table = ctx.slptptr;
   unsigned reads = 0;
-  for (unsigned level = aw_levels(ctx.aw); level >= 1; --level) {
+  unsigned start = aw_levels(ctx.aw);
+  if (pwc && pwc->enabled()) {
+    const walk_cache::hit h = pwc->lookup(ctx.domain, iova, start);
+    if (h.next_level) {
+      start = h.next_level;
+      table = h.table;
+      read = h.read;
+      write = h.write;
+    }
+  } else {
+    pwc = nullptr;
+  }
+  for (unsigned level = start; level >= 1; --level) {
     const sl_pte pte = decode_sl_pte(memory.read64(table + level_index(iova, level) * uint64_t{SL_PTE_BYTES}));
     ++reads;
     read = read && pte.read;
@@ -99,6 +111,7 @@ translation walk_second_level(mem::phys_mem& memory, const context_entry& ctx, u
     }
     if (beyond(pte.addr, host_address_width_bits)) return fault(fault_reason::next_table_invalid, ctx, reads);
     table = pte.addr;
+    if (pwc) pwc->insert(ctx.domain, iova, level, table, read, write);
   }
   return fault(fault_reason::next_table_invalid, ctx, reads);  // not reached: level 1 is a leaf
 }

@@ -18,6 +18,7 @@
 
 #include "models/iommu/vtd_tables.h"
 #include "models/iommu/vtd_types.h"
+#include "models/iommu/walk_cache.h"
 #include "models/memory/phys_mem.h"
 
 namespace iovsim::iommu {
@@ -38,9 +39,11 @@ context_result lookup_context(mem::phys_mem& memory, uint64_t root_table_addr, u
                               unsigned host_address_width_bits);
 
 // Second-level walk of a valid context (pass-through contexts return identity).
-// memory_reads counts only PTE reads.
+// memory_reads counts only PTE reads. With paging-structure caches (`pwc`, may be
+// null) the walk starts at the deepest cached table and caches the non-leaf entries
+// it reads.
 translation walk_second_level(mem::phys_mem& memory, const context_entry& ctx, uint64_t iova, access_check check,
-                              unsigned host_address_width_bits);
+                              unsigned host_address_width_bits, walk_cache* pwc = nullptr);
 
 // The whole walk; memory_reads counts root, context and PTE reads.
 translation walk(mem::phys_mem& memory, uint64_t root_table_addr, uint16_t source_id, uint64_t iova, bool is_write,

@@ -13,6 +13,7 @@ namespace {
 
 constexpr unsigned POLICY_LRU = 0, POLICY_RANDOM = 1;
 constexpr uint64_t IOTLB_MAX_ENTRIES = 1u << 20;
+constexpr uint64_t PWC_MAX_ENTRIES = 4096;   // a linear scan per level: keep it small
 constexpr unsigned HAW_MIN_BITS = 32, HAW_MAX_BITS = 52;   // DMAR HAW; PTE ADDR reaches bit 51
 
 iotlb_config read_iotlb_config() {
@@ -40,6 +41,17 @@ iotlb_config read_iotlb_config() {
   return c;
 }
 
+unsigned read_pwc_entries() {
+  // VT-d 6.2.4 allows caching non-leaf entries; no Intel part publishes the sizes, so
+  // the default is none: every IOTLB miss walks from the root (the architectural
+  // worst case). Set it to see what PML4E/PDPE/PDE caches save.
+  const uint64_t n = kit::sim_env::current().params().count(
+      "iommu.pwc_entries", 0, "count", "paging-structure cache entries per non-leaf level (0 = none)");
+  if (n > PWC_MAX_ENTRIES)
+    throw std::invalid_argument(fmt::format("parameter iommu.pwc_entries: {} is not in 0..{}", n, PWC_MAX_ENTRIES));
+  return static_cast<unsigned>(n);
+}
+
 std::string hex(uint64_t v) { return fmt::format("0x{:x}", v); }
 
 }  // namespace
@@ -53,7 +65,8 @@ vtd_unit::vtd_unit(sc_core::sc_module_name name, mem::phys_mem& memory)
       regs("regs"),
       m_mem(memory),
       m_regs(std::string(this->name()) + ".regs", VTD_REG_WINDOW_BYTES),
-      m_iotlb(read_iotlb_config(), kit::sim_env::current().rng(std::string(this->name()) + ".iotlb")) {
+      m_iotlb(read_iotlb_config(), kit::sim_env::current().rng(std::string(this->name()) + ".iotlb")),
+      m_pwc(read_pwc_entries()) {
   kit::param_registry& p = kit::sim_env::current().params();
   // A few cycles of the root complex's clock for a CAM/set lookup.
   m_hit_latency = p.time("iommu.iotlb_hit_latency", sc_core::sc_time(4, sc_core::SC_NS),
@@ -92,6 +105,7 @@ bool vtd_unit::translation_enabled() const {
 void vtd_unit::reset() {
   m_regs.reset();
   m_iotlb.invalidate_all();
+  m_pwc.invalidate_all();
   m_context_cache.clear();
   m_root_table = 0;
   m_next_fault_record = 0;
@@ -180,7 +194,7 @@ translation vtd_unit::translate(uint16_t source_id, uint64_t iova, bool is_write
     else if (!is_write && !t.read) t.fault = fault_reason::read_not_allowed;
   } else {
     t = walk_second_level(m_mem, *ctx, iova, is_write ? access_check::write : access_check::read,
-                          m_host_address_width);
+                          m_host_address_width, &m_pwc);
     reads += t.memory_reads;
     t.memory_reads = reads;
     if (t.fault == fault_reason::none) m_iotlb.insert(ctx->domain, iova, t, source_id);
@@ -205,16 +219,16 @@ translation vtd_unit::translate_ats(uint16_t source_id, uint64_t iova, sc_core::
   const context_entry* ctx = context_for(source_id, reads, cf);
   if (!ctx) {
     t.fault = cf;
-  } else if (ctx->tt == static_cast<unsigned>(translation_type::multi_level)) {
-    t.fault = fault_reason::invalid_context;   // TT blocks translation requests
+  } else if (ctx->tt != static_cast<unsigned>(translation_type::with_device_tlb)) {
+    // VT-d 9.3 (TT): only 01b lets a device-TLB ask; 00b and 10b (pass-through) block
+    // translation and translated requests alike.
+    t.fault = fault_reason::invalid_context;
     t.fault_processing_disabled = ctx->fault_processing_disable;
-  } else if (ctx->tt == static_cast<unsigned>(translation_type::pass_through)) {
-    t = walk_second_level(m_mem, *ctx, iova, access_check::none, m_host_address_width);
   } else if (const translation* hit = m_iotlb.lookup(ctx->domain, iova, source_id)) {
     t = *hit;
     t.hpa |= iova & (t.page_size - 1);
   } else {
-    t = walk_second_level(m_mem, *ctx, iova, access_check::none, m_host_address_width);
+    t = walk_second_level(m_mem, *ctx, iova, access_check::none, m_host_address_width, &m_pwc);
     reads += t.memory_reads;
     if (t.fault == fault_reason::none && (t.read || t.write)) m_iotlb.insert(ctx->domain, iova, t, source_id);
   }
@@ -275,8 +289,16 @@ void vtd_unit::configure_iotlb(const iotlb_config& config) {
                                                   config.ways, config.policy == replacement::lru ? "lru" : "random"));
 }
 
+void vtd_unit::configure_pwc(unsigned entries) {
+  if (entries > PWC_MAX_ENTRIES)
+    throw std::invalid_argument(fmt::format("pwc entries: {} is not in 0..{}", entries, PWC_MAX_ENTRIES));
+  m_pwc.resize(entries);
+  kit::sim_env::current().log(name(), fmt::format("paging-structure caches replaced: {} entries per level", entries));
+}
+
 void vtd_unit::reset_stats() {
   m_stats.clear();
+  m_pwc.reset_stats();
   m_iotlb_retired.clear();
   m_iotlb_baseline = m_iotlb.stats_by_requester();
   m_faults_dropped = 0;

@@ -12,7 +12,8 @@
 //
 // Left out: scalable mode (PASID tables, first-level tables), interrupt remapping,
 // the page request queue registers (PRI goes through callbacks), advanced fault
-// logging, page-walk caches, protected memory regions.
+// logging, protected memory regions. Paging-structure caches (walk_cache.h) are
+// off unless iommu.pwc_entries is set.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,7 @@
 #include "models/iommu/iotlb.h"
 #include "models/iommu/page_walker.h"
 #include "models/iommu/vtd_regs.h"
+#include "models/iommu/walk_cache.h"
 #include "models/kit/reg_bank.h"
 #include "models/kit/timed_resource.h"
 #include "models/memory/phys_mem.h"
@@ -74,6 +76,10 @@ class vtd_unit : public sc_core::sc_module {
   // faults are recorded; a context whose TT does not allow device-TLBs answers with
   // invalid_context (the spec's reason 0xD folded into 3).
   translation translate_ats(uint16_t source_id, uint64_t iova, sc_core::sc_time& latency);
+  // A translated request (AT = 10b) goes to memory untranslated only from a requester
+  // whose context allows device-TLBs (TT = 01b); TE clear allows all. A blocked one is
+  // recorded as a fault at `addr` (vtd_ats.cpp).
+  bool translated_request_allowed(uint16_t source_id, uint64_t addr, bool is_write, sc_core::sc_time& latency);
 
   // PRI: a device asks for a page; the host sees it through the page-request sink and
   // answers a whole group with page_response(), which the device receives through the
@@ -100,10 +106,13 @@ class vtd_unit : public sc_core::sc_module {
   // empty one of this shape (as iommu.iotlb_* would have built it), so one run can
   // compare sizes. Statistics are kept. Impossible shapes throw std::invalid_argument.
   void configure_iotlb(const iotlb_config& config);
+  // The same for the paging-structure caches: `entries` per level, 0 = none.
+  void configure_pwc(unsigned entries);
   // Simulator control: statistics start again from zero (caches keep their entries).
   void reset_stats();
   size_t context_cache_entries() const { return m_context_cache.size(); }
   const kit::timed_resource& walker() const { return m_walker; }
+  const walk_cache& paging_structure_cache() const { return m_pwc; }
   // Per requester (ordered by requester ID): IOTLB hits/misses/evictions merged in.
   std::map<uint16_t, requester_stats> stats_by_requester() const;
   requester_stats totals() const;
@@ -135,7 +144,10 @@ class vtd_unit : public sc_core::sc_module {
   void qi_thread();
   bool execute_descriptor(uint64_t lo, uint64_t hi);
   void invalidate_context_cache(unsigned granularity, uint16_t domain, uint16_t source_id, unsigned function_mask);
-  bool invalidate_iotlb(unsigned granularity, uint16_t domain, uint64_t addr, unsigned address_mask);
+  // `leaf_only`: the Invalidation Hint (IH) of a page-selective request; paging-structure
+  // cache entries are then kept.
+  bool invalidate_iotlb(unsigned granularity, uint16_t domain, uint64_t addr, unsigned address_mask,
+                        bool leaf_only);
   void invalidation_issued(const sc_core::sc_time& cost);
 
   // Fault logging and events (vtd_faults.cpp).
@@ -153,6 +165,7 @@ class vtd_unit : public sc_core::sc_module {
   sc_core::sc_time m_hit_latency, m_read_latency, m_invalidation_latency, m_device_tlb_latency;
 
   iotlb m_iotlb;
+  walk_cache m_pwc;                                    // paging-structure caches (iommu.pwc_entries)
   std::map<uint16_t, context_entry> m_context_cache;   // present, valid contexts only
   kit::timed_resource m_walker;
   uint64_t m_root_table = 0;                           // latched by GCMD.SRTP

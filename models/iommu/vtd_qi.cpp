@@ -23,6 +23,11 @@ void device_tlb_range(uint64_t hi, uint64_t& addr, uint64_t& size) {
 
 void vtd_unit::invalidate_context_cache(unsigned granularity, uint16_t domain, uint16_t source_id,
                                         unsigned function_mask) {
+  static constexpr const char* k_gran[] = {"reserved", "global", "domain", "device"};
+  kit::sim_env::current().trace_instant(
+      name(), "inv_context", "iommu",
+      fmt::format(R"({{"granularity":"{}","did":{},"source":"{}"}})", k_gran[granularity & 3], domain,
+                  format_source_id(source_id)));
   // FM n masks the n most significant bits of the 3-bit function number (VT-d 10.4.7).
   const uint16_t sid_mask = static_cast<uint16_t>(~(((1u << function_mask) - 1) << (3 - function_mask)));
   for (auto it = m_context_cache.begin(); it != m_context_cache.end();) {
@@ -32,13 +37,29 @@ void vtd_unit::invalidate_context_cache(unsigned granularity, uint16_t domain, u
   }
 }
 
-bool vtd_unit::invalidate_iotlb(unsigned granularity, uint16_t domain, uint64_t addr, unsigned address_mask) {
+bool vtd_unit::invalidate_iotlb(unsigned granularity, uint16_t domain, uint64_t addr, unsigned address_mask,
+                                bool leaf_only) {
+  // Paging-structure caches go with the IOTLB (VT-d 6.5.1.2), except for a
+  // page-selective request whose hint says only leaf entries changed.
+  static constexpr const char* k_gran[] = {"reserved", "global", "domain", "page"};
+  kit::sim_env::current().trace_instant(
+      name(), "inv_iotlb", "iommu",
+      fmt::format(R"({{"granularity":"{}","did":{},"addr":"0x{:x}","am":{},"ih":{}}})", k_gran[granularity & 3], domain,
+                  granularity == IOTLB_PAGE ? addr : 0, granularity == IOTLB_PAGE ? address_mask : 0,
+                  leaf_only && granularity == IOTLB_PAGE ? 1 : 0));
   switch (granularity) {
-    case IOTLB_GLOBAL: m_iotlb.invalidate_all(); return true;
-    case IOTLB_DOMAIN: m_iotlb.invalidate_domain(domain); return true;
+    case IOTLB_GLOBAL:
+      m_iotlb.invalidate_all();
+      m_pwc.invalidate_all();
+      return true;
+    case IOTLB_DOMAIN:
+      m_iotlb.invalidate_domain(domain);
+      m_pwc.invalidate_domain(domain);
+      return true;
     case IOTLB_PAGE:
       if (address_mask > MAMV) return false;
       m_iotlb.invalidate_pages(domain, addr, address_mask);
+      if (!leaf_only) m_pwc.invalidate_range(domain, addr & ~((PAGE_4K << address_mask) - 1), PAGE_4K << address_mask);
       return true;
     default: return false;
   }
@@ -62,7 +83,8 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
       invalidation_issued(m_invalidation_latency);
       return true;
     case QI_IOTLB_TYPE:
-      if (!invalidate_iotlb(gran, did, hi & QI_IOTLB_HI_ADDR_MASK, static_cast<unsigned>(hi & QI_IOTLB_HI_AM_MASK)))
+      if (!invalidate_iotlb(gran, did, hi & QI_IOTLB_HI_ADDR_MASK, static_cast<unsigned>(hi & QI_IOTLB_HI_AM_MASK),
+                            (hi & QI_IOTLB_HI_IH) != 0))
         return false;
       invalidation_issued(m_invalidation_latency);
       return true;
@@ -70,6 +92,8 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
       uint64_t addr = 0, size = 0;
       device_tlb_range(hi, addr, size);
       const auto sid = static_cast<uint16_t>(lo >> QI_DIOTLB_SID_SHIFT);
+      env.trace_instant(name(), "inv_device_tlb", "iommu",
+                        fmt::format(R"({{"source":"{}","addr":"0x{:x}","size":{}}})", format_source_id(sid), addr, size));
       if (m_device_tlb) m_device_tlb(sid, addr, size);
       invalidation_issued(m_device_tlb_latency);
       return true;

@@ -120,7 +120,7 @@ void vtd_unit::write_iotlb_reg(uint64_t /*old_value*/, uint64_t value) {
   const auto gran = static_cast<unsigned>((value >> IOTLB_IIRG_SHIFT) & 3);
   const uint64_t iva = m_regs.get(IVA_REG, 8);
   const bool ok = invalidate_iotlb(gran, static_cast<uint16_t>(value >> IOTLB_DID_SHIFT), iva & IVA_ADDR_MASK,
-                                   static_cast<unsigned>(iva & IVA_AM_MASK));
+                                   static_cast<unsigned>(iva & IVA_AM_MASK), (iva & IVA_IH) != 0);
   uint64_t done = value & ~(IOTLB_IVT | (uint64_t{3} << IOTLB_IAIG_SHIFT));
   if (ok) done |= uint64_t{gran} << IOTLB_IAIG_SHIFT;   // IAIG 0: request not performed
   m_regs.set(IOTLB_REG, 8, done);

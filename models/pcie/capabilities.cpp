@@ -1,5 +1,9 @@
 #include "models/pcie/capabilities.h"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 namespace iovsim::pcie {
 
 unsigned mps_field(unsigned bytes) {
@@ -140,6 +144,38 @@ uint32_t add_ari_cap(config_space& cfg, uint8_t next_function) {
   // ARI capability: next function number [15:8]; MFVC/ACS function groups unused.
   cfg.ro("ARI.CAP", at + 4, 2, static_cast<uint32_t>(next_function) << 8);
   cfg.ro("ARI.CTRL", at + 6, 2, 0);
+  return at;
+}
+
+uint32_t add_ats_cap(config_space& cfg, unsigned invalidate_queue_depth, bool page_aligned) {
+  if (invalidate_queue_depth == 0 || invalidate_queue_depth > 32)
+    throw std::invalid_argument(
+        fmt::format("ATS invalidate queue depth {} is not in 1..32", invalidate_queue_depth));
+  const uint32_t at = cfg.add_ext_cap(ECAP_ID_ATS, 1, 8);
+  // The depth field holds 0 for 32 (pci_regs.h PCI_ATS_MAX_QDEP).
+  const uint32_t cap = (invalidate_queue_depth & ATS_CAP_QDEP_MASK) | (page_aligned ? ATS_CAP_PAGE_ALIGNED : 0u);
+  cfg.ro("ATS.CAP", at + ATS_CAP, 2, cap);
+  cfg.reg({"ATS.CTRL", at + ATS_CTRL, 2, 0, ATS_CTRL_ENABLE | ATS_CTRL_STU_MASK, 0, nullptr, nullptr});
+  return at;
+}
+
+uint32_t add_pri_cap(config_space& cfg, uint32_t outstanding_capacity) {
+  const uint32_t at = cfg.add_ext_cap(ECAP_ID_PRI, 1, 16);
+  const uint32_t ctrl = at + PRI_CTRL, status = at + PRI_STATUS;
+  cfg.reg({"PRI.CTRL", ctrl, 2, 0, PRI_CTRL_ENABLE | PRI_CTRL_RESET, 0,
+           [&cfg, ctrl, status](uint64_t old, uint64_t now) {
+             // Reset is a command: it reads 0 (PCIe 10.5.2.2).
+             if (now & PRI_CTRL_RESET) cfg.set(ctrl, 2, static_cast<uint32_t>(now & ~uint64_t{PRI_CTRL_RESET}));
+             const bool was = old & PRI_CTRL_ENABLE, is = now & PRI_CTRL_ENABLE;
+             const uint32_t st = cfg.get(status, 2);
+             // Enabling clears the status flags (10.5.2.3); disabling stops the interface.
+             if (!was && is) cfg.set(status, 2, st & ~uint32_t{PRI_STATUS_RF | PRI_STATUS_UPRGI | PRI_STATUS_STOPPED});
+             if (was && !is) cfg.set(status, 2, st | PRI_STATUS_STOPPED);
+           },
+           nullptr});
+  cfg.reg({"PRI.STATUS", status, 2, PRI_STATUS_STOPPED, 0, PRI_STATUS_RF | PRI_STATUS_UPRGI, nullptr, nullptr});
+  cfg.ro("PRI.MAX_REQ", at + PRI_MAX_REQ, 4, outstanding_capacity);
+  cfg.reg({"PRI.ALLOC_REQ", at + PRI_ALLOC_REQ, 4, 0, 0xffffffff, 0, nullptr, nullptr});
   return at;
 }
 

@@ -55,6 +55,26 @@ uint32_t add_dsn_cap(config_space& cfg, uint64_t serial);
 // ARI: `next_function` is the next function number of this device (0 ends the list).
 uint32_t add_ari_cap(config_space& cfg, uint8_t next_function);
 
+// ATS (PCIe base spec 10.5.1; pci_regs.h PCI_ATS_*): +4 ATS Capability (Invalidate
+// Queue Depth [4:0], 0 meaning 32; Page Aligned Request bit 5), +6 ATS Control (STU
+// [4:0] and Enable bit 15 RW). `invalidate_queue_depth` is 1..32, else
+// std::invalid_argument.
+constexpr uint32_t ATS_CAP = 0x04, ATS_CTRL = 0x06;
+constexpr uint16_t ATS_CAP_QDEP_MASK = 0x001f, ATS_CAP_PAGE_ALIGNED = 0x0020;
+constexpr uint16_t ATS_CTRL_STU_MASK = 0x001f, ATS_CTRL_ENABLE = 0x8000;
+uint32_t add_ats_cap(config_space& cfg, unsigned invalidate_queue_depth, bool page_aligned);
+
+// PRI (PCIe base spec 10.5.2; pci_regs.h PCI_PRI_*): +4 Control (Enable bit 0 RW,
+// Reset bit 1 reads 0), +6 Status (Response Failure bit 0 and Unexpected PRG Index
+// bit 1 W1C, Stopped bit 8 RO), +8 Outstanding Page Request Capacity RO, +C
+// Outstanding Page Request Allocation RW. Stopped reads 1 while Enable is clear;
+// setting Enable clears RF, UPRGI and Stopped (the model keeps no outstanding page
+// requests beyond what its device tracks, so clearing Enable stops at once).
+constexpr uint32_t PRI_CTRL = 0x04, PRI_STATUS = 0x06, PRI_MAX_REQ = 0x08, PRI_ALLOC_REQ = 0x0c;
+constexpr uint16_t PRI_CTRL_ENABLE = 0x0001, PRI_CTRL_RESET = 0x0002;
+constexpr uint16_t PRI_STATUS_RF = 0x0001, PRI_STATUS_UPRGI = 0x0002, PRI_STATUS_STOPPED = 0x0100;
+uint32_t add_pri_cap(config_space& cfg, uint32_t outstanding_capacity);
+
 // Encodings shared with the link model: LnkCap/LnkSta speed field 1..5 (REFERENCE
 // section 1) and the MPS/MRRS field (bytes = 128 << field).
 unsigned mps_field(unsigned bytes);

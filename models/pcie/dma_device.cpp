@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "models/kit/sim_env.h"
 #include "models/pcie/capabilities.h"
@@ -13,6 +14,7 @@ namespace iovsim::pcie {
 namespace {
 constexpr uint64_t BOUNDARY_4K = 4096;  // requests never cross it (PCIe base spec 2.2.7)
 constexpr uint32_t ERR_CODE_MASK = 0xff00;
+constexpr uint64_t ATC_MAX_ENTRIES = 1u << 16;   // a linear search per lookup: keep it sane
 }  // namespace
 
 dma_device::dma_device(sc_core::sc_module_name name, const pb::DeviceProfile& profile)
@@ -30,6 +32,21 @@ dma_device::dma_device(sc_core::sc_module_name name, const pb::DeviceProfile& pr
               [this](uint64_t o, uint64_t n) { write_status(o, n); }, nullptr});
   m_regs.add({"XFER_COUNT", XFER_COUNT, 8, 0, 0, 0, nullptr, nullptr});
   m_regs.add({"ERR_ADDR", ERR_ADDR, 8, 0, 0, 0, nullptr, nullptr});
+  m_regs.add({"ATC_HITS", ATC_HITS, 8, 0, 0, 0, nullptr, nullptr});
+  m_regs.add({"ATC_MISSES", ATC_MISSES, 8, 0, 0, 0, nullptr, nullptr});
+  m_regs.add({"PAGE_REQS", PAGE_REQS, 8, 0, 0, 0, nullptr, nullptr});
+
+  // Real ATC sizes are not published; 32 entries is an estimate (a few pages per
+  // queue of a small device), a knob for sweeps.
+  const uint64_t entries = kit::sim_env::current().params().count(
+      "dma.atc_entries", 32, "count", "device-TLB (ATC) entries of the DMA test device (estimate; fully associative)");
+  if (entries == 0 || entries > ATC_MAX_ENTRIES)
+    throw std::invalid_argument(
+        fmt::format("parameter dma.atc_entries: {} is not in 1..{}", entries, ATC_MAX_ENTRIES));
+  m_atc = atc(static_cast<unsigned>(entries));
+  m_pf = pfs()[0].get();
+  m_ats_cap = m_pf->cfg().find_ext_cap(ECAP_ID_ATS);
+  m_pri_cap = m_pf->cfg().find_ext_cap(ECAP_ID_PRI);
 
   m_trans.set_extension(&m_ext);
   m_trans.set_byte_enable_ptr(nullptr);
@@ -40,6 +57,7 @@ dma_device::dma_device(sc_core::sc_module_name name, const pb::DeviceProfile& pr
   SC_METHOD(finish_transfer);
   sensitive << m_done_event;
   dont_initialize();
+  SC_THREAD(ats_thread);
 }
 
 dma_device::~dma_device() { m_trans.clear_extension(&m_ext); }  // not heap-allocated: not the payload's to free
@@ -50,7 +68,19 @@ void dma_device::reset() {
   std::fill(m_buffer.begin(), m_buffer.end(), 0);
   m_start_event.cancel();
   m_done_event.cancel();
+  m_atc.clear();
+  // A transfer waiting for a page response is abandoned: wake it to leave.
+  ++m_epoch;
+  m_ats_pending = false;
+  if (m_prg_waiting) {
+    m_prg_waiting = false;
+    m_prg_event.notify(sc_core::SC_ZERO_TIME);
+  }
 }
+
+uint16_t dma_device::requester_id() const { return kit::make_rid(captured_bus(), m_pf->function_number()); }
+
+void dma_device::count(uint32_t reg) { m_regs.set(reg, 8, m_regs.get(reg, 8) + 1); }
 
 uint64_t dma_device::mmio_read(physical_function& pf, int bar, uint64_t offset, unsigned len) {
   if (pf.function_number() != 0 || bar != 0) return endpoint::mmio_read(pf, bar, offset, len);
@@ -105,6 +135,14 @@ void dma_device::run_transfer() {
   const uint32_t exp = pf.cfg().find_cap(CAP_ID_EXP);
   const uint32_t devctl = exp ? static_cast<uint32_t>(pf.cfg().get(exp + EXP_DEVCTL, 2)) : 0x2000;
   const uint64_t max_req = to_host ? 128u << ((devctl >> 5) & 7) : 128u << ((devctl >> 12) & 7);
+
+  if (ats_enabled()) {   // the thread may have to wait (PRI): it runs this transfer now
+    m_plan = {to_host, host, buf, len, max_req};
+    m_ats_pending = true;
+    m_ats_start.notify();
+    return;
+  }
+  if (m_atc.occupancy()) m_atc.clear();   // ATS Enable was cleared: cached translations go
 
   m_ext = kit::pcie_ext{};
   m_ext.kind = kit::tlp_kind::mem;

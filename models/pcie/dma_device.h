@@ -17,8 +17,15 @@
 //   0x028 STATUS          32  STATUS_BUSY (RO), STATUS_DONE (W1C), STATUS_ERROR (W1C;
 //                             clearing it clears the code), STATUS_ERR_CODE [15:8] (RO)
 //   0x030 XFER_COUNT  RO  64  transfers completed without error
-//   0x038 ERR_ADDR    RO  64  host address of the request that failed
+//   0x038 ERR_ADDR    RO  64  host (untranslated) address of the request that failed
+//   0x040 ATC_HITS    RO  64  device-TLB lookups that hit (since reset)
+//   0x048 ATC_MISSES  RO  64  device-TLB lookups that missed (each sent a translation request)
+//   0x050 PAGE_REQS   RO  64  PRI page requests sent
 //   0x8000-0x17FFF    RW      the buffer (BUFFER_OFFSET, BUFFER_BYTES)
+// STATUS_ERR_CODE: ERR_LENGTH bad length/offset, ERR_NO_BUS_MASTER, ERR_DMA a request
+// (or a translation request) completed with an error, ERR_ATS_DENIED a translation
+// gave no permission for the access and PRI could not be used, ERR_PAGE_REQUEST_FAILED
+// the host answered the page request with a failure (or it still gave no permission).
 //
 // DMA leaves through the initiator socket `dma` as memory requests of at most MPS
 // (writes) or MRRS (reads) bytes, as programmed in the PF's Device Control register,
@@ -27,6 +34,22 @@
 // (the path's reservations serialise them); the transfer ends when the last one
 // returns, one event later. A non-OK TLM response (an IOMMU fault, an Unsupported
 // Request, a Completer Abort) stops the transfer with STATUS_ERROR / ERR_DMA.
+//
+// ATS (dma_device_ats.cpp), when the PF's ATS Control Enable is set: each request
+// looks its page up in the device-TLB (dma.atc_entries, fully associative LRU). A hit
+// goes out translated (AT = 10b) at once, or when its translation arrived; a miss
+// first sends a translation request (AT = 01b) and caches the answer (its range, at
+// least the STU). A translation without the needed permission (R = W = 0 or
+// read-only for a write) is not cached; with PRI Enable set and an Outstanding Page
+// Request Allocation of at least 1 the device sends a page request for that page
+// and waits for the PRG response; success: one more translation request, and the
+// transfer goes on. The page request group index is taken from a counter per
+// transfer (9 bits, wrapping); every page request is sent with Last set, as a group
+// of one page, and the next fault of the same transfer reuses the index once the
+// response has freed it. A PRG response for no outstanding group sets PRI Status
+// UPRGI. Reset (platform reset) empties the device-TLB, and so does a transfer that
+// finds ATS Enable clear; the IOMMU's device-TLB invalidations arrive through
+// invalidate_atc().
 #pragma once
 
 #include <cstdint>
@@ -38,6 +61,7 @@
 
 #include "models/kit/pcie_ext.h"
 #include "models/kit/reg_bank.h"
+#include "models/pcie/atc.h"
 #include "models/pcie/endpoint.h"
 
 namespace iovsim::pcie {
@@ -46,17 +70,21 @@ class dma_device : public endpoint {
  public:
   static constexpr uint32_t ID = 0x000, VERSION = 0x004, SCRATCH = 0x008, SRC_ADDR = 0x010, DST_ADDR = 0x018,
                             LENGTH = 0x020, CONTROL = 0x024, STATUS = 0x028, XFER_COUNT = 0x030,
-                            ERR_ADDR = 0x038, REGS_BYTES = 0x040;
+                            ERR_ADDR = 0x038, ATC_HITS = 0x040, ATC_MISSES = 0x048, PAGE_REQS = 0x050,
+                            REGS_BYTES = 0x058;
   static constexpr uint32_t BUFFER_OFFSET = 0x8000, BUFFER_BYTES = 0x10000;
   static constexpr uint32_t ID_VALUE = 0x30414d44, VERSION_VALUE = 0x00010000;
   static constexpr uint32_t CONTROL_START = 0x1, CONTROL_DIR_TO_HOST = 0x2, CONTROL_IRQ_EN = 0x4;
   static constexpr uint32_t STATUS_BUSY = 0x1, STATUS_DONE = 0x2, STATUS_ERROR = 0x4, STATUS_ERR_CODE_SHIFT = 8;
   // STATUS_ERR_CODE values.
-  static constexpr uint32_t ERR_NONE = 0, ERR_LENGTH = 1, ERR_NO_BUS_MASTER = 2, ERR_DMA = 3;
+  static constexpr uint32_t ERR_NONE = 0, ERR_LENGTH = 1, ERR_NO_BUS_MASTER = 2, ERR_DMA = 3, ERR_ATS_DENIED = 4,
+                            ERR_PAGE_REQUEST_FAILED = 5;
 
   tlm_utils::simple_initiator_socket<dma_device> dma;
 
   SC_HAS_PROCESS(dma_device);
+  // dma.atc_entries (device-TLB entries) is read from kit::sim_env::current(); 0 throws
+  // std::invalid_argument naming it.
   dma_device(sc_core::sc_module_name name, const pb::DeviceProfile& profile);
   ~dma_device() override;
 
@@ -68,8 +96,17 @@ class dma_device : public endpoint {
 
   void reset() override;
 
+  // The requester ID DMA goes out with: PF 0 on the captured bus.
+  uint16_t requester_id() const;
+  // A device-TLB invalidation (the IOMMU's Invalidate Request): entries overlapping
+  // [addr, addr + size_bytes) are dropped.
+  void invalidate_atc(uint64_t addr, uint64_t size_bytes);
+  // A PRG Response for page request group `group`, arriving `delay` from now.
+  void page_response(uint16_t group, bool success, const sc_core::sc_time& delay = sc_core::SC_ZERO_TIME);
+
   kit::reg_bank& regs() { return m_regs; }
   std::vector<uint8_t>& buffer() { return m_buffer; }
+  const atc& device_tlb() const { return m_atc; }
 
   // Statistics.
   uint64_t transfers() const { return m_transfers; }
@@ -77,6 +114,13 @@ class dma_device : public endpoint {
   uint64_t requests_issued() const { return m_requests; }
   uint64_t bytes_moved() const { return m_bytes; }
   uint64_t interrupts() const { return m_interrupts; }
+  uint64_t atc_hits() const { return m_atc_hits; }
+  uint64_t atc_misses() const { return m_atc_misses; }
+  uint64_t translation_requests() const { return m_translation_requests; }
+  uint64_t atc_invalidations() const { return m_atc_invalidations; }            // requests
+  uint64_t atc_entries_invalidated() const { return m_atc_entries_invalidated; }
+  uint64_t page_requests() const { return m_page_requests; }
+  uint64_t page_request_failures() const { return m_page_request_failures; }
 
  protected:
   uint64_t mmio_read(physical_function& pf, int bar, uint64_t offset, unsigned len) override;
@@ -88,17 +132,47 @@ class dma_device : public endpoint {
   void run_transfer();      // SC_METHOD on m_start_event
   void finish_transfer();   // SC_METHOD on m_done_event
   void complete(uint32_t err_code);
+  void count(uint32_t reg);  // one more in a BAR0 counter
+
+  // ATS (dma_device_ats.cpp).
+  enum class xlate { ok, denied, failed, aborted };
+  bool ats_enabled() const;
+  void ats_thread();        // SC_THREAD: transfers with ATS on, which may wait for PRI
+  void run_ats_transfer();
+  xlate translate(uint64_t addr, bool write, atc_entry& entry, sc_core::sc_time& arrived);
+  xlate request_page(uint64_t addr, bool write, uint16_t group, const sc_core::sc_time& from);
+  void set_pri_status(uint32_t bits);
+
+  // One transfer, as run_transfer() decoded it.
+  struct transfer_plan {
+    bool to_host = false;
+    uint64_t host = 0, buf = 0, len = 0, max_req = 0;
+  };
 
   kit::reg_bank m_regs;
   std::vector<uint8_t> m_buffer;
   tlm::tlm_generic_payload m_trans;
   kit::pcie_ext m_ext;
-  sc_core::sc_event m_start_event, m_done_event, m_end_event;
+  sc_core::sc_event m_start_event, m_done_event, m_end_event, m_ats_start, m_prg_event;
   std::function<void()> m_irq;
   sc_core::sc_time m_started;
   uint32_t m_pending_error = ERR_NONE;
   uint64_t m_pending_bytes = 0;
   uint64_t m_transfers = 0, m_failed = 0, m_requests = 0, m_bytes = 0, m_interrupts = 0;
+
+  atc m_atc;
+  physical_function* m_pf = nullptr;       // PF 0: the engine's function
+  uint32_t m_ats_cap = 0, m_pri_cap = 0;   // config-space offsets, 0: absent
+  transfer_plan m_plan;
+  uint64_t m_epoch = 0;                    // bumped by reset(): a waiting transfer is abandoned
+  uint16_t m_next_group = 0;
+  bool m_ats_pending = false;              // a transfer for the ATS thread
+  bool m_prg_waiting = false, m_prg_answered = false, m_prg_success = false;
+  uint16_t m_prg_group = 0;
+  sc_core::sc_time m_prg_arrival;
+  uint64_t m_message_data = 0;             // what translation requests and messages point at
+  uint64_t m_atc_hits = 0, m_atc_misses = 0, m_translation_requests = 0, m_atc_invalidations = 0,
+           m_atc_entries_invalidated = 0, m_page_requests = 0, m_page_request_failures = 0;
 };
 
 }  // namespace iovsim::pcie

@@ -121,6 +121,11 @@ physical_function::physical_function(const std::string& name, const pb::DevicePr
                                             (profile.mac_base() & 0xffffff));
   if (profile.ari()) add_ari_cap(m_cfg, static_cast<uint8_t>(function_number + 1 < device_functions ? function_number + 1 : 0));
   if (profile.has_sriov()) build_sriov_cap();
+  // ATS and PRI on the PFs only (no profile gives VFs a device-TLB yet). Invalidate
+  // Queue Depth 32 (field 0) and page-aligned translation requests: synthetic values,
+  // what the DMA test device (the one model with a device-TLB) does.
+  if (profile.ats()) add_ats_cap(m_cfg, 32, true);
+  if (profile.pri_outstanding_requests()) add_pri_cap(m_cfg, profile.pri_outstanding_requests());
 
   // BAR0 registers: the NIC core's view used by the PF driver (receive address 0).
   const uint32_t ral = profile.mac_ral_offset();

@@ -526,6 +526,77 @@ TEST_F(VtdTest, PageRequestsAndResponses) {
   EXPECT_EQ(vtd->stats_by_requester().at(SID_ATS).page_requests, 2u);
 }
 
+// Paging-structure caches: an IOTLB miss starts its walk at the deepest cached table;
+// invalidations drop the entries covering their range unless IH says leaf-only.
+TEST_F(VtdTest, PagingStructureCachesShortenWalks) {
+  run_thread([&] {
+    enable();
+    enable_qi();
+    vtd->configure_pwc(8);
+    sc_time lat;
+    xlate(SID, 0x1000, false, &lat);
+    EXPECT_EQ(lat, HIT + 6 * READ);   // root, context, 4 PTEs; caches PML4E, PDPE, PDE
+    // Another 4 KiB page under the same PDE: one PTE read.
+    tb.map(slpt, 0x5000, 0x20005000, PAGE_4K, true, true);
+    xlate(SID, 0x5000, false, &lat);
+    EXPECT_EQ(lat, HIT + 1 * READ);
+    // A 2 MiB page in the same 1 GiB region: the PDPE entry leaves the level-2 read.
+    xlate(SID, 0x200000, false, &lat);
+    EXPECT_EQ(lat, HIT + 1 * READ);
+    // Page-selective invalidation with IH = 1 keeps the non-leaf entries ...
+    tb.map(slpt, 0x6000, 0x20006000, PAGE_4K, true, true);
+    put_desc(0, QI_IOTLB_TYPE | (uint64_t{IOTLB_PAGE} << QI_GRAN_SHIFT) | (uint64_t{DOMAIN} << QI_DID_SHIFT),
+             0x5000 | QI_IOTLB_HI_IH);
+    put_desc(1, wait_desc(1), STATUS);
+    wr(IQT_REG, 2 << IQ_INDEX_SHIFT, 8);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    ASSERT_EQ(mem.read32(STATUS), 1u);
+    xlate(SID, 0x6000, false, &lat);
+    EXPECT_EQ(lat, HIT + 1 * READ);
+    // ... without it they go, and the next miss walks from the root again (the
+    // context stays cached: 4 PTE reads).
+    put_desc(2, QI_IOTLB_TYPE | (uint64_t{IOTLB_PAGE} << QI_GRAN_SHIFT) | (uint64_t{DOMAIN} << QI_DID_SHIFT),
+             0x5000);
+    put_desc(3, wait_desc(2), STATUS);
+    wr(IQT_REG, 4 << IQ_INDEX_SHIFT, 8);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    ASSERT_EQ(mem.read32(STATUS), 2u);
+    tb.map(slpt, 0x7000, 0x20007000, PAGE_4K, true, true);
+    xlate(SID, 0x7000, false, &lat);
+    EXPECT_EQ(lat, HIT + 4 * READ);
+    const walk_cache_stats& ps = vtd->paging_structure_cache().stats();
+    EXPECT_EQ(ps.hits, 3u);
+    EXPECT_EQ(ps.hits_to_level[1], 2u);   // PDE hits
+    EXPECT_EQ(ps.hits_to_level[2], 1u);   // PDPE hit
+    EXPECT_EQ(ps.misses, 2u);
+    EXPECT_GE(ps.invalidated, 3u);
+  });
+}
+
+TEST(WalkCache, LruPerLevelAndRangeInvalidation) {
+  walk_cache c(2);
+  c.insert(1, 0x0, 2, 0xa000, true, true);          // PDE for [0, 2M)
+  c.insert(1, 0x200000, 2, 0xb000, true, false);    // PDE for [2M, 4M)
+  EXPECT_EQ(c.lookup(1, 0x1000, 4).table, 0xa000u);  // refreshes [0, 2M)
+  c.insert(1, 0x400000, 2, 0xc000, true, true);     // evicts [2M, 4M), the LRU one
+  EXPECT_EQ(c.lookup(1, 0x201000, 4).next_level, 0u);
+  EXPECT_EQ(c.stats().evictions, 1u);
+  const walk_cache::hit h = c.lookup(1, 0x400000, 4);
+  EXPECT_EQ(h.next_level, 1u);
+  EXPECT_EQ(h.table, 0xc000u);
+  EXPECT_EQ(c.lookup(2, 0x1000, 4).next_level, 0u);   // other domain
+  c.insert(1, 0x0, 4, 0xd000, true, true);          // PML4E for [0, 512G)
+  c.invalidate_range(1, 0x1000, 0x1000);            // drops the PDE and the PML4E covering it
+  EXPECT_EQ(c.occupancy(), 1u);
+  EXPECT_EQ(c.lookup(1, 0x400000, 4).table, 0xc000u);
+  c.invalidate_domain(1);
+  EXPECT_EQ(c.occupancy(), 0u);
+  walk_cache off(0);
+  off.insert(1, 0, 2, 0xa000, true, true);
+  EXPECT_FALSE(off.enabled());
+  EXPECT_EQ(off.lookup(1, 0, 4).next_level, 0u);
+}
+
 // Parameters are checked when the unit is built.
 class VtdParamTest : public test::sc_fixture {
  protected:
@@ -550,6 +621,9 @@ TEST_F(VtdParamTest, WaysNotDividingEntries) {
 TEST_F(VtdParamTest, UnknownPolicy) {
   EXPECT_NE(build_error("iommu.iotlb_policy", "2").find("iommu.iotlb_policy"), std::string::npos);
 }
+TEST_F(VtdParamTest, TooManyPagingStructureCacheEntries) {
+  EXPECT_NE(build_error("iommu.pwc_entries", "5000").find("iommu.pwc_entries"), std::string::npos);
+}
 TEST_F(VtdParamTest, TooManyFaultRecords) {
   EXPECT_NE(build_error("iommu.fault_records", "17").find("iommu.fault_records"), std::string::npos);
 }
@@ -559,7 +633,7 @@ TEST_F(VtdParamTest, DeclaresItsParameters) {
   for (const char* n : {"iommu.iotlb_entries", "iommu.iotlb_ways", "iommu.iotlb_policy", "iommu.iotlb_hit_latency",
                         "iommu.walk_read_latency", "iommu.invalidation_latency",
                         "iommu.device_tlb_invalidation_latency", "iommu.fault_records",
-                        "iommu.host_address_width_bits"})
+                        "iommu.host_address_width_bits", "iommu.pwc_entries"})
     EXPECT_EQ(d.count(n), 1u) << n;
   EXPECT_EQ(u.tlb().config().entries, 1024u);
   EXPECT_EQ(u.tlb().config().ways, 8u);
