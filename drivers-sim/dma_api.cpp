@@ -319,4 +319,74 @@ int dma_api::unmap_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t len) 
   return 0;
 }
 
+int dma_api::attach_iopf_domain(const pci_dev& dev, std::string& why) {
+  if (!m_iommu || !m_iommu->enabled()) {
+    why = "no IOMMU translates its DMA";
+    return -ENODEV;
+  }
+  const uint16_t sid = sid_of(dev);
+  const device_domain_info* info = m_iommu->device_info(sid);
+  // intel_iommu_enable_iopf(): -ENODEV without ATS enabled or without PRI.
+  if (!info || !info->ats_pos) {
+    why = m_iommu->ats_disabled() ? "ATS is disabled (pci=noats)" : "it has no ATS capability";
+    return -ENODEV;
+  }
+  if (!info->ats_enabled) {
+    why = "ATS is not enabled on it";
+    return -ENODEV;
+  }
+  if (!info->pri_supported) {
+    why = "it has no PRI capability";
+    return -ENODEV;
+  }
+  if (info->is_virtfn) {
+    const device_domain_info* pf = m_iommu->device_info(info->pf_sid);
+    if (!pf || !pf->pri_enabled) {
+      why = "a VF shares its PF's PRI, which is not enabled";
+      return -EINVAL;
+    }
+  }
+  dma_device_stats& s = m_stats[sid];
+  settle();
+  dmar_domain& d = m_iommu->attach_unmanaged(sid, &s.cpu);
+  state_for(d, sid);
+  const int rc = m_iommu->enable_iopf(sid);
+  if (rc) {
+    why = "PRI could not be enabled";
+    return rc;
+  }
+  kit::sim_env::current().log("host.dma", fmt::format("{}: attached to IOPF-capable domain {} (nothing mapped)",
+                                                      dev.bdf(), d.id));
+  return 0;
+}
+
+int dma_api::map_guest_page(const pci_dev& dev, uint64_t gpa, uint64_t hpa, bool write, sc_core::sc_time& cpu) {
+  cpu = sc_core::SC_ZERO_TIME;
+  if (!m_iommu || !m_iommu->enabled()) return -ENODEV;
+  if (((gpa | hpa) & (PAGE - 1)) || gpa >= (1ull << DOMAIN_ADDRESS_BITS)) return -EINVAL;
+  const uint16_t sid = sid_of(dev);
+  dmar_domain* d = m_iommu->domain_of(sid);
+  if (!d || d->type != dmar_domain::kind::unmanaged) return -ENODEV;
+  domain_state& st = state_for(*d, sid);
+  auto next = st.maps.upper_bound(gpa);
+  if (next != st.maps.begin() && std::prev(next)->first + std::prev(next)->second.bytes > gpa) return -EEXIST;
+  dma_device_stats& s = m_stats[sid];
+  const sc_core::sc_time before = m_pending;
+  charge(s, "host.dma.lock", m_costs.lock);
+  mapping m;
+  m.phys = hpa;
+  m.bytes = PAGE;
+  m.pages = 1;
+  m.read = true;
+  m.write = write;
+  m.is_static = m.guest = true;
+  write_leaves(*d, s, m, gpa);
+  st.maps[gpa] = m;
+  ++s.demand_pages;
+  s.bytes_mapped += PAGE;
+  cpu = m_pending - before;
+  m_pending = before;
+  return 0;
+}
+
 }  // namespace iovsim::host

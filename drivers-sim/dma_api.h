@@ -26,6 +26,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <string>
 #include <systemc>
 
 #include "drivers-sim/dmar.h"
@@ -43,6 +44,7 @@ struct dma_device_stats {
   uint64_t maps = 0, unmaps = 0, static_maps = 0, guest_maps = 0, bytes_mapped = 0;
   uint64_t ptes_set = 0, ptes_cleared = 0, tables_allocated = 0;
   uint64_t iotlb_page_flushes = 0, iotlb_domain_flushes = 0, deferred_unmaps = 0, errors = 0;
+  uint64_t demand_pages = 0;   // 4 KiB guest pages mapped on a page request
   cpu_account cpu;
 };
 
@@ -67,11 +69,23 @@ class dma_api : public dma_mapper {
   int map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, uint64_t len);
   int unmap_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t len);
 
+  // Demand-paged guest memory (an iommufd HWPT with a fault object, v6.9+): the
+  // function gets a fresh unmanaged domain with nothing mapped, then PRI on
+  // (intel_iommu::enable_iopf()). It needs ATS enabled and PRI. 0 or -errno, with
+  // what is missing in `why`.
+  int attach_iopf_domain(const pci_dev& dev, std::string& why);
+  // One 4 KiB guest page mapped for a page request: GPA -> HPA, readable, writable if
+  // `write`. Charges the function's account but does not wait: the CPU time comes
+  // back in `cpu` for the caller to spend (the page-request thread). 0, -EEXIST
+  // (already mapped), -ENODEV (no unmanaged domain), -EINVAL (unaligned, too high).
+  int map_guest_page(const pci_dev& dev, uint64_t gpa, uint64_t hpa, bool write, sc_core::sc_time& cpu);
+  intel_iommu* iommu() const { return m_iommu; }
+
   // Entries waiting in a device's domain flush queue.
   size_t flush_queue_depth(const pci_dev& dev) const;
   const std::map<uint16_t, dma_device_stats>& stats() const { return m_stats; }
   dma_device_stats stats_for(const pci_dev& dev) const;
-  bool translated(const pci_dev& dev) const;
+  bool translated(const pci_dev& dev) const override;
   const dma_costs& costs() const { return m_costs; }
 
   // dma_mapper (the DMA test driver): map_single / unmap_single, total CPU time.

@@ -18,9 +18,22 @@
 // Fault events: handle_msi() only notes the interrupt (it runs inside a model's
 // process); a host thread then reads FSTS and the fault recording registers, prints
 // the kernel's lines (dmar_fault()) and clears them.
+//
+// ATS (v6.1 intel_iommu_probe_device / domain_context_mapping_one /
+// iommu_enable_pci_caps): a PCIe function with an ATS extended capability on ECAP.DT
+// hardware, below a root port the DMAR table's ATSR lists (dmar_ats_supported()), gets
+// TT 01b (device-TLB) context entries and ATS enabled (STU 0: 4 KiB, when it issues
+// page-aligned requests). Every IOTLB invalidation of its domain is followed by a
+// device-TLB invalidation (iommu_flush_dev_iotlb()). A domain switch disables ATS and
+// enables it again (dmar_remove_one_dev_info()). Pass-through (TT 10b) contexts do not
+// use device-TLBs and leave ATS off, as v5.x did (its domain_context_mapping_one()
+// looked the device up for translated contexts only): TT 10b blocks translated requests.
+// PRI is enabled per function for IOPF-capable domains (enable_iopf(), as
+// intel_iommu_enable_iopf() of v6.3+: PRI reset, allocation, enable).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,7 +59,7 @@ struct cpu_account {
 // through kit::sim_env parameters by from_params().
 struct dma_costs {
   sc_core::sc_time lock, iova_alloc, iova_free, pte_update, pagetable_alloc, invalidation_submit,
-      wait_poll_interval, fq_queue, direct_map;
+      wait_poll_interval, fq_queue, direct_map, iopf_handle;
   static dma_costs from_params();
   // The value of a parameter by name (for totals); zero for an unknown name.
   sc_core::sc_time of(const std::string& param) const;
@@ -91,6 +104,28 @@ struct dmar_options {
   // Fault event MSI (FEADDR / FEDATA): the local APIC window and a vector of our own.
   uint32_t fault_msi_addr = 0xfee00000;
   uint32_t fault_msi_data = 0x24;
+  // The DMAR table's Root Port ATS Capability structure (ACPI DMAR ATSR) with
+  // ALL_PORTS set: every root port forwards ATS (server firmware lists its root ports
+  // there). Without it the kernel prints "No ATSR found" and only root-complex
+  // integrated functions may use ATS.
+  bool atsr_all_ports = true;
+};
+
+// struct device_domain_info (iommu.h) and the pci_dev ATS/PRI fields the driver uses.
+struct device_domain_info {
+  uint16_t sid = 0;
+  unsigned bus = 0, devfn = 0;
+  bool is_virtfn = false;
+  uint16_t pf_sid = 0;               // its PF (itself for a PF)
+  uint16_t pfsid = 0;                // PFSID of its device-TLB invalidations (the PF with ECAP.DIT, else 0)
+  uint32_t ats_pos = 0, pri_pos = 0; // extended capability offsets; 0: absent
+  bool ats_supported = false;        // ECAP.DT, an ATS capability and the ATSR allow it
+  bool ats_enabled = false;
+  unsigned ats_stu = 0;              // page shift ATS was last enabled with (pdev->ats_stu)
+  unsigned ats_qdep = 0;             // pci_ats_queue_depth(): 1..32, 0 for a VF
+  bool pri_supported = false;        // a PRI capability (a VF: its PF's, PCIe 9.3.7.11)
+  bool pri_enabled = false;
+  uint32_t pri_reqs_alloc = 0;       // Outstanding Page Request Allocation written
 };
 
 class intel_iommu {
@@ -105,6 +140,7 @@ class intel_iommu {
   bool enabled() const { return m_enabled; }
   bool pass_through() const { return m_params.iommu_pt; }
   bool strict() const { return m_options.strict || m_params.iommu_strict; }
+  bool ats_disabled() const { return m_params.noats; }   // pci=noats
 
   // Boot hooks; both must run in an SC_THREAD (register accesses wait). init() calls
   // early_init() when it was not called.
@@ -126,8 +162,24 @@ class intel_iommu {
   dmar_domain& attach_unmanaged(uint16_t source_id, cpu_account* acct);
   // Queued invalidations, each followed by a wait descriptor whose status the CPU
   // polls in memory (qi_submit_sync()); CPU time goes to `acct` when given.
+  // Both invalidate the device-TLBs of the domain's ATS-enabled functions afterwards.
   void flush_iotlb_psi(const dmar_domain& d, uint64_t iova, uint64_t pages, cpu_account* acct);
   void flush_iotlb_domain(const dmar_domain& d, cpu_account* acct);
+  // Fault injection (drivers-sim/inject.h): asked once before each flush above (pages
+  // 0: the whole domain); true drops it with its device-TLB invalidations, and only
+  // the wait descriptor is submitted.
+  using invalidation_filter = std::function<bool(const dmar_domain& d, uint64_t iova, uint64_t pages)>;
+  void set_invalidation_filter(invalidation_filter f) { m_invalidation_filter = std::move(f); }
+  // The driver's ATS/PRI state of a function (nullptr: not known to the driver).
+  const device_domain_info* device_info(uint16_t source_id) const;
+  // intel_iommu_enable_iopf() (v6.3+): PRI reset, Outstanding Page Request Allocation
+  // min(capacity, PRQ_DEPTH), Enable. 0, -ENODEV (no ATS enabled or no PRI), -EBUSY
+  // (already on, or the PRI interface is not stopped), -EINVAL (a VF whose PF has no
+  // PRI enabled).
+  int enable_iopf(uint16_t source_id);
+  static constexpr uint32_t PRQ_DEPTH = (4096u << 4) >> 5;   // iommu.h: PRQ_ORDER 4, 32-byte requests
+  // iommu.h MAX_AGAW_PFN_WIDTH (64 - VTD_PAGE_SHIFT): the mask of a whole-device-TLB flush.
+  static constexpr unsigned MAX_AGAW_PFN_WIDTH = 64 - 12;
   iommu::table_builder& tables() { return *m_tables; }
   host_memory& memory() { return m_memory; }
   const dma_costs& costs() const { return m_costs; }
@@ -141,6 +193,12 @@ class intel_iommu {
   uint64_t cap() const { return m_cap; }
   uint64_t ecap() const { return m_ecap; }
   uint64_t invalidation_waits() const { return m_waits; }
+  // Device-TLB invalidate descriptors submitted, in all and per target function.
+  uint64_t device_tlb_invalidations() const;
+  const std::map<uint16_t, uint64_t>& device_tlb_invalidations_by_device() const { return m_dev_tlb_flushes; }
+  void reset_device_tlb_stats() { m_dev_tlb_flushes.clear(); }
+  // Functions with ATS enabled now.
+  unsigned ats_enabled_functions() const;
 
  private:
   uint32_t read32(uint32_t reg);
@@ -151,7 +209,17 @@ class intel_iommu {
   void gcmd(uint32_t command, uint32_t status, bool set);
   void enable_qi();
   void qi_submit(const std::vector<iommu::entry128>& descs, cpu_account* acct);
+  bool invalidation_dropped(const dmar_domain& d, uint64_t iova, uint64_t pages, cpu_account* acct);
   void set_context(uint16_t source_id, const dmar_domain& d);
+  // ATS / PRI (dmar_ats.cpp).
+  void probe_ats_pri(const pci_dev& dev, device_domain_info& info);
+  bool atsr_allows(const pci_dev& dev) const;
+  void enable_pci_caps(device_domain_info& info);
+  void disable_pci_caps(device_domain_info& info);
+  void flush_dev_iotlb(const std::vector<uint16_t>& devices, uint64_t addr, unsigned mask, cpu_account* acct);
+  void flush_iotlb_dsi(uint16_t did, cpu_account* acct);
+  uint32_t cfg_read(const device_domain_info& info, uint32_t reg, unsigned len);
+  void cfg_write(const device_domain_info& info, uint32_t reg, unsigned len, uint32_t value);
   dmar_domain& new_domain(dmar_domain::kind type);
   void service_faults();
   void info(const std::string& text) { m_log.print("DMAR: " + text); }
@@ -180,6 +248,8 @@ class intel_iommu {
   std::map<uint16_t, std::unique_ptr<dmar_domain>> m_domains;   // by DID
   std::map<uint16_t, uint16_t> m_device_domain;                 // requester ID -> DID
   std::map<uint16_t, std::pair<unsigned, std::string>> m_groups;   // requester ID -> group, BDF
+  std::map<uint16_t, device_domain_info> m_infos;                  // requester ID -> ATS/PRI state
+  std::map<uint16_t, uint64_t> m_dev_tlb_flushes;                  // device-TLB invalidations by target
   dmar_domain* m_si_domain = nullptr;
   uint16_t m_next_did = 1;   // DID 0 is reserved (iommu_init_domains)
   unsigned m_next_group = 0;
@@ -191,6 +261,7 @@ class intel_iommu {
   };
   std::shared_ptr<fault_ctx> m_fault = std::make_shared<fault_ctx>();
   std::map<uint16_t, uint64_t> m_faults;
+  invalidation_filter m_invalidation_filter;
 };
 
 }  // namespace iovsim::host

@@ -17,6 +17,7 @@ host_system::host_system(platform::machine& machine, uint64_t seed)
   // DMA writes are checked against memory ownership for the whole run (reboots too).
   machine.dram().add_write_observer([this](uint64_t addr, unsigned len, uint16_t rid) {
     if (m_vms) m_vms->observe(addr, len, rid);
+    if (m_dmatest) m_dmatest->observe(addr, len, rid);   // DMA into buffers it unmapped
   });
   start_kernel();
   m_shell = std::make_unique<shell>(*this);
@@ -24,6 +25,8 @@ host_system::host_system(platform::machine& machine, uint64_t seed)
 }
 
 void host_system::start_kernel() {
+  m_inject.reset();
+  m_iopf.reset();   // before the VMs its resolver serves
   m_vms.reset();
   m_dmatest.reset();
   m_drivers.reset();
@@ -37,7 +40,13 @@ void host_system::start_kernel() {
   m_dmatest = std::make_unique<dmatest_driver>(
       m_machine, [this](uint64_t len, uint64_t align) { return m_pages->alloc_contiguous(len, align); }, m_log);
   m_dmatest->set_mapper(m_dma_api.get());
+  m_inject = std::make_unique<fault_injector>(*m_iommu, *m_dmatest);
   m_vms = std::make_unique<vm_manager>(m_machine, *m_pages, *m_dma_api, *m_dmatest, m_log);
+  m_iopf = std::make_unique<iopf_service>(m_machine.iommu(), m_iommu->costs());
+  m_iopf->set_resolver([this](const iommu::page_request& r, sc_core::sc_time& cpu, std::string& why) {
+    return m_vms->resolve_page_request(r, cpu, why);
+  });
+  m_machine.iommu().set_page_request_sink(m_iopf->sink());
   m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) { m_iommu->handle_msi(addr, data); });
   m_pci->on_enumerated = [this] {
     m_iommu->init(m_pci->devices());
@@ -77,6 +86,7 @@ void host_system::boot() {
   m_bios = run_bios(m_machine.cpu(), m_machine.spec().firmware());
   m_log.print("Linux version 6.1.0-iovsim (iovsim) #1 SMP");
   m_log.print("Command line: " + m_params.cmdline);
+  if (m_params.noats) m_log.print("PCIe: ATS is disabled");   // pci.c pci_setup(): pci=noats
   m_iommu_ready = false;
   m_iommu->early_init();
   m_pci->scan();
@@ -172,6 +182,11 @@ void host_system::register_commands() {
   sh.add_command("dmatest", [this](const std::vector<std::string>& argv, const std::string&) {
     return m_dmatest->command(argv, m_pci->devices());
   }, "stream buffers through a DMA test device: dmatest [-s BDF] [--size N] [--count N] [--from-host] [--static] [--addr A]");
+  sh.add_command("inject", [this](const std::vector<std::string>& argv, const std::string&) {
+    return m_inject->command(argv, m_pci->devices());
+  }, "fault injection (simulator verb): inject drop-invalidation [--count N] (the IOMMU driver skips its next N "
+     "IOTLB flushes), inject unmap [-s BDF] --after TIME (the next dmatest run loses its DMA mappings TIME in), "
+     "inject status, inject clear");
   sh.add_command("vm", [this](const std::vector<std::string>& argv, const std::string&) {
     return m_vms->command(argv, m_pci->devices());
   }, "virtual machines with an assigned function: vm create|assign|dma|list|isolation (simulator verb)");
@@ -179,7 +194,8 @@ void host_system::register_commands() {
                  "read or write host physical memory: devmem ADDRESS [WIDTH [VALUE]] (busybox)");
   sh.add_command("iommu", [this](const std::vector<std::string>& argv, const std::string&) { return cmd_iommu(argv); },
                  "IOMMU state: iommu stats (IOTLB and walk statistics per requester); simulator controls: "
-                 "iommu stats reset, iommu config entries=N [ways=M] [policy=lru|random] (empties the IOTLB)");
+                 "iommu stats reset, iommu config [entries=N [ways=M] [policy=lru|random]] (empties the IOTLB) "
+                 "[pwc=N] (paging-structure cache entries per level, 0 = none)");
   sh.add_command("sleep", [this](const std::vector<std::string>& argv, const std::string&) {
     std::vector<std::string> a = argv;
     if (a.size() == 2 && a[1].find_first_not_of("0123456789.") == std::string::npos) a[1] += "s";
@@ -218,7 +234,8 @@ cmd_result host_system::cmd_devmem(const std::vector<std::string>& argv) {
 cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
   // `config` and `stats reset` are simulator controls: no Linux tool reshapes an IOTLB.
   const std::string usage =
-      "usage: iommu stats | iommu stats reset | iommu groups | iommu config entries=N [ways=M] [policy=lru|random]\n";
+      "usage: iommu stats | iommu stats reset | iommu groups | iommu config [entries=N [ways=M] [policy=lru|random]] "
+      "[pwc=N]\n";
   auto fail = [](const std::string& msg) { return cmd_result{2, "", "iommu: " + msg + "\n", "EINVAL"}; };
   iommu::vtd_unit& u = m_machine.iommu();
   if (argv.size() == 2 && argv[1] == "groups") {
@@ -234,11 +251,13 @@ cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
   }
   if (argv.size() == 3 && argv[1] == "stats" && argv[2] == "reset") {
     u.reset_stats();
+    m_iommu->reset_device_tlb_stats();
     return cmd_result{};
   }
   if (argv.size() >= 2 && argv[1] == "config") {
     iommu::iotlb_config c = u.tlb().config();
-    bool have_entries = false, have_ways = false;
+    bool have_entries = false, have_ways = false, have_policy = false, have_pwc = false;
+    unsigned pwc = 0;
     for (size_t i = 2; i < argv.size(); ++i) {
       const std::string& a = argv[i];
       const size_t eq = a.find('=');
@@ -247,14 +266,28 @@ cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
       if (key == "policy") {
         if (value != "lru" && value != "random") return fail(fmt::format("policy \"{}\" is not lru or random", value));
         c.policy = value == "lru" ? iommu::replacement::lru : iommu::replacement::random;
+        have_policy = true;
         continue;
       }
-      if (key != "entries" && key != "ways") return fail(fmt::format("unknown setting \"{}\"", key));
+      if (key != "entries" && key != "ways" && key != "pwc") return fail(fmt::format("unknown setting \"{}\"", key));
       if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos)
         return fail(fmt::format("{} \"{}\" is not a number", key, value));
       const auto n = static_cast<unsigned>(std::stoul(value));
+      if (key == "pwc") {
+        pwc = n;
+        have_pwc = true;
+        continue;
+      }
       (key == "entries" ? c.entries : c.ways) = n;
       (key == "entries" ? have_entries : have_ways) = true;
+    }
+    if (have_pwc) {
+      try {
+        u.configure_pwc(pwc);
+      } catch (const std::invalid_argument& e) {
+        return fail(e.what());
+      }
+      if (!have_entries && !have_ways && !have_policy) return cmd_result{};
     }
     if (!have_entries) return cmd_result{2, "", usage, "EINVAL"};
     // Without ways=, keep the associativity if it still fits, else fully associative.
@@ -272,6 +305,24 @@ cmd_result host_system::cmd_iommu(const std::vector<std::string>& argv) {
   for (const auto& [sid, st] : u.stats_by_requester())
     out += fmt::format("{:02x}:{:02x}.{}   {:>12} {:>8} {:>8} {:>8} {:>10} {:>7}\n", sid >> 8, (sid >> 3) & 0x1f, sid & 7,
                        st.translations, st.hits, st.misses, st.walks, st.evictions, st.faults);
+  // ATS translation requests and PRI page requests, for requesters that sent any.
+  std::string ats;
+  for (const auto& [sid, st] : u.stats_by_requester())
+    if (st.ats_requests || st.page_requests)
+      ats += fmt::format("{:02x}:{:02x}.{}   {:>12} {:>14}\n", sid >> 8, (sid >> 3) & 0x1f, sid & 7, st.ats_requests,
+                         st.page_requests);
+  if (!ats.empty()) out += "requester  ats_requests  page_requests\n" + ats;
+  if (!ats.empty() || m_iommu->device_tlb_invalidations())
+    out += fmt::format("device-TLB invalidations issued by the driver: {} ({} functions with ATS enabled)\n",
+                       m_iommu->device_tlb_invalidations(), m_iommu->ats_enabled_functions());
+  const iommu::walk_cache& pwc = u.paging_structure_cache();
+  if (pwc.enabled() || pwc.stats().hits || pwc.stats().misses) {
+    const iommu::walk_cache_stats& ps = pwc.stats();
+    out += fmt::format("paging-structure caches: {} entries per level, {} hits (to PDE {}, PDPE {}, PML4E {}), "
+                       "{} misses, {} evictions, {} invalidated\n",
+                       pwc.entries_per_level(), ps.hits, ps.hits_to_level[1], ps.hits_to_level[2], ps.hits_to_level[3],
+                       ps.misses, ps.evictions, ps.invalidated);
+  }
   return cmd_result{0, out, "", ""};
 }
 

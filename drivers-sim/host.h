@@ -12,6 +12,8 @@
 #include "drivers-sim/dma_api.h"
 #include "drivers-sim/dmar.h"
 #include "drivers-sim/dmatest.h"
+#include "drivers-sim/inject.h"
+#include "drivers-sim/iopf.h"
 #include "drivers-sim/page_alloc.h"
 #include "drivers-sim/kernel.h"
 #include "drivers-sim/lspci.h"
@@ -52,6 +54,7 @@ class host_system : public vfs {
   int write(const std::string& path, const std::string& data, bool append) override;
   fs_result list(const std::string& path) override;
   bool is_dir(const std::string& path) override;
+  fs_result readlink(const std::string& path) override;
 
  private:
   void register_commands();
@@ -79,6 +82,8 @@ class host_system : public vfs {
   std::unique_ptr<dma_api> m_dma_api;
   std::unique_ptr<dmatest_driver> m_dmatest;
   std::unique_ptr<vm_manager> m_vms;
+  std::unique_ptr<fault_injector> m_inject;   // uses m_iommu and m_dmatest
+  std::unique_ptr<iopf_service> m_iopf;   // PRI page requests, resolved for demand-paged VMs
   std::unique_ptr<shell> m_shell;
   std::map<std::string, std::string> m_files;   // /etc and other plain files
 };

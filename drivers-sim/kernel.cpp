@@ -25,6 +25,7 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
         else if (o == "realloc" || o == "realloc=on") p.realloc = true;
         else if (o == "realloc=off") p.realloc = false;
         else if (o == "noari") p.noari = true;
+        else if (o == "noats") p.noats = true;
         else p.unknown.push_back("pci=" + o);
       }
     } else if (tok == "intel_iommu=on") {

@@ -76,11 +76,12 @@ struct pci_dev {
 };
 
 // Kernel command line switches the PCI core honours (Documentation/admin-guide/
-// kernel-parameters.txt: pci=assign-busses, pci=realloc, pci=noari).
+// kernel-parameters.txt: pci=assign-busses, pci=realloc, pci=noari, pci=noats).
 struct kernel_params {
   bool assign_busses = false;
   bool realloc = false;
   bool noari = false;
+  bool noats = false;          // pci=noats: no PCIe ATS, hence no device-TLBs (pci.c pcie_ats_disabled)
   bool intel_iommu = false;
   bool iommu_pt = false;
   bool iommu_strict = false;   // iommu.strict=1: invalidate the IOTLB on every unmap

@@ -4,6 +4,7 @@
 // (`lspci -vt -n | grep 8086:1515`, `echo 7 > /sys/class/net/enp3s0f1/device/sriov_numvfs`).
 #pragma once
 
+#include <cerrno>
 #include <functional>
 #include <map>
 #include <string>
@@ -36,6 +37,10 @@ class vfs {
   // Directory listing: names sorted the way `ls` sorts them (C locale).
   virtual fs_result list(const std::string& path) = 0;
   virtual bool is_dir(const std::string& path) = 0;
+  // readlink(2): the target of a symbolic link as stored (often relative); EINVAL
+  // when the path is not a link (callers check that it exists). The other calls
+  // follow links.
+  virtual fs_result readlink(const std::string& /*path*/) { return {EINVAL, ""}; }
 };
 
 // errno names/numbers/messages as Linux has them (strerror text, e.g. EBUSY ->

@@ -1,6 +1,15 @@
 // The files the host shell sees: sysfs (drivers/pci/pci-sysfs.c, iov.c sysfs
-// attributes, net-sysfs), /proc/cmdline and plain files such as
-// /etc/modprobe.d/*.conf. Attribute formats follow the kernel's show functions.
+// attributes, net-sysfs, the IOMMU groups of drivers/iommu/iommu.c), /proc/cmdline
+// and plain files such as /etc/modprobe.d/*.conf. Attribute formats follow the
+// kernel's show functions.
+//
+// Symbolic links (driver, physfn, virtfnN, iommu_group, a group's devices/<bdf>,
+// /sys/class/net/X/device) are followed by resolve(); readlink() gives their
+// targets. PCI functions live in /sys/bus/pci/devices/<bdf> itself (Linux links
+// those to /sys/devices/pci0000:00/...), and targets are relative to where the link
+// is in this tree, so that following them by hand lands where resolve() does: a
+// function's iommu_group is ../../../../kernel/iommu_groups/N, which is also what
+// Linux shows for a function behind one bridge (a root-bus function has three ..).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,6 +24,55 @@ namespace iovsim::host {
 namespace {
 const std::string k_pci_devices = "/sys/bus/pci/devices/";
 const std::string k_class_net = "/sys/class/net/";
+const std::string k_iommu_groups = "/sys/kernel/iommu_groups";
+
+// The directories that always exist (the iommu_groups kset is made by iommu_init(), a
+// core_initcall, whether or not an IOMMU is found: empty without one).
+const char* const k_fixed_dirs[] = {"/",    "/sys",     "/sys/bus",          "/sys/bus/pci", "/sys/bus/pci/devices",
+                                    "/sys/bus/pci/drivers", "/sys/class", "/sys/class/net", "/sys/kernel",
+                                    "/sys/kernel/iommu_groups", "/etc", "/etc/modprobe.d", "/proc", "/tmp"};
+
+// intel/iommu.c IOAPIC_RANGE_START/END: the interrupt window intel_iommu_get_resv_regions()
+// reserves for every device as IOMMU_RESV_MSI (there is no RMRR in our DMAR table).
+constexpr uint64_t IOAPIC_RANGE_START = 0xfee00000, IOAPIC_RANGE_END = 0xfeefffff;
+// PCI_CLASS_BRIDGE_ISA: intel_iommu_get_resv_regions() also reserves 0-16 MiB as
+// IOMMU_RESV_DIRECT_RELAXABLE for ISA bridges (CONFIG_INTEL_IOMMU_FLOPPY_WA, y on x86).
+constexpr uint32_t PCI_CLASS_BRIDGE_ISA = 0x0601;
+constexpr uint64_t ISA_DMA_BYTES = 1ull << 24;
+
+const iommu_group_info* group_of(const std::vector<iommu_group_info>& groups, const std::string& bdf) {
+  for (const auto& g : groups)
+    if (std::find(g.devices.begin(), g.devices.end(), bdf) != g.devices.end()) return &g;
+  return nullptr;
+}
+
+// A group directory's name is its id in decimal (iommu_group_alloc(): "%d").
+const iommu_group_info* group_named(const std::vector<iommu_group_info>& groups, const std::string& name) {
+  for (const auto& g : groups)
+    if (std::to_string(g.id) == name) return &g;
+  return nullptr;
+}
+
+// Linux v6.1 drivers/iommu/iommu.c iommu_group_show_type(): the type of the group's
+// *default* domain as "%s\n": blocked, identity, unmanaged, DMA, DMA-FQ (a device
+// given to VFIO keeps it). Every group here gets the same default: identity with
+// iommu=pt, DMA when strict, else DMA-FQ (v6.1's lazy default).
+std::string group_type(const intel_iommu& iommu) {
+  return iommu.pass_through() ? "identity" : iommu.strict() ? "DMA" : "DMA-FQ";
+}
+
+// drivers/iommu/iommu.c iommu_group_show_resv_regions(): "0x%016llx 0x%016llx %s\n"
+// (start, end, iommu_group_resv_type_string[type]: direct, direct-relaxable,
+// reserved, msi) per region, sorted by start (iommu_insert_resv_region()).
+std::string reserved_regions(const iommu_group_info& g, pci_core& pci) {
+  std::string out;
+  bool isa = false;
+  for (const std::string& bdf : g.devices)
+    if (const pci_dev* d = pci.find(bdf); d && (d->class_code >> 8) == PCI_CLASS_BRIDGE_ISA) isa = true;
+  if (isa) out += fmt::format("0x{:016x} 0x{:016x} direct-relaxable\n", 0, ISA_DMA_BYTES - 1);
+  out += fmt::format("0x{:016x} 0x{:016x} msi\n", IOAPIC_RANGE_START, IOAPIC_RANGE_END);
+  return out;
+}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -91,6 +149,13 @@ std::string host_system::resolve(const std::string& path) {
         canon = k_pci_devices + d->physfn->bdf() + join(parts, 6);
         continue;
       }
+      if (parts[5] == "iommu_group") {
+        const auto groups = m_iommu->groups();
+        if (const iommu_group_info* g = group_of(groups, d->bdf())) {
+          canon = k_iommu_groups + "/" + std::to_string(g->id) + join(parts, 6);
+          continue;
+        }
+      }
       if (parts[5].rfind("virtfn", 0) == 0) {
         const std::string n = parts[5].substr(6);
         const unsigned i = static_cast<unsigned>(std::strtoul(n.c_str(), nullptr, 10));
@@ -98,6 +163,14 @@ std::string host_system::resolve(const std::string& path) {
           canon = k_pci_devices + d->vfs[i]->bdf() + join(parts, 6);
           continue;
         }
+      }
+    }
+    if (parts.size() >= 6 && canon.rfind(k_iommu_groups + "/", 0) == 0 && parts[4] == "devices") {
+      const auto groups = m_iommu->groups();
+      const iommu_group_info* g = group_named(groups, parts[3]);
+      if (g && std::find(g->devices.begin(), g->devices.end(), parts[5]) != g->devices.end()) {
+        canon = k_pci_devices + parts[5] + join(parts, 6);
+        continue;
       }
     }
     break;
@@ -141,6 +214,14 @@ fs_result host_system::read(const std::string& raw) {
       if (a == "sriov_vf_device") return {0, fmt::format("{:x}\n", d->vf_device)};
       if (a == "sriov_drivers_autoprobe") return {0, d->drivers_autoprobe ? "1\n" : "0\n"};
     }
+    return {ENOENT, ""};
+  }
+  if (parts.size() == 5 && path.rfind(k_iommu_groups + "/", 0) == 0) {
+    const auto groups = m_iommu->groups();
+    const iommu_group_info* g = group_named(groups, parts[3]);
+    if (!g) return {ENOENT, ""};
+    if (parts[4] == "type") return {0, group_type(*m_iommu) + "\n"};
+    if (parts[4] == "reserved_regions") return {0, reserved_regions(*g, *m_pci)};
     return {ENOENT, ""};
   }
   if (parts.size() == 5 && path.rfind(k_class_net, 0) == 0) {
@@ -208,6 +289,17 @@ fs_result host_system::list(const std::string& raw) {
                             "sriov_totalvfs", "sriov_vf_device"})
         names.push_back(a);
     for (size_t i = 0; i < d->vfs.size(); ++i) names.push_back(fmt::format("virtfn{}", i));
+    if (group_of(m_iommu->groups(), d->bdf())) names.push_back("iommu_group");
+  } else if (path == k_iommu_groups) {
+    for (const auto& g : m_iommu->groups()) names.push_back(std::to_string(g.id));
+  } else if (parts.size() == 4 && path.rfind(k_iommu_groups + "/", 0) == 0) {
+    if (!group_named(m_iommu->groups(), parts[3])) return {ENOENT, ""};
+    names = {"devices", "reserved_regions", "type"};
+  } else if (parts.size() == 5 && path.rfind(k_iommu_groups + "/", 0) == 0 && parts[4] == "devices") {
+    const auto groups = m_iommu->groups();
+    const iommu_group_info* g = group_named(groups, parts[3]);
+    if (!g) return {ENOENT, ""};
+    names = g->devices;
   } else if (parts.size() == 6 && path.rfind(k_pci_devices, 0) == 0 && parts[5] == "net") {
     pci_dev* d = m_pci->find(parts[4]);
     if (!d || d->netdev.empty()) return {ENOENT, ""};
@@ -221,8 +313,14 @@ fs_result host_system::list(const std::string& raw) {
   } else if (path == "/sys/bus/pci/drivers") {
     names = m_drivers->loaded_modules();
   } else {
-    // Plain files: list the directory's children.
+    // Plain files and the fixed directories: list the directory's children.
     const std::string prefix = path == "/" ? "/" : path + "/";
+    for (const char* f : k_fixed_dirs) {
+      const std::string dir = f;
+      if (dir.size() > prefix.size() && dir.rfind(prefix, 0) == 0 && dir.find('/', prefix.size()) == std::string::npos)
+        names.push_back(dir.substr(prefix.size()));
+    }
+    if (path == "/proc") names.push_back("cmdline");
     for (const auto& [file, content] : m_files)
       if (file.rfind(prefix, 0) == 0) {
         const std::string rest = file.substr(prefix.size());
@@ -244,10 +342,10 @@ fs_result host_system::list(const std::string& raw) {
 bool host_system::is_dir(const std::string& raw) {
   const std::string path = resolve(raw);
   const std::vector<std::string> parts = split_path(path);
-  static const char* fixed[] = {"/", "/sys", "/sys/bus", "/sys/bus/pci", "/sys/bus/pci/devices", "/sys/bus/pci/drivers",
-                                "/sys/class", "/sys/class/net", "/etc", "/etc/modprobe.d", "/proc", "/tmp"};
-  for (const char* f : fixed)
+  for (const char* f : k_fixed_dirs)
     if (path == f || (path.empty() && std::string(f) == "/")) return true;
+  if ((parts.size() == 4 || (parts.size() == 5 && parts[4] == "devices")) && path.rfind(k_iommu_groups + "/", 0) == 0)
+    return group_named(m_iommu->groups(), parts[3]) != nullptr;
   if (parts.size() == 5 && path.rfind(k_pci_devices, 0) == 0) return m_pci->find(parts[4]) != nullptr;
   if (parts.size() == 6 && path.rfind(k_pci_devices, 0) == 0 && parts[5] == "net") {
     pci_dev* d = m_pci->find(parts[4]);
@@ -258,6 +356,38 @@ bool host_system::is_dir(const std::string& raw) {
   for (const auto& [file, content] : m_files)
     if (file.rfind(prefix, 0) == 0) return true;
   return false;
+}
+
+fs_result host_system::readlink(const std::string& raw) {
+  std::vector<std::string> parts = split_path(raw);
+  if (parts.empty()) return {EINVAL, ""};
+  const std::string name = parts.back();
+  parts.pop_back();
+  const std::string dir = resolve(join(parts, 0));
+  const std::vector<std::string> d = split_path(dir);
+  if (d.size() == 5 && dir.rfind(k_pci_devices, 0) == 0) {
+    if (pci_dev* dev = m_pci->find(d[4])) {
+      // pci-sysfs / iov.c links: siblings and the driver; iommu.c: the group.
+      if (name == "physfn" && dev->physfn) return {0, "../" + dev->physfn->bdf()};
+      for (size_t i = 0; i < dev->vfs.size(); ++i)
+        if (name == fmt::format("virtfn{}", i)) return {0, "../" + dev->vfs[i]->bdf()};
+      if (name == "driver" && !dev->driver.empty()) return {0, "../../../../bus/pci/drivers/" + dev->driver};
+      if (name == "iommu_group") {
+        const auto groups = m_iommu->groups();
+        if (const iommu_group_info* g = group_of(groups, dev->bdf()))
+          return {0, "../../../../kernel/iommu_groups/" + std::to_string(g->id)};
+      }
+    }
+  } else if (d.size() == 5 && dir.rfind(k_iommu_groups + "/", 0) == 0 && d[4] == "devices") {
+    const auto groups = m_iommu->groups();
+    const iommu_group_info* g = group_named(groups, d[3]);
+    if (g && std::find(g->devices.begin(), g->devices.end(), name) != g->devices.end())
+      return {0, "../../../../bus/pci/devices/" + name};
+  } else if (d.size() == 4 && dir.rfind(k_class_net, 0) == 0 && name == "device") {
+    if (netdev* nd = m_drivers->find_netdev(d[3])) return {0, "../../../bus/pci/devices/" + nd->dev->bdf()};
+  }
+  const std::string path = dir + "/" + name;
+  return {is_dir(path) || read(path).error != ENOENT ? EINVAL : ENOENT, ""};
 }
 
 }  // namespace iovsim::host

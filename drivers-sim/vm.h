@@ -5,10 +5,18 @@
 // else faults; without it, bus addresses are host-physical and nothing stops a
 // guest from writing where it likes. Every DMA write is checked against memory
 // ownership, so a breach is reported rather than silent (DESIGN.md section 9).
+//
+// A demand-paged VM (`vm create ... --demand`) has none of its memory mapped when its
+// function is assigned: the function gets an empty IOPF-capable domain with ATS and
+// PRI on (as an iommufd HWPT with a fault object), and every page it touches first
+// arrives as a PRI page request, which resolve_page_request() serves: the page must be
+// inside guest memory (a write also needs a writable VM), then it is pinned and mapped
+// GPA -> HPA. Functions without ATS or PRI cannot be assigned to such a VM.
 #pragma once
 
 #include <map>
 #include <string>
+#include <systemc>
 #include <vector>
 
 #include "drivers-sim/dma_api.h"
@@ -24,6 +32,10 @@ struct guest_vm {
   uint64_t bytes = 0;
   pci_dev* dev = nullptr;  // the assigned function, if any
   bool iommu_mapped = false;
+  bool demand = false;          // --demand: pages mapped on page requests only
+  bool dma_read_only = false;   // --readonly: the device may read guest memory, not write it
+  uint64_t pages_faulted = 0;   // pages mapped on page requests
+  uint64_t requests_refused = 0;
 };
 
 class vm_manager {
@@ -31,9 +43,15 @@ class vm_manager {
   vm_manager(platform::machine& machine, page_allocator& pages, dma_api& dma, dmatest_driver& dmatest,
              kernel_log& log);
 
-  // `vm create NAME --mem SIZE`, `vm assign NAME BDF`, `vm dma NAME --addr A [--size N] [--from-host]`,
-  // `vm list`, `vm isolation`.
+  // `vm create NAME --mem SIZE [--demand [--readonly]]`, `vm assign NAME BDF`,
+  // `vm dma NAME --addr A [--size N] [--from-host]`, `vm list`, `vm isolation`.
   cmd_result command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices);
+
+  // The page-request resolver (iopf_service::resolver): maps the requested page for
+  // the demand-paged VM that owns the requester. 0 (mapped now or before), -ENODEV
+  // (no demand-paged VM owns it), -EFAULT (outside guest memory), -EACCES (a write to
+  // a read-only VM); CPU time charged goes to `cpu`, the reason to `why`.
+  int resolve_page_request(const iommu::page_request& request, sc_core::sc_time& cpu, std::string& why);
 
   // What the memory observer saw: writes into memory another owner holds.
   const std::vector<std::string>& violations() const { return m_violations; }

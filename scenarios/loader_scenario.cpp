@@ -17,7 +17,7 @@ namespace {
 const std::set<std::string> k_known_params = {
     "intel_iommu=on", "intel_iommu=off", "iommu=pt", "iommu=nopt", "iommu.strict=0", "iommu.strict=1", "quiet"};
 const std::set<std::string> k_known_pci_options = {"assign-busses", "realloc", "realloc=on",
-                                                   "realloc=off", "noari"};
+                                                   "realloc=off", "noari", "noats"};
 // errno names a step may expect (what sysfs writes and the simulated commands return).
 const std::set<std::string> k_errno_names = {
     "EPERM", "ENOENT", "EIO",    "ENXIO",  "E2BIG", "ENOMEM",     "EACCES", "EBUSY",

@@ -246,9 +246,9 @@ TEST_F(loader, kernel_cmdline_and_file_checks) {
        "intel_iommu=off, intel_iommu=on, iommu.strict=0, iommu.strict=1, iommu=nopt, iommu=pt, quiet)"},
       {"platform { kernel_cmdline: \"pci=nomsi\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown pci= option \"nomsi\" in \"pci=nomsi\" (known: "
-       "assign-busses, noari, realloc, realloc=off, realloc=on)"},
+       "assign-busses, noari, noats, realloc, realloc=off, realloc=on)"},
       {"platform { kernel_cmdline: \"pci=\" }",
-       "t.pbtxt:1:12: kernel_cmdline: \"pci=\" has no option (known: assign-busses, noari, "
+       "t.pbtxt:1:12: kernel_cmdline: \"pci=\" has no option (known: assign-busses, noari, noats, "
        "realloc, realloc=off, realloc=on)"},
       {"platform { kernel_cmdline: \"pci=assign-busses pci=realloc pci=realloc=on "
        "pci=realloc=off pci=noari,realloc intel_iommu=on intel_iommu=off iommu=pt iommu=nopt "

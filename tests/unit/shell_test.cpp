@@ -62,6 +62,12 @@ class fake_vfs : public vfs {
     return {0, out};
   }
   bool is_dir(const std::string& path) override { return m_dirs.count(path) > 0; }
+  // Symbolic links: only readlink knows them (the other calls see what is there).
+  void add_link(const std::string& path, const std::string& target) { m_links[path] = target; }
+  fs_result readlink(const std::string& path) override {
+    auto it = m_links.find(path);
+    return it == m_links.end() ? fs_result{EINVAL, ""} : fs_result{0, it->second};
+  }
 
   std::vector<std::tuple<std::string, std::string, bool>> writes;  // path, data, append
 
@@ -69,6 +75,7 @@ class fake_vfs : public vfs {
   std::map<std::string, std::string> m_files;
   std::set<std::string> m_dirs{"/"};
   std::map<std::string, int> m_write_errors;
+  std::map<std::string, std::string> m_links;
 };
 
 const std::string NUMVFS0 = "/sys/class/net/enp3s0f0/device/sriov_numvfs";
@@ -337,6 +344,28 @@ TEST_F(shell_test, tee_sudo_and_sh) {
   EXPECT_EQ(run("sudo sh -c 'echo 2 > " + NUMVFS0 + "'"), (outcome{"", "", 0, ""}));
   EXPECT_EQ(m_files.content(NUMVFS0), "2\n");
   EXPECT_EQ(out("echo 1 | tee -a /tmp/log; echo 2 | tee -a /tmp/log >/dev/null; cat /tmp/log"), "1\n1\n2\n");
+}
+
+TEST_F(shell_test, readlink_prints_targets_and_canonical_paths) {
+  m_files.add_file("/sys/bus/pci/devices/0000:03:00.0/vendor", "0x8086\n");
+  m_files.add_link("/sys/class/net/enp3s0f0/device", "../../../bus/pci/devices/0000:03:00.0");
+  EXPECT_EQ(run("readlink /sys/class/net/enp3s0f0/device"),
+            (outcome{"../../../bus/pci/devices/0000:03:00.0\n", "", 0, ""}));
+  EXPECT_EQ(run("readlink -n /sys/class/net/enp3s0f0/device"),
+            (outcome{"../../../bus/pci/devices/0000:03:00.0", "", 0, ""}));
+  EXPECT_EQ(run("readlink -f /sys/class/net/enp3s0f0/device/vendor"),
+            (outcome{"/sys/bus/pci/devices/0000:03:00.0/vendor\n", "", 0, ""}));
+  // ".." after a link goes up from where the link led, as the kernel walks paths.
+  EXPECT_EQ(out("cd /sys/class/net; readlink -f enp3s0f0/device/../x"), "/sys/bus/pci/devices/x\n");
+  EXPECT_EQ(run("readlink -e /sys/bus/pci/devices/x"), (outcome{"", "", 1, "ENOENT"}));
+  EXPECT_EQ(run("readlink -f /nope/x"), (outcome{"", "", 1, "ENOENT"}));
+  // Quiet by default; -v names the failures.
+  EXPECT_EQ(run("readlink /etc/text"), (outcome{"", "", 1, "EINVAL"}));
+  EXPECT_EQ(run("readlink -v /etc/text /nope"),
+            (outcome{"", "readlink: /etc/text: Invalid argument\nreadlink: /nope: No such file or directory\n", 1,
+                     "ENOENT"}));
+  EXPECT_EQ(run("readlink"),
+            (outcome{"", "readlink: missing operand\nTry 'readlink --help' for more information.\n", 1, ""}));
 }
 
 TEST_F(shell_test, help_lists_registered_commands_sorted) {

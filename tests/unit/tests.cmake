@@ -14,3 +14,6 @@ iovsim_test(memory_dma_test SYSTEMC SOURCES unit/memory_dma_test.cpp LIBS iovsim
 iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp LIBS iovsim_iommu)
 iovsim_test(dmar_test SYSTEMC SOURCES unit/dmar_test.cpp LIBS iovsim_drivers iovsim_loader)
 iovsim_test(iotlb_reach_test SYSTEMC SOURCES unit/iotlb_reach_test.cpp LIBS iovsim_drivers iovsim_loader)
+iovsim_test(host_ats_pri_test SYSTEMC SOURCES unit/host_ats_pri_test.cpp LIBS iovsim_drivers iovsim_loader)
+iovsim_test(inject_test SYSTEMC SOURCES unit/inject_test.cpp LIBS iovsim_drivers iovsim_loader)
+iovsim_test(ats_pri_test SYSTEMC SOURCES unit/ats_pri_test.cpp LIBS iovsim_platform iovsim_loader iovsim_lspci)
