@@ -128,6 +128,11 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     metric(who + ".evictions", static_cast<double>(st.evictions), "count");
     metric(who + ".faults", static_cast<double>(st.faults), "count");
   }
+  const iommu::walk_cache_stats& pwc = machine.iommu().paging_structure_cache().stats();
+  if (pwc.hits || pwc.misses) {   // only when paging-structure caches were on
+    metric("iommu.pwc.hits", static_cast<double>(pwc.hits), "count");
+    metric("iommu.pwc.misses", static_cast<double>(pwc.misses), "count");
+  }
   for (const auto& link : machine.links()) {
     if (link->upstream_stats().tlps == 0 && link->downstream_stats().tlps == 0) continue;
     metric(link->name() + ".upstream_payload", static_cast<double>(link->upstream_stats().payload_bytes), "bytes");
