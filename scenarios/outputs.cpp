@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "models/pcie/dma_device.h"
 #include "results.pb.h"
 #include "viz/topology.h"
 
@@ -117,6 +118,12 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   for (pcie::endpoint* ep : machine.endpoints()) {
     metric(std::string(ep->name()) + ".config_requests", static_cast<double>(ep->cfg_requests()), "count");
     metric(std::string(ep->name()) + ".vfs_created", static_cast<double>(ep->vfs_created()), "count");
+    // A device-TLB's work, for devices that used one (counted over the whole run).
+    if (const auto* dma = dynamic_cast<const pcie::dma_device*>(ep); dma && (dma->atc_hits() || dma->atc_misses())) {
+      metric(std::string(ep->name()) + ".atc_hits", static_cast<double>(dma->atc_hits()), "count");
+      metric(std::string(ep->name()) + ".atc_misses", static_cast<double>(dma->atc_misses()), "count");
+      metric(std::string(ep->name()) + ".page_requests", static_cast<double>(dma->page_requests()), "count");
+    }
   }
   // IOMMU statistics per requester (ordered by requester ID), and link traffic.
   for (const auto& [sid, st] : machine.iommu().stats_by_requester()) {
@@ -127,6 +134,10 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     metric(who + ".walks", static_cast<double>(st.walks), "count");
     metric(who + ".evictions", static_cast<double>(st.evictions), "count");
     metric(who + ".faults", static_cast<double>(st.faults), "count");
+    if (st.ats_requests || st.page_requests) {   // ATS devices only
+      metric(who + ".ats_requests", static_cast<double>(st.ats_requests), "count");
+      metric(who + ".page_requests", static_cast<double>(st.page_requests), "count");
+    }
   }
   const iommu::walk_cache_stats& pwc = machine.iommu().paging_structure_cache().stats();
   if (pwc.hits || pwc.misses) {   // only when paging-structure caches were on
