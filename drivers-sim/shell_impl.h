@@ -37,6 +37,10 @@ builtin_fn find_builtin(const std::string& name);
 std::vector<std::string> builtin_names();
 
 cmd_result grep(context& ctx, const argv_t& argv, const std::string& in);
+// shell_paths.cpp
+cmd_result basename(context& ctx, const argv_t& argv, const std::string& in);
+cmd_result dirname(context& ctx, const argv_t& argv, const std::string& in);
+cmd_result readlink(context& ctx, const argv_t& argv, const std::string& in);
 
 // bash's pathname expansion of a pattern (quoted characters escaped with '\'): the
 // existing paths it names, sorted in the C locale; empty when none.
@@ -51,6 +55,8 @@ std::vector<std::string> glob(const context& ctx, const std::string& pattern);
 using option_fn = std::function<std::string(char letter, const std::string& arg)>;
 bool getopt(const argv_t& argv, const char* spec, const option_fn& on_option, argv_t& operands, cmd_result& r,
             int usage_status);
+// The option handler of a command that takes none: every long option is unrecognized.
+inline std::string no_options(char letter, const std::string&) { return letter == '-' ? "?" : ""; }
 
 // Splits text into lines without their '\n'; a final line without '\n' counts.
 std::vector<std::string> split_lines(const std::string& text);

@@ -147,24 +147,18 @@ void dma_device::run_transfer() {
   m_ext = kit::pcie_ext{};
   m_ext.kind = kit::tlp_kind::mem;
   m_ext.requester_id = kit::make_rid(captured_bus(), pf.function_number());
-  m_trans.set_command(to_host ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   sc_core::sc_time last = now;
   m_pending_error = ERR_NONE;
   for (uint64_t done = 0; done < len;) {
     const uint64_t addr = host + done;
     const uint64_t n = std::min({len - done, max_req, BOUNDARY_4K - addr % BOUNDARY_4K});
-    m_trans.set_address(addr);
-    m_trans.set_data_ptr(m_buffer.data() + buf + done);
-    m_trans.set_data_length(static_cast<unsigned>(n));
-    m_trans.set_streaming_width(static_cast<unsigned>(n));
-    m_trans.set_dmi_allowed(false);
-    m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;  // all issued now; the path queues them
-    dma->b_transport(m_trans, delay);
+    const bool ok = send(to_host ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, addr, m_buffer.data() + buf + done,
+                         static_cast<unsigned>(n), delay);
     ++m_requests;
     last = std::max(last, now + delay);
-    if (m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
+    if (!ok) {
       m_pending_error = ERR_DMA;
       m_regs.set(ERR_ADDR, 8, addr);
       break;
@@ -173,6 +167,18 @@ void dma_device::run_transfer() {
     m_pending_bytes = done;
   }
   m_done_event.notify(last - now);
+}
+
+bool dma_device::send(tlm::tlm_command cmd, uint64_t addr, unsigned char* data, unsigned n, sc_core::sc_time& delay) {
+  m_trans.set_command(cmd);
+  m_trans.set_address(addr);
+  m_trans.set_data_ptr(data);
+  m_trans.set_data_length(n);
+  m_trans.set_streaming_width(n);
+  m_trans.set_dmi_allowed(false);
+  m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  dma->b_transport(m_trans, delay);
+  return m_trans.get_response_status() == tlm::TLM_OK_RESPONSE;
 }
 
 void dma_device::finish_transfer() { complete(m_pending_error); }

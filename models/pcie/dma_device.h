@@ -132,6 +132,10 @@ class dma_device : public endpoint {
   void run_transfer();      // SC_METHOD on m_start_event
   void finish_transfer();   // SC_METHOD on m_done_event
   void complete(uint32_t err_code);
+  // Sends m_trans through `dma` with m_ext as the caller set it: `n` bytes at bus
+  // address `addr` to or from `data`. `delay`: in, when to issue (from now); out, when
+  // it completes. True for a TLM_OK_RESPONSE.
+  bool send(tlm::tlm_command cmd, uint64_t addr, unsigned char* data, unsigned n, sc_core::sc_time& delay);
   void count(uint32_t reg);  // one more in a BAR0 counter
 
   // ATS (dma_device_ats.cpp).

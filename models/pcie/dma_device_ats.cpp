@@ -66,17 +66,11 @@ dma_device::xlate dma_device::translate(uint64_t addr, bool write, atc_entry& en
   m_ext.at = kit::address_type::translation_request;
   m_ext.requester_id = requester_id();
   // A read of one 8-byte Translation Completion Data Entry (PCIe 10.2.2).
-  m_trans.set_command(tlm::TLM_READ_COMMAND);
-  m_trans.set_address(addr & ~(PAGE_4K - 1));
-  m_trans.set_data_ptr(reinterpret_cast<unsigned char*>(&m_message_data));
-  m_trans.set_data_length(8);
-  m_trans.set_streaming_width(8);
-  m_trans.set_dmi_allowed(false);
-  m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  dma->b_transport(m_trans, delay);
+  const bool ok = send(tlm::TLM_READ_COMMAND, addr & ~(PAGE_4K - 1), reinterpret_cast<unsigned char*>(&m_message_data),
+                       8, delay);
   arrived = now + delay;
-  if (m_trans.get_response_status() != tlm::TLM_OK_RESPONSE || m_ext.status != kit::completion_status::success)
+  if (!ok || m_ext.status != kit::completion_status::success)
     return xlate::failed;
   if (!(write ? m_ext.translation_write : m_ext.translation_read)) return xlate::denied;
   // The range: what the completion says, at least the Smallest Translation Unit
@@ -123,16 +117,12 @@ dma_device::xlate dma_device::request_page(uint64_t addr, bool write, uint16_t g
   m_ext.prg_last = true;   // a group of one page
   m_ext.page_read = !write;
   m_ext.page_write = write;
-  m_trans.set_command(tlm::TLM_WRITE_COMMAND);   // posted, no data
-  m_trans.set_address(addr & ~(PAGE_4K - 1));
-  m_trans.set_data_ptr(reinterpret_cast<unsigned char*>(&m_message_data));
-  m_trans.set_data_length(0);
-  m_trans.set_streaming_width(0);
-  m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  dma->b_transport(m_trans, delay);   // the router delivers it when it arrives
+  // Posted, no data; the router delivers it when it arrives.
+  const bool ok = send(tlm::TLM_WRITE_COMMAND, addr & ~(PAGE_4K - 1), reinterpret_cast<unsigned char*>(&m_message_data),
+                       0, delay);
   if (epoch != m_epoch) return xlate::aborted;
-  if (m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
+  if (!ok) {
     m_prg_waiting = false;
     ++m_page_request_failures;
     return xlate::failed;
@@ -200,19 +190,14 @@ void dma_device::run_ats_transfer() {
     m_ext.kind = kit::tlp_kind::mem;
     m_ext.at = kit::address_type::translated;
     m_ext.requester_id = requester_id();
-    m_trans.set_command(p.to_host ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    m_trans.set_address(e.translated + (addr - e.untranslated));
-    m_trans.set_data_ptr(m_buffer.data() + p.buf + done);
-    m_trans.set_data_length(static_cast<unsigned>(n));
-    m_trans.set_streaming_width(static_cast<unsigned>(n));
-    m_trans.set_dmi_allowed(false);
-    m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     // Not before its translation arrived; the path queues the rest.
     sc_core::sc_time delay = e.ready > now ? e.ready - now : sc_core::SC_ZERO_TIME;
-    dma->b_transport(m_trans, delay);
+    const bool ok = send(p.to_host ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND,
+                         e.translated + (addr - e.untranslated), m_buffer.data() + p.buf + done, static_cast<unsigned>(n),
+                         delay);
     ++m_requests;
     last = std::max(last, now + delay);
-    if (m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
+    if (!ok) {
       m_pending_error = ERR_DMA;
       m_regs.set(ERR_ADDR, 8, addr);
       break;

@@ -18,6 +18,7 @@
 #include "models/memory/dram.h"
 #include "iommu_test_util.h"
 #include "sc_fixture.h"
+#include "dmar_bench_bus.h"
 
 namespace iovsim::test {
 namespace {
@@ -31,40 +32,6 @@ using sc_core::SC_US;
 constexpr uint64_t DRAM_BYTES = 1ull << 30;
 constexpr uint16_t SID_PF = 0x0300;   // 03:00.0
 constexpr uint16_t SID_VF = 0x0381;   // 03:10.1
-
-// The host's bus in a bench: MMIO at DMAR_BASE goes to the unit's register socket,
-// CPU loads and stores to the DRAM; config space answers nothing.
-class bench_bus : public sc_core::sc_module, public platform::host_bus {
- public:
-  tlm_utils::simple_initiator_socket<bench_bus> regs;
-  tlm_utils::simple_initiator_socket<bench_bus> dma_unused;   // the DRAM's DMA target must be bound
-  bench_bus(sc_core::sc_module_name n, mem::dram& dram) : sc_module(n), regs("regs"), dma_unused("dma"), m_dram(dram) {
-    dma_unused.bind(dram.dma);
-  }
-  uint32_t cfg_read(unsigned, unsigned, unsigned, unsigned) override { return ~0u; }
-  void cfg_write(unsigned, unsigned, unsigned, unsigned, uint32_t) override {}
-  uint64_t mmio_read(uint64_t addr, unsigned len) override { return access(addr, len, false, 0); }
-  void mmio_write(uint64_t addr, unsigned len, uint64_t v) override { access(addr, len, true, v); }
-  void mem_read(uint64_t addr, void* data, unsigned len) override { m_dram.read(addr, data, len); }
-  void mem_write(uint64_t addr, const void* data, unsigned len) override { m_dram.write(addr, data, len); }
-
- private:
-  uint64_t access(uint64_t addr, unsigned len, bool write, uint64_t v) {
-    EXPECT_GE(addr, platform::DMAR_BASE);
-    tlm::tlm_generic_payload t;
-    t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    t.set_address(addr - platform::DMAR_BASE);
-    t.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-    t.set_data_length(len);
-    t.set_streaming_width(len);
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    regs->b_transport(t, delay);
-    EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE);
-    sc_core::wait(sc_time(100, SC_NS));   // an uncached access across the uncore
-    return len < 8 ? v & ((1ull << (8 * len)) - 1) : v;
-  }
-  mem::dram& m_dram;
-};
 
 host::pci_dev make_dev(unsigned bus, unsigned devfn) {
   host::pci_dev d;

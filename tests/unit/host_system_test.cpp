@@ -12,7 +12,7 @@
 #include "models/pcie/sriov.h"
 #include "platform/platform.h"
 #include "scenarios/loader.h"
-#include "tests/unit/sc_fixture.h"
+#include "tests/unit/host_fixture.h"
 
 namespace iovsim::host {
 namespace {
@@ -27,42 +27,9 @@ const char* const X540 = R"(
   endpoint { name: "nic" profile: "x540" attach: "rp1" }
 )";
 
-class host : public test::sc_fixture {
- protected:
-  // Builds the machine, boots the host in an SC_THREAD and runs `body` there.
-  void boot(const std::string& platform_text, uint64_t seed, const std::function<void(host_system&)>& body) {
-    pb::Platform spec;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(platform_text, &spec)) << platform_text;
-    platform::machine m(spec, scen::builtin_profiles());
-    host_system h(m, seed);
-    run_thread([&] {
-      h.boot();
-      body(h);
-    });
-  }
-  // A new run inside one test: new SystemC context, new sim_env.
-  void restart() {
-    env.reset();
-    test::fresh_systemc_context();
-    env = std::make_unique<kit::sim_env>(1);
-  }
-};
-
-// Output of a command that must succeed.
-std::string out(host_system& h, const std::string& line) {
-  const cmd_result r = h.run(line);
-  EXPECT_EQ(r.status, 0) << line << "\n" << r.err;
-  EXPECT_EQ(r.err, "") << line;
-  return r.out;
-}
-
-// The kernel log lines containing `text`, without their time stamps.
-std::vector<std::string> dmesg(host_system& h, const std::string& text) {
-  std::vector<std::string> found;
-  for (const auto& l : h.dmesg().lines())
-    if (l.find(text) != std::string::npos) found.push_back(l.substr(l.find("] ") + 2));
-  return found;
-}
+class host : public test::host_fixture {};
+using test::dmesg;
+using test::out;
 
 std::vector<std::string> netdev_names(host_system& h) {
   std::vector<std::string> names;

@@ -14,7 +14,7 @@
 #include "drivers-sim/host.h"
 #include "platform/platform.h"
 #include "scenarios/loader.h"
-#include "tests/unit/sc_fixture.h"
+#include "tests/unit/host_fixture.h"
 
 namespace iovsim::host {
 namespace {
@@ -27,38 +27,14 @@ std::string dma_platform(const std::string& cmdline, const std::string& profile 
     endpoint { name: "dma0" profile: ")" + profile + R"(" attach: "rp1" })";
 }
 
-class inject : public test::sc_fixture {
+class inject : public test::host_fixture {
  protected:
   void boot(const std::string& platform_text, const std::function<void(host_system&)>& body) {
-    pb::Platform spec;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(platform_text, &spec)) << platform_text;
-    platform::machine m(spec, scen::builtin_profiles());
-    host_system h(m, 1);
-    run_thread([&] {
-      h.boot();
-      body(h);
-    });
-  }
-  void restart() {
-    env.reset();
-    test::fresh_systemc_context();
-    env = std::make_unique<kit::sim_env>(1);
+    host_fixture::boot(platform_text, 1, body);
   }
 };
-
-std::string out(host_system& h, const std::string& line) {
-  const cmd_result r = h.run(line);
-  EXPECT_EQ(r.status, 0) << line << "\n" << r.err;
-  EXPECT_EQ(r.err, "") << line;
-  return r.out;
-}
-
-std::vector<std::string> dmesg(host_system& h, const std::string& text) {
-  std::vector<std::string> found;
-  for (const auto& l : h.dmesg().lines())
-    if (l.find(text) != std::string::npos) found.push_back(l.substr(l.find("] ") + 2));
-  return found;
-}
+using test::dmesg;
+using test::out;
 
 iommu::requester_stats dma0_stats(host_system& h) {
   const auto all = h.machine().iommu().stats_by_requester();

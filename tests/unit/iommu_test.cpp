@@ -8,6 +8,7 @@
 
 #include "models/iommu/iotlb.h"
 #include "models/iommu/page_walker.h"
+#include "models/iommu/walk_cache.h"
 #include "models/iommu/vtd_tables.h"
 #include "tests/unit/iommu_test_util.h"
 
@@ -417,6 +418,30 @@ TEST(Iotlb, StatisticsPerRequester) {
   EXPECT_EQ(by.at(0x0200).misses, 1u);
   EXPECT_EQ(by.at(0x0200).evictions, 0u);
   EXPECT_EQ(by.begin()->first, 0x0100);     // ordered by requester ID
+}
+
+TEST(WalkCache, LruPerLevelAndRangeInvalidation) {
+  walk_cache c(2);
+  c.insert(1, 0x0, 2, 0xa000, true, true);          // PDE for [0, 2M)
+  c.insert(1, 0x200000, 2, 0xb000, true, false);    // PDE for [2M, 4M)
+  EXPECT_EQ(c.lookup(1, 0x1000, 4).table, 0xa000u);  // refreshes [0, 2M)
+  c.insert(1, 0x400000, 2, 0xc000, true, true);     // evicts [2M, 4M), the LRU one
+  EXPECT_EQ(c.lookup(1, 0x201000, 4).next_level, 0u);
+  EXPECT_EQ(c.stats().evictions, 1u);
+  const walk_cache::hit h = c.lookup(1, 0x400000, 4);
+  EXPECT_EQ(h.next_level, 1u);
+  EXPECT_EQ(h.table, 0xc000u);
+  EXPECT_EQ(c.lookup(2, 0x1000, 4).next_level, 0u);   // other domain
+  c.insert(1, 0x0, 4, 0xd000, true, true);          // PML4E for [0, 512G)
+  c.invalidate_range(1, 0x1000, 0x1000);            // drops the PDE and the PML4E covering it
+  EXPECT_EQ(c.occupancy(), 1u);
+  EXPECT_EQ(c.lookup(1, 0x400000, 4).table, 0xc000u);
+  c.invalidate_domain(1);
+  EXPECT_EQ(c.occupancy(), 0u);
+  walk_cache off(0);
+  off.insert(1, 0, 2, 0xa000, true, true);
+  EXPECT_FALSE(off.enabled());
+  EXPECT_EQ(off.lookup(1, 0, 4).next_level, 0u);
 }
 
 }  // namespace

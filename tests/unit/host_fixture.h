@@ -1,0 +1,58 @@
+// A booted simulated host for shell-level tests: the machine is built from a
+// platform in protobuf text, the host boots in an SC_THREAD and the test body runs
+// there, typing shell lines as a user would.
+#pragma once
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers-sim/host.h"
+#include "platform/platform.h"
+#include "scenarios/loader.h"
+#include "tests/unit/sc_fixture.h"
+
+namespace iovsim::test {
+
+class host_fixture : public sc_fixture {
+ protected:
+  // Builds the machine, boots the host in an SC_THREAD and runs `body` there.
+  void boot(const std::string& platform_text, uint64_t seed, const std::function<void(host::host_system&)>& body) {
+    pb::Platform spec;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(platform_text, &spec)) << platform_text;
+    platform::machine m(spec, scen::builtin_profiles());
+    host::host_system h(m, seed);
+    run_thread([&] {
+      h.boot();
+      body(h);
+    });
+  }
+  // A new run inside one test: new SystemC context, new sim_env.
+  void restart() {
+    env.reset();
+    fresh_systemc_context();
+    env = std::make_unique<kit::sim_env>(1);
+  }
+};
+
+// Output of a command that must succeed.
+inline std::string out(host::host_system& h, const std::string& line) {
+  const host::cmd_result r = h.run(line);
+  EXPECT_EQ(r.status, 0) << line << "\n" << r.err;
+  EXPECT_EQ(r.err, "") << line;
+  return r.out;
+}
+
+// The kernel log lines containing `text`, without their time stamps.
+inline std::vector<std::string> dmesg(host::host_system& h, const std::string& text) {
+  std::vector<std::string> found;
+  for (const auto& l : h.dmesg().lines())
+    if (l.find(text) != std::string::npos) found.push_back(l.substr(l.find("] ") + 2));
+  return found;
+}
+
+}  // namespace iovsim::test
