@@ -10,6 +10,19 @@
 
 namespace iovsim::host {
 
+void firmware_hal::log(const std::string& who, const std::string& message) {
+  kit::sim_env::current().log(who, message);
+}
+
+fw::bios_options bios_options_of(const pb::Firmware& f) {
+  fw::bios_options o;
+  o.reserve_vf_buses = f.bus_numbering() == pb::Firmware::RESERVE_VF_BUSES;
+  o.assign_iov_bars = f.iov_bars() == pb::Firmware::ASSIGN_IOV_BARS;
+  if (f.mmio_base()) o.mmio_base = f.mmio_base();
+  if (f.mmio64_base()) o.mmio64_base = f.mmio64_base();
+  return o;
+}
+
 host_system::host_system(platform::machine& machine, uint64_t seed)
     : m_machine(machine), m_params(kernel_params::parse(machine.spec().kernel_cmdline())) {
   for (const auto& f : machine.spec().file()) m_files[f.path()] = f.content();
@@ -34,7 +47,7 @@ void host_system::start_kernel() {
   m_dma_api.reset();
   m_iommu = std::make_unique<intel_iommu>(m_machine.cpu(), *m_pages, m_params, m_log);
   m_dma_api = std::make_unique<dma_api>(m_iommu.get(), m_log);
-  m_pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log, m_machine.spec().firmware());
+  m_pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log);
   m_drivers = std::make_unique<driver_core>(*m_pci, m_log, m_machine.profiles(), m_seed + m_boots);
   m_drivers->set_modprobe_conf([this] { return modprobe_conf_lines(); });
   m_dmatest = std::make_unique<dmatest_driver>(
@@ -83,7 +96,9 @@ void host_system::reboot(const std::string& cmdline) {
 host_system::~host_system() = default;
 
 void host_system::boot() {
-  m_bios = run_bios(m_machine.cpu(), m_machine.spec().firmware());
+  firmware_hal hw(m_machine.cpu());
+  m_bios = fw::run_bios(hw, bios_options_of(m_machine.spec().firmware()));
+  m_pci->set_root_windows({m_bios.mmio_base, m_bios.mmio64_base});
   m_log.print("Linux version 6.1.0-iovsim (iovsim) #1 SMP");
   m_log.print("Command line: " + m_params.cmdline);
   if (m_params.noats) m_log.print("PCIe: ATS is disabled");   // pci.c pci_setup(): pci=noats

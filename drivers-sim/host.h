@@ -8,21 +8,36 @@
 #include <string>
 #include <vector>
 
-#include "drivers-sim/bios.h"
-#include "drivers-sim/dma_api.h"
-#include "drivers-sim/dmar.h"
-#include "drivers-sim/dmatest.h"
-#include "drivers-sim/inject.h"
-#include "drivers-sim/iopf.h"
-#include "drivers-sim/page_alloc.h"
-#include "drivers-sim/kernel.h"
-#include "drivers-sim/lspci.h"
-#include "drivers-sim/net_drivers.h"
-#include "drivers-sim/pci_core.h"
-#include "drivers-sim/shell.h"
-#include "drivers-sim/vm.h"
+#include "drivers-sim/iommu/dma_api.h"
+#include "drivers-sim/iommu/dmar.h"
+#include "drivers-sim/iommu/iopf.h"
+#include "drivers-sim/kernel/kernel.h"
+#include "drivers-sim/kernel/page_alloc.h"
+#include "drivers-sim/misc/dmatest.h"
+#include "drivers-sim/net/net_drivers.h"
+#include "drivers-sim/pci/pci.h"
+#include "drivers-sim/userland/lspci/lspci.h"
+#include "drivers-sim/userland/shell/shell.h"
+#include "drivers-sim/userland/sim/inject.h"
+#include "drivers-sim/virt/vm.h"
+#include "firmware/bios.h"
 
 namespace iovsim::host {
+
+// The BIOS runs on the machine before the kernel: it sees the host bus and logs as
+// `host.bios` in log.txt.
+class firmware_hal : public fw::hal {
+ public:
+  explicit firmware_hal(platform::host_bus& bus) : m_bus(bus) {}
+  platform::host_bus& bus() override { return m_bus; }
+  void log(const std::string& who, const std::string& message) override;
+
+ private:
+  platform::host_bus& m_bus;
+};
+
+// What the scenario's `firmware` section says this machine's BIOS does.
+fw::bios_options bios_options_of(const pb::Firmware& firmware);
 
 class host_system : public vfs {
  public:
@@ -44,7 +59,7 @@ class host_system : public vfs {
   const kernel_params& params() const { return m_params; }
   shell& sh() { return *m_shell; }
   platform::machine& machine() { return m_machine; }
-  const bios_summary& bios() const { return m_bios; }
+  const fw::bios_summary& bios() const { return m_bios; }
 
   // What `lspci` sees: every function with its config bytes and names.
   std::vector<lspci_device> lspci_view();
@@ -74,7 +89,7 @@ class host_system : public vfs {
   bool m_iommu_ready = false;
   kernel_params m_params;
   kernel_log m_log;
-  bios_summary m_bios;
+  fw::bios_summary m_bios;
   std::unique_ptr<pci_core> m_pci;
   std::unique_ptr<driver_core> m_drivers;
   std::unique_ptr<page_allocator> m_pages;

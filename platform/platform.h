@@ -19,6 +19,7 @@
 #include "models/pcie/fabric.h"
 #include "models/pcie/link.h"
 #include "platform/dma_router.h"
+#include "platform/hal/host_bus.h"
 #include "profile.pb.h"
 #include "scenario.pb.h"
 
@@ -32,21 +33,6 @@ namespace iovsim::platform {
 // ACPI tables is typically 0xfed90000).
 constexpr uint64_t DMAR_BASE = 0xfed90000;
 constexpr uint64_t DEFAULT_MEMORY_BYTES = 4ull << 30;
-
-// What host software has: configuration and MMIO accesses. Blocking; must be
-// called from an SC_THREAD (each access waits its modelled latency).
-class host_bus {
- public:
-  virtual ~host_bus() = default;
-  // Reads all ones when no function answers (Unsupported Request), like hardware.
-  virtual uint32_t cfg_read(unsigned bus, unsigned devfn, unsigned reg, unsigned len) = 0;
-  virtual void cfg_write(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t value) = 0;
-  virtual uint64_t mmio_read(uint64_t addr, unsigned len) = 0;
-  virtual void mmio_write(uint64_t addr, unsigned len, uint64_t value) = 0;
-  // CPU loads and stores to host DRAM (coherent, functional: callers charge CPU time).
-  virtual void mem_read(uint64_t addr, void* data, unsigned len) = 0;
-  virtual void mem_write(uint64_t addr, const void* data, unsigned len) = 0;
-};
 
 class host_cpu : public sc_core::sc_module, public host_bus {
  public:

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "drivers-sim/host.h"
-#include "drivers-sim/lspci.h"
+#include "drivers-sim/userland/lspci/lspci.h"
 #include "models/kit/sim_env.h"
 #include "platform/platform.h"
 #include "scenarios/engine.h"

@@ -13,15 +13,6 @@
 
 namespace iovsim::pcie {
 
-// SR-IOV capability offsets and control bits.
-constexpr uint32_t SRIOV_CAP = 0x04, SRIOV_CTRL = 0x08, SRIOV_STATUS = 0x0a, SRIOV_INITIAL_VF = 0x0c,
-                   SRIOV_TOTAL_VF = 0x0e, SRIOV_NUM_VF = 0x10, SRIOV_FUNC_LINK = 0x12,
-                   SRIOV_VF_OFFSET = 0x14, SRIOV_VF_STRIDE = 0x16, SRIOV_VF_DID = 0x1a,
-                   SRIOV_SUP_PGSIZE = 0x1c, SRIOV_SYS_PGSIZE = 0x20, SRIOV_BAR = 0x24,
-                   SRIOV_VFM = 0x3c;
-constexpr uint16_t SRIOV_CTRL_VFE = 0x01, SRIOV_CTRL_VFM = 0x02, SRIOV_CTRL_INTR = 0x04,
-                   SRIOV_CTRL_MSE = 0x08, SRIOV_CTRL_ARI = 0x10;
-
 class physical_function;
 
 class virtual_function : public pci_function {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "drivers-sim/lspci.h"
+#include "drivers-sim/userland/lspci/lspci.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_tables.h"
 #include "models/pcie/atc.h"

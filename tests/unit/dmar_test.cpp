@@ -9,10 +9,10 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
-#include "drivers-sim/dma_api.h"
-#include "drivers-sim/dmar.h"
-#include "drivers-sim/iova.h"
-#include "drivers-sim/page_alloc.h"
+#include "drivers-sim/iommu/dma_api.h"
+#include "drivers-sim/iommu/dmar.h"
+#include "drivers-sim/iommu/iova.h"
+#include "drivers-sim/kernel/page_alloc.h"
 #include "models/iommu/page_walker.h"
 #include "models/iommu/vtd.h"
 #include "models/memory/dram.h"

@@ -16,11 +16,11 @@
 #include <tuple>
 #include <vector>
 
-#include "drivers-sim/dma_api.h"
-#include "drivers-sim/dmar.h"
+#include "drivers-sim/iommu/dma_api.h"
+#include "drivers-sim/iommu/dmar.h"
 #include "drivers-sim/host.h"
-#include "drivers-sim/iopf.h"
-#include "drivers-sim/page_alloc.h"
+#include "drivers-sim/iommu/iopf.h"
+#include "drivers-sim/kernel/page_alloc.h"
 #include "models/iommu/page_walker.h"
 #include "models/iommu/vtd.h"
 #include "models/memory/dram.h"

@@ -2,7 +2,7 @@
 // written with lspci_dump(), read back by pciutils' `lspci -F`, and the two outputs
 // must be equal byte for byte. What -F cannot know (sizes, driver, IOMMU group) is
 // checked against the formats of pciutils 3.9.0 lspci.c / ls-kernel.c.
-#include "drivers-sim/lspci.h"
+#include "drivers-sim/userland/lspci/lspci.h"
 
 #include <gtest/gtest.h>
 

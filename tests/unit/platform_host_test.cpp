@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "drivers-sim/bios.h"
-#include "drivers-sim/pci_access.h"
-#include "drivers-sim/pci_core.h"
-#include "drivers-sim/res_alloc.h"
+#include "firmware/bios.h"
+#include "platform/hal/pci_access.h"
+#include "drivers-sim/host.h"
+#include "drivers-sim/pci/pci.h"
+#include "platform/hal/res_alloc.h"
 #include "models/pcie/capabilities.h"
 #include "models/pcie/sriov.h"
 #include "platform/platform.h"
@@ -25,7 +26,14 @@ namespace iovsim::host {
 namespace {
 
 using namespace iovsim::pcie;
+using namespace iovsim::hal;
+using fw::bios_summary;
 using sc_core::sc_time;
+
+bios_summary run_bios(platform::host_bus& bus, const pb::Firmware& firmware) {
+  firmware_hal hw(bus);
+  return fw::run_bios(hw, bios_options_of(firmware));
+}
 
 constexpr uint64_t MMIO64 = 0x380000000000ull;
 
@@ -300,7 +308,7 @@ struct kernel {
   kernel_log log;
   std::unique_ptr<pci_core> pci;
   kernel(platform::machine& m, const std::string& cmdline)
-      : pci(std::make_unique<pci_core>(m.cpu(), kernel_params::parse(cmdline), log, m.spec().firmware())) {}
+      : pci(std::make_unique<pci_core>(m.cpu(), kernel_params::parse(cmdline), log)) {}
 };
 
 TEST_F(platform_host, scan_enables_ari_forwarding_and_reads_sriov) {

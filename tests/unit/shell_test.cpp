@@ -1,7 +1,7 @@
 // Host shell: quoting, lists, pipelines, redirections and their failures, globbing,
 // and the built-in utilities, over an in-memory file system. Expected texts are what
 // bash 5.2, GNU coreutils 9.1 and GNU grep 3.8 print in the C locale.
-#include "drivers-sim/shell.h"
+#include "drivers-sim/userland/shell/shell.h"
 
 #include <cerrno>
 #include <map>

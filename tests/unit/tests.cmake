@@ -1,21 +1,18 @@
 # One line per unit-test executable (paths relative to tests/).
 iovsim_test(lspci_test SOURCES unit/lspci_test.cpp LIBS iovsim_lspci)
 iovsim_test(loader_test SOURCES unit/loader_test.cpp LIBS iovsim_loader)
-# The shell's sources directly: it stays independent of the rest of iovsim_drivers.
-iovsim_test(shell_test SOURCES unit/shell_test.cpp ../drivers-sim/shell.cpp ../drivers-sim/shell_sys.cpp
-            ../drivers-sim/shell_builtins.cpp ../drivers-sim/shell_grep.cpp ../drivers-sim/shell_paths.cpp
-            LIBS fmt::fmt)
-target_include_directories(shell_test PRIVATE ${PROJECT_SOURCE_DIR})
+# The shell and coreutils are a library of their own, without SystemC or the kernel.
+iovsim_test(shell_test SOURCES unit/shell_test.cpp LIBS iovsim_userland_shell)
 iovsim_test(kit_test SYSTEMC SOURCES unit/kit_test.cpp LIBS iovsim_kit)
 iovsim_test(pcie_test SYSTEMC SOURCES unit/pcie_test.cpp LIBS iovsim_pcie iovsim_loader)
-iovsim_test(platform_host_test SYSTEMC SOURCES unit/platform_host_test.cpp LIBS iovsim_drivers iovsim_loader)
-iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovsim_drivers iovsim_loader)
+iovsim_test(platform_host_test SYSTEMC SOURCES unit/platform_host_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(link_test SYSTEMC SOURCES unit/link_test.cpp LIBS iovsim_pcie)
 iovsim_test(memory_dma_test SYSTEMC SOURCES unit/memory_dma_test.cpp LIBS iovsim_pcie iovsim_memory iovsim_loader)
 iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp unit/iommu_vtd_params_test.cpp
             LIBS iovsim_iommu)
-iovsim_test(dmar_test SYSTEMC SOURCES unit/dmar_test.cpp LIBS iovsim_drivers iovsim_loader)
-iovsim_test(iotlb_reach_test SYSTEMC SOURCES unit/iotlb_reach_test.cpp LIBS iovsim_drivers iovsim_loader)
-iovsim_test(host_ats_pri_test SYSTEMC SOURCES unit/host_ats_pri_test.cpp LIBS iovsim_drivers iovsim_loader)
-iovsim_test(inject_test SYSTEMC SOURCES unit/inject_test.cpp LIBS iovsim_drivers iovsim_loader)
+iovsim_test(dmar_test SYSTEMC SOURCES unit/dmar_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(iotlb_reach_test SYSTEMC SOURCES unit/iotlb_reach_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(host_ats_pri_test SYSTEMC SOURCES unit/host_ats_pri_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(inject_test SYSTEMC SOURCES unit/inject_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(ats_pri_test SYSTEMC SOURCES unit/ats_pri_test.cpp LIBS iovsim_platform iovsim_loader iovsim_lspci)

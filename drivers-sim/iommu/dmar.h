@@ -1,0 +1,268 @@
+// The simulated kernel's Intel IOMMU driver (Linux v6.1 drivers/iommu/intel/dmar.c,
+// iommu.c, and the generic drivers/iommu/iommu.c), for one DMA-remapping unit at
+// platform::DMAR_BASE, driven through its registers like the real driver:
+//
+//   early_init()  (ACPI DMAR parse, before PCI enumeration): reads VER/CAP/ECAP and
+//                 prints the DRHD lines and the default domain type;
+//   init()        (intel_iommu_init, after enumeration): queued invalidation (IQA,
+//                 GCMD.QIE), the root table (RTADDR, GCMD.SRTP), global context-cache
+//                 and IOTLB invalidation, the fault event MSI, one IOMMU group and
+//                 default domain per function with its context entry, then GCMD.TE.
+//
+// Simplification: one group per function (as if every bridge had ACS and no
+// function aliases another). Default domains: DMA domains with a 4-level (48-bit)
+// second-level table each, lazy unless strict was asked for (6.1's default
+// IOMMU_DOMAIN_DMA_FQ); with iommu=pt every function shares the static identity
+// domain (si_domain) through pass-through context entries (TT 2), ECAP.PT being set.
+//
+// Fault events: handle_msi() only notes the interrupt (it runs inside a model's
+// process); a host thread then reads FSTS and the fault recording registers, prints
+// the kernel's lines (dmar_fault()) and clears them.
+//
+// ATS (v6.1 intel_iommu_probe_device / domain_context_mapping_one /
+// iommu_enable_pci_caps): a PCIe function with an ATS extended capability on ECAP.DT
+// hardware, below a root port the DMAR table's ATSR lists (dmar_ats_supported()), gets
+// TT 01b (device-TLB) context entries and ATS enabled (STU 0: 4 KiB, when it issues
+// page-aligned requests). Every IOTLB invalidation of its domain is followed by a
+// device-TLB invalidation (iommu_flush_dev_iotlb()). A domain switch disables ATS and
+// enables it again (dmar_remove_one_dev_info()). Pass-through (TT 10b) contexts do not
+// use device-TLBs and leave ATS off, as v5.x did (its domain_context_mapping_one()
+// looked the device up for translated contexts only): TT 10b blocks translated requests.
+// PRI is enabled per function for IOPF-capable domains (enable_iopf(), as
+// intel_iommu_enable_iopf() of v6.3+: PRI reset, allocation, enable).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "drivers-sim/iommu/iova.h"
+#include "drivers-sim/kernel/kernel.h"
+#include "drivers-sim/kernel/page_alloc.h"
+#include "drivers-sim/pci/pci_dev.h"
+#include "models/iommu/vtd_regs.h"
+#include "models/iommu/vtd_tables.h"
+
+namespace iovsim::host {
+
+// CPU time spent by host software, by named parameter (how often each was charged).
+struct cpu_account {
+  sc_core::sc_time total = sc_core::SC_ZERO_TIME;
+  std::map<std::string, uint64_t> charges;
+  void charge(const std::string& param, const sc_core::sc_time& cost, uint64_t times = 1);
+};
+
+// Named CPU costs of the DMA API and the invalidation path (DESIGN.md 2), declared
+// through kit::sim_env parameters by from_params().
+struct dma_costs {
+  sc_core::sc_time lock, iova_alloc, iova_free, pte_update, pagetable_alloc, invalidation_submit,
+      wait_poll_interval, fq_queue, direct_map, iopf_handle;
+  static dma_costs from_params();
+  // The value of a parameter by name (for totals); zero for an unknown name.
+  sc_core::sc_time of(const std::string& param) const;
+
+ private:
+  std::map<std::string, sc_core::sc_time> m_by_name;   // filled as the parameters are declared
+};
+
+// The host's view of DRAM for the table builder: CPU loads and stores.
+class host_memory : public mem::phys_mem {
+ public:
+  explicit host_memory(platform::host_bus& bus) : m_bus(bus) {}
+  void read(uint64_t addr, void* data, unsigned len) override { m_bus.mem_read(addr, data, len); }
+  void write(uint64_t addr, const void* data, unsigned len) override { m_bus.mem_write(addr, data, len); }
+
+ private:
+  platform::host_bus& m_bus;
+};
+
+// struct dmar_domain: an address space with its domain ID.
+struct dmar_domain {
+  enum class kind { dma, dma_fq, identity, unmanaged };
+  uint16_t id = 0;            // DID in context entries and invalidations
+  kind type = kind::dma;
+  uint64_t pgd = 0;           // second-level table root (0 for identity)
+  iova_domain iovad;
+  std::vector<uint16_t> devices;   // requester IDs attached
+};
+
+// What /sys/kernel/iommu_groups/<id>/ shows.
+struct iommu_group_info {
+  unsigned id = 0;
+  std::vector<std::string> devices;   // "0000:03:00.1"
+  std::string type;                   // sysfs `type`: DMA, DMA-FQ, identity, unmanaged
+  uint16_t domain_id = 0;
+};
+
+struct dmar_options {
+  uint64_t reg_base = 0xfed90000;      // platform::DMAR_BASE
+  unsigned host_address_width = 46;    // the ACPI DMAR table's HAW (Xeon: 46)
+  bool strict = false;                 // as iommu.strict=1 (either one): strict unmap, else lazy (6.1 default)
+  // Fault event MSI (FEADDR / FEDATA): the local APIC window and a vector of our own.
+  uint32_t fault_msi_addr = 0xfee00000;
+  uint32_t fault_msi_data = 0x24;
+  // The DMAR table's Root Port ATS Capability structure (ACPI DMAR ATSR) with
+  // ALL_PORTS set: every root port forwards ATS (server firmware lists its root ports
+  // there). Without it the kernel prints "No ATSR found" and only root-complex
+  // integrated functions may use ATS.
+  bool atsr_all_ports = true;
+};
+
+// struct device_domain_info (iommu.h) and the pci_dev ATS/PRI fields the driver uses.
+struct device_domain_info {
+  uint16_t sid = 0;
+  unsigned bus = 0, devfn = 0;
+  bool is_virtfn = false;
+  uint16_t pf_sid = 0;               // its PF (itself for a PF)
+  uint16_t pfsid = 0;                // PFSID of its device-TLB invalidations (the PF with ECAP.DIT, else 0)
+  uint32_t ats_pos = 0, pri_pos = 0; // extended capability offsets; 0: absent
+  bool ats_supported = false;        // ECAP.DT, an ATS capability and the ATSR allow it
+  bool ats_enabled = false;
+  unsigned ats_stu = 0;              // page shift ATS was last enabled with (pdev->ats_stu)
+  unsigned ats_qdep = 0;             // pci_ats_queue_depth(): 1..32, 0 for a VF
+  bool pri_supported = false;        // a PRI capability (a VF: its PF's, PCIe 9.3.7.11)
+  bool pri_enabled = false;
+  uint32_t pri_reqs_alloc = 0;       // Outstanding Page Request Allocation written
+};
+
+class intel_iommu {
+ public:
+  intel_iommu(platform::host_bus& bus, page_allocator& pages, const kernel_params& params, kernel_log& log,
+              dmar_options options = {});
+  ~intel_iommu();
+
+  // intel_iommu=on given (the driver does anything at all).
+  bool requested() const { return m_params.intel_iommu; }
+  // Translation is on (init() done).
+  bool enabled() const { return m_enabled; }
+  bool pass_through() const { return m_params.iommu_pt; }
+  bool strict() const { return m_options.strict || m_params.iommu_strict; }
+  bool ats_disabled() const { return m_params.noats; }   // pci=noats
+
+  // Boot hooks; both must run in an SC_THREAD (register accesses wait). init() calls
+  // early_init() when it was not called.
+  void early_init();
+  void init(const std::vector<pci_dev*>& devices);
+  // Hotplug (VFs appearing / going away): group, domain and context entry.
+  void add_device(pci_dev& dev);
+  void remove_device(pci_dev& dev);
+
+  // The MSI sink: true when (addr, data) is our fault event. Never blocks.
+  bool handle_msi(uint64_t addr, uint32_t data);
+
+  // ---- used by the DMA API ----
+  dmar_domain* domain_of(uint16_t source_id);
+  dmar_domain* domain_by_id(uint16_t did);
+  // Gives the function a fresh unmanaged domain (VFIO attaching a guest's domain):
+  // new DID and page table, context entry rewritten, context cache and old IOTLB
+  // entries flushed. Returns the new domain.
+  dmar_domain& attach_unmanaged(uint16_t source_id, cpu_account* acct);
+  // Queued invalidations, each followed by a wait descriptor whose status the CPU
+  // polls in memory (qi_submit_sync()); CPU time goes to `acct` when given.
+  // Both invalidate the device-TLBs of the domain's ATS-enabled functions afterwards.
+  void flush_iotlb_psi(const dmar_domain& d, uint64_t iova, uint64_t pages, cpu_account* acct);
+  void flush_iotlb_domain(const dmar_domain& d, cpu_account* acct);
+  // Fault injection (drivers-sim/inject.h): asked once before each flush above (pages
+  // 0: the whole domain); true drops it with its device-TLB invalidations, and only
+  // the wait descriptor is submitted.
+  using invalidation_filter = std::function<bool(const dmar_domain& d, uint64_t iova, uint64_t pages)>;
+  void set_invalidation_filter(invalidation_filter f) { m_invalidation_filter = std::move(f); }
+  // The driver's ATS/PRI state of a function (nullptr: not known to the driver).
+  const device_domain_info* device_info(uint16_t source_id) const;
+  // intel_iommu_enable_iopf() (v6.3+): PRI reset, Outstanding Page Request Allocation
+  // min(capacity, PRQ_DEPTH), Enable. 0, -ENODEV (no ATS enabled or no PRI), -EBUSY
+  // (already on, or the PRI interface is not stopped), -EINVAL (a VF whose PF has no
+  // PRI enabled).
+  int enable_iopf(uint16_t source_id);
+  static constexpr uint32_t PRQ_DEPTH = (4096u << 4) >> 5;   // iommu.h: PRQ_ORDER 4, 32-byte requests
+  // iommu.h MAX_AGAW_PFN_WIDTH (64 - VTD_PAGE_SHIFT): the mask of a whole-device-TLB flush.
+  static constexpr unsigned MAX_AGAW_PFN_WIDTH = 64 - 12;
+  iommu::table_builder& tables() { return *m_tables; }
+  host_memory& memory() { return m_memory; }
+  const dma_costs& costs() const { return m_costs; }
+  // Tables allocated so far (every one is a zeroed page).
+  unsigned tables_allocated() const { return m_tables->tables_allocated(); }
+
+  // ---- observation ----
+  std::vector<iommu_group_info> groups() const;
+  const std::map<uint16_t, uint64_t>& faults_by_device() const { return m_faults; }
+  uint64_t root_table() const { return m_root; }
+  uint64_t cap() const { return m_cap; }
+  uint64_t ecap() const { return m_ecap; }
+  uint64_t invalidation_waits() const { return m_waits; }
+  // Device-TLB invalidate descriptors submitted, in all and per target function.
+  uint64_t device_tlb_invalidations() const;
+  const std::map<uint16_t, uint64_t>& device_tlb_invalidations_by_device() const { return m_dev_tlb_flushes; }
+  void reset_device_tlb_stats() { m_dev_tlb_flushes.clear(); }
+  // Functions with ATS enabled now.
+  unsigned ats_enabled_functions() const;
+
+ private:
+  uint32_t read32(uint32_t reg);
+  uint64_t read64(uint32_t reg);
+  void write32(uint32_t reg, uint32_t v);
+  void write64(uint32_t reg, uint64_t v);
+  // iommu.c IOMMU_WAIT_OP: issue a GCMD command, poll GSTS until `status` matches.
+  void gcmd(uint32_t command, uint32_t status, bool set);
+  void enable_qi();
+  void qi_submit(const std::vector<iommu::entry128>& descs, cpu_account* acct);
+  bool invalidation_dropped(const dmar_domain& d, uint64_t iova, uint64_t pages, cpu_account* acct);
+  void set_context(uint16_t source_id, const dmar_domain& d);
+  // ATS / PRI (dmar_ats.cpp).
+  void probe_ats_pri(const pci_dev& dev, device_domain_info& info);
+  bool atsr_allows(const pci_dev& dev) const;
+  void enable_pci_caps(device_domain_info& info);
+  void disable_pci_caps(device_domain_info& info);
+  void flush_dev_iotlb(const std::vector<uint16_t>& devices, uint64_t addr, unsigned mask, cpu_account* acct);
+  void flush_iotlb_dsi(uint16_t did, cpu_account* acct);
+  uint32_t cfg_read(const device_domain_info& info, uint32_t reg, unsigned len);
+  void cfg_write(const device_domain_info& info, uint32_t reg, unsigned len, uint32_t value);
+  dmar_domain& new_domain(dmar_domain::kind type);
+  void service_faults();
+  void info(const std::string& text) { m_log.print("DMAR: " + text); }
+
+  platform::host_bus& m_bus;
+  page_allocator& m_pages;
+  kernel_params m_params;
+  kernel_log& m_log;
+  dmar_options m_options;
+  host_memory m_memory;
+  dma_costs m_costs;
+  std::unique_ptr<iommu::table_builder> m_tables;
+
+  bool m_early_done = false, m_enabled = false;
+  uint32_t m_gcmd = 0;   // the driver's copy of the enabled GCMD bits (iommu->gcmd)
+  uint64_t m_cap = 0, m_ecap = 0;
+  uint64_t m_root = 0;
+
+  // Queued invalidation: one page of 256 descriptors, a status dword per slot.
+  uint64_t m_queue = 0, m_status = 0;
+  unsigned m_free_head = 0;
+  bool m_qi_busy = false;
+  sc_core::sc_event m_qi_free;
+  uint64_t m_waits = 0;
+
+  std::map<uint16_t, std::unique_ptr<dmar_domain>> m_domains;   // by DID
+  std::map<uint16_t, uint16_t> m_device_domain;                 // requester ID -> DID
+  std::map<uint16_t, std::pair<unsigned, std::string>> m_groups;   // requester ID -> group, BDF
+  std::map<uint16_t, device_domain_info> m_infos;                  // requester ID -> ATS/PRI state
+  std::map<uint16_t, uint64_t> m_dev_tlb_flushes;                  // device-TLB invalidations by target
+  dmar_domain* m_si_domain = nullptr;
+  uint16_t m_next_did = 1;   // DID 0 is reserved (iommu_init_domains)
+  unsigned m_next_group = 0;
+
+  // Shared with the fault thread, which outlives this driver across a reboot.
+  struct fault_ctx {
+    sc_core::sc_event event;
+    bool pending = false, alive = true;
+  };
+  std::shared_ptr<fault_ctx> m_fault = std::make_shared<fault_ctx>();
+  std::map<uint16_t, uint64_t> m_faults;
+  invalidation_filter m_invalidation_filter;
+};
+
+}  // namespace iovsim::host

@@ -1,0 +1,332 @@
+#include "drivers-sim/misc/dmatest.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <systemc>
+
+#include "models/kit/sim_env.h"
+#include "models/kit/units.h"
+#include "models/pcie/dma_device.h"
+#include "models/pcie/pci_regs.h"
+
+namespace iovsim::host {
+
+using pcie::dma_device;
+
+namespace {
+dma_device* model_of(platform::machine& m, const pci_dev& dev) {
+  for (pcie::endpoint* ep : m.endpoints())
+    if (auto* d = dynamic_cast<dma_device*>(ep); d && ep->captured_bus() == dev.bus && dev.fn() == 0) return d;
+  return nullptr;
+}
+
+uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
+
+constexpr uint64_t PAGE_4K = 4096, PAGE_2M = 2ull << 20, PAGE_1G = 1ull << 30;
+constexpr uint64_t MAX_BUFFERS = 65536;
+
+std::string page_name(uint64_t bytes) {
+  return bytes == PAGE_1G ? "1 GiB" : bytes == PAGE_2M ? "2 MiB" : "4 KiB";
+}
+
+bool parse_number(const std::string& s, uint64_t& v) { return kit::parse_u64(s, v); }
+}  // namespace
+
+dmatest_driver::dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log)
+    : m_machine(machine), m_alloc(std::move(alloc_buffer)), m_log(log) {
+  auto& params = kit::sim_env::current().params();
+  // An MSI taken by the host: entry, handler, EOI. Linux interrupt latency on
+  // servers is a few microseconds (cyclictest-style measurements).
+  m_irq_cost = params.time("host.irq_cost", sc_core::sc_time(2, sc_core::SC_US),
+                           "host CPU time to take a device interrupt and run its handler");
+  // Filling a descriptor and ringing the doorbell: a few hundred instructions.
+  m_submit_cost = params.time("host.dma_submit_cost", sc_core::sc_time(200, sc_core::SC_NS),
+                              "host CPU time to post one DMA request to a device");
+}
+
+void dmatest_driver::bind(pci_dev& dev) {
+  platform::host_bus& bus = m_machine.cpu();
+  const uint32_t cmd = bus.cfg_read(dev.bus, dev.devfn, pcie::CFG_COMMAND, 2);
+  if (!(cmd & pcie::COMMAND_MEMORY))
+    m_log.print(fmt::format("iovsim_dma {}: enabling device ({:04x} -> {:04x})", dev.bdf(), cmd,
+                            cmd | pcie::COMMAND_MEMORY));
+  bus.cfg_write(dev.bus, dev.devfn, pcie::CFG_COMMAND, 2, cmd | pcie::COMMAND_MEMORY | pcie::COMMAND_MASTER);
+  dev.driver = "iovsim_dma";
+  const uint64_t id = bus.mmio_read(dev.bars[0].start + dma_device::ID, 4);
+  m_log.print(fmt::format("iovsim_dma {}: DMA test engine, id {:08x}", dev.bdf(), id));
+}
+
+// One run's mappings as the driver holds them, shared with the thread of an unmap
+// injection (which may outlive the run by a delta: it only touches this state then).
+struct dmatest_driver::run_state {
+  dmatest_driver* driver = nullptr;
+  dma_mapper* mapper = nullptr;
+  pci_dev* dev = nullptr;
+  bool to_device = false, translated = false;
+  uint64_t size = 0;
+  std::vector<uint64_t> phys, iova;
+  std::vector<char> live;                  // static ring: the mapping is in place
+  bool region_live = false;                // --pages: the large region is mapped
+  uint64_t region = 0, region_bytes = 0, region_bus = UINT64_MAX;
+  bool dyn_live = false;                   // per-buffer: the buffer mapped now
+  uint64_t dyn_phys = 0, dyn_bus = 0;
+  bool running = true, busy = false;       // busy: the injection is unmapping
+  sc_core::sc_event end, idle;
+  std::shared_ptr<unmap_injection> injection;
+};
+
+void dmatest_driver::unmap_later(const std::shared_ptr<run_state>& run) {
+  unmap_injection& inj = *run->injection;
+  sc_core::wait(inj.after, run->end);
+  if (!run->running) {
+    inj.st = unmap_injection::state::expired;
+    kit::sim_env::current().log("host.inject", fmt::format("unmap: {}: the dmatest run ended before {}", inj.bdf,
+                                                           inj.after.to_string()));
+    return;
+  }
+  run->busy = true;
+  inj.st = unmap_injection::state::fired;
+  inj.fired_at = sc_core::sc_time_stamp();
+  unmap_all(*run);
+  kit::sim_env::current().log("host.inject", fmt::format("unmap: {}: {} DMA mapping{} unmapped {} into its dmatest run",
+                                                         inj.bdf, inj.mappings, inj.mappings == 1 ? "" : "s",
+                                                         inj.after.to_string()));
+  run->busy = false;
+  run->idle.notify();
+}
+
+// What a driver freeing its buffers does: every mapping in place goes, one by one
+// (each unmap waits for its IOTLB flush); the run goes on with the stale addresses.
+void dmatest_driver::unmap_all(run_state& run) {
+  unsigned n = 0;
+  for (size_t i = 0; i < run.iova.size() && run.running; ++i) {
+    if (!run.live[i]) continue;
+    run.live[i] = false;
+    run.mapper->unmap(*run.dev, run.iova[i], run.size, run.to_device);
+    if (run.translated) run.driver->retire(run.phys[i], run.size, run.iova[i]);
+    ++n;
+  }
+  if (run.region_live && run.running) {
+    run.region_live = false;
+    run.mapper->unmap_large(*run.dev, run.region, run.region_bytes);
+    if (run.translated) run.driver->retire(run.region, run.region_bytes, run.region_bus);
+    ++n;
+  }
+  if (run.dyn_live && run.running) {
+    run.dyn_live = false;
+    run.mapper->unmap(*run.dev, run.dyn_bus, run.size, run.to_device);
+    if (run.translated) run.driver->retire(run.dyn_phys, run.size, run.dyn_bus);
+    ++n;
+  }
+  run.injection->mappings = n;
+}
+
+void dmatest_driver::retire(uint64_t phys, uint64_t len, uint64_t iova) {
+  retired_buffer& b = m_retired[phys];
+  b = retired_buffer{phys + len, iova, sc_core::sc_time_stamp(), false};
+  while (m_retired.size() > MAX_RETIRED) m_retired.erase(m_retired.begin());
+}
+
+void dmatest_driver::unretire(uint64_t phys) {
+  if (!m_retired.empty()) m_retired.erase(phys);
+}
+
+void dmatest_driver::observe(uint64_t addr, unsigned len, uint16_t requester) {
+  if (m_retired.empty()) return;
+  auto it = m_retired.upper_bound(addr);
+  if (it == m_retired.begin()) return;
+  --it;
+  if (addr >= it->second.end) return;
+  ++m_writes_after_unmap;
+  if (it->second.reported) return;
+  it->second.reported = true;
+  kit::sim_env::current().log(
+      "host.dmatest",
+      fmt::format("{:02x}:{:02x}.{} wrote {} bytes at 0x{:x}, in a DMA buffer unmapped at [{}] (bus address "
+                  "0x{:x}): the write went through a stale translation",
+                  requester >> 8, (requester >> 3) & 0x1f, requester & 7, len, addr,
+                  kit::format_sim_time(it->second.when),
+                  it->second.iova + (addr - it->first)));
+}
+
+dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
+  dmatest_result r;
+  dma_device* model = model_of(m_machine, dev);
+  platform::host_bus& bus = m_machine.cpu();
+  if (!model || !dev.bars[0].assigned) return r;
+  const uint64_t regs = dev.bars[0].start;
+  const sc_core::sc_time cpu_before = m_mapper ? m_mapper->cpu_time(dev) : sc_core::SC_ZERO_TIME;
+  const uint64_t stale_before = m_writes_after_unmap;
+  // A ring of buffers, reused (a driver's receive ring): the DMA working set.
+  const unsigned RING = opt.buffers;
+  auto run = std::make_shared<run_state>();
+  run->driver = this;
+  run->mapper = m_mapper;
+  run->dev = &dev;
+  run->to_device = !opt.to_host;
+  run->translated = m_mapper && m_mapper->translated(dev);
+  run->size = opt.size;
+  std::vector<uint64_t>& phys = run->phys;
+  std::vector<uint64_t>& iova = run->iova;
+  phys.assign(RING, 0);
+  iova.assign(RING, UINT64_MAX);
+  run->live.assign(RING, 0);
+  // Large pages: the whole ring in one region aligned to the page size and mapped at
+  // its physical address, as VFIO maps a guest's memory (buffers a 4 KiB stride apart).
+  const bool large = !opt.dynamic && !opt.raw && opt.page_bytes > PAGE_4K;
+  const uint64_t stride = round_up(opt.size, PAGE_4K);
+  const uint64_t region_bytes = large ? round_up(stride * RING, opt.page_bytes) : 0;
+  uint64_t region = 0, region_bus = UINT64_MAX;
+  if (large) {
+    region = m_alloc(region_bytes, opt.page_bytes);
+    if (region) region_bus = m_mapper ? m_mapper->map_large(dev, region, region_bytes) : region;
+    run->region = region;
+    run->region_bytes = region_bytes;
+    run->region_bus = region_bus;
+    run->region_live = m_mapper && region_bus != UINT64_MAX;
+    for (unsigned i = 0; i < RING; ++i) {
+      phys[i] = region + i * stride;
+      if (region_bus != UINT64_MAX) iova[i] = region_bus + i * stride;
+    }
+  } else {
+    for (unsigned i = 0; i < RING; ++i) phys[i] = opt.raw ? opt.addr : m_alloc(opt.size, PAGE_4K);
+  }
+  if (!opt.dynamic && !opt.raw && !large)
+    for (unsigned i = 0; i < RING; ++i) {
+      iova[i] = m_mapper ? m_mapper->map(dev, phys[i], opt.size, !opt.to_host) : phys[i];
+      run->live[i] = m_mapper && iova[i] != UINT64_MAX;
+    }
+
+  sc_core::sc_time cpu = sc_core::SC_ZERO_TIME;
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  // An armed `inject unmap` for this device: its thread counts from now.
+  if (m_unmap && m_unmap->bdf == dev.bdf()) {
+    run->injection = std::move(m_unmap);
+    run->injection->st = unmap_injection::state::running;
+    sc_core::sc_spawn([run] { unmap_later(run); });
+  }
+  for (uint64_t n = 0; n < opt.count; ++n) {
+    const unsigned slot = static_cast<unsigned>(n % RING);
+    uint64_t bus_addr = opt.raw ? opt.addr : iova[slot];
+    if (opt.dynamic && !opt.raw) {
+      bus_addr = m_mapper ? m_mapper->map(dev, phys[slot], opt.size, !opt.to_host) : phys[slot];
+      if (m_mapper && bus_addr != UINT64_MAX) {
+        run->dyn_live = true;
+        run->dyn_phys = phys[slot];
+        run->dyn_bus = bus_addr;
+        unretire(phys[slot]);
+      }
+    }
+    if (bus_addr == UINT64_MAX) {
+      ++r.errors;
+      break;
+    }
+    // Program and start; the host thread then sleeps until the completion interrupt.
+    sc_core::wait(m_submit_cost);
+    cpu += m_submit_cost;
+    bus.mmio_write(regs + (opt.to_host ? dma_device::DST_ADDR : dma_device::SRC_ADDR), 8, bus_addr);
+    bus.mmio_write(regs + (opt.to_host ? dma_device::SRC_ADDR : dma_device::DST_ADDR), 8, 0);
+    bus.mmio_write(regs + dma_device::LENGTH, 4, opt.size);
+    bus.mmio_write(regs + dma_device::CONTROL, 4,
+                   dma_device::CONTROL_START | dma_device::CONTROL_IRQ_EN |
+                       (opt.to_host ? dma_device::CONTROL_DIR_TO_HOST : 0));
+    sc_core::wait(model->transfer_end());
+    sc_core::wait(m_irq_cost);
+    cpu += m_irq_cost;
+    const uint32_t status = static_cast<uint32_t>(bus.mmio_read(regs + dma_device::STATUS, 4));
+    bus.mmio_write(regs + dma_device::STATUS, 4, status & (dma_device::STATUS_DONE | dma_device::STATUS_ERROR));
+    r.last_status = status;
+    if (run->dyn_live) {
+      run->dyn_live = false;
+      m_mapper->unmap(dev, bus_addr, opt.size, !opt.to_host);
+      if (run->translated) retire(phys[slot], opt.size, bus_addr);
+    }
+    if (status & dma_device::STATUS_ERROR) {
+      ++r.errors;
+      r.err_addr = bus.mmio_read(regs + dma_device::ERR_ADDR, 8);
+      break;
+    }
+    ++r.transfers;
+    r.bytes += opt.size;
+  }
+  r.elapsed = sc_core::sc_time_stamp() - start;
+  run->running = false;
+  run->end.notify();
+  while (run->busy) sc_core::wait(run->idle);   // an injected unmap finishes its current step
+  if (run->region_live) {
+    run->region_live = false;
+    m_mapper->unmap_large(dev, region, region_bytes);
+    if (run->translated) retire(region, region_bytes, region_bus);
+  }
+  for (unsigned i = 0; i < RING; ++i)
+    if (run->live[i]) {
+      run->live[i] = false;
+      m_mapper->unmap(dev, iova[i], opt.size, !opt.to_host);
+      if (run->translated) retire(phys[i], opt.size, iova[i]);
+    }
+  r.cpu = cpu + (m_mapper ? m_mapper->cpu_time(dev) - cpu_before : sc_core::SC_ZERO_TIME);
+  r.writes_after_unmap = m_writes_after_unmap - stale_before;
+  return r;
+}
+
+cmd_result dmatest_driver::command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices) {
+  dmatest_options opt;
+  const std::string usage =
+      "usage: dmatest [-s BDF] [--size BYTES] [--count N] [--buffers N] [--from-host] [--static [--pages 4k|2m|1g]] "
+      "[--addr BUSADDR]\n";
+  uint64_t buffers = opt.buffers;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    auto value = [&](uint64_t& v) { return i + 1 < argv.size() && parse_number(argv[++i], v); };
+    if (a == "-s" && i + 1 < argv.size()) opt.bdf = argv[++i];
+    else if (a == "--size" && value(opt.size) && opt.size >= 1 && opt.size <= dma_device::BUFFER_BYTES) continue;
+    else if (a == "--count" && value(opt.count) && opt.count >= 1) continue;
+    else if (a == "--buffers" && value(buffers) && buffers >= 1 && buffers <= MAX_BUFFERS) opt.working_set_shown = true;
+    else if (a == "--pages" && i + 1 < argv.size() && (argv[i + 1] == "4k" || argv[i + 1] == "2m" || argv[i + 1] == "1g")) {
+      const std::string& p = argv[++i];
+      opt.page_bytes = p == "1g" ? PAGE_1G : p == "2m" ? PAGE_2M : PAGE_4K;
+      opt.working_set_shown = true;
+    }
+    else if (a == "--from-host") opt.to_host = false;
+    else if (a == "--static") opt.dynamic = false;
+    else if (a == "--addr" && value(opt.addr)) opt.raw = true;
+    else return cmd_result{2, "", usage, "EINVAL"};
+  }
+  opt.buffers = static_cast<unsigned>(buffers);
+  if (opt.page_bytes > PAGE_4K && (opt.dynamic || opt.raw))
+    return cmd_result{2, "", "dmatest: --pages 2m|1g maps the ring once: it needs --static and no --addr\n", "EINVAL"};
+  pci_dev* dev = nullptr;
+  for (pci_dev* d : devices)
+    if (d->driver == "iovsim_dma" && (opt.bdf.empty() || d->bdf() == opt.bdf || d->short_bdf() == opt.bdf)) {
+      dev = d;
+      break;
+    }
+  if (!dev) return cmd_result{1, "", "dmatest: no DMA test device bound to iovsim_dma\n", "ENODEV"};
+  const dmatest_result r = run(*dev, opt);
+  const double secs = r.elapsed.to_seconds();
+  const double gbps = secs > 0 ? static_cast<double>(r.bytes) * 8 / secs / 1e9 : 0;
+  const double cpu_us = r.transfers ? r.cpu.to_seconds() * 1e6 / static_cast<double>(r.transfers + r.errors) : 0;
+  std::string out = fmt::format(
+      "dmatest: {}: {} transfers of {} bytes {} host, {} mapping: {:.3f} ms, {:.3f} Gb/s, host CPU {:.3f} us/buffer, "
+      "{} errors\n",
+      dev->bdf(), r.transfers, opt.size, opt.to_host ? "to" : "from",
+      opt.raw ? "raw address" : (opt.dynamic ? "per-buffer" : "static"), secs * 1e3, gbps, cpu_us, r.errors);
+  if (r.errors)
+    out += fmt::format("dmatest: {}: transfer failed: status 0x{:x} at bus address 0x{:x}\n", dev->bdf(),
+                       r.last_status, r.err_addr);
+  if (r.writes_after_unmap)
+    out += fmt::format("dmatest: {}: {} DMA writes landed in buffers already unmapped (stale translations)\n",
+                       dev->bdf(), r.writes_after_unmap);
+  kit::sim_env::current().log("host.dmatest", out.substr(0, out.size() - 1));
+  if (opt.working_set_shown) {
+    const std::string ws =
+        fmt::format("dmatest: {}: working set {} buffers x {} bytes ({} KiB), {} pages", dev->bdf(), opt.buffers,
+                    opt.size, opt.buffers * round_up(opt.size, PAGE_4K) / 1024, page_name(opt.page_bytes));
+    kit::sim_env::current().log("host.dmatest", ws);
+    out += ws + "\n";
+  }
+  return cmd_result{r.errors ? 1 : 0, out, "", r.errors ? "EIO" : ""};
+}
+
+}  // namespace iovsim::host

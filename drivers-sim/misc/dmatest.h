@@ -1,0 +1,114 @@
+// The host driver of the DMA test device (models/pcie/dma_device.h) and the
+// `dmatest` shell command, in the spirit of Linux's dmatest module: stream buffers
+// between host memory and the device, with per-buffer (dynamic) or long-lived
+// (static) DMA mappings, and report throughput and host CPU time per buffer
+// (PHENOMENA A11). `--addr` programs a raw bus address instead of a mapped buffer,
+// which is how scenarios make a device DMA where it should not. `--buffers` sets the
+// ring, hence the DMA working set; `--pages 2m|1g` maps that working set as one
+// region with large IOMMU pages (PHENOMENA D.4, the IOTLB's reach).
+//
+// Fault injection (`inject unmap`, drivers-sim/inject.h): an armed injection makes
+// the host unmap the run's DMA mappings a given time into the device's next run, as
+// a driver that frees a buffer the device still uses. The driver also watches DMA
+// writes (a DRAM write observer): one that lands in a buffer it has unmapped went
+// through a stale translation and is counted and logged.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "drivers-sim/iommu/dma_mapping.h"
+#include "drivers-sim/kernel/kernel.h"
+#include "drivers-sim/userland/shell/shell.h"
+#include "platform/platform.h"
+
+namespace iovsim::host {
+
+// `inject unmap`: what was asked and, once the run consumed it, what happened.
+struct unmap_injection {
+  enum class state { armed, running, fired, expired, cleared };
+  std::string bdf;                                 // the device, "0000:01:00.0"
+  sc_core::sc_time after = sc_core::SC_ZERO_TIME;  // from the start of its next run
+  state st = state::armed;
+  sc_core::sc_time fired_at = sc_core::SC_ZERO_TIME;
+  unsigned mappings = 0;                           // unmapped when it fired
+};
+
+struct dmatest_options {
+  std::string bdf;                 // empty: the first DMA test device
+  uint64_t size = 1500;            // bytes per buffer
+  uint64_t count = 100;
+  bool to_host = true;             // device writes host memory (receive-like)
+  bool dynamic = true;             // map/unmap every buffer vs map once
+  bool raw = false;                // use `addr` as the bus address, no mapping
+  uint64_t addr = 0;
+  unsigned buffers = 8;            // ring size: the working set is buffers x size
+  uint64_t page_bytes = 4096;      // static only: above 4 KiB, one region mapped with such pages
+  bool working_set_shown = false;  // --buffers or --pages given: the summary gets a second line
+};
+
+struct dmatest_result {
+  uint64_t transfers = 0, errors = 0, bytes = 0;
+  sc_core::sc_time elapsed = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time cpu = sc_core::SC_ZERO_TIME;       // host CPU time charged
+  uint32_t last_status = 0;
+  uint64_t err_addr = 0;
+  uint64_t writes_after_unmap = 0;   // DMA writes that reached buffers already unmapped
+};
+
+class dmatest_driver {
+ public:
+  // Physical address of `len` bytes of host memory aligned to `align` (a power of two).
+  using allocator = std::function<uint64_t(uint64_t len, uint64_t align)>;
+  // `alloc_buffer` allocates host memory for the runs.
+  dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log);
+
+  void set_mapper(dma_mapper* mapper) { m_mapper = mapper; }
+  // Probe: the driver takes DMA test devices (enables memory decoding and bus mastering).
+  void bind(pci_dev& dev);
+  dmatest_result run(pci_dev& dev, const dmatest_options& opt);
+
+  // `dmatest [-s BDF] [--size N] [--count N] [--buffers N] [--from-host] [--static
+  // [--pages 4k|2m|1g]] [--addr A]`
+  cmd_result command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices);
+
+  // Arms an unmap injection for the next run on its device (replacing one armed);
+  // nullptr disarms.
+  void arm_unmap(std::shared_ptr<unmap_injection> injection) { m_unmap = std::move(injection); }
+  // The DRAM write observer: writes into buffers this driver unmapped (translated
+  // devices only) are counted and the first one per buffer logged.
+  void observe(uint64_t addr, unsigned len, uint16_t requester);
+  uint64_t writes_after_unmap() const { return m_writes_after_unmap; }
+
+ private:
+  struct run_state;   // one run's mappings, shared with its injection thread
+  // The injection's thread: at `after` into the run, unmaps what is mapped.
+  static void unmap_later(const std::shared_ptr<run_state>& run);
+  static void unmap_all(run_state& run);
+  void retire(uint64_t phys, uint64_t len, uint64_t iova);
+  void unretire(uint64_t phys);
+
+  // A buffer unmapped and not mapped again, by physical start address.
+  struct retired_buffer {
+    uint64_t end = 0, iova = 0;
+    sc_core::sc_time when;
+    bool reported = false;
+  };
+  static constexpr size_t MAX_RETIRED = 65536;   // the oldest (lowest address: buffers only grow) go first
+
+  platform::machine& m_machine;
+  allocator m_alloc;
+  kernel_log& m_log;
+  dma_mapper* m_mapper = nullptr;
+  sc_core::sc_time m_irq_cost;      // interrupt entry + handler, per completion
+  sc_core::sc_time m_submit_cost;   // building and posting one request (driver path)
+  std::shared_ptr<unmap_injection> m_unmap;
+  std::map<uint64_t, retired_buffer> m_retired;
+  uint64_t m_writes_after_unmap = 0;
+};
+
+}  // namespace iovsim::host
