@@ -1,9 +1,11 @@
-// One simulated Linux host: firmware, kernel PCI core, drivers, the files the
-// shell sees (sysfs, procfs, /etc) and the shell with its commands. It runs in a
-// SystemC thread and reaches the hardware only through platform::host_bus.
+// One simulated Linux host, assembled: the firmware run at power-on, a kernel made
+// of the subsystems in kernel/, pci/, iommu/, net/, misc/ and virt/ (all new at
+// every boot), the file tree they mount, and the userland on top: the shell with the
+// tools each package registers and the simulator's verbs. It runs in a SystemC
+// thread and reaches the hardware only through platform::host_bus. Adding a driver
+// or a command touches the subsystem that owns it, not this file.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,13 +14,21 @@
 #include "drivers-sim/iommu/dmar.h"
 #include "drivers-sim/iommu/iopf.h"
 #include "drivers-sim/kernel/kernel.h"
+#include "drivers-sim/kernel/kernfs.h"
+#include "drivers-sim/kernel/module.h"
 #include "drivers-sim/kernel/page_alloc.h"
+#include "drivers-sim/kernel/syscalls.h"
 #include "drivers-sim/misc/dmatest.h"
-#include "drivers-sim/net/net_drivers.h"
+#include "drivers-sim/net/intel.h"
+#include "drivers-sim/net/netdev.h"
 #include "drivers-sim/pci/pci.h"
+#include "drivers-sim/pci/pci_driver.h"
+#include "drivers-sim/pci/pci_sysfs.h"
 #include "drivers-sim/userland/lspci/lspci.h"
+#include "drivers-sim/userland/lspci/pci_ids.h"
 #include "drivers-sim/userland/shell/shell.h"
 #include "drivers-sim/userland/sim/inject.h"
+#include "drivers-sim/userland/sim/sim.h"
 #include "drivers-sim/virt/vm.h"
 #include "firmware/bios.h"
 
@@ -39,7 +49,10 @@ class firmware_hal : public fw::hal {
 // What the scenario's `firmware` section says this machine's BIOS does.
 fw::bios_options bios_options_of(const pb::Firmware& firmware);
 
-class host_system : public vfs {
+// pci.ids as the device profiles name the parts.
+pci_ids pci_ids_of(const pb::ProfileLibrary& profiles);
+
+class host_system : public sim_host, private syscalls {
  public:
   host_system(platform::machine& machine, uint64_t seed);
   ~host_system() override;
@@ -48,40 +61,60 @@ class host_system : public vfs {
   void boot();
   // Platform reset and a new boot with this kernel command line; files under /etc
   // survive, everything the kernel knew does not.
-  void reboot(const std::string& cmdline);
+  void reboot(const std::string& cmdline) override;
   cmd_result run(const std::string& line) { return m_shell->run(line); }
 
-  pci_core& pci() { return *m_pci; }
-  intel_iommu& iommu_driver() { return *m_iommu; }
-  dma_api& dma() { return *m_dma_api; }
-  driver_core& drivers() { return *m_drivers; }
+  // The booted kernel's parts (new after every reboot).
+  pci_core& pci() override { return *m_k->pci; }
+  pci_bus_type& pci_bus() { return *m_k->bus; }
+  net_core& net() { return *m_k->net; }
+  module_loader& modules() { return *m_k->modules; }
+  intel_iommu& iommu_driver() override { return *m_k->iommu; }
+  dma_api& dma() { return *m_k->dma; }
+  dmatest_driver& dmatest() override { return *m_k->dmatest; }
+  vm_manager& vms() override { return *m_k->vms; }
+  fault_injector& injector() override { return *m_k->inject; }
   kernel_log& dmesg() { return m_log; }
-  const kernel_params& params() const { return m_params; }
-  shell& sh() { return *m_shell; }
-  platform::machine& machine() { return m_machine; }
+  const kernel_params& params() const override { return m_params; }
+  platform::machine& machine() override { return m_machine; }
   const fw::bios_summary& bios() const { return m_bios; }
+  shell& sh() { return *m_shell; }
+  // The file tree userland sees (sysfs, procfs, /etc, /tmp).
+  kernfs& files() override { return m_fs; }
 
   // What `lspci` sees: every function with its config bytes and names.
   std::vector<lspci_device> lspci_view();
 
-  // vfs
-  fs_result read(const std::string& path) override;
-  int write(const std::string& path, const std::string& data, bool append) override;
-  fs_result list(const std::string& path) override;
-  bool is_dir(const std::string& path) override;
-  fs_result readlink(const std::string& path) override;
-
  private:
-  void register_commands();
+  // Everything a boot makes and a reboot throws away, in construction order (the
+  // destructor runs it backwards: users before what they use).
+  struct kernel_parts {
+    std::unique_ptr<page_allocator> pages;
+    std::unique_ptr<intel_iommu> iommu;
+    std::unique_ptr<dma_api> dma;
+    std::unique_ptr<pci_core> pci;
+    std::unique_ptr<pci_bus_type> bus;
+    std::unique_ptr<net_core> net;
+    std::unique_ptr<intel_env> net_env;
+    std::unique_ptr<dmatest_driver> dmatest;
+    std::unique_ptr<module_loader> modules;
+    std::unique_ptr<pci_sysfs> sysfs;
+    std::unique_ptr<vm_manager> vms;
+    std::unique_ptr<fault_injector> inject;   // uses iommu and dmatest
+    std::unique_ptr<iopf_service> iopf;       // PRI page requests, resolved for demand-paged VMs
+  };
   void start_kernel();
-  std::string resolve(const std::string& path);
-  std::vector<std::string> modprobe_conf_lines();
-  cmd_result cmd_ip(const std::vector<std::string>& argv);
-  cmd_result cmd_run(const std::vector<std::string>& argv);
-  cmd_result cmd_devmem(const std::vector<std::string>& argv);
-  cmd_result cmd_iommu(const std::vector<std::string>& argv);
-  bool is_dma_test(const pci_dev& dev) const;
-  std::string ip_link_show(const netdev* only);
+  void stop_kernel();
+
+  // syscalls
+  std::vector<std::string> syslog() override;
+  int init_module(const std::string& name, const std::string& params) override;
+  int delete_module(const std::string& name) override;
+  std::string module_for_alias(const std::string& modalias) override;
+  std::string release() override;
+  std::vector<link_info> rtnl_getlink() override;
+  int rtnl_setlink_up(int ifindex, bool up) override;
+  int devmem(uint64_t addr, void* data, unsigned len, bool write) override;
 
   platform::machine& m_machine;
   uint64_t m_seed = 0;
@@ -90,17 +123,10 @@ class host_system : public vfs {
   kernel_params m_params;
   kernel_log m_log;
   fw::bios_summary m_bios;
-  std::unique_ptr<pci_core> m_pci;
-  std::unique_ptr<driver_core> m_drivers;
-  std::unique_ptr<page_allocator> m_pages;
-  std::unique_ptr<intel_iommu> m_iommu;
-  std::unique_ptr<dma_api> m_dma_api;
-  std::unique_ptr<dmatest_driver> m_dmatest;
-  std::unique_ptr<vm_manager> m_vms;
-  std::unique_ptr<fault_injector> m_inject;   // uses m_iommu and m_dmatest
-  std::unique_ptr<iopf_service> m_iopf;   // PRI page requests, resolved for demand-paged VMs
+  kernfs m_fs;
+  pci_ids m_ids;
+  std::unique_ptr<kernel_parts> m_k;
   std::unique_ptr<shell> m_shell;
-  std::map<std::string, std::string> m_files;   // /etc and other plain files
 };
 
 }  // namespace iovsim::host

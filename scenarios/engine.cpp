@@ -100,7 +100,7 @@ std::string check(const pb::Expect& e, const host::cmd_result& r, const std::str
                               r.errno_name.empty() ? "none" : r.errno_name);
       return fmt::format("fails with {}", e.fails_with());
     case pb::Expect::kFileEquals: {
-      const host::fs_result f = host.read(e.file_equals().path());
+      const host::fs_result f = host.files().read(e.file_equals().path());
       const std::string got = f.error ? fmt::format("<{}>", host::errno_name(f.error)) : trim_newline(f.data);
       passed = f.error == 0 && got == e.file_equals().value();
       if (!passed)

@@ -23,7 +23,7 @@
 
 #include "drivers-sim/iommu/dma_mapping.h"
 #include "drivers-sim/kernel/kernel.h"
-#include "drivers-sim/userland/shell/shell.h"
+#include "drivers-sim/pci/pci_driver.h"
 #include "platform/platform.h"
 
 namespace iovsim::host {
@@ -60,21 +60,27 @@ struct dmatest_result {
   uint64_t writes_after_unmap = 0;   // DMA writes that reached buffers already unmapped
 };
 
-class dmatest_driver {
+// The largest ring a run may use, and the page sizes a static ring may be mapped with.
+constexpr uint64_t DMATEST_MAX_BUFFERS = 65536;
+constexpr uint64_t PAGE_4K = 4096, PAGE_2M = 2ull << 20, PAGE_1G = 1ull << 30;
+
+// The `iovsim_dma` PCI driver, built into the kernel (no module): it binds the DMA
+// test devices, and runs are started by the `dmatest` simulator verb.
+class dmatest_driver : public pci_driver {
  public:
   // Physical address of `len` bytes of host memory aligned to `align` (a power of two).
   using allocator = std::function<uint64_t(uint64_t len, uint64_t align)>;
-  // `alloc_buffer` allocates host memory for the runs.
-  dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log);
+  // `alloc_buffer` allocates host memory for the runs; `ids` are the DMA test devices.
+  dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log, std::vector<pci_device_id> ids);
 
   void set_mapper(dma_mapper* mapper) { m_mapper = mapper; }
-  // Probe: the driver takes DMA test devices (enables memory decoding and bus mastering).
-  void bind(pci_dev& dev);
+  const std::string& name() const override { return m_name; }
+  const std::vector<pci_device_id>& id_table() const override { return m_ids; }
+  // Probe: enables memory decoding and bus mastering, reads the engine's ID.
+  int probe(pci_dev& dev) override;
+  void remove(pci_dev& /*dev*/) override {}
+  // One run of `opt.count` transfers on a bound device.
   dmatest_result run(pci_dev& dev, const dmatest_options& opt);
-
-  // `dmatest [-s BDF] [--size N] [--count N] [--buffers N] [--from-host] [--static
-  // [--pages 4k|2m|1g]] [--addr A]`
-  cmd_result command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices);
 
   // Arms an unmap injection for the next run on its device (replacing one armed);
   // nullptr disarms.
@@ -100,6 +106,8 @@ class dmatest_driver {
   };
   static constexpr size_t MAX_RETIRED = 65536;   // the oldest (lowest address: buffers only grow) go first
 
+  const std::string m_name = "iovsim_dma";
+  std::vector<pci_device_id> m_ids;
   platform::machine& m_machine;
   allocator m_alloc;
   kernel_log& m_log;

@@ -47,6 +47,7 @@ struct pci_dev {
   uint16_t vf_offset = 0, vf_stride = 0, vf_device = 0;
   uint16_t sriov_ctrl = 0;
   unsigned max_vf_buses = 0;        // highest bus any VF can use, as an offset
+  uint16_t driver_max_vfs = 0;      // pci_sriov_set_totalvfs() by the bound driver; 0: none
   bool drivers_autoprobe = true;
   uint32_t ari_pos = 0;
   std::vector<pci_dev*> vfs;
@@ -59,6 +60,10 @@ struct pci_dev {
   std::string netdev;
   int irq = 0;
 
+  // pci_sriov_get_totalvfs(): the driver's limit when it set one, else TotalVFs.
+  uint16_t sriov_totalvfs() const {
+    return driver_max_vfs && driver_max_vfs < total_vfs ? driver_max_vfs : total_vfs;
+  }
   std::string bdf() const;          // "0000:03:00.1"
   std::string short_bdf() const;    // "03:00.1"
   unsigned dev() const { return devfn >> 3; }

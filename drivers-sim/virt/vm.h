@@ -21,7 +21,6 @@
 
 #include "drivers-sim/iommu/dma_api.h"
 #include "drivers-sim/kernel/page_alloc.h"
-#include "drivers-sim/misc/dmatest.h"
 #include "platform/platform.h"
 
 namespace iovsim::host {
@@ -40,12 +39,21 @@ struct guest_vm {
 
 class vm_manager {
  public:
-  vm_manager(platform::machine& machine, page_allocator& pages, dma_api& dma, dmatest_driver& dmatest,
-             kernel_log& log);
+  vm_manager(platform::machine& machine, page_allocator& pages, dma_api& dma, kernel_log& log);
 
-  // `vm create NAME --mem SIZE [--demand [--readonly]]`, `vm assign NAME BDF`,
-  // `vm dma NAME --addr A [--size N] [--from-host]`, `vm list`, `vm isolation`.
-  cmd_result command(const std::vector<std::string>& argv, const std::vector<pci_dev*>& devices);
+  // Guest memory comes in 2 MiB pieces, as hugetlbfs backs it.
+  static constexpr uint64_t GUEST_ALIGN = 2ull << 20;
+
+  // A VM of `bytes` of guest memory (a multiple of GUEST_ALIGN), taken from host
+  // memory; demand-paged VMs map it only on page requests. 0 or -EEXIST.
+  int create(const std::string& name, uint64_t bytes, bool demand, bool read_only);
+  guest_vm* find(const std::string& name);
+  const std::map<std::string, guest_vm>& vms() const { return m_vms; }
+  // VFIO-like assignment: the function's DMA belongs to the VM, and (IOMMU on) all of
+  // guest memory is mapped GPA -> HPA in its domain, or for a demand-paged VM an empty
+  // IOPF-capable domain with ATS and PRI on. 0, or -errno with the reason in `why`
+  // ("" when a demand-paged VM's function has no DMA remapping).
+  int assign(guest_vm& vm, pci_dev& dev, std::string& why);
 
   // The page-request resolver (iopf_service::resolver): maps the requested page for
   // the demand-paged VM that owns the requester. 0 (mapped now or before), -ENODEV
@@ -64,7 +72,6 @@ class vm_manager {
   platform::machine& m_machine;
   page_allocator& m_pages;
   dma_api& m_dma;
-  dmatest_driver& m_dmatest;
   kernel_log& m_log;
   std::map<std::string, guest_vm> m_vms;
   std::map<uint16_t, std::string> m_requester_owner;

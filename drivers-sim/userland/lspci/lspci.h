@@ -39,8 +39,6 @@ struct lspci_device {
   std::vector<std::string> modules;     // "Kernel modules"
   int irq = 0;                          // "routed to IRQ n" when pin != 0
   std::array<pci_resource, 6> bars{};   // sizes the kernel knows for BAR0-5
-  std::array<pci_resource, 6> iov_bars{}; // sizes for the SR-IOV VF BARs (per VF); lspci
-                                        // 3.9.0 prints none, it decodes the VF BARs only
   std::string iommu_group;              // "IOMMU group: n" at -vv, in -v's Flags line;
                                         // empty: none
 };

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "drivers-sim/kernel/errno.h"
+#include "drivers-sim/kernel/vfs.h"
+
 namespace iovsim::host {
 
 // The outcome of one command (or a whole pipeline: the last stage's status, like
@@ -21,32 +24,6 @@ struct cmd_result {
   std::string errno_name;    // when a system call failed: "EBUSY", "EINVAL", ...; else empty
 };
 
-// Result of a file operation of the virtual file system.
-struct fs_result {
-  int error = 0;             // 0, or an errno value (ENOENT, EBUSY, ...)
-  std::string data;          // read: the content; list: one name per line
-};
-
-// The files the shell sees: sysfs, procfs and /etc, provided by the host model.
-class vfs {
- public:
-  virtual ~vfs() = default;
-  virtual fs_result read(const std::string& path) = 0;
-  // `echo X > path` writes "X\n"; `>>` appends. Returns the write's errno (0 ok).
-  virtual int write(const std::string& path, const std::string& data, bool append) = 0;
-  // Directory listing: names sorted the way `ls` sorts them (C locale).
-  virtual fs_result list(const std::string& path) = 0;
-  virtual bool is_dir(const std::string& path) = 0;
-  // readlink(2): the target of a symbolic link as stored (often relative); EINVAL
-  // when the path is not a link (callers check that it exists). The other calls
-  // follow links.
-  virtual fs_result readlink(const std::string& /*path*/) { return {EINVAL, ""}; }
-};
-
-// errno names/numbers/messages as Linux has them (strerror text, e.g. EBUSY ->
-// "Device or resource busy").
-const char* errno_name(int err);
-const char* errno_message(int err);
 
 class shell {
  public:

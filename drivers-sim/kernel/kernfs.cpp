@@ -1,0 +1,249 @@
+#include "drivers-sim/kernel/kernfs.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <sstream>
+
+namespace iovsim::host {
+
+namespace {
+// Pseudo file systems: nothing may be created in them (sysfs, procfs).
+bool pseudo(const std::string& path) {
+  return path == "/sys" || path.rfind("/sys/", 0) == 0 || path == "/proc" || path.rfind("/proc/", 0) == 0;
+}
+
+std::string parent_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::string child_path(const std::string& dir, const std::string& name) {
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
+// The name of the entry directly below `dir` that `path` lies in, or "".
+kernfs::found failed(int error) {
+  kernfs::found f;
+  f.error = error;
+  return f;
+}
+
+std::string first_below(const std::string& dir, const std::string& path) {
+  const std::string prefix = dir == "/" ? "/" : dir + "/";
+  if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return "";
+  const std::string rest = path.substr(prefix.size());
+  return rest.substr(0, rest.find('/'));
+}
+}  // namespace
+
+kernfs_node kernfs_node::file(std::string name, std::function<fs_result()> show,
+                              std::function<int(const std::string&)> store) {
+  kernfs_node n;
+  n.name = std::move(name);
+  n.type = kind::file;
+  n.show = std::move(show);
+  n.store = std::move(store);
+  return n;
+}
+
+kernfs_node kernfs_node::text(std::string name, std::string content) {
+  return file(std::move(name), [content] { return fs_result{0, content}; });
+}
+
+kernfs_node kernfs_node::dir(std::string name, kernfs_dir_fn children) {
+  kernfs_node n;
+  n.name = std::move(name);
+  n.type = kind::dir;
+  n.children = std::move(children);
+  return n;
+}
+
+kernfs_node kernfs_node::link(std::string name, std::string target) {
+  kernfs_node n;
+  n.name = std::move(name);
+  n.type = kind::link;
+  n.target = std::move(target);
+  return n;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream in(path);
+  std::string p;
+  while (std::getline(in, p, '/')) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else {
+      parts.push_back(p);
+    }
+  }
+  return parts;
+}
+
+std::string join_path(const std::vector<std::string>& parts, size_t from) {
+  std::string out;
+  for (size_t i = from; i < parts.size(); ++i) out += "/" + parts[i];
+  return out.empty() ? "/" : out;
+}
+
+kernfs::kernfs() { m_dirs.insert("/"); }
+
+void kernfs::mkdir(const std::string& path) {
+  std::string p;
+  for (const std::string& c : split_path(path)) {
+    p += "/" + c;
+    m_dirs.insert(p);
+  }
+}
+
+void kernfs::mount(const std::string& path, kernfs_dir_fn children) {
+  mkdir(parent_of(join_path(split_path(path))));
+  m_mounts[join_path(split_path(path))] = std::move(children);
+}
+
+std::vector<std::string> kernfs::files_under(const std::string& dir) const {
+  std::vector<std::string> out;
+  const std::string prefix = dir + "/";
+  for (const auto& [path, content] : m_files)
+    if (path.compare(0, prefix.size(), prefix) == 0) out.push_back(path);
+  return out;
+}
+
+kernfs_node kernfs::fixed_dir(const std::string& path) {
+  auto it = m_mounts.find(path);
+  const std::string name = path == "/" ? "" : path.substr(path.rfind('/') + 1);
+  if (it != m_mounts.end()) return kernfs_node::dir(name, it->second);
+  return kernfs_node::dir(name, {});
+}
+
+std::vector<kernfs_node> kernfs::entries(const std::string& dir_path, const kernfs_node& dir) {
+  std::vector<kernfs_node> out;
+  if (dir.children) out = dir.children();
+  std::set<std::string> seen;
+  for (const kernfs_node& n : out) seen.insert(n.name);
+  auto add_dir = [&](const std::string& path) {
+    const std::string name = first_below(dir_path, path);
+    if (name.empty() || !seen.insert(name).second) return;
+    out.push_back(fixed_dir(child_path(dir_path, name)));
+  };
+  for (const std::string& d : m_dirs) add_dir(d);
+  for (const auto& [path, fn] : m_mounts) add_dir(path);
+  for (const auto& [path, content] : m_files) {
+    const std::string name = first_below(dir_path, path);
+    if (name.empty() || seen.count(name)) continue;
+    const std::string full = child_path(dir_path, name);
+    seen.insert(name);
+    if (full == path) {
+      out.push_back(kernfs_node::file(name, [this, full] {
+        auto f = m_files.find(full);
+        return f == m_files.end() ? fs_result{ENOENT, ""} : fs_result{0, f->second};
+      }));
+    } else {
+      out.push_back(kernfs_node::dir(name, {}));   // a tmpfs directory holding files
+    }
+  }
+  return out;
+}
+
+kernfs::found kernfs::walk(const std::vector<std::string>& parts, bool follow_last, int& hops) {
+  std::string cur = "/";
+  kernfs_node node = fixed_dir("/");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const bool last = i + 1 == parts.size();
+    const std::vector<kernfs_node> list = entries(cur, node);
+    auto it = std::find_if(list.begin(), list.end(), [&](const kernfs_node& n) { return n.name == parts[i]; });
+    if (it == list.end()) {
+      found f = failed(ENOENT);
+      f.path = join_path(parts);
+      // A new file may go into a plain directory (fixed or tmpfs), never into sysfs/procfs.
+      f.tmpfs_dir = last && !node.children && !pseudo(cur);
+      return f;
+    }
+    if (it->type == kernfs_node::kind::link && (!last || follow_last)) {
+      if (++hops > MAX_LINK_HOPS) return failed(ELOOP);
+      // The target is relative to the directory holding the link.
+      std::vector<std::string> next = split_path(cur + "/" + it->target);
+      next.insert(next.end(), parts.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.end());
+      return walk(next, follow_last, hops);
+    }
+    const std::string path = child_path(cur, parts[i]);
+    if (last) {
+      found f;
+      f.exists = true;
+      f.path = path;
+      f.node = *it;
+      f.tmpfs_dir = it->type == kernfs_node::kind::dir && !it->children && !pseudo(path);
+      return f;
+    }
+    if (it->type != kernfs_node::kind::dir) return failed(ENOTDIR);
+    cur = path;
+    node = *it;
+  }
+  found root;
+  root.exists = true;
+  root.path = "/";
+  root.node = node;
+  root.tmpfs_dir = true;
+  return root;
+}
+
+kernfs::found kernfs::lookup(const std::string& path, bool follow_last) {
+  int hops = 0;
+  return walk(split_path(path), follow_last, hops);
+}
+
+std::string kernfs::resolve(const std::string& path) {
+  const found f = lookup(path, true);
+  return f.path;
+}
+
+fs_result kernfs::read(const std::string& path) {
+  const found f = lookup(path, true);
+  if (!f.exists) return {f.error, ""};
+  if (f.node.type == kernfs_node::kind::dir) return {EISDIR, ""};
+  return f.node.show ? f.node.show() : fs_result{EACCES, ""};
+}
+
+int kernfs::write(const std::string& path, const std::string& data, bool append) {
+  const found f = lookup(path, true);
+  if (!f.exists) {
+    if (!f.tmpfs_dir) return f.error;
+    m_files[f.path] = data;
+    return 0;
+  }
+  if (f.node.type == kernfs_node::kind::dir) return EISDIR;
+  if (auto it = m_files.find(f.path); it != m_files.end()) {
+    if (append) it->second += data;
+    else it->second = data;
+    return 0;
+  }
+  return f.node.store ? f.node.store(data) : EACCES;
+}
+
+fs_result kernfs::list(const std::string& path) {
+  const found f = lookup(path, true);
+  if (!f.exists) return {f.error, ""};
+  if (f.node.type != kernfs_node::kind::dir) return {0, path + "\n"};   // `ls FILE` names the file
+  std::vector<std::string> names;
+  for (const kernfs_node& n : entries(f.path, f.node)) names.push_back(n.name);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string out;
+  for (const auto& n : names) out += n + "\n";
+  return {0, out};
+}
+
+bool kernfs::is_dir(const std::string& path) {
+  const found f = lookup(path, true);
+  return f.exists && f.node.type == kernfs_node::kind::dir;
+}
+
+fs_result kernfs::readlink(const std::string& path) {
+  const found f = lookup(path, false);
+  if (!f.exists) return {f.error, ""};
+  if (f.node.type != kernfs_node::kind::link) return {EINVAL, ""};
+  return {0, f.node.target};
+}
+
+}  // namespace iovsim::host

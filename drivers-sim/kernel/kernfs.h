@@ -1,0 +1,100 @@
+// The simulated kernel's file tree, what userland reaches through vfs: sysfs and
+// procfs directories whose contents the owning subsystem computes when asked (as
+// kernfs and procfs do: an attribute's show/store, a link's target), and a tmpfs for
+// plain files (/etc/modprobe.d/*.conf, /tmp). Each subsystem mounts what it owns
+// (pci/pci_sysfs.cpp, net/net_sysfs.cpp, iommu/iommu_sysfs.cpp), so adding a file
+// touches the subsystem, not the host.
+//
+// Path walk (fs/namei.c link_path_walk): component by component from the root; a
+// link is followed relative to the directory that holds it, at most
+// MAX_LINK_HOPS times per lookup (Linux: 40 nested, ELOOP after). A write to a
+// name that does not exist creates a plain file when its directory is a fixed or
+// tmpfs directory; sysfs and procfs directories never get new files (ENOENT), and
+// an attribute without a store refuses writes (EACCES, as mode 0444 does for root).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "drivers-sim/kernel/vfs.h"
+
+namespace iovsim::host {
+
+struct kernfs_node;
+using kernfs_dir_fn = std::function<std::vector<kernfs_node>()>;
+
+struct kernfs_node {
+  enum class kind { file, dir, link };
+  std::string name;
+  kind type = kind::file;
+  std::function<fs_result()> show;                   // file
+  std::function<int(const std::string&)> store;      // file: 0 or an errno; empty: read-only
+  kernfs_dir_fn children;                            // dir
+  std::string target;                                // link, relative to its directory
+
+  static kernfs_node file(std::string name, std::function<fs_result()> show,
+                          std::function<int(const std::string&)> store = {});
+  // A read-only attribute whose content is a fixed string.
+  static kernfs_node text(std::string name, std::string content);
+  static kernfs_node dir(std::string name, kernfs_dir_fn children);
+  static kernfs_node link(std::string name, std::string target);
+};
+
+class kernfs : public vfs {
+ public:
+  static constexpr int MAX_LINK_HOPS = 40;
+
+  kernfs();
+
+  // A directory that always exists (with its parents), e.g. "/sys/kernel/iommu_groups".
+  void mkdir(const std::string& path);
+  // A directory whose entries `children` computes (it also gets the fixed directories
+  // and mounts below it). One provider per path.
+  void mount(const std::string& path, kernfs_dir_fn children);
+  // A plain file in the tmpfs (the scenario's files present at boot).
+  void put_file(const std::string& path, const std::string& content) { m_files[path] = content; }
+  // Plain files under `dir` (tmpfs), by path: /etc/modprobe.d/*.conf readers.
+  std::vector<std::string> files_under(const std::string& dir) const;
+  // Forgets every mount (a reboot: the kernel that provided them is gone). Fixed
+  // directories and tmpfs files stay.
+  void unmount_all() { m_mounts.clear(); }
+
+  // The canonical absolute path with every link followed ("" when a link loops).
+  std::string resolve(const std::string& path);
+
+  // vfs
+  fs_result read(const std::string& path) override;
+  int write(const std::string& path, const std::string& data, bool append) override;
+  fs_result list(const std::string& path) override;
+  bool is_dir(const std::string& path) override;
+  fs_result readlink(const std::string& path) override;
+
+ public:
+  struct found {
+    bool exists = false;
+    int error = 0;                     // when it does not: ENOENT, ENOTDIR, ELOOP
+    std::string path;                  // canonical
+    kernfs_node node;                  // when it exists
+    bool tmpfs_dir = false;            // a fixed or tmpfs directory: may hold new files
+  };
+
+ private:
+  // Walks `path`; `follow_last` false stops at a final link (readlink).
+  found lookup(const std::string& path, bool follow_last);
+  found walk(const std::vector<std::string>& parts, bool follow_last, int& hops);
+  std::vector<kernfs_node> entries(const std::string& dir_path, const kernfs_node& dir);
+  kernfs_node fixed_dir(const std::string& path);
+
+  std::set<std::string> m_dirs;                        // fixed directories
+  std::map<std::string, kernfs_dir_fn> m_mounts;       // path -> provider
+  std::map<std::string, std::string> m_files;          // tmpfs: path -> content
+};
+
+// Splits a path into its components, dropping "", "." and resolving "..".
+std::vector<std::string> split_path(const std::string& path);
+std::string join_path(const std::vector<std::string>& parts, size_t from = 0);
+
+}  // namespace iovsim::host

@@ -1,0 +1,35 @@
+// The file interface between userland and the simulated kernel (the system calls
+// open/read/write/getdents/readlink, folded into one call each): what the shell,
+// coreutils and the tools use to reach sysfs, procfs and plain files. Plain C++ and
+// header-only, like a uapi header: userland libraries include it without linking
+// the kernel.
+#pragma once
+
+#include <cerrno>
+#include <string>
+
+namespace iovsim::host {
+
+// Result of a file operation of the virtual file system.
+struct fs_result {
+  int error = 0;             // 0, or an errno value (ENOENT, EBUSY, ...)
+  std::string data;          // read: the content; list: one name per line
+};
+
+// The files the shell sees: sysfs, procfs and /etc, provided by the host model.
+class vfs {
+ public:
+  virtual ~vfs() = default;
+  virtual fs_result read(const std::string& path) = 0;
+  // `echo X > path` writes "X\n"; `>>` appends. Returns the write's errno (0 ok).
+  virtual int write(const std::string& path, const std::string& data, bool append) = 0;
+  // Directory listing: names sorted the way `ls` sorts them (C locale).
+  virtual fs_result list(const std::string& path) = 0;
+  virtual bool is_dir(const std::string& path) = 0;
+  // readlink(2): the target of a symbolic link as stored (often relative); EINVAL
+  // when the path is not a link (callers check that it exists). The other calls
+  // follow links.
+  virtual fs_result readlink(const std::string& /*path*/) { return {EINVAL, ""}; }
+};
+
+}  // namespace iovsim::host

@@ -1,0 +1,83 @@
+// The network core as far as iovsim's users see it today (net/core/dev.c,
+// rtnetlink.c): net_devices registered by drivers, their names (eth%d, then the
+// predictable name udev gives them), administrative state and carrier, and the
+// rtnetlink view `ip link` reads. Drivers provide netdev_ops (ndo_open/ndo_stop,
+// ndo_get_vf_config); /sys/class/net is mounted by net_sysfs.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers-sim/kernel/kernel.h"
+#include "drivers-sim/kernel/syscalls.h"
+#include "drivers-sim/pci/pci_dev.h"
+#include "models/kit/rng.h"
+
+namespace iovsim::host {
+
+struct netdev;
+
+class netdev_ops {
+ public:
+  virtual ~netdev_ops() = default;
+  virtual int open(netdev& nd) = 0;    // ndo_open: the interface goes up
+  virtual int stop(netdev& nd) = 0;    // ndo_stop
+  // ndo_get_vf_config for each VF of a PF netdev (empty for others).
+  virtual std::vector<vf_link_info> vf_config(netdev& /*nd*/) { return {}; }
+};
+
+struct netdev {
+  int ifindex = 0;
+  std::string name;
+  uint64_t mac = 0;             // 48 bits, first byte in bits 47:40
+  bool admin_up = false;
+  bool carrier = false;
+  unsigned mtu = 1500;
+  pci_dev* dev = nullptr;
+  std::string driver;
+  netdev_ops* ops = nullptr;
+};
+
+class net_core {
+ public:
+  // `seed` seeds the random MACs drivers ask for (eth_hw_addr_random).
+  net_core(kernel_log& log, uint64_t seed);
+
+  // register_netdev() as eth%d, then the rename udev makes to the predictable name
+  // (printed as the kernel prints it: "<driver> <bdf> <name>: renamed from ethN").
+  netdev& register_netdev(pci_dev& dev, const std::string& driver, uint64_t mac, netdev_ops& ops);
+  void unregister_netdev(pci_dev& dev);
+
+  std::vector<netdev*> netdevs() const;            // by ifindex
+  netdev* find(const std::string& name) const;
+  netdev* find(int ifindex) const;
+  netdev* of(const pci_dev& dev) const;
+
+  // dev_change_flags(IFF_UP): ndo_open / ndo_stop; 0 or -errno.
+  int set_up(netdev& nd, bool up);
+  // netif_carrier_on/off.
+  void set_carrier(netdev& nd, bool on) { nd.carrier = on; }
+
+  // rtnetlink's link dump: lo, then every netdev by ifindex.
+  std::vector<link_info> getlink() const;
+
+  // eth_hw_addr_random(): a locally administered unicast address.
+  uint64_t random_mac();
+
+  // "<driver> <bdf> <name>: text" (netdev_info).
+  void info(const netdev& nd, const std::string& text);
+
+ private:
+  std::string predictable_name(const pci_dev& dev) const;
+
+  kernel_log& m_log;
+  kit::rng_stream m_rng;
+  std::vector<std::unique_ptr<netdev>> m_netdevs;
+  int m_next_ifindex = 2;   // 1 is lo
+  int m_next_eth = 0;
+};
+
+std::string format_mac(uint64_t mac);
+
+}  // namespace iovsim::host

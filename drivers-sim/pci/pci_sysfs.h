@@ -1,0 +1,38 @@
+// /sys/bus/pci (drivers/pci/pci-sysfs.c, iov.c's sysfs attributes, the driver
+// core's bus directories): a directory per function with its attributes and links,
+// and a directory per registered driver. Other subsystems add their own entries to
+// every function's directory (the IOMMU its iommu_group link, the network core the
+// `net` directory) with add_attributes(), as attribute groups do.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "drivers-sim/kernel/kernfs.h"
+#include "drivers-sim/pci/pci.h"
+#include "drivers-sim/pci/pci_driver.h"
+
+namespace iovsim::host {
+
+class pci_sysfs {
+ public:
+  using attributes_fn = std::function<void(pci_dev& dev, std::vector<kernfs_node>& entries)>;
+
+  // Mounts /sys/bus/pci/devices and /sys/bus/pci/drivers.
+  pci_sysfs(kernfs& fs, pci_core& pci, pci_bus_type& bus);
+  void add_attributes(attributes_fn fn) { m_groups.push_back(std::move(fn)); }
+
+ private:
+  std::vector<kernfs_node> device_dir(pci_dev& dev);
+
+  pci_core& m_pci;
+  pci_bus_type& m_bus;
+  std::vector<attributes_fn> m_groups;
+};
+
+// Linux's struct resource flags as sysfs `resource` prints them (include/linux/ioport.h
+// IORESOURCE_*), with the BAR's own type bits in the low nibble as decode_bar() keeps them.
+constexpr uint64_t IORESOURCE_IO = 0x100, IORESOURCE_MEM = 0x200, IORESOURCE_PREFETCH = 0x2000,
+                   IORESOURCE_SIZEALIGN = 0x40000, IORESOURCE_MEM_64 = 0x100000, IORESOURCE_UNSET = 0x20000000;
+
+}  // namespace iovsim::host

@@ -1,0 +1,25 @@
+// The userland programs of the simulated host, each registered with the shell by
+// the package it comes from (one place per tool: its folder). They reach the kernel
+// only through files (kernel/vfs.h) and system calls (kernel/syscalls.h), as the
+// real tools do.
+#pragma once
+
+#include <string>
+
+#include "drivers-sim/kernel/syscalls.h"
+#include "drivers-sim/userland/lspci/pci_ids.h"
+#include "drivers-sim/userland/shell/shell.h"
+
+namespace iovsim::host {
+
+void register_kmod(shell& sh, syscalls& sys);                        // kmod/: modprobe, rmmod, lsmod
+void register_iproute2(shell& sh, syscalls& sys);                    // iproute2/: ip
+void register_util_linux(shell& sh, syscalls& sys);                  // util-linux/: dmesg
+void register_busybox(shell& sh, syscalls& sys);                     // busybox/: devmem
+void register_pciutils(shell& sh, syscalls& sys, const pci_ids& ids);  // lspci/: lspci
+
+// systemd-udevd's handling of a device's KOBJ_ADD uevent: `modprobe -b MODALIAS`
+// (kmod's alias lookup, blacklists honoured, options from /etc/modprobe.d).
+void udev_device_added(syscalls& sys, const std::string& modalias);
+
+}  // namespace iovsim::host
