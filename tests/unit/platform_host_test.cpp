@@ -15,7 +15,6 @@
 #include "platform/hal/pci_access.h"
 #include "drivers-sim/host.h"
 #include "drivers-sim/pci/pci.h"
-#include "platform/hal/res_alloc.h"
 #include "models/pcie/capabilities.h"
 #include "models/pcie/sriov.h"
 #include "platform/platform.h"
@@ -221,84 +220,6 @@ TEST_F(platform_host, bios_without_sriov_support_leaves_vf_bars_unassigned) {
   });
   EXPECT_EQ(s.bars_assigned, 4u);
   EXPECT_EQ(s.iov_bars_left, 4u);
-}
-
-// ---------------------------------------------------------------------------
-// Window allocator on a hand-built tree
-
-alloc_node* add_bridge(alloc_node& parent) {
-  parent.children.push_back(std::make_unique<alloc_node>());
-  parent.children.back()->is_bridge = true;
-  return parent.children.back().get();
-}
-
-alloc_node* add_function(alloc_node& parent, std::vector<alloc_request> reqs) {
-  parent.children.push_back(std::make_unique<alloc_node>());
-  parent.children.back()->requests = std::move(reqs);
-  return parent.children.back().get();
-}
-
-alloc_request req(uint64_t size, bool pref64) {
-  alloc_request r;
-  r.size = size;
-  r.pref64 = pref64;
-  return r;
-}
-
-TEST(res_alloc, sizes_windows_and_places_largest_alignment_first) {
-  alloc_node root;
-  root.is_bridge = true;
-  alloc_node* a = add_bridge(root);
-  alloc_node* b = add_bridge(root);
-  // 32-bit prefetchable BARs go to the non-prefetchable window: only 64-bit
-  // prefetchable ones may go above 4 GiB.
-  alloc_node* f1 = add_function(*a, {req(0x10000, false), req(0x200000, true), req(0x100000, false)});
-  alloc_node* f2 = add_function(*b, {req(0x1000, false), req(0x10000, false), req(0x4000, true)});
-  size_windows(root);
-  EXPECT_EQ(a->mem_size, 0x200000u);  // 1 MiB + 64 KiB, in 1 MiB granules
-  EXPECT_EQ(a->mem_align, 0x100000u);
-  EXPECT_EQ(a->pref_size, 0x200000u);
-  EXPECT_EQ(a->pref_align, 0x200000u);
-  EXPECT_EQ(b->mem_size, 0x100000u);
-  EXPECT_EQ(b->pref_size, 0x100000u);
-  EXPECT_EQ(root.mem_size, 0x300000u);
-  EXPECT_EQ(root.pref_size, 0x300000u);
-  EXPECT_EQ(root.pref_align, 0x200000u);
-  place(root, 0x90000000, MMIO64);
-  EXPECT_EQ(a->mem_base, 0x90000000u);
-  EXPECT_EQ(f1->requests[2].assigned, 0x90000000u);  // 1 MiB first
-  EXPECT_EQ(f1->requests[0].assigned, 0x90100000u);
-  EXPECT_EQ(b->mem_base, 0x90200000u);
-  EXPECT_EQ(f2->requests[1].assigned, 0x90200000u);  // 64 KiB before 4 KiB
-  EXPECT_EQ(f2->requests[0].assigned, 0x90210000u);
-  EXPECT_EQ(a->pref_base, MMIO64);
-  EXPECT_EQ(f1->requests[1].assigned, MMIO64);
-  EXPECT_EQ(b->pref_base, MMIO64 + 0x200000);
-  EXPECT_EQ(f2->requests[2].assigned, MMIO64 + 0x200000);
-}
-
-TEST(res_alloc, aligns_children_to_their_largest_bar) {
-  alloc_node root;
-  root.is_bridge = true;
-  alloc_node* small = add_bridge(root);
-  alloc_node* big = add_bridge(root);
-  add_function(*small, {req(0x4000, true)});
-  alloc_node* f = add_function(*big, {req(0x400000, true), req(0x4000, true)});
-  alloc_node* empty = add_bridge(root);
-  size_windows(root);
-  EXPECT_EQ(big->pref_size, 0x500000u);
-  EXPECT_EQ(big->pref_align, 0x400000u);
-  EXPECT_EQ(empty->pref_size, 0u);
-  EXPECT_EQ(empty->mem_size, 0u);
-  // A base on a 1 MiB boundary: the 4 MiB-aligned child moves up to 4 MiB, the
-  // smaller one follows it (placement order is by alignment, not by bus order).
-  place(root, 0x90000000, MMIO64 + 0x100000);
-  EXPECT_EQ(big->pref_base, MMIO64 + 0x400000);
-  EXPECT_EQ(f->requests[0].assigned, MMIO64 + 0x400000);
-  EXPECT_EQ(f->requests[1].assigned, MMIO64 + 0x800000);
-  EXPECT_EQ(small->pref_base, MMIO64 + 0x900000);
-  EXPECT_EQ(small->mem_base, 0u);  // closed windows get no base
-  EXPECT_EQ(empty->pref_base, 0u);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 # One line per unit-test executable (paths relative to tests/).
 iovsim_test(lspci_test SOURCES unit/lspci_test.cpp LIBS iovsim_lspci)
 iovsim_test(loader_test SOURCES unit/loader_test.cpp LIBS iovsim_loader)
+# Firmware and the config-space conventions: no SystemC in this executable.
+iovsim_test(firmware_test SOURCES unit/firmware_test.cpp LIBS iovsim_firmware)
 # The shell and coreutils are a library of their own, without SystemC or the kernel.
 iovsim_test(shell_test SOURCES unit/shell_test.cpp LIBS iovsim_userland_shell)
-iovsim_test(kit_test SYSTEMC SOURCES unit/kit_test.cpp LIBS iovsim_kit)
+iovsim_test(kit_test SYSTEMC SOURCES unit/kit_test.cpp unit/kit_declarations_test.cpp LIBS iovsim_kit)
 iovsim_test(pcie_test SYSTEMC SOURCES unit/pcie_test.cpp LIBS iovsim_pcie iovsim_loader)
 iovsim_test(platform_host_test SYSTEMC SOURCES unit/platform_host_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovsim_host iovsim_loader)
