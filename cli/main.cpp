@@ -94,6 +94,10 @@ int run_cli(int argc, char** argv) {
   auto* seed_opt = run->add_option("--seed", seed, "run seed (default: the scenario's)");
   run->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
   run->add_flag("-v,--verbose", opt.verbose, "echo the model log to standard error");
+  std::vector<std::string> log_cats, trace_cats;
+  run->add_option("--log", log_cats, "log only these categories (iommu, pci, dma, mem, link, host, firmware, inject)")
+      ->delimiter(',');
+  run->add_option("--trace", trace_cats, "trace only these categories (iommu, dma, sriov, shell)")->delimiter(',');
 
   auto* sh = app.add_subcommand("shell", "boot the scenario's platform and open its host shell");
   sh->add_option("scenario", scenario, "scenario file or built-in name")->required();
@@ -127,6 +131,8 @@ int run_cli(int argc, char** argv) {
     return 2;
   }
   if (!parse_sets(sets, opt)) return 2;
+  opt.log_categories.insert(log_cats.begin(), log_cats.end());
+  opt.trace_categories.insert(trace_cats.begin(), trace_cats.end());
   if (app.got_subcommand("validate")) {
     // Build the machine too: models refuse impossible parameters when they are made.
     opt.dry_run = true;

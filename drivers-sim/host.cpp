@@ -32,7 +32,7 @@ std::vector<pci_device_id> dma_test_ids(const pb::ProfileLibrary& profiles) {
 }  // namespace
 
 void firmware_hal::log(const std::string& who, const std::string& message) {
-  kit::sim_env::current().log(who, message);
+  kit::sim_env::current().log("firmware", who, message);
 }
 
 fw::bios_options bios_options_of(const pb::Firmware& f) {
@@ -119,11 +119,7 @@ void host_system::start_kernel() {
   k.bus = std::make_unique<pci_bus_type>(*k.pci, m_log);
   k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, modalias); };
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
-  // 1000BASE-T and 10GBASE-T autonegotiation and link training take seconds
-  // (IEEE 802.3 clauses 28/40/55); Intel drivers report link 1-3 s after ifup.
-  const sc_core::sc_time link_up = kit::sim_env::current().params().time(
-      "host.link_up_time", sc_core::sc_time(2, sc_core::SC_SEC), "time from `ip link set up` to carrier on a PF");
-  k.net_env = std::make_unique<intel_env>(intel_env{*k.pci, *k.bus, *k.net, m_log, m_machine.profiles(), link_up});
+  k.net_env.reset(new intel_env{*k.pci, *k.bus, *k.net, m_log, m_machine.profiles()});
   k.dmatest = std::make_unique<dmatest_driver>(
       m_machine, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
       dma_test_ids(m_machine.profiles()));
@@ -137,11 +133,11 @@ void host_system::start_kernel() {
   mount_procfs(m_fs, m_params, *k.modules);
   k.vms = std::make_unique<vm_manager>(m_machine, *k.pages, *k.dma, m_log);
   k.inject = std::make_unique<fault_injector>(*k.iommu, *k.dmatest);
-  k.iopf = std::make_unique<iopf_service>(m_machine.iommu(), k.iommu->costs());
+  // The driver's page request queue thread; its event MSI reaches it through handle_msi().
+  k.iopf = std::make_unique<iopf_service>(*k.iommu, m_log);
   k.iopf->set_resolver([this](const iommu::page_request& r, sc_core::sc_time& cpu, std::string& why) {
     return m_k->vms->resolve_page_request(r, cpu, why);
   });
-  m_machine.iommu().set_page_request_sink(k.iopf->sink());
   m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) { m_k->iommu->handle_msi(addr, data); });
   k.pci->on_enumerated = [this] {
     m_k->iommu->init(m_k->pci->devices());
@@ -164,7 +160,7 @@ void host_system::reboot(const std::string& cmdline) {
   m_params = kernel_params::parse(cmdline);
   m_log = kernel_log{};
   start_kernel();
-  kit::sim_env::current().log("host.kernel", "reboot: " + cmdline);
+  kit::sim_env::current().log("host", "host.kernel", "reboot: " + cmdline);
   boot();
 }
 
@@ -178,7 +174,7 @@ void host_system::boot() {
   m_iommu_ready = false;
   m_k->iommu->early_init();
   m_k->pci->scan();
-  kit::sim_env::current().log("host.kernel", fmt::format("boot done: {} PCI functions", m_k->pci->devices().size()));
+  kit::sim_env::current().log("host", "host.kernel", fmt::format("boot done: {} PCI functions", m_k->pci->devices().size()));
 }
 
 std::vector<lspci_device> host_system::lspci_view() { return read_pci_devices(*this, m_ids); }

@@ -31,6 +31,7 @@
 #include "drivers-sim/userland/sim/sim.h"
 #include "drivers-sim/virt/vm.h"
 #include "firmware/bios.h"
+#include "models/kit/stats.h"
 
 namespace iovsim::host {
 
@@ -127,6 +128,25 @@ class host_system : public sim_host, private syscalls {
   pci_ids m_ids;
   std::unique_ptr<kernel_parts> m_k;
   std::unique_ptr<shell> m_shell;
+
+  // Statistics of the host software (host.pci.functions ...).
+  kit::stat_group m_stats{"host", "the host's software"};
+  kit::stat_group m_pci_stats{m_stats, "pci", "what the kernel's PCI core found"};
+  kit::formula m_functions{m_pci_stats, "functions", "functions", "PCI functions the kernel knows",
+                           [this] { return static_cast<double>(m_k->pci->devices().size()); }};
+  kit::formula m_sriov_pfs{m_pci_stats, "sriov_pfs", "functions", "PFs with an SR-IOV capability", [this] {
+    double n = 0;
+    for (pci_dev* d : m_k->pci->devices()) n += d->sriov_pos != 0 && !d->is_virtfn;
+    return n;
+  }};
+  kit::formula m_vfs{m_pci_stats, "vfs", "functions", "VFs enabled", [this] {
+    double n = 0;
+    for (pci_dev* d : m_k->pci->devices()) n += d->is_virtfn;
+    return n;
+  }};
+  kit::stat_group m_bios_stats{m_stats, "bios", "what the firmware did"};
+  kit::formula m_last_bus{m_bios_stats, "last_bus", "bus", "highest bus number the BIOS assigned",
+                          [this] { return static_cast<double>(m_bios.last_bus); }};
 };
 
 }  // namespace iovsim::host

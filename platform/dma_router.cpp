@@ -82,14 +82,14 @@ void dma_router::message(const std::vector<pcie::pcie_link*>& path, tlm::tlm_gen
   const sc_core::sc_time base = sc_core::sc_time_stamp();
   sc_core::sc_time t = base + delay;
   for (pcie::pcie_link* link : path) t = link->posted_write(t, 0);
-  // The IOMMU (and the host behind its sink) sees the request when it arrives.
+  // The IOMMU sees the request when it arrives (and queues it for the host).
   if (t > base && in_thread()) {
     sc_core::wait(t - base);
     delay = sc_core::SC_ZERO_TIME;
   } else {
     delay = t - base;
   }
-  m_iommu.page_request(ext.requester_id, trans.get_address(), ext.page_write, ext.prg_index);
+  m_iommu.page_request(ext.requester_id, trans.get_address(), ext.page_write, ext.prg_index, ext.prg_last);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -257,13 +257,13 @@ void machine::wire_device_tlbs() {
       d->device->invalidate_atc(addr, size);
       return;
     }
-    kit::sim_env::current().log(m_dma->name(), fmt::format("device-TLB invalidation for {}: no such ATS device, ignored",
+    kit::sim_env::current().log("dma", m_dma->name(), fmt::format("device-TLB invalidation for {}: no such ATS device, ignored",
                                                            iommu::format_source_id(sid)));
   });
   m_iommu->set_page_response_sink([this](uint16_t sid, uint16_t group, bool success) {
     const ats_device* d = ats_device_for(sid);
     if (!d) {
-      kit::sim_env::current().log(m_dma->name(), fmt::format("PRG response for {}: no such PRI device, ignored",
+      kit::sim_env::current().log("dma", m_dma->name(), fmt::format("PRG response for {}: no such PRI device, ignored",
                                                              iommu::format_source_id(sid)));
       return;
     }

@@ -14,6 +14,7 @@
 
 #include "models/iommu/vtd.h"
 #include "models/kit/pcie_ext.h"
+#include "models/kit/stats.h"
 #include "models/memory/dram.h"
 #include "models/pcie/endpoint.h"
 #include "models/pcie/fabric.h"
@@ -58,8 +59,9 @@ class host_cpu : public sc_core::sc_module, public host_bus {
   tlm::tlm_generic_payload m_trans;
   kit::pcie_ext m_ext;
   mem::phys_mem* m_memory = nullptr;
-  uint64_t m_cfg_accesses = 0;
-  uint64_t m_mmio_accesses = 0;
+  kit::stat_group m_stats{name(), "the host CPU's accesses to the hardware"};
+  kit::counter m_cfg_accesses{m_stats, "config_accesses", "accesses", "configuration reads and writes"};
+  kit::counter m_mmio_accesses{m_stats, "mmio_accesses", "accesses", "MMIO reads and writes"};
 };
 
 // A node of the hardware topology (for drawings and checks).

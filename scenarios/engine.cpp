@@ -165,7 +165,7 @@ class scenario_runner : public sc_core::sc_module {
       const sc_core::sc_time start = sc_core::sc_time_stamp();
       const host::cmd_result r = m_host.run(step.shell());
       env.trace_complete("host.shell", step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
-      env.log("host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
+      env.log("host", "host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
       o.output = r.out + r.err;
       o.status = r.status;
       for (const pb::Capture& c : step.capture()) {
@@ -218,6 +218,11 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   const uint64_t seed = opt.seed_given ? opt.seed : s.scenario.seed();
   kit::sim_env env(seed);
   env.set_verbose(opt.verbose);
+  env.set_log_categories(opt.log_categories);
+  env.set_trace_categories(opt.trace_categories);
+  kit::stat_group sim_stats("sim", "the simulation");
+  kit::formula sim_time(sim_stats, "time", "s", "simulated time at the end of the run",
+                        [] { return sc_core::sc_time_stamp().to_seconds(); });
   // Scenario parameters first; the command line's --set wins.
   for (const pb::Param& p : s.scenario.param()) env.params().set_override(p.name(), p.value());
   for (const auto& [k, v] : opt.sets) env.params().set_override(k, v);
@@ -277,11 +282,24 @@ std::vector<std::string> describe_params() {
   ep->set_name("nic");
   ep->set_profile("x540");
   ep->set_attach("rp");
+  pb::RootPort* rp2 = spec.add_root_port();
+  rp2->set_name("rp2");
+  rp2->set_device(2);
+  pb::Endpoint* dma = spec.add_endpoint();
+  dma->set_name("dma0");
+  dma->set_profile("iovsim_dma_ats");
+  dma->set_attach("rp2");
   platform::machine machine(spec, builtin_profiles());
   host::host_system host(machine, 0);
   std::vector<std::string> out;
+  out.push_back("Set one with --set NAME=VALUE (or a scenario's param): by its name for that instance, or with");
+  out.push_back("the kind in place of the instance for every one (dmar0.iotlb_entries, iommu.iotlb_entries).");
+  out.push_back("Times take a unit: 100ns, 2.5us, 1ms.");
+  out.push_back("");
+  out.push_back(fmt::format("{:<38} {:<9} {:>11}  {:<9} {}", "name", "kind", "default", "unit", "description"));
   for (const auto& [name, p] : env.params().declared())
-    out.push_back(fmt::format("{:<28} {:>10}  {}", name, p.default_text, p.doc));
+    out.push_back(fmt::format("{:<38} {:<9} {:>11}  {:<9} {}", name, p.kind, p.default_text,
+                              p.unit == "s" ? "" : p.unit, p.doc));
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,8 @@ struct run_options {
   std::vector<std::pair<std::string, std::string>> sets; // --set name=value
   bool verbose = false;                                  // log lines to stderr
   bool dry_run = false;                                  // build the machine, check parameters, stop
+  std::set<std::string> log_categories;                  // log.txt keeps only these (empty: all)
+  std::set<std::string> trace_categories;                // trace.json keeps only these (empty: all)
 };
 
 struct step_outcome {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/pcie/dma_device.h"
+#include "models/kit/stats.h"
 #include "results.pb.h"
 #include "viz/topology.h"
 
@@ -91,10 +91,7 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
       if (!passed && failure < st.failures.size()) e->set_actual(st.failures[failure++]);
     }
   }
-  unsigned vfs = 0, pfs = 0;
   for (host::pci_dev* d : host.pci().devices()) {
-    vfs += d->is_virtfn;
-    pfs += d->sriov_pos != 0 && !d->is_virtfn;
     pb::FunctionInfo* f = results.add_function();
     f->set_bdf(d->bdf());
     f->set_id(fmt::format("{:04x}:{:04x}", d->vendor, d->device));
@@ -103,54 +100,36 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     f->set_driver(d->driver);
     f->set_netdev(d->netdev);
   }
-  auto metric = [&](const std::string& name, double value, const std::string& unit) {
+  // Whatever the models declared (models/kit/stats.h), in the registry's order.
+  env.stats().visit([&](const kit::stat& st) {
+    if (st.nozero() && st.zero()) return;
+    if (const auto* d = dynamic_cast<const kit::distribution*>(&st)) {
+      pb::Distribution* out = results.add_distribution();
+      out->set_name(st.path());
+      out->set_unit(st.unit());
+      out->set_description(st.description());
+      out->set_count(d->count());
+      out->set_mean(d->mean());
+      out->set_min(d->min());
+      out->set_p50(d->percentile(50));
+      out->set_p90(d->percentile(90));
+      out->set_p99(d->percentile(99));
+      out->set_max(d->max());
+      out->set_bucket_scale(d->scale());
+      for (const auto& b : d->buckets()) {
+        pb::Distribution::Bucket* ob = out->add_bucket();
+        ob->set_lower(b.lower);
+        ob->set_upper(b.upper);
+        ob->set_count(b.count);
+      }
+      return;
+    }
     pb::Metric* m = results.add_metric();
-    m->set_name(name);
-    m->set_value(value);
-    m->set_unit(unit);
-  };
-  metric("host.pci.functions", static_cast<double>(host.pci().devices().size()), "count");
-  metric("host.pci.sriov_pfs", pfs, "count");
-  metric("host.pci.vfs", vfs, "count");
-  metric("host.bios.last_bus", host.bios().last_bus, "bus");
-  metric("host.cpu.config_accesses", static_cast<double>(machine.cpu().cfg_accesses()), "count");
-  metric("host.cpu.mmio_accesses", static_cast<double>(machine.cpu().mmio_accesses()), "count");
-  for (pcie::endpoint* ep : machine.endpoints()) {
-    metric(std::string(ep->name()) + ".config_requests", static_cast<double>(ep->cfg_requests()), "count");
-    metric(std::string(ep->name()) + ".vfs_created", static_cast<double>(ep->vfs_created()), "count");
-    // A device-TLB's work, for devices that used one (counted over the whole run).
-    if (const auto* dma = dynamic_cast<const pcie::dma_device*>(ep); dma && (dma->atc_hits() || dma->atc_misses())) {
-      metric(std::string(ep->name()) + ".atc_hits", static_cast<double>(dma->atc_hits()), "count");
-      metric(std::string(ep->name()) + ".atc_misses", static_cast<double>(dma->atc_misses()), "count");
-      metric(std::string(ep->name()) + ".page_requests", static_cast<double>(dma->page_requests()), "count");
-    }
-  }
-  // IOMMU statistics per requester (ordered by requester ID), and link traffic.
-  for (const auto& [sid, st] : machine.iommu().stats_by_requester()) {
-    const std::string who = fmt::format("iommu.{:02x}:{:02x}.{}", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
-    metric(who + ".translations", static_cast<double>(st.translations), "count");
-    metric(who + ".iotlb_hits", static_cast<double>(st.hits), "count");
-    metric(who + ".iotlb_misses", static_cast<double>(st.misses), "count");
-    metric(who + ".walks", static_cast<double>(st.walks), "count");
-    metric(who + ".evictions", static_cast<double>(st.evictions), "count");
-    metric(who + ".faults", static_cast<double>(st.faults), "count");
-    if (st.ats_requests || st.page_requests) {   // ATS devices only
-      metric(who + ".ats_requests", static_cast<double>(st.ats_requests), "count");
-      metric(who + ".page_requests", static_cast<double>(st.page_requests), "count");
-    }
-  }
-  const iommu::walk_cache_stats& pwc = machine.iommu().paging_structure_cache().stats();
-  if (pwc.hits || pwc.misses) {   // only when paging-structure caches were on
-    metric("iommu.pwc.hits", static_cast<double>(pwc.hits), "count");
-    metric("iommu.pwc.misses", static_cast<double>(pwc.misses), "count");
-  }
-  for (const auto& link : machine.links()) {
-    if (link->upstream_stats().tlps == 0 && link->downstream_stats().tlps == 0) continue;
-    metric(link->name() + ".upstream_payload", static_cast<double>(link->upstream_stats().payload_bytes), "bytes");
-    metric(link->name() + ".downstream_payload", static_cast<double>(link->downstream_stats().payload_bytes), "bytes");
-    metric(link->name() + ".upstream_busy", link->upstream().busy_total().to_seconds(), "s");
-  }
-  metric("sim.time", sc_core::sc_time_stamp().to_seconds(), "s");
+    m->set_name(st.path());
+    m->set_value(st.value());
+    m->set_unit(st.unit());
+    m->set_description(st.description());
+  });
   std::string json;
   google::protobuf::util::JsonPrintOptions jopt;
   jopt.add_whitespace = true;
@@ -174,6 +153,13 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   sum += fmt::format("\nexpectations: {} checked, {} failed: {}\n\nmetrics:\n", report.expectations, report.failures,
                      report.exit_code == 0 ? "PASS" : "FAIL");
   for (const pb::Metric& m : results.metric()) sum += fmt::format("  {:<40} {:>16.10g} {}\n", m.name(), m.value(), m.unit());
+  if (results.distribution_size()) {
+    sum += fmt::format("\ndistributions:\n  {:<40} {:>10} {:>11} {:>11} {:>11} {:>11}\n", "", "count", "mean", "p50",
+                       "p99", "max");
+    for (const pb::Distribution& d : results.distribution())
+      sum += fmt::format("  {:<40} {:>10} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g} {}\n", d.name(), d.count(), d.mean(),
+                         d.p50(), d.p99(), d.max(), d.unit());
+  }
   sum += "\nPCI functions:\n";
   for (const pb::FunctionInfo& f : results.function())
     sum += fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),

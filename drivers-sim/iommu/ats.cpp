@@ -122,7 +122,7 @@ void intel_iommu::enable_pci_caps(device_domain_info& info) {
     const unsigned q = cfg_read(info, info.ats_pos + pcie::ATS_CAP, 2) & pcie::ATS_CAP_QDEP_MASK;
     info.ats_qdep = q ? q : ATS_MAX_QDEP;
   }
-  kit::sim_env::current().log("host.dmar", fmt::format("{:02x}:{:02x}.{}: ATS enabled, invalidate queue depth {}",
+  kit::sim_env::current().log("iommu", "host.dmar", fmt::format("{:02x}:{:02x}.{}: ATS enabled, invalidate queue depth {}",
                                                        info.bus, info.devfn >> 3, info.devfn & 7, info.ats_qdep));
 }
 
@@ -143,13 +143,17 @@ void intel_iommu::disable_pci_caps(device_domain_info& info) {
   }
 }
 
-// intel_iommu_enable_iopf() (v6.3+) with v6.1's pci_reset_pri() and pci_enable_pri().
+// intel_iommu_enable_iopf() (v6.3+) with v6.1's pci_reset_pri() and pci_enable_pri(),
+// after the page request queue is there to take the requests.
 int intel_iommu::enable_iopf(uint16_t source_id) {
   auto it = m_infos.find(source_id);
   if (it == m_infos.end()) return -ENODEV;
   device_domain_info& info = it->second;
   if (!info.ats_enabled || !info.pri_supported) return -ENODEV;
   if (info.pri_enabled) return -EBUSY;
+  // Its page requests need a queue to land in: Linux has no iopf queue for the unit
+  // without ECAP.PRS (-ENODEV); ours is set up on first use (dmar.h).
+  if (!enable_prq()) return -ENODEV;
   if (info.is_virtfn) {
     // VFs share the PF's PRI: enabled only when the PF's is.
     auto pf = m_infos.find(info.pf_sid);
@@ -165,7 +169,7 @@ int intel_iommu::enable_iopf(uint16_t source_id) {
   cfg_write(info, info.pri_pos + pcie::PRI_ALLOC_REQ, 4, info.pri_reqs_alloc);
   cfg_write(info, ctrl, 2, pcie::PRI_CTRL_ENABLE);
   info.pri_enabled = true;
-  kit::sim_env::current().log("host.dmar", fmt::format("{:02x}:{:02x}.{}: PRI enabled, {} outstanding page requests",
+  kit::sim_env::current().log("iommu", "host.dmar", fmt::format("{:02x}:{:02x}.{}: PRI enabled, {} outstanding page requests",
                                                        info.bus, info.devfn >> 3, info.devfn & 7, info.pri_reqs_alloc));
   return 0;
 }

@@ -203,7 +203,7 @@ void dma_api::unmap_single(const pci_dev& dev, uint64_t dma_addr, uint64_t /*len
   if (it == st.maps.end() || it->second.guest) {
     // __iommu_dma_unmap(): WARN_ON(unmapped != size).
     ++s.errors;
-    kit::sim_env::current().log("host.dma", fmt::format("{}: unmap of unmapped DMA address {:#x}", dev.bdf(), dma_addr));
+    kit::sim_env::current().log("dma", "host.dma", fmt::format("{}: unmap of unmapped DMA address {:#x}", dev.bdf(), dma_addr));
     return;
   }
   const mapping m = it->second;
@@ -279,7 +279,7 @@ int dma_api::map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, ui
   if (d->type != dmar_domain::kind::unmanaged) {
     settle();
     d = &m_iommu->attach_unmanaged(sid, &s.cpu);
-    kit::sim_env::current().log("host.dma", fmt::format("{}: attached to unmanaged domain {}", dev.bdf(), d->id));
+    kit::sim_env::current().log("dma", "host.dma", fmt::format("{}: attached to unmanaged domain {}", dev.bdf(), d->id));
   }
   domain_state& st = state_for(*d, sid);
   auto next = st.maps.lower_bound(gpa);
@@ -355,7 +355,7 @@ int dma_api::attach_iopf_domain(const pci_dev& dev, std::string& why) {
     why = "PRI could not be enabled";
     return rc;
   }
-  kit::sim_env::current().log("host.dma", fmt::format("{}: attached to IOPF-capable domain {} (nothing mapped)",
+  kit::sim_env::current().log("dma", "host.dma", fmt::format("{}: attached to IOPF-capable domain {} (nothing mapped)",
                                                       dev.bdf(), d.id));
   return 0;
 }

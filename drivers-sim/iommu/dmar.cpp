@@ -37,42 +37,24 @@ void cpu_account::charge(const std::string& param, const sc_core::sc_time& cost,
 }
 
 dma_costs dma_costs::from_params() {
-  kit::param_registry& p = kit::sim_env::current().params();
-  using sc_core::sc_time;
-  using sc_core::SC_NS;
+  const dma_cost_params p;
   dma_costs c;
-  // Declares a parameter and remembers it by name for of().
-  auto param = [&](const char* name, const sc_time& def, const char* doc) {
-    const sc_time t = p.time(name, def, doc);
-    c.m_by_name[name] = t;
-    return t;
+  const std::pair<sc_core::sc_time dma_costs::*, const kit::param<sc_core::sc_time>*> all[] = {
+      {&dma_costs::lock, &p.lock},
+      {&dma_costs::iova_alloc, &p.iova_alloc},
+      {&dma_costs::iova_free, &p.iova_free},
+      {&dma_costs::pte_update, &p.pte_update},
+      {&dma_costs::pagetable_alloc, &p.pagetable_alloc},
+      {&dma_costs::invalidation_submit, &p.invalidation_submit},
+      {&dma_costs::wait_poll_interval, &p.wait_poll_interval},
+      {&dma_costs::fq_queue, &p.fq_queue},
+      {&dma_costs::direct_map, &p.direct_map},
+      {&dma_costs::iopf_handle, &p.iopf_handle},
   };
-  // Defaults are a few cache misses (~100 ns each at DRAM latency) or a few dozen
-  // instructions (~0.3 ns each at 3 GHz); see DESIGN.md 2 for why costs are named.
-  c.lock = param("host.dma.lock", sc_time(40, SC_NS),
-                  "take and release the IOVA/domain spinlock with IRQs saved (two atomics, uncontended)");
-  c.iova_alloc = param("host.dma.iova_alloc", sc_time(250, SC_NS),
-                        "alloc_iova: rb-tree walk and insert, two or three cache misses");
-  c.iova_free = param("host.dma.iova_free", sc_time(150, SC_NS),
-                       "free_iova: rb-tree lookup and erase, one or two cache misses");
-  c.pte_update = param("host.dma.pte_update", sc_time(20, SC_NS),
-                        "write (or clear) one second-level PTE, line already cached (ECAP.C: no clflush)");
-  c.pagetable_alloc = param("host.dma.pagetable_alloc", sc_time(300, SC_NS),
-                             "allocate and zero a 4 KiB page-table page (memset at ~20 GB/s + allocator)");
-  c.invalidation_submit = param("host.dma.invalidation_submit", sc_time(100, SC_NS),
-                                 "build invalidation + wait descriptors and write IQT (qi_submit_sync)");
-  c.wait_poll_interval = param("host.dma.wait_poll_interval", sc_time(50, SC_NS),
-                                "one spin of the wait-descriptor status poll (cpu_relax + load)");
-  c.fq_queue = param("host.dma.fq_queue", sc_time(30, SC_NS),
-                      "lazy unmap: append an entry to the per-CPU flush queue (queue_iova)");
-  c.direct_map = param("host.dma.direct_map", sc_time(10, SC_NS),
-                        "dma_direct_map_page: phys_to_dma and mask check, no IOMMU");
-  // No public per-request measurement of Linux's IOPF path was found: an estimate of a
-  // threaded-IRQ wake-up and a workqueue hop (a few us each on a server) plus a minor
-  // fault's page lookup and pin (~1 us). The PTE write and table allocation are charged
-  // on top through host.dma.*; the page group response as host.dma.invalidation_submit.
-  c.iopf_handle = param("host.iopf.handle", sc_time(10, sc_core::SC_US),
-                         "one PRI page request: PRQ interrupt thread, iopf group and workqueue, page lookup and pin");
+  for (const auto& [field, param] : all) {
+    c.*field = param->get();
+    c.m_by_name[param->name()] = param->get();
+  }
   return c;
 }
 
@@ -380,10 +362,49 @@ bool intel_iommu::invalidation_dropped(const dmar_domain& d, uint64_t iova, uint
 }
 
 bool intel_iommu::handle_msi(uint64_t addr, uint32_t data) {
+  if (m_prq && addr == m_options.prq_msi_addr && data == m_options.prq_msi_data) {
+    if (m_prq_handler) m_prq_handler();   // the PRQ thread's wake-up (IRQF_ONESHOT: it runs once per event)
+    return true;
+  }
   if (addr != m_options.fault_msi_addr || data != m_options.fault_msi_data) return false;
   m_fault->pending = true;
   m_fault->event.notify(sc_core::SC_ZERO_TIME);
   return true;
+}
+
+// prq.c intel_iommu_enable_prq(): the ring (iommu_alloc_pages_node(), zeroed), PQH and
+// PQT to 0, PQA = base | PRQ_ORDER; the IRQ's MSI message goes in when the interrupt
+// is set up (dmar_msi_write() writes the data, address and upper address registers
+// that follow PECTL_REG) and dmar_msi_unmask() clears PECTL.IM.
+bool intel_iommu::enable_prq() {
+  if (m_prq) return true;
+  if (!(m_ecap & ECAP_PRS)) return false;
+  m_prq = m_pages.alloc_contiguous(PRQ_BYTES, page_allocator::PAGE_BYTES, true);
+  if (!m_prq) {
+    m_log.print("IOMMU: dmar0: Failed to allocate page request queue");   // pr_warn() of the same
+    return false;
+  }
+  write64(PQH_REG, 0);
+  write64(PQT_REG, 0);
+  write64(PQA_REG, m_prq | PRQ_ORDER);
+  write32(PEDATA_REG, m_options.prq_msi_data);
+  write32(PEADDR_REG, m_options.prq_msi_addr);
+  write32(PEUADDR_REG, 0);
+  write32(PECTL_REG, 0);
+  kit::sim_env::current().log("iommu", "host.dmar", fmt::format("page request queue at 0x{:x}, {} entries, event vector 0x{:x}",
+                                                       m_prq, PRQ_DEPTH, m_options.prq_msi_data));
+  return true;
+}
+
+// The response code goes in as the caller gives it (QI_RESP_*); no PASID, no private
+// data: the requests of this legacy-mode unit carry neither.
+void intel_iommu::page_group_response(uint16_t source_id, uint16_t group, bool last_in_group, unsigned response_code,
+                                      cpu_account* acct) {
+  const uint64_t lo = QI_PGRP_RESP_TYPE | ((uint64_t{response_code} & QI_PGRP_RESP_CODE_MASK) << QI_PGRP_RESP_CODE_SHIFT) |
+                      (uint64_t{source_id} << QI_PGRP_RID_SHIFT);
+  const uint64_t hi = (last_in_group ? QI_PGRP_HI_LPIG : 0) |
+                      ((uint64_t{group} & QI_PGRP_HI_IDX_MASK) << QI_PGRP_HI_IDX_SHIFT);
+  qi_submit({{lo, hi}}, acct);
 }
 
 // dmar.c dmar_fault() / dmar_fault_do_one() (v6.1): from FSTS.FRI on, every record

@@ -19,6 +19,14 @@
 // process); a host thread then reads FSTS and the fault recording registers, prints
 // the kernel's lines (dmar_fault()) and clears them.
 //
+// Page requests (prq.c intel_iommu_enable_prq(), intel_iommu_page_response()): on
+// ECAP.PRS hardware, enable_prq() sets up the page request queue and its event MSI (a
+// vector of our own, like the fault event's); handle_msi() hands that event to the
+// handler iopf_service installed (its prq_event_thread()), which uses the PRQ accessors
+// below and answers groups with page_group_response() through the invalidation queue.
+// Linux sets the queue up at boot (init_dmars(), with ecap_prs()); here the first
+// enable_iopf() does, so that a boot without PRI users costs no PRQ accesses or pages.
+//
 // ATS (v6.1 intel_iommu_probe_device / domain_context_mapping_one /
 // iommu_enable_pci_caps): a PCIe function with an ATS extended capability on ECAP.DT
 // hardware, below a root port the DMAR table's ATSR lists (dmar_ats_supported()), gets
@@ -44,6 +52,7 @@
 #include "drivers-sim/kernel/kernel.h"
 #include "drivers-sim/kernel/page_alloc.h"
 #include "drivers-sim/pci/pci_dev.h"
+#include "models/kit/param.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/iommu/vtd_tables.h"
 
@@ -56,11 +65,48 @@ struct cpu_account {
   void charge(const std::string& param, const sc_core::sc_time& cost, uint64_t times = 1);
 };
 
-// Named CPU costs of the DMA API and the invalidation path (DESIGN.md 2), declared
-// through kit::sim_env parameters by from_params().
+// Named CPU costs of the DMA API and the invalidation path (DESIGN.md 2): the
+// parameters (`host.dma.<name>`, `host.iopf.handle`). Defaults are a few cache misses
+// (~100 ns each at DRAM latency) or a few dozen instructions (~0.3 ns each at 3 GHz).
+struct dma_cost_params {
+  kit::scope dma{"host.dma", "host.dma"};
+  kit::scope iopf{"host.iopf", "host.iopf"};
+  kit::param<sc_core::sc_time> lock{
+      dma, "lock", sc_core::sc_time(40, sc_core::SC_NS),
+      "take and release the IOVA/domain spinlock with IRQs saved (two atomics, uncontended)"};
+  kit::param<sc_core::sc_time> iova_alloc{dma, "iova_alloc", sc_core::sc_time(250, sc_core::SC_NS),
+                                          "alloc_iova: rb-tree walk and insert, two or three cache misses"};
+  kit::param<sc_core::sc_time> iova_free{dma, "iova_free", sc_core::sc_time(150, sc_core::SC_NS),
+                                         "free_iova: rb-tree lookup and erase, one or two cache misses"};
+  kit::param<sc_core::sc_time> pte_update{
+      dma, "pte_update", sc_core::sc_time(20, sc_core::SC_NS),
+      "write (or clear) one second-level PTE, line already cached (ECAP.C: no clflush)"};
+  kit::param<sc_core::sc_time> pagetable_alloc{
+      dma, "pagetable_alloc", sc_core::sc_time(300, sc_core::SC_NS),
+      "allocate and zero a 4 KiB page-table page (memset at ~20 GB/s + allocator)"};
+  kit::param<sc_core::sc_time> invalidation_submit{
+      dma, "invalidation_submit", sc_core::sc_time(100, sc_core::SC_NS),
+      "build invalidation + wait descriptors and write IQT (qi_submit_sync)"};
+  kit::param<sc_core::sc_time> wait_poll_interval{dma, "wait_poll_interval", sc_core::sc_time(50, sc_core::SC_NS),
+                                                  "one spin of the wait-descriptor status poll (cpu_relax + load)"};
+  kit::param<sc_core::sc_time> fq_queue{dma, "fq_queue", sc_core::sc_time(30, sc_core::SC_NS),
+                                        "lazy unmap: append an entry to the per-CPU flush queue (queue_iova)"};
+  kit::param<sc_core::sc_time> direct_map{dma, "direct_map", sc_core::sc_time(10, sc_core::SC_NS),
+                                          "dma_direct_map_page: phys_to_dma and mask check, no IOMMU"};
+  // No public per-request measurement of Linux's IOPF path was found: an estimate of a
+  // threaded-IRQ wake-up and a workqueue hop (a few us each on a server) plus a minor
+  // fault's page lookup and pin (~1 us). The PTE write and table allocation are charged
+  // on top through host.dma.*; the page group response as host.dma.invalidation_submit.
+  kit::param<sc_core::sc_time> iopf_handle{
+      iopf, "handle", sc_core::sc_time(10, sc_core::SC_US),
+      "one PRI page request: PRQ interrupt thread, iopf group and workqueue, page lookup and pin"};
+};
+
+// Their values, as the code that charges them carries them.
 struct dma_costs {
   sc_core::sc_time lock, iova_alloc, iova_free, pte_update, pagetable_alloc, invalidation_submit,
       wait_poll_interval, fq_queue, direct_map, iopf_handle;
+  // Declares the parameters (dma_cost_params) and takes their values.
   static dma_costs from_params();
   // The value of a parameter by name (for totals); zero for an unknown name.
   sc_core::sc_time of(const std::string& param) const;
@@ -105,6 +151,10 @@ struct dmar_options {
   // Fault event MSI (FEADDR / FEDATA): the local APIC window and a vector of our own.
   uint32_t fault_msi_addr = 0xfee00000;
   uint32_t fault_msi_data = 0x24;
+  // Page request event MSI (PEADDR / PEDATA): the next vector (Linux allocates one per
+  // unit, IOMMU_IRQ_ID_OFFSET_PRQ + seq_id).
+  uint32_t prq_msi_addr = 0xfee00000;
+  uint32_t prq_msi_data = 0x25;
   // The DMAR table's Root Port ATS Capability structure (ACPI DMAR ATSR) with
   // ALL_PORTS set: every root port forwards ATS (server firmware lists its root ports
   // there). Without it the kernel prints "No ATSR found" and only root-complex
@@ -151,7 +201,8 @@ class intel_iommu {
   void add_device(pci_dev& dev);
   void remove_device(pci_dev& dev);
 
-  // The MSI sink: true when (addr, data) is our fault event. Never blocks.
+  // The MSI sink: true when (addr, data) is our fault event or page request event.
+  // Never blocks.
   bool handle_msi(uint64_t addr, uint32_t data);
 
   // ---- used by the DMA API ----
@@ -178,9 +229,32 @@ class intel_iommu {
   // (already on, or the PRI interface is not stopped), -EINVAL (a VF whose PF has no
   // PRI enabled).
   int enable_iopf(uint16_t source_id);
-  static constexpr uint32_t PRQ_DEPTH = (4096u << 4) >> 5;   // iommu.h: PRQ_ORDER 4, 32-byte requests
+  static constexpr unsigned PRQ_ORDER = 4;                          // iommu.h: 16 pages
+  static constexpr uint32_t PRQ_BYTES = 4096u << PRQ_ORDER;
+  static constexpr uint32_t PRQ_DEPTH = PRQ_BYTES >> 5;             // iommu.h PRQ_DEPTH: 32-byte requests
+  static constexpr uint64_t PRQ_RING_MASK = PRQ_BYTES - 0x20;       // iommu.h PRQ_RING_MASK
   // iommu.h MAX_AGAW_PFN_WIDTH (64 - VTD_PAGE_SHIFT): the mask of a whole-device-TLB flush.
   static constexpr unsigned MAX_AGAW_PFN_WIDTH = 64 - 12;
+  // ---- the page request queue (prq.c), drained by iopf_service ----
+  // intel_iommu_enable_prq(): 2^PRQ_ORDER zeroed pages, PQH = PQT = 0, PQA with the size,
+  // then the event MSI as dmar_msi_write() / dmar_msi_unmask() program it (PEDATA,
+  // PEADDR, PEUADDR, PECTL 0). False without ECAP.PRS. Once; later calls return true.
+  bool enable_prq();
+  uint64_t prq_base() const { return m_prq; }   // 0: not set up
+  // request_threaded_irq() for the page request event: handle_msi() calls it (from
+  // inside a model's process: it must not block).
+  void set_prq_handler(std::function<void()> f) { m_prq_handler = std::move(f); }
+  // prq_event_thread()'s register accesses (MMIO, so they wait): PRS_REG, and PQH/PQT
+  // as byte offsets into the ring.
+  uint32_t prq_status() { return read32(iommu::PRS_REG); }
+  void clear_prq_status(uint32_t bits) { write32(iommu::PRS_REG, bits); }
+  uint64_t prq_head() { return read64(iommu::PQH_REG) & PRQ_RING_MASK; }
+  uint64_t prq_tail() { return read64(iommu::PQT_REG) & PRQ_RING_MASK; }
+  void set_prq_head(uint64_t offset) { write64(iommu::PQH_REG, offset); }
+  // intel_iommu_page_response() / handle_bad_prq_event(): a Page Group Response
+  // descriptor (no PASID) with a wait descriptor, qi_submit_sync().
+  void page_group_response(uint16_t source_id, uint16_t group, bool last_in_group, unsigned response_code,
+                           cpu_account* acct);
   iommu::table_builder& tables() { return *m_tables; }
   host_memory& memory() { return m_memory; }
   const dma_costs& costs() const { return m_costs; }
@@ -262,6 +336,8 @@ class intel_iommu {
   };
   std::shared_ptr<fault_ctx> m_fault = std::make_shared<fault_ctx>();
   std::map<uint16_t, uint64_t> m_faults;
+  uint64_t m_prq = 0;   // the page request queue (PRQ_BYTES), once enable_prq() ran
+  std::function<void()> m_prq_handler;
   invalidation_filter m_invalidation_filter;
 };
 

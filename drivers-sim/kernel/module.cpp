@@ -7,49 +7,21 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "drivers-sim/kernel/kstrtox.h"
+
 namespace iovsim::host {
 
 namespace {
-// kstrtoull(s, 0, ...) (lib/kstrtox.c): optional '+', 0x hex, 0 octal or decimal,
-// one trailing newline; false on anything else or overflow of `max`.
-bool parse_unsigned(const std::string& text, unsigned long long max, unsigned long long& out) {
-  std::string s = text;
-  if (!s.empty() && s.back() == '\n') s.pop_back();
-  if (!s.empty() && s[0] == '+') s.erase(0, 1);
-  if (s.empty()) return false;
-  unsigned base = 10;
-  size_t i = 0;
-  if (s.size() > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    i = 2;
-  } else if (s[0] == '0') {
-    base = 8;
-  }
-  if (i >= s.size()) return false;
-  unsigned long long v = 0;
-  for (; i < s.size(); ++i) {
-    const int c = std::tolower(static_cast<unsigned char>(s[i]));
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else return false;
-    if (d >= base || v > (max - d) / base) return false;
-    v = v * base + d;
-  }
-  out = v;
-  return true;
-}
-
 // param_set_uint / param_set_int / param_set_bool (kernel/params.c): whether `value`
 // is one of the type's.
 bool value_parses(module_param_def::type kind, const std::string& value) {
   unsigned long long v = 0;
   switch (kind) {
     case module_param_def::type::uint:
-      return parse_unsigned(value, 0xffffffffull, v);
+      return kstrtoull(value, 0xffffffffull, v) == 0;
     case module_param_def::type::int_:
-      if (!value.empty() && value[0] == '-') return parse_unsigned(value.substr(1), 0x80000000ull, v);
-      return parse_unsigned(value, 0x7fffffffull, v);
+      if (!value.empty() && value[0] == '-') return kstrtoull(value.substr(1), 0x80000000ull, v) == 0;
+      return kstrtoull(value, 0x7fffffffull, v) == 0;
     case module_param_def::type::bool_: {
       // kstrtobool: y/Y/1/n/N/0, on/off; an empty value means true.
       const std::string s = value;

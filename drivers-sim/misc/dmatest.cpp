@@ -27,16 +27,7 @@ uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
 
 dmatest_driver::dmatest_driver(platform::machine& machine, allocator alloc_buffer, kernel_log& log,
                                std::vector<pci_device_id> ids)
-    : m_ids(std::move(ids)), m_machine(machine), m_alloc(std::move(alloc_buffer)), m_log(log) {
-  auto& params = kit::sim_env::current().params();
-  // An MSI taken by the host: entry, handler, EOI. Linux interrupt latency on
-  // servers is a few microseconds (cyclictest-style measurements).
-  m_irq_cost = params.time("host.irq_cost", sc_core::sc_time(2, sc_core::SC_US),
-                           "host CPU time to take a device interrupt and run its handler");
-  // Filling a descriptor and ringing the doorbell: a few hundred instructions.
-  m_submit_cost = params.time("host.dma_submit_cost", sc_core::sc_time(200, sc_core::SC_NS),
-                              "host CPU time to post one DMA request to a device");
-}
+    : m_ids(std::move(ids)), m_machine(machine), m_alloc(std::move(alloc_buffer)), m_log(log) {}
 
 int dmatest_driver::probe(pci_dev& dev) {
   platform::host_bus& bus = m_machine.cpu();
@@ -74,7 +65,7 @@ void dmatest_driver::unmap_later(const std::shared_ptr<run_state>& run) {
   sc_core::wait(inj.after, run->end);
   if (!run->running) {
     inj.st = unmap_injection::state::expired;
-    kit::sim_env::current().log("host.inject", fmt::format("unmap: {}: the dmatest run ended before {}", inj.bdf,
+    kit::sim_env::current().log("inject", "host.inject", fmt::format("unmap: {}: the dmatest run ended before {}", inj.bdf,
                                                            inj.after.to_string()));
     return;
   }
@@ -82,7 +73,7 @@ void dmatest_driver::unmap_later(const std::shared_ptr<run_state>& run) {
   inj.st = unmap_injection::state::fired;
   inj.fired_at = sc_core::sc_time_stamp();
   unmap_all(*run);
-  kit::sim_env::current().log("host.inject", fmt::format("unmap: {}: {} DMA mapping{} unmapped {} into its dmatest run",
+  kit::sim_env::current().log("inject", "host.inject", fmt::format("unmap: {}: {} DMA mapping{} unmapped {} into its dmatest run",
                                                          inj.bdf, inj.mappings, inj.mappings == 1 ? "" : "s",
                                                          inj.after.to_string()));
   run->busy = false;
@@ -135,7 +126,7 @@ void dmatest_driver::observe(uint64_t addr, unsigned len, uint16_t requester) {
   if (it->second.reported) return;
   it->second.reported = true;
   kit::sim_env::current().log(
-      "host.dmatest",
+      "dma", "host.dmatest",
       fmt::format("{:02x}:{:02x}.{} wrote {} bytes at 0x{:x}, in a DMA buffer unmapped at [{}] (bus address "
                   "0x{:x}): the write went through a stale translation",
                   requester >> 8, (requester >> 3) & 0x1f, requester & 7, len, addr,
@@ -216,8 +207,8 @@ dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
       break;
     }
     // Program and start; the host thread then sleeps until the completion interrupt.
-    sc_core::wait(m_submit_cost);
-    cpu += m_submit_cost;
+    sc_core::wait(submit_cost());
+    cpu += submit_cost();
     bus.mmio_write(regs + (opt.to_host ? dma_device::DST_ADDR : dma_device::SRC_ADDR), 8, bus_addr);
     bus.mmio_write(regs + (opt.to_host ? dma_device::SRC_ADDR : dma_device::DST_ADDR), 8, 0);
     bus.mmio_write(regs + dma_device::LENGTH, 4, opt.size);
@@ -225,8 +216,8 @@ dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
                    dma_device::CONTROL_START | dma_device::CONTROL_IRQ_EN |
                        (opt.to_host ? dma_device::CONTROL_DIR_TO_HOST : 0));
     sc_core::wait(model->transfer_end());
-    sc_core::wait(m_irq_cost);
-    cpu += m_irq_cost;
+    sc_core::wait(irq_cost());
+    cpu += irq_cost();
     const uint32_t status = static_cast<uint32_t>(bus.mmio_read(regs + dma_device::STATUS, 4));
     bus.mmio_write(regs + dma_device::STATUS, 4, status & (dma_device::STATUS_DONE | dma_device::STATUS_ERROR));
     r.last_status = status;

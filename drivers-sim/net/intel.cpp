@@ -152,7 +152,7 @@ void intel_pf_driver::schedule_carrier(netdev& nd) {
   std::weak_ptr<bool> alive = m_alive;
   net_core* net = &m_env.net;
   sc_core::sc_spawn([this, net, ifindex, alive] {
-    sc_core::wait(m_env.link_up_time);
+    sc_core::wait(m_env.link_up_time());
     if (alive.expired() || !*alive.lock()) return;   // the driver that asked was unloaded or rebooted away
     netdev* n = net->find(ifindex);
     if (!n || !n->admin_up || n->carrier) return;

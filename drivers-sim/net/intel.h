@@ -15,6 +15,7 @@
 #include "drivers-sim/kernel/module.h"
 #include "drivers-sim/net/netdev.h"
 #include "drivers-sim/pci/pci_driver.h"
+#include "models/kit/param.h"
 #include "profile.pb.h"
 
 namespace iovsim::host {
@@ -30,14 +31,19 @@ struct intel_traits {
   std::string connection;       // last probe line
 };
 
-// What the drivers use of the kernel.
+// What the drivers use of the kernel, and their parameters.
 struct intel_env {
   pci_core& pci;
   pci_bus_type& bus;
   net_core& net;
   kernel_log& log;
   const pb::ProfileLibrary& profiles;
-  sc_core::sc_time link_up_time;   // autonegotiation + link training, PF ifup to carrier
+
+  kit::scope scope{"host", "host"};
+  // 1000BASE-T and 10GBASE-T autonegotiation and link training take seconds (IEEE
+  // 802.3 clauses 28/40/55); Intel drivers report link 1-3 s after ifup.
+  kit::param<sc_core::sc_time> link_up_time{scope, "link_up_time", sc_core::sc_time(2, sc_core::SC_SEC),
+                                            "time from `ip link set up` to carrier on a PF"};
 };
 
 // The PF driver: probe, remove, sriov_configure, ndo_open/stop.

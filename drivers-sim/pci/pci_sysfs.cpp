@@ -2,45 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <cerrno>
+
+#include "drivers-sim/kernel/kstrtox.h"
 
 namespace iovsim::host {
 
 namespace {
-// kstrtou16(buf, 0, ...) (lib/kstrtox.c): an optional '+', then decimal, 0x hex or
-// 0 octal digits, one trailing newline allowed; no blanks. Returns 0, EINVAL or
-// ERANGE (a number too big for 16 bits).
-int parse_u16(std::string text, unsigned& out) {
-  if (!text.empty() && text.back() == '\n') text.pop_back();
-  if (!text.empty() && text[0] == '+') text.erase(0, 1);
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return EINVAL;
-  unsigned base = 10;
-  size_t i = 0;
-  if (text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    i = 2;
-  } else if (text[0] == '0') {
-    base = 8;
-  }
-  if (i >= text.size()) return EINVAL;
-  unsigned long long v = 0;
-  bool overflow = false;
-  for (; i < text.size(); ++i) {
-    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else return EINVAL;
-    if (d >= base) return EINVAL;
-    if (v > (~0ull - d) / base) overflow = true;
-    else v = v * base + d;
-  }
-  if (overflow || v > 0xffff) return ERANGE;
-  out = static_cast<unsigned>(v);
-  return 0;
-}
-
 kernfs_node hex_attr(const std::string& name, unsigned width, uint32_t value) {
   return kernfs_node::text(name, fmt::format("0x{:0{}x}\n", value, width));
 }
@@ -102,9 +70,10 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
     // drivers/pci/iov.c sriov_pf_dev_attrs.
     e.push_back(kernfs_node::file("sriov_numvfs", [d] { return fs_result{0, fmt::format("{}\n", d->num_vfs)}; },
                                   [this, d](const std::string& data) {
-                                    unsigned n = 0;
-                                    if (const int err = parse_u16(data, n)) return err;
-                                    return -m_bus.sriov_numvfs_store(*d, n);
+                                    // kstrtou16(buf, 0, &num_vfs)
+                                    unsigned long long n = 0;
+                                    if (const int err = kstrtoull(data, 0xffff, n)) return err;
+                                    return -m_bus.sriov_numvfs_store(*d, static_cast<unsigned>(n));
                                   }));
     e.push_back(kernfs_node::file("sriov_totalvfs",
                                   [d] { return fs_result{0, fmt::format("{}\n", d->sriov_totalvfs())}; }));

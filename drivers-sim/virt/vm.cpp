@@ -26,7 +26,7 @@ void vm_manager::observe(uint64_t addr, unsigned len, uint16_t requester) {
       fmt::format("isolation breach: {:02x}:{:02x}.{} ({}) wrote {} bytes at 0x{:x}, memory of {}", requester >> 8,
                   (requester >> 3) & 0x1f, requester & 7, who->second, len, addr, owner.empty() ? "nobody" : owner);
   m_violations.push_back(text);
-  kit::sim_env::current().log("mem.observer", text);
+  kit::sim_env::current().log("mem", "mem.observer", text);
 }
 
 int vm_manager::create(const std::string& name, uint64_t bytes, bool demand, bool read_only) {
@@ -96,7 +96,7 @@ int vm_manager::resolve_page_request(const iommu::page_request& r, sc_core::sc_t
   if (rc == -EEXIST) return 0;   // mapped by an earlier request: the function only has to translate again
   if (rc) return refuse(rc, fmt::format("mapping failed ({})", errno_name(-rc)));
   ++v->pages_faulted;
-  kit::sim_env::current().log("host.iopf", fmt::format("{} ({}): guest page 0x{:x} mapped at host 0x{:x}{}",
+  kit::sim_env::current().log("iommu", "host.iopf", fmt::format("{} ({}): guest page 0x{:x} mapped at host 0x{:x}{}",
                                                        v->dev->short_bdf(), v->name, gpa, v->hpa + gpa,
                                                        v->dma_read_only ? ", read-only" : ""));
   return 0;

@@ -1,22 +1,34 @@
 // A VT-d-like DMA-remapping unit (legacy mode): registers behind a 4 KiB MMIO target
 // socket (vtd_regs.h), a context cache, the IOTLB, the page walker, queued and
 // register-based invalidation, primary fault logging with the fault event interrupt,
-// and an ATS / PRI service for devices with device-TLBs.
+// an ATS service for devices with device-TLBs and the page request queue of PRI
+// (vtd_prq.cpp).
 //
 // Timing (DESIGN.md 2): a lookup costs iommu.iotlb_hit_latency; every table read of a
 // miss (root, context, PTEs) costs iommu.walk_read_latency on the page walker, a
 // timed_resource, so concurrent misses queue. Invalidation-queue descriptors cost one
 // memory read to fetch; invalidations complete iommu.invalidation_latency (device-TLB:
 // iommu.device_tlb_invalidation_latency) after they are fetched, and a wait
-// descriptor writes its status only once everything before it has completed.
+// descriptor writes its status only once everything before it has completed. Page
+// request descriptors are written one at a time, each iommu.prq_write_latency.
 //
-// Left out: scalable mode (PASID tables, first-level tables), interrupt remapping,
-// the page request queue registers (PRI goes through callbacks), advanced fault
-// logging, protected memory regions. Paging-structure caches (walk_cache.h) are
-// off unless iommu.pwc_entries is set.
+// Page requests (PCIe 10.4.1) go where VT-d puts them: a 32-byte Page Request
+// Descriptor in the page request queue in host memory (PQA_REG), PQT_REG advanced,
+// PRS_REG.PPR set and the page request event MSI (PEADDR/PEDATA) sent unless
+// PECTL_REG.IM. Software answers with a Page Group Response descriptor in the
+// invalidation queue; executing it sends the PRG Response message through the
+// page-response sink. A full queue sets PRS.PRO; requests that find it full (or PRO
+// set) are not written, and the unit answers the last one of a group itself with
+// Success, so the function translates again and asks anew (vtd_prq.cpp).
+//
+// Left out: scalable mode (PASID tables, first-level tables, the context's PRE bit),
+// interrupt remapping, page requests with PASID or private data, advanced fault
+// logging, protected memory regions. Paging-structure caches (walk_cache.h) are off
+// unless iommu.pwc_entries is set.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <systemc>
@@ -29,7 +41,9 @@
 #include "models/iommu/page_walker.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/iommu/walk_cache.h"
+#include "models/kit/param.h"
 #include "models/kit/reg_bank.h"
+#include "models/kit/stats.h"
 #include "models/kit/timed_resource.h"
 #include "models/memory/phys_mem.h"
 
@@ -41,24 +55,31 @@ struct requester_stats {
   uint64_t ats_requests = 0, page_requests = 0;
 };
 
-// A PCIe page request (PRI, PCIe 10.4.1): one page the device needs made present.
+// A PCIe page request (PRI, PCIe 10.4.1): one page the device needs made present, as
+// a Page Request Descriptor carries it (software decodes it from the queue).
 struct page_request {
   uint16_t source_id = 0;
   uint64_t iova = 0;
   bool write = false;
-  uint16_t group = 0;   // page request group index
+  uint16_t group = 0;          // page request group index
+  bool last_in_group = true;   // LPIG: the group is complete and wants a response
 };
+
+// Limits of the shapes the parameters may ask for.
+constexpr unsigned IOTLB_MAX_ENTRIES = 1u << 20;
+constexpr unsigned PWC_MAX_ENTRIES = 4096;   // a linear scan per level: keep it small
 
 class vtd_unit : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<vtd_unit> regs;   // MMIO, VTD_REG_WINDOW_BYTES
 
   // An interrupt message write (fault event: FEADDR/FEDATA; invalidation completion
-  // event: IEADDR/IEDATA).
+  // event: IEADDR/IEDATA; page request event: PEADDR/PEDATA).
   using interrupt_sink = std::function<void(uint64_t address, uint32_t data)>;
   // A device-TLB invalidation for an ATS-capable function: [addr, addr + size_bytes).
   using device_tlb_sink = std::function<void(uint16_t source_id, uint64_t addr, uint64_t size_bytes)>;
-  using page_request_sink = std::function<void(const iommu::page_request&)>;
+  // A PRG Response message down to a function (PCIe 10.4.2): Success, or not (Invalid
+  // Request, Response Failure).
   using page_response_sink = std::function<void(uint16_t source_id, uint16_t group, bool success)>;
 
   SC_HAS_PROCESS(vtd_unit);
@@ -81,16 +102,15 @@ class vtd_unit : public sc_core::sc_module {
   // recorded as a fault at `addr` (vtd_ats.cpp).
   bool translated_request_allowed(uint16_t source_id, uint64_t addr, bool is_write, sc_core::sc_time& latency);
 
-  // PRI: a device asks for a page; the host sees it through the page-request sink and
-  // answers a whole group with page_response(), which the device receives through the
-  // page-response sink. A response to no outstanding group is logged and dropped.
-  void page_request(uint16_t source_id, uint64_t iova, bool is_write, uint16_t group);
-  void page_response(uint16_t source_id, uint16_t group, bool success);
+  // PRI: a Page Request message arrived from a function. It is queued inside the unit
+  // and written to the page request queue by the unit's own process (vtd_prq.cpp);
+  // callable from any context.
+  void page_request(uint16_t source_id, uint64_t iova, bool is_write, uint16_t group, bool last_in_group);
+  // Requests written to the queue whose group no Page Group Response answered yet.
   size_t pending_page_requests() const;
 
   void set_interrupt_sink(interrupt_sink f) { m_interrupt = std::move(f); }
   void set_device_tlb_sink(device_tlb_sink f) { m_device_tlb = std::move(f); }
-  void set_page_request_sink(page_request_sink f) { m_page_request = std::move(f); }
   void set_page_response_sink(page_response_sink f) { m_page_response = std::move(f); }
 
   // The register bank (tests and lspci-like dumps read it; software uses `regs`).
@@ -118,6 +138,10 @@ class vtd_unit : public sc_core::sc_module {
   requester_stats totals() const;
   uint64_t faults_dropped() const { return m_faults_dropped; }   // lost to PFO / full records
   uint64_t invalidation_waits() const { return m_waits_done; }
+  // Page request descriptors written to the queue; page requests not written because
+  // the queue was full or PRS.PRO set (each one answered Success if it ended a group).
+  uint64_t prq_descriptors_written() const { return m_prq_written; }
+  uint64_t prq_overflows() const { return m_prq_overflows; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -134,6 +158,8 @@ class vtd_unit : public sc_core::sc_module {
   void write_ics(uint64_t old_value, uint64_t value);
   void write_iectl(uint64_t old_value, uint64_t value);
   void write_iotlb_reg(uint64_t old_value, uint64_t value);
+  void write_prs(uint64_t old_value, uint64_t value);
+  void write_pectl(uint64_t old_value, uint64_t value);
 
   // Translation (vtd.cpp).
   const context_entry* context_for(uint16_t source_id, unsigned& reads, fault_reason& fault);
@@ -149,6 +175,14 @@ class vtd_unit : public sc_core::sc_module {
   bool invalidate_iotlb(unsigned granularity, uint16_t domain, uint64_t addr, unsigned address_mask,
                         bool leaf_only);
   void invalidation_issued(const sc_core::sc_time& cost);
+  bool page_group_response(uint64_t lo, uint64_t hi);
+
+  // The page request queue (vtd_prq.cpp).
+  void prq_thread();
+  void prq_write(const iommu::page_request& r);
+  void prq_overflow(const iommu::page_request& r, bool newly);
+  void raise_page_request_event(uint32_t prs_before);
+  void send_page_response(uint16_t source_id, uint16_t group, bool success);
 
   // Fault logging and events (vtd_faults.cpp).
   void record_fault(uint16_t source_id, uint64_t iova, fault_reason reason, bool is_write);
@@ -158,11 +192,56 @@ class vtd_unit : public sc_core::sc_module {
 
   mem::phys_mem& m_mem;
   kit::reg_bank m_regs;
+  kit::scope m_scope{name(), "iommu"};
 
-  // Parameters.
-  unsigned m_fault_records;
-  unsigned m_host_address_width;
-  sc_core::sc_time m_hit_latency, m_read_latency, m_invalidation_latency, m_device_tlb_latency;
+ public:
+  // Parameters (`iommu.<name>` sets every unit, `dmar0.<name>` this one).
+  // QEMU's VT-d model caches up to 1024 IOTLB entries (VTD_IOTLB_MAX_SIZE); real sizes
+  // are not published (REFERENCE.md 5), so size and shape are knobs.
+  kit::param<unsigned> iotlb_entries{m_scope, "iotlb_entries", 1024, "entries",
+                                     "IOTLB entries (QEMU VT-d keeps 1024; real sizes unpublished)",
+                                     {1, IOTLB_MAX_ENTRIES}};
+  kit::param<unsigned> iotlb_ways{m_scope, "iotlb_ways", 8, "ways",
+                                  "IOTLB associativity; equal to iotlb_entries for fully associative"};
+  kit::enum_param<replacement> iotlb_policy{m_scope, "iotlb_policy", replacement::lru,
+                                            {{"lru", replacement::lru}, {"random", replacement::random}},
+                                            "IOTLB replacement: least recently used, or seeded random"};
+  // VT-d 6.2.4 allows caching non-leaf entries; no Intel part publishes the sizes, so
+  // the default is none: every IOTLB miss walks from the root (the architectural
+  // worst case). Set it to see what PML4E/PDPE/PDE caches save.
+  kit::param<unsigned> pwc_entries{m_scope, "pwc_entries", 0, "entries",
+                                   "paging-structure cache entries per non-leaf level (0 = none)",
+                                   {0, PWC_MAX_ENTRIES}};
+  // A few cycles of the root complex's clock for a CAM/set lookup.
+  kit::param<sc_core::sc_time> iotlb_hit_latency{m_scope, "iotlb_hit_latency", sc_core::sc_time(4, sc_core::SC_NS),
+                                                 "context-cache + IOTLB lookup (a few uncore cycles)"};
+  // Server DRAM load-to-use latency is about 80-100 ns; page tables are not in the
+  // CPU caches from the root complex's point of view (ECAP.C aside).
+  kit::param<sc_core::sc_time> walk_read_latency{
+      m_scope, "walk_read_latency", sc_core::sc_time(90, sc_core::SC_NS),
+      "one memory read by the remapping unit: table entry or queue descriptor"};
+  kit::param<sc_core::sc_time> invalidation_latency{
+      m_scope, "invalidation_latency", sc_core::sc_time(100, sc_core::SC_NS),
+      "completion of a context-cache or IOTLB invalidation inside the unit"};
+  // An ATS invalidate request and its completion message cross the link twice.
+  kit::param<sc_core::sc_time> device_tlb_invalidation_latency{
+      m_scope, "device_tlb_invalidation_latency", sc_core::sc_time(2, sc_core::SC_US),
+      "completion of a device-TLB invalidation (PCIe round trip + device work)"};
+  // The unit may move PQT and signal the event only once the descriptor is globally
+  // visible (the producer/consumer order of VT-d's queues), so a descriptor write costs
+  // the round trip to the memory controller that a table read costs.
+  kit::param<sc_core::sc_time> prq_write_latency{
+      m_scope, "prq_write_latency", sc_core::sc_time(90, sc_core::SC_NS),
+      "one 32-byte page request descriptor written to memory, completed before PQT moves"};
+  kit::param<unsigned> fault_records{m_scope, "fault_records", 8, "records", "fault recording registers (CAP.NFR + 1)",
+                                     {1, FRCD_MAX_RECORDS}};
+  // Xeon DMAR tables report a 46-bit host address width; the PTE ADDR field reaches bit 51.
+  kit::param<unsigned> host_address_width_bits{
+      m_scope, "host_address_width_bits", 46, "bits",
+      "host address width: table pointers at or above 2^HAW are invalid (reason 7)", {32, 52}};
+
+ private:
+  iotlb_config iotlb_config_from_params() const;
 
   iotlb m_iotlb;
   walk_cache m_pwc;                                    // paging-structure caches (iommu.pwc_entries)
@@ -171,14 +250,19 @@ class vtd_unit : public sc_core::sc_module {
   uint64_t m_root_table = 0;                           // latched by GCMD.SRTP
 
   unsigned m_next_fault_record = 0;
-  uint64_t m_faults_dropped = 0;
 
   sc_core::sc_event m_qi_kick;
   sc_core::sc_time m_invalidations_done = sc_core::SC_ZERO_TIME;
-  uint64_t m_waits_done = 0;
 
+  // Page Request messages received, not yet written (in arrival order), and what was
+  // written per (requester, group) until its response.
+  std::deque<iommu::page_request> m_prq_inbox;
+  sc_core::sc_event m_prq_kick;
+  uint64_t m_prq_epoch = 0;   // bumped by reset(): a write under way is abandoned
   std::map<std::pair<uint16_t, uint16_t>, std::vector<iommu::page_request>> m_page_groups;
 
+  // Counters per requester (merged with the IOTLB's by stats_by_requester()).
+  requester_stats& stats_of(uint16_t source_id);
   std::map<uint16_t, requester_stats> m_stats;
   // IOTLB counters per requester: those of IOTLBs replaced by configure_iotlb() and
   // the current IOTLB's at the last reset_stats(), so statistics span both.
@@ -186,8 +270,35 @@ class vtd_unit : public sc_core::sc_module {
 
   interrupt_sink m_interrupt;
   device_tlb_sink m_device_tlb;
-  page_request_sink m_page_request;
   page_response_sink m_page_response;
+
+  // Statistics: the unit's, the paging-structure caches', and one group per requester
+  // (`dmar0.03:00.0.iotlb_hits`) made when the requester first sends a request.
+  kit::stat_group m_stat_group{name(), "the DMA-remapping unit"};
+  kit::distribution m_translation_time{m_stat_group, "translation_time", "s",
+                                       "time to translate one request with remapping on: IOTLB hit or page walk",
+                                       1e-12};
+  kit::counter m_faults_dropped{m_stat_group, "faults_dropped", "faults",
+                                "faults lost to a full fault log or a pending overflow (PFO)", true};
+  kit::counter m_waits_done{m_stat_group, "invalidation_waits", "descriptors",
+                            "invalidation wait descriptors completed", true};
+  kit::counter m_prq_written{m_stat_group, "prq_descriptors", "descriptors",
+                             "page request descriptors written to the page request queue", true};
+  kit::counter m_prq_overflows{m_stat_group, "prq_overflows", "requests",
+                               "page requests not queued: the queue was full or PRS.PRO set", true};
+  kit::formula m_walker_busy{m_stat_group, "walker_busy", "s", "time the page walker was busy reading tables",
+                             [this] { return m_walker.busy_total().to_seconds(); }, true};
+  kit::stat_group m_pwc_group{m_stat_group, "pwc", "paging-structure caches (when on)"};
+  kit::formula m_pwc_hits{m_pwc_group, "hits", "lookups", "walks that started below the root",
+                          [this] { return static_cast<double>(m_pwc.stats().hits); }, true};
+  kit::formula m_pwc_misses{m_pwc_group, "misses", "lookups", "walks that found no cached level",
+                            [this] { return static_cast<double>(m_pwc.stats().misses); }, true};
+  struct requester_group {
+    requester_group(vtd_unit& unit, uint16_t source_id);
+    kit::stat_group group;
+    kit::formula translations, iotlb_hits, iotlb_misses, walks, evictions, faults, ats_requests, page_requests;
+  };
+  std::map<uint16_t, std::unique_ptr<requester_group>> m_requester_groups;
 };
 
 // "03:10.1" for a requester ID.

@@ -17,7 +17,7 @@ bool vtd_unit::translated_request_allowed(uint16_t source_id, uint64_t addr, boo
                                           sc_core::sc_time& latency) {
   if (!translation_enabled()) return true;
   // The context cache is looked up as for an untranslated request; the IOTLB is not.
-  latency += m_hit_latency;
+  latency += iotlb_hit_latency();
   unsigned reads = 0;
   fault_reason cf = fault_reason::none;
   const context_entry* ctx = context_for(source_id, reads, cf);
@@ -31,7 +31,7 @@ bool vtd_unit::translated_request_allowed(uint16_t source_id, uint64_t addr, boo
     t.fault = fault_reason::invalid_context;
     t.fault_processing_disabled = ctx->fault_processing_disable;
   }
-  kit::sim_env::current().log(name(), fmt::format("translated {} to 0x{:x} from {} blocked", is_write ? "write" : "read",
+  kit::sim_env::current().log("iommu", name(), fmt::format("translated {} to 0x{:x} from {} blocked", is_write ? "write" : "read",
                                                   addr, format_source_id(source_id)));
   fault_taken(source_id, addr, is_write, t);
   return false;

@@ -20,7 +20,7 @@ void vtd_unit::record_fault(uint16_t source_id, uint64_t iova, fault_reason reas
   // While PFO is set nothing more is recorded (VT-d 7.2.1).
   if (fsts & FSTS_PFO) {
     ++m_faults_dropped;
-    env.log(name(), "fault not recorded (overflow): " + what);
+    env.log("iommu", name(), "fault not recorded (overflow): " + what);
     return;
   }
   const uint32_t record = FRCD_REG_OFFSET + m_next_fault_record * FRCD_REG_BYTES;
@@ -28,7 +28,7 @@ void vtd_unit::record_fault(uint16_t source_id, uint64_t iova, fault_reason reas
     // The next record still holds an unserviced fault: overflow.
     ++m_faults_dropped;
     m_regs.set(FSTS_REG, 4, fsts | FSTS_PFO);
-    env.log(name(), "fault records full, overflow: " + what);
+    env.log("iommu", name(), "fault records full, overflow: " + what);
     raise_fault_event();
     return;
   }
@@ -36,14 +36,14 @@ void vtd_unit::record_fault(uint16_t source_id, uint64_t iova, fault_reason reas
   m_regs.set(record + 8, 8,
              FRCD_HI_F | (is_write ? 0 : FRCD_HI_T) | ((uint64_t{code} << FRCD_HI_FR_SHIFT) & FRCD_HI_FR_MASK) |
                  (source_id & FRCD_HI_SID_MASK));
-  env.log(name(), fmt::format("fault record {}: {}", m_next_fault_record, what));
+  env.log("iommu", name(), fmt::format("fault record {}: {}", m_next_fault_record, what));
   if (!(fsts & FSTS_PPF)) {
     // First pending fault: FRI points at it and the event fires.
     fsts = (fsts & ~FSTS_FRI_MASK) | (m_next_fault_record << FSTS_FRI_SHIFT) | FSTS_PPF;
     m_regs.set(FSTS_REG, 4, fsts);
     raise_fault_event();
   }
-  m_next_fault_record = (m_next_fault_record + 1) % m_fault_records;
+  m_next_fault_record = (m_next_fault_record + 1) % fault_records();
 }
 
 // IP set while masked; otherwise the message goes out now. One pending event at a time.
@@ -74,7 +74,7 @@ void vtd_unit::raise_invalidation_event() {
 // PPF mirrors "some record has F set"; with every status serviced, IP clears (VT-d 10.4.9-10).
 void vtd_unit::update_fault_status() {
   bool pending = false;
-  for (unsigned i = 0; i < m_fault_records && !pending; ++i)
+  for (unsigned i = 0; i < fault_records() && !pending; ++i)
     pending = (m_regs.get(FRCD_REG_OFFSET + i * FRCD_REG_BYTES + 8, 8) & FRCD_HI_F) != 0;
   uint64_t fsts = m_regs.get(FSTS_REG, 4);
   fsts = pending ? (fsts | FSTS_PPF) : (fsts & ~uint64_t{FSTS_PPF});

@@ -1,5 +1,6 @@
 // Invalidation: the queued-invalidation engine (VT-d 6.5.2) and the invalidation
-// operations it shares with the register interface (CCMD_REG, IOTLB_REG).
+// operations it shares with the register interface (CCMD_REG, IOTLB_REG). The queue
+// also carries software's Page Group Responses (vtd_prq.cpp).
 #include <fmt/format.h>
 
 #include "models/iommu/vtd.h"
@@ -80,13 +81,13 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
       if (gran == 0) return false;
       invalidate_context_cache(gran, did, static_cast<uint16_t>(lo >> QI_CC_SID_SHIFT),
                                static_cast<unsigned>((lo >> QI_CC_FM_SHIFT) & CCMD_FM_MASK));
-      invalidation_issued(m_invalidation_latency);
+      invalidation_issued(invalidation_latency());
       return true;
     case QI_IOTLB_TYPE:
       if (!invalidate_iotlb(gran, did, hi & QI_IOTLB_HI_ADDR_MASK, static_cast<unsigned>(hi & QI_IOTLB_HI_AM_MASK),
                             (hi & QI_IOTLB_HI_IH) != 0))
         return false;
-      invalidation_issued(m_invalidation_latency);
+      invalidation_issued(invalidation_latency());
       return true;
     case QI_DIOTLB_TYPE: {
       uint64_t addr = 0, size = 0;
@@ -95,7 +96,7 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
       env.trace_instant(name(), "inv_device_tlb", "iommu",
                         fmt::format(R"({{"source":"{}","addr":"0x{:x}","size":{}}})", format_source_id(sid), addr, size));
       if (m_device_tlb) m_device_tlb(sid, addr, size);
-      invalidation_issued(m_device_tlb_latency);
+      invalidation_issued(device_tlb_invalidation_latency());
       return true;
     }
     case QI_IWD_TYPE: {
@@ -115,6 +116,9 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
                         fmt::format(R"({{"status_addr":"0x{:x}"}})", hi & QI_IWD_HI_ADDR_MASK));
       return true;
     }
+    case QI_PGRP_RESP_TYPE:
+      // A posted message down to the function: nothing for a later wait to fence.
+      return page_group_response(lo, hi);
     default: return false;
   }
 }
@@ -131,12 +135,12 @@ void vtd_unit::qi_thread() {
       const uint64_t addr = (iqa & IQA_BASE_MASK) + head * IQ_DESCRIPTOR_BYTES;
       bool ok = tail < entries;
       if (ok) {
-        wait(m_read_latency);   // descriptor fetch
+        wait(walk_read_latency());   // descriptor fetch
         ok = execute_descriptor(m_mem.read64(addr), m_mem.read64(addr + 8));
       }
       if (!ok) {
         // IQH stays on the bad descriptor; software fixes it and clears IQE (VT-d 6.5.2.10).
-        kit::sim_env::current().log(name(), fmt::format("invalidation queue error at descriptor {} (tail {})",
+        kit::sim_env::current().log("iommu", name(), fmt::format("invalidation queue error at descriptor {} (tail {})",
                                                         head, tail));
         m_regs.set(FSTS_REG, 4, m_regs.get(FSTS_REG, 4) | FSTS_IQE);
         raise_fault_event();

@@ -1,8 +1,9 @@
-// The remapping unit's register map and queued-invalidation descriptor layout (VT-d
-// spec 10.4 and 6.5.2), shared by the model and the host's DMAR driver. Offsets and
-// bits: Linux drivers/iommu/intel/iommu.h (DMAR_*_REG, DMA_GCMD_*, DMA_FSTS_*,
-// DMA_FRCD_*, QI_*) and QEMU hw/i386/intel_iommu_internal.h (VTD_CAP_*, VTD_ECAP_*,
-// VTD_FRCD_*, VTD_INV_DESC_*).
+// The remapping unit's register map, queued-invalidation descriptor layout and page
+// request descriptor layout (VT-d spec 10.4, 6.5.2, chapter 7), shared by the model and the
+// host's DMAR driver. Offsets and bits: Linux v6.1 drivers/iommu/intel/iommu.h
+// (DMAR_*_REG, DMA_GCMD_*, DMA_FSTS_*, DMA_FRCD_*, DMA_PRS_*, QI_*, PRQ_*) and QEMU
+// hw/i386/intel_iommu_internal.h (VTD_CAP_*, VTD_ECAP_*, VTD_FRCD_*, VTD_INV_DESC_*,
+// VTD_PRD_*, VTD_PQA_*).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,9 @@ namespace iovsim::iommu {
 constexpr uint32_t VER_REG = 0x00, CAP_REG = 0x08, ECAP_REG = 0x10, GCMD_REG = 0x18, GSTS_REG = 0x1c,
                    RTADDR_REG = 0x20, CCMD_REG = 0x28, FSTS_REG = 0x34, FECTL_REG = 0x38, FEDATA_REG = 0x3c,
                    FEADDR_REG = 0x40, FEUADDR_REG = 0x44, IQH_REG = 0x80, IQT_REG = 0x88, IQA_REG = 0x90,
-                   ICS_REG = 0x9c, IECTL_REG = 0xa0, IEDATA_REG = 0xa4, IEADDR_REG = 0xa8, IEUADDR_REG = 0xac;
+                   ICS_REG = 0x9c, IECTL_REG = 0xa0, IEDATA_REG = 0xa4, IEADDR_REG = 0xa8, IEUADDR_REG = 0xac,
+                   PQH_REG = 0xc0, PQT_REG = 0xc8, PQA_REG = 0xd0, PRS_REG = 0xdc, PECTL_REG = 0xe0,
+                   PEDATA_REG = 0xe4, PEADDR_REG = 0xe8, PEUADDR_REG = 0xec;
 // Implementation-placed blocks (CAP.FRO / ECAP.IRO give them in 16-byte units): the
 // fault recording registers, then the IOTLB registers (IVA_REG, IOTLB_REG).
 constexpr uint32_t FRCD_REG_OFFSET = 0x400;
@@ -47,6 +50,7 @@ constexpr uint64_t ECAP_QI = 1ull << 1;
 constexpr uint64_t ECAP_DT = 1ull << 2;     // device-TLBs (ATS)
 constexpr uint64_t ECAP_PT = 1ull << 6;
 constexpr unsigned ECAP_IRO_SHIFT = 8;
+constexpr uint64_t ECAP_PRS = 1ull << 29;   // page requests (Linux ecap_prs())
 
 // GCMD_REG / GSTS_REG (VT-d 10.4.4-5): command bit and its status bit share a position.
 constexpr uint32_t GCMD_TE = 1u << 31, GCMD_SRTP = 1u << 30, GCMD_QIE = 1u << 26;
@@ -89,6 +93,31 @@ constexpr unsigned IQ_DESCRIPTORS_PER_PAGE = 256;
 constexpr unsigned IQ_DESCRIPTOR_BYTES = 16;
 constexpr uint32_t ICS_IWC = 1u << 0;
 
+// Page request queue (VT-d 10.4 PQH_REG/PQT_REG/PQA_REG; Linux PRQ_RING_MASK): PQH and PQT hold
+// the byte offset of a 32-byte descriptor, bits [18:5]. PQA: base [63:12], PQS [2:0]
+// (2^PQS 4 KiB pages = 2^(PQS + 7) descriptors; QEMU vtd_prq_size()). PRS: PPR bit 0,
+// PRO bit 1, both RW1C (DMA_PRS_PPR, DMA_PRS_PRO). PECTL: IM 31 (reset 1), IP 30 (RO).
+constexpr uint64_t PQ_OFFSET_MASK = 0x3fffull << 5;
+constexpr uint64_t PQA_BASE_MASK = ~0xfffull, PQA_QS_MASK = 7;
+constexpr unsigned PRQ_DESCRIPTORS_PER_PAGE = 128;
+constexpr unsigned PRQ_DESCRIPTOR_BYTES = 32;
+constexpr uint32_t PRS_PPR = 1u << 0, PRS_PRO = 1u << 1;
+constexpr uint32_t PECTL_IM = 1u << 31, PECTL_IP = 1u << 30;
+
+// Page Request Descriptor (VT-d 3.x chapter 7, "Page Request Descriptor", 256-bit;
+// QEMU cites it as 7.4.1.1 of a later revision; Linux v6.1 svm.c struct
+// page_req_dsc, QEMU VTD_PRD_*). qw0: type [7:0] = 1, PASID present 8, private data
+// present 9, requester ID [31:16], PASID [51:32], execute 52, privileged 53. qw1: read
+// 0, write 1, LPIG 2, page request group index [11:3], page address [63:12]. qw2-qw3:
+// private data (none here: written as zero).
+constexpr uint64_t PRD_TYPE_PAGE_REQUEST = 1, PRD_TYPE_MASK = 0xff;
+constexpr uint64_t PRD_PASID_PRESENT = 1ull << 8, PRD_PRIV_DATA_PRESENT = 1ull << 9;
+constexpr unsigned PRD_RID_SHIFT = 16;
+constexpr uint64_t PRD_RID_MASK = 0xffff;
+constexpr uint64_t PRD_HI_READ = 1ull << 0, PRD_HI_WRITE = 1ull << 1, PRD_HI_LPIG = 1ull << 2;
+constexpr unsigned PRD_HI_PRGI_SHIFT = 3;
+constexpr uint64_t PRD_HI_PRGI_MASK = 0x1ff, PRD_HI_ADDR_MASK = ~0xfffull;
+
 // IVA_REG: ADDR [63:12], IH 6, AM [5:0]. IOTLB_REG: IVT 63, IIRG [61:60], IAIG
 // [58:57], DR 49, DW 48, DID [47:32] (VT-d 10.4.8).
 constexpr uint64_t IVA_ADDR_MASK = ~0xfffull, IVA_IH = 1ull << 6, IVA_AM_MASK = 0x3f;
@@ -100,7 +129,7 @@ constexpr unsigned IOTLB_GLOBAL = 1, IOTLB_DOMAIN = 2, IOTLB_PAGE = 3;
 
 // Queued-invalidation descriptors (VT-d 6.5.2, 128-bit). lo type [3:0].
 constexpr uint64_t QI_TYPE_MASK = 0xf;
-constexpr unsigned QI_CC_TYPE = 1, QI_IOTLB_TYPE = 2, QI_DIOTLB_TYPE = 3, QI_IWD_TYPE = 5;
+constexpr unsigned QI_CC_TYPE = 1, QI_IOTLB_TYPE = 2, QI_DIOTLB_TYPE = 3, QI_IWD_TYPE = 5, QI_PGRP_RESP_TYPE = 9;
 constexpr unsigned QI_GRAN_SHIFT = 4;        // CC and IOTLB: G [5:4]
 constexpr uint64_t QI_GRAN_MASK = 3;
 constexpr unsigned QI_DID_SHIFT = 16;        // CC and IOTLB: DID [31:16]
@@ -113,5 +142,23 @@ constexpr uint64_t QI_DIOTLB_HI_ADDR_MASK = ~0xfffull, QI_DIOTLB_HI_S = 1ull << 
 constexpr uint64_t QI_IWD_IF = 1ull << 4, QI_IWD_SW = 1ull << 5, QI_IWD_FN = 1ull << 6;
 constexpr unsigned QI_IWD_DATA_SHIFT = 32;
 constexpr uint64_t QI_IWD_HI_ADDR_MASK = ~3ull;
+// Page Group Response descriptor (VT-d 3.x 6.5.2; Linux v6.1 iommu.h QI_PGRP_*): lo
+// PASID present 4 (QI_PGRP_PASID_P), private data present 5 (QI_PGRP_PDP), response
+// code [15:12] (QI_PGRP_RESP_CODE), requester ID [31:16] (QI_PGRP_DID, named for a
+// domain but carrying the RID), PASID [51:32]; hi LPIG 2 (QI_PGRP_LPIG), page request
+// group index [11:3] (QI_PGRP_IDX). Response codes are PCIe's (10.4.2): QI_RESP_SUCCESS,
+// QI_RESP_INVALID (Invalid Request), QI_RESP_FAILURE (Response Failure).
+constexpr uint64_t QI_PGRP_PASID_P = 1ull << 4, QI_PGRP_PDP = 1ull << 5;
+constexpr unsigned QI_PGRP_RESP_CODE_SHIFT = 12, QI_PGRP_RID_SHIFT = 16;
+constexpr uint64_t QI_PGRP_RESP_CODE_MASK = 0xf, QI_PGRP_RID_MASK = 0xffff;
+constexpr uint64_t QI_PGRP_HI_LPIG = 1ull << 2;
+constexpr unsigned QI_PGRP_HI_IDX_SHIFT = 3;
+constexpr uint64_t QI_PGRP_HI_IDX_MASK = 0x1ff;
+constexpr unsigned QI_RESP_SUCCESS = 0x0, QI_RESP_INVALID = 0x1, QI_RESP_FAILURE = 0xf;
+// Reserved bits (QEMU VTD_INV_DESC_PGRESP_RSVD_LO / _HI): lo [8:5] and [63:52], hi [1:0]
+// and [63:12]. Type bits [11:9] of 256-bit-capable units are left to the type decode.
+constexpr uint64_t QI_PGRP_LO_RSVD = 0xfff00000000001e0ull, QI_PGRP_HI_RSVD = 0xfffffffffffff003ull;
+constexpr unsigned QI_PGRP_PASID_SHIFT = 32;
+constexpr uint64_t QI_PGRP_PASID_MASK = 0xfffff;
 
 }  // namespace iovsim::iommu

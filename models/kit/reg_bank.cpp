@@ -12,6 +12,34 @@ uint64_t width_mask(unsigned width) {
 }
 }  // namespace
 
+reg_def reg(std::string name, uint32_t offset, unsigned width) {
+  reg_def d;
+  d.name = std::move(name);
+  d.offset = offset;
+  d.width = width;
+  return d;
+}
+
+reg_def& reg_def::field(std::string field_name, unsigned lsb, unsigned bits, field_access access) {
+  reg_field f{std::move(field_name), lsb, bits, access};
+  if (bits == 0 || lsb + bits > 8 * width)
+    throw std::logic_error(fmt::format("register {}: field {} [{}:{}] does not fit in {} bytes", name, f.name,
+                                       lsb + bits - 1, lsb, width));
+  for (const reg_field& g : fields)
+    if (g.mask() & f.mask())
+      throw std::logic_error(fmt::format("register {}: field {} overlaps {}", name, f.name, g.name));
+  if (access == kit::rw) writable |= f.mask();
+  if (access == kit::w1c) w1c |= f.mask();
+  fields.push_back(std::move(f));
+  return *this;
+}
+
+const reg_field& reg_def::field_named(const std::string& field_name) const {
+  for (const reg_field& f : fields)
+    if (f.name == field_name) return f;
+  throw std::logic_error(fmt::format("register {} has no field {}", name, field_name));
+}
+
 reg_bank::reg_bank(std::string name, uint32_t size_bytes)
     : m_name(std::move(name)), m_bytes(size_bytes, 0), m_owner(size_bytes, -1) {}
 
@@ -106,6 +134,33 @@ void reg_bank::write(uint32_t offset, unsigned len, uint64_t value) {
     set(reg.offset, reg.width, now);
     if (reg.on_write) reg.on_write(old, now);
   }
+}
+
+std::string reg_bank::describe(uint32_t offset, uint64_t value) const {
+  const reg_def* r = find(offset);
+  if (!r) return fmt::format("0x{:x}=0x{:x}", offset, value);
+  std::string out = fmt::format("{}=0x{:x}", r->name, value);
+  if (r->fields.empty()) return out;
+  out += " (";
+  for (size_t i = 0; i < r->fields.size(); ++i) {
+    const reg_field& f = r->fields[i];
+    const uint64_t v = (value & f.mask()) >> f.lsb;
+    out += fmt::format(f.width == 1 ? "{}{}={}" : "{}{}=0x{:x}", i ? " " : "", f.name, v);
+  }
+  return out + ")";
+}
+
+std::string reg_bank::map_text() const {
+  static const char* ACCESS[] = {"RO", "RW", "W1C"};
+  std::string out = fmt::format("{}: {} bytes\n", m_name, m_bytes.size());
+  for (const reg_def& r : m_regs) {
+    const char* access = r.w1c && r.writable ? "RW+W1C" : r.w1c ? "W1C" : r.writable ? "RW" : "RO";
+    out += fmt::format("  0x{:04x}  {:<20} {}B  reset 0x{:x}  {}{}{}\n", r.offset, r.name, r.width, r.reset, access,
+                       r.description.empty() ? "" : "  ", r.description);
+    for (const reg_field& f : r.fields)
+      out += fmt::format("          [{}:{}] {} {}\n", f.lsb + f.width - 1, f.lsb, f.name, ACCESS[f.access]);
+  }
+  return out;
 }
 
 }  // namespace iovsim::kit

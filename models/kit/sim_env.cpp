@@ -53,42 +53,6 @@ bool parse_time(const std::string& text, sc_core::sc_time& out) {
   return true;
 }
 
-sc_core::sc_time param_registry::time(const std::string& name, const sc_core::sc_time& def,
-                                      const std::string& doc) {
-  sc_core::sc_time value = def;
-  auto it = m_overrides.find(name);
-  if (it != m_overrides.end() && !parse_time(it->second, value))
-    throw std::invalid_argument(
-        fmt::format("parameter {}: \"{}\" is not a time (use e.g. 100ns, 2.5us, 1ms)", name, it->second));
-  m_declared[name] = {name, "s", def.to_string(), doc, value.to_string()};
-  return value;
-}
-
-uint64_t param_registry::count(const std::string& name, uint64_t def, const std::string& unit,
-                               const std::string& doc) {
-  uint64_t value = def;
-  auto it = m_overrides.find(name);
-  if (it != m_overrides.end()) {
-    size_t used = 0;
-    try {
-      value = std::stoull(it->second, &used, 0);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != it->second.size() || it->second[0] == '-')
-      throw std::invalid_argument(fmt::format("parameter {}: \"{}\" is not a whole number", name, it->second));
-  }
-  m_declared[name] = {name, unit, std::to_string(def), doc, std::to_string(value)};
-  return value;
-}
-
-std::vector<std::string> param_registry::unused_overrides() const {
-  std::vector<std::string> out;
-  for (const auto& [name, value] : m_overrides)
-    if (!m_declared.count(name)) out.push_back(name);
-  return out;
-}
-
 sim_env::sim_env(uint64_t seed) : m_seed(seed) {
   if (g_current) throw std::logic_error("sim_env: one run at a time");
   g_current = this;
@@ -103,9 +67,17 @@ sim_env& sim_env::current() {
 
 bool sim_env::exists() { return g_current != nullptr; }
 
-void sim_env::log(const std::string& who, const std::string& message) {
-  m_log.push_back(fmt::format("[{}] {}: {}", format_sim_time(sc_core::sc_time_stamp()), who, message));
-  if (m_verbose) std::cerr << m_log.back() << '\n';
+void sim_env::log(const std::string& category, const std::string& who, const std::string& message) {
+  if (!log_enabled(category)) return;
+  const std::string stamp = format_sim_time(sc_core::sc_time_stamp());
+  size_t start = 0;
+  do {
+    const size_t end = message.find('\n', start);
+    const std::string line = message.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    m_log.push_back(fmt::format("[{}] {}: {}", stamp, who, line));
+    if (m_verbose) std::cerr << m_log.back() << '\n';
+    start = end == std::string::npos ? end : end + 1;
+  } while (start != std::string::npos && start < message.size());
 }
 
 uint32_t sim_env::thread_id(const std::string& who) {
@@ -120,11 +92,13 @@ uint32_t sim_env::thread_id(const std::string& who) {
 void sim_env::trace_complete(const std::string& who, const std::string& name, const std::string& cat,
                              const sc_core::sc_time& start, const sc_core::sc_time& dur,
                              const std::string& args_json) {
+  if (!trace_enabled(cat)) return;
   m_trace.push_back({name, cat, 'X', to_ps(start), to_ps(dur), thread_id(who), args_json});
 }
 
 void sim_env::trace_instant(const std::string& who, const std::string& name, const std::string& cat,
                             const std::string& args_json) {
+  if (!trace_enabled(cat)) return;
   m_trace.push_back({name, cat, 'i', to_ps(sc_core::sc_time_stamp()), 0, thread_id(who), args_json});
 }
 

@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <systemc>
 #include <vector>
 
+#include "models/kit/param.h"
 #include "models/kit/rng.h"
+#include "models/kit/stats.h"
 
 namespace iovsim::kit {
 
@@ -22,34 +25,6 @@ std::string format_sim_time(const sc_core::sc_time& t);
 
 // Parses "100ms", "2.5us", "0", "10ps" into a time; false when it is not one.
 bool parse_time(const std::string& text, sc_core::sc_time& out);
-
-// A named parameter: unit, default and one line of documentation (DESIGN.md 2).
-struct param_info {
-  std::string name;
-  std::string unit;          // "s" for times, "bytes", "count", ...
-  std::string default_text;
-  std::string doc;
-  std::string value_text;    // what the run uses
-};
-
-class param_registry {
- public:
-  // Overrides given before models exist (--set name=value, scenario params).
-  void set_override(const std::string& name, const std::string& value) { m_overrides[name] = value; }
-
-  // Declare-and-read. A model calls these in its constructor; an override of the
-  // wrong form throws std::invalid_argument naming the parameter.
-  sc_core::sc_time time(const std::string& name, const sc_core::sc_time& def, const std::string& doc);
-  uint64_t count(const std::string& name, uint64_t def, const std::string& unit, const std::string& doc);
-
-  // Overrides that named no declared parameter (the run reports them as errors).
-  std::vector<std::string> unused_overrides() const;
-  const std::map<std::string, param_info>& declared() const { return m_declared; }
-
- private:
-  std::map<std::string, std::string> m_overrides;
-  std::map<std::string, param_info> m_declared;
-};
 
 struct trace_event {
   std::string name;
@@ -71,11 +46,20 @@ class sim_env {
 
   uint64_t seed() const { return m_seed; }
   param_registry& params() { return m_params; }
+  stat_registry& stats() { return m_stats; }
 
-  // `[time] name: message` into log.txt; echoed to stderr when verbose.
-  void log(const std::string& who, const std::string& message);
+  // `[time] who: message` into log.txt, one entry per line (a message of several
+  // lines becomes several entries), when its category is on; echoed to stderr when
+  // verbose. Categories are subsystems: iommu, pci, dma, mem, link, host, bios...
+  void log(const std::string& category, const std::string& who, const std::string& message);
   const std::vector<std::string>& log_lines() const { return m_log; }
   void set_verbose(bool v) { m_verbose = v; }
+  // Only these categories are logged (`--log iommu,pci`); empty: all of them.
+  void set_log_categories(std::set<std::string> on) { m_log_on = std::move(on); }
+  bool log_enabled(const std::string& category) const { return m_log_on.empty() || m_log_on.count(category); }
+  // Only trace events of these categories are recorded (`--trace iommu,dma`); empty: all.
+  void set_trace_categories(std::set<std::string> on) { m_trace_on = std::move(on); }
+  bool trace_enabled(const std::string& category) const { return m_trace_on.empty() || m_trace_on.count(category); }
 
   // Trace events: one timeline across all models (Chrome trace-event format).
   void trace_complete(const std::string& who, const std::string& name, const std::string& cat,
@@ -95,6 +79,8 @@ class sim_env {
   uint64_t m_seed;
   bool m_verbose = false;
   param_registry m_params;
+  stat_registry m_stats;
+  std::set<std::string> m_log_on, m_trace_on;
   std::vector<std::string> m_log;
   std::vector<trace_event> m_trace;
   std::vector<std::string> m_threads;      // tid-1 -> model name, in first-use order

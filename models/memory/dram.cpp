@@ -13,17 +13,6 @@ namespace iovsim::mem {
 dram::dram(sc_core::sc_module_name name, uint64_t size_bytes)
     : sc_module(name), dma("dma"), m_size(size_bytes) {
   dma.register_b_transport(this, &dram::b_transport);
-  auto& p = kit::sim_env::current().params();
-  const std::string me = this->name();
-  // Idle load-to-use latency of local DRAM: Intel's Xeon 5500 performance analysis
-  // guide gives ~60 ns, Intel MLC measures ~80-90 ns on Xeon E5 v3/v4 and Xeon SP
-  // (qdpma.com "Memory Latency II", 2018).
-  m_latency = p.time(me + ".latency", sc_core::sc_time(80, sc_core::SC_NS),
-                     "DRAM access latency after the channel took the request (idle load-to-use)");
-  // One DDR4-2400 channel: 2400 MT/s x 8 bytes = 19.2 GB/s peak (JEDEC JESD79-4 speed bin).
-  m_bandwidth = p.count(me + ".bandwidth", 19'200'000'000ull, "bytes/s",
-                        "peak bandwidth of the memory channel DMA uses");
-  if (m_bandwidth == 0) throw std::invalid_argument(me + ".bandwidth: must be > 0");
 }
 
 bool dram::in_range(uint64_t addr, uint64_t len, const char* what) {
@@ -68,8 +57,8 @@ void dram::write(uint64_t addr, const void* data, unsigned len) {
 
 sc_core::sc_time dram::access(const sc_core::sc_time& now, unsigned bytes) {
   const unsigned __int128 num = static_cast<unsigned __int128>(bytes) * 1'000'000'000'000ull;
-  const auto occupancy_ps = static_cast<uint64_t>((num + m_bandwidth - 1) / m_bandwidth);
-  return m_channel.reserve(now, sc_core::sc_time(static_cast<double>(occupancy_ps), sc_core::SC_PS)) + m_latency;
+  const auto occupancy_ps = static_cast<uint64_t>((num + bandwidth() - 1) / bandwidth());
+  return m_channel.reserve(now, sc_core::sc_time(static_cast<double>(occupancy_ps), sc_core::SC_PS)) + latency();
 }
 
 void dram::set_owner(uint64_t addr, uint64_t len, const std::string& owner) {

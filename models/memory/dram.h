@@ -15,6 +15,8 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
+#include "models/kit/param.h"
+#include "models/kit/stats.h"
 #include "models/kit/timed_resource.h"
 #include "models/memory/phys_mem.h"
 
@@ -28,7 +30,6 @@ class dram : public sc_core::sc_module, public phys_mem {
   // annotated delay grows by the access time.
   tlm_utils::simple_target_socket<dram> dma;
 
-  // Parameters: `<name>.latency` (time) and `<name>.bandwidth` (bytes per second).
   dram(sc_core::sc_module_name name, uint64_t size_bytes);
 
   uint64_t size_bytes() const { return m_size; }
@@ -54,7 +55,6 @@ class dram : public sc_core::sc_module, public phys_mem {
   std::string owner_of(uint64_t addr) const;
   void assign_requester(uint16_t requester, const std::string& owner) { m_requester_owner[requester] = owner; }
 
-  // Statistics.
   uint64_t pages_allocated() const { return m_pages.size(); }
   uint64_t dma_reads() const { return m_dma_reads; }
   uint64_t dma_writes() const { return m_dma_writes; }
@@ -62,8 +62,20 @@ class dram : public sc_core::sc_module, public phys_mem {
   uint64_t foreign_writes() const { return m_foreign_writes; }
   const std::map<uint16_t, uint64_t>& foreign_writes_by_requester() const { return m_foreign_by; }
   const kit::timed_resource& channel() const { return m_channel; }
-  const sc_core::sc_time& latency() const { return m_latency; }
-  uint64_t bandwidth_bytes_per_s() const { return m_bandwidth; }
+  uint64_t bandwidth_bytes_per_s() const { return bandwidth; }
+
+ private:
+  kit::scope m_scope{name(), "mem"};
+
+ public:
+  // Parameters. Idle load-to-use latency of local DRAM: Intel's Xeon 5500 performance
+  // analysis guide gives ~60 ns, Intel MLC measures ~80-90 ns on Xeon E5 v3/v4 and
+  // Xeon SP (qdpma.com "Memory Latency II", 2018).
+  kit::param<sc_core::sc_time> latency{m_scope, "latency", sc_core::sc_time(80, sc_core::SC_NS),
+                                       "DRAM access latency after the channel took the request (idle load-to-use)"};
+  // One DDR4-2400 channel: 2400 MT/s x 8 bytes = 19.2 GB/s peak (JEDEC JESD79-4 speed bin).
+  kit::param<uint64_t> bandwidth{m_scope, "bandwidth", 19'200'000'000ull, "bytes/s",
+                                 "peak bandwidth of the memory channel DMA uses", {1, UINT64_MAX}};
 
  private:
   using page = std::array<uint8_t, PAGE_BYTES>;
@@ -77,15 +89,22 @@ class dram : public sc_core::sc_module, public phys_mem {
   bool writes_foreign(uint64_t addr, uint64_t len, uint16_t requester) const;
 
   uint64_t m_size;
-  sc_core::sc_time m_latency;
-  uint64_t m_bandwidth;
   kit::timed_resource m_channel;
   std::map<uint64_t, std::unique_ptr<page>> m_pages;   // page number -> bytes
   std::map<uint64_t, owner_range> m_owners;            // start -> [start, end) owner
   std::map<uint16_t, std::string> m_requester_owner;
   std::vector<write_observer> m_observers;
-  uint64_t m_dma_reads = 0, m_dma_writes = 0, m_dma_bytes = 0, m_foreign_writes = 0;
   std::map<uint16_t, uint64_t> m_foreign_by;
+
+  // Statistics.
+  kit::stat_group m_stats{name(), "host DRAM"};
+  kit::counter m_dma_reads{m_stats, "dma_reads", "requests", "DMA reads that reached memory", true};
+  kit::counter m_dma_writes{m_stats, "dma_writes", "requests", "DMA writes that reached memory", true};
+  kit::counter m_dma_bytes{m_stats, "dma_bytes", "bytes", "bytes moved by DMA", true};
+  kit::counter m_foreign_writes{m_stats, "foreign_writes", "requests",
+                                "DMA writes into memory another owner holds (isolation breaches)", true};
+  kit::formula m_channel_busy{m_stats, "channel_busy", "s", "time the memory channel was busy with DMA",
+                              [this] { return m_channel.busy_total().to_seconds(); }, true};
 };
 
 }  // namespace iovsim::mem

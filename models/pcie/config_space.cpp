@@ -9,7 +9,7 @@ namespace iovsim::pcie {
 config_space::config_space(const std::string& name) : m_bank(name + ".config", CONFIG_SPACE_BYTES) {}
 
 void config_space::ro(const std::string& name, uint32_t offset, unsigned width, uint64_t value) {
-  m_bank.add({name, offset, width, value, 0, 0, nullptr, nullptr});
+  m_bank.add(kit::reg(name, offset, width).reset_to(value));
 }
 
 uint32_t config_space::add_cap(uint8_t id, uint32_t size) {

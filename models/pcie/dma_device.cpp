@@ -14,36 +14,37 @@ namespace iovsim::pcie {
 namespace {
 constexpr uint64_t BOUNDARY_4K = 4096;  // requests never cross it (PCIe base spec 2.2.7)
 constexpr uint32_t ERR_CODE_MASK = 0xff00;
-constexpr uint64_t ATC_MAX_ENTRIES = 1u << 16;   // a linear search per lookup: keep it sane
 }  // namespace
 
 dma_device::dma_device(sc_core::sc_module_name name, const pb::DeviceProfile& profile)
     : endpoint(name, profile), dma("dma"), m_regs(std::string(this->name()) + ".regs", REGS_BYTES),
       m_buffer(BUFFER_BYTES, 0) {
-  m_regs.add({"ID", ID, 4, ID_VALUE, 0, 0, nullptr, nullptr});
-  m_regs.add({"VERSION", VERSION, 4, VERSION_VALUE, 0, 0, nullptr, nullptr});
-  m_regs.add({"SCRATCH", SCRATCH, 4, 0, 0xffffffff, 0, nullptr, nullptr});
-  m_regs.add({"SRC_ADDR", SRC_ADDR, 8, 0, ~0ull, 0, nullptr, nullptr});
-  m_regs.add({"DST_ADDR", DST_ADDR, 8, 0, ~0ull, 0, nullptr, nullptr});
-  m_regs.add({"LENGTH", LENGTH, 4, 0, 0x1ffff, 0, nullptr, nullptr});
-  m_regs.add({"CONTROL", CONTROL, 4, 0, CONTROL_START | CONTROL_DIR_TO_HOST | CONTROL_IRQ_EN, 0,
-              [this](uint64_t o, uint64_t n) { write_control(o, n); }, nullptr});
-  m_regs.add({"STATUS", STATUS, 4, 0, 0, STATUS_DONE | STATUS_ERROR,
-              [this](uint64_t o, uint64_t n) { write_status(o, n); }, nullptr});
-  m_regs.add({"XFER_COUNT", XFER_COUNT, 8, 0, 0, 0, nullptr, nullptr});
-  m_regs.add({"ERR_ADDR", ERR_ADDR, 8, 0, 0, 0, nullptr, nullptr});
-  m_regs.add({"ATC_HITS", ATC_HITS, 8, 0, 0, 0, nullptr, nullptr});
-  m_regs.add({"ATC_MISSES", ATC_MISSES, 8, 0, 0, 0, nullptr, nullptr});
-  m_regs.add({"PAGE_REQS", PAGE_REQS, 8, 0, 0, 0, nullptr, nullptr});
+  // The BAR0 register map (little endian; accesses of 1..8 bytes); the buffer follows
+  // at BUFFER_OFFSET.
+  m_regs.add(kit::reg("ID", ID, 4).reset_to(ID_VALUE).doc("\"DMA0\" in memory order"));
+  m_regs.add(kit::reg("VERSION", VERSION, 4).reset_to(VERSION_VALUE).doc("major << 16 | minor"));
+  m_regs.add(kit::reg("SCRATCH", SCRATCH, 4).rw().doc("free for software (liveness checks)"));
+  m_regs.add(kit::reg("SRC_ADDR", SRC_ADDR, 8).rw().doc("source: host bus address, or a buffer offset (DIR_TO_HOST)"));
+  m_regs.add(kit::reg("DST_ADDR", DST_ADDR, 8).rw().doc("destination: buffer offset, or a host bus address (DIR_TO_HOST)"));
+  m_regs.add(kit::reg("LENGTH", LENGTH, 4).field("BYTES", 0, 17).doc("bytes to move, 1..BUFFER_BYTES"));
+  m_regs.add(kit::reg("CONTROL", CONTROL, 4)
+                 .field("START", 0)          // write 1 to start; reads 0
+                 .field("DIR_TO_HOST", 1)    // 0: host -> buffer, 1: buffer -> host
+                 .field("IRQ_EN", 2)         // interrupt when the transfer ends
+                 .on_write_fn([this](uint64_t o, uint64_t n) { write_control(o, n); }));
+  m_regs.add(kit::reg("STATUS", STATUS, 4)
+                 .field("BUSY", 0, 1, kit::ro)
+                 .field("DONE", 1, 1, kit::w1c)
+                 .field("ERROR", 2, 1, kit::w1c)   // clearing it clears ERR_CODE
+                 .field("ERR_CODE", STATUS_ERR_CODE_SHIFT, 8, kit::ro)
+                 .on_write_fn([this](uint64_t o, uint64_t n) { write_status(o, n); }));
+  m_regs.add(kit::reg("XFER_COUNT", XFER_COUNT, 8).doc("transfers completed without error"));
+  m_regs.add(kit::reg("ERR_ADDR", ERR_ADDR, 8).doc("host (untranslated) address of the request that failed"));
+  m_regs.add(kit::reg("ATC_HITS", ATC_HITS, 8).doc("device-TLB lookups that hit (since reset)"));
+  m_regs.add(kit::reg("ATC_MISSES", ATC_MISSES, 8).doc("device-TLB lookups that missed (each sent a translation request)"));
+  m_regs.add(kit::reg("PAGE_REQS", PAGE_REQS, 8).doc("PRI page requests sent"));
 
-  // Real ATC sizes are not published; 32 entries is an estimate (a few pages per
-  // queue of a small device), a knob for sweeps.
-  const uint64_t entries = kit::sim_env::current().params().count(
-      "dma.atc_entries", 32, "count", "device-TLB (ATC) entries of the DMA test device (estimate; fully associative)");
-  if (entries == 0 || entries > ATC_MAX_ENTRIES)
-    throw std::invalid_argument(
-        fmt::format("parameter dma.atc_entries: {} is not in 1..{}", entries, ATC_MAX_ENTRIES));
-  m_atc = atc(static_cast<unsigned>(entries));
+  m_atc = atc(atc_entries);
   m_pf = pfs()[0].get();
   m_ats_cap = m_pf->cfg().find_ext_cap(ECAP_ID_ATS);
   m_pri_cap = m_pf->cfg().find_ext_cap(ECAP_ID_PRI);
@@ -192,14 +193,16 @@ void dma_device::complete(uint32_t err_code) {
   const bool to_host = m_regs.get(CONTROL, 4) & CONTROL_DIR_TO_HOST;
   if (err_code) {
     ++m_failed;
-    env.log(name(), fmt::format("DMA {} of {} bytes failed after {} bytes: error code {}",
+    env.log("dma", name(), fmt::format("DMA {} of {} bytes failed after {} bytes: error code {}",
                                 to_host ? "to host" : "from host", len, m_pending_bytes, err_code));
   } else {
     ++m_transfers;
     m_regs.set(XFER_COUNT, 8, m_regs.get(XFER_COUNT, 8) + 1);
   }
+  const sc_core::sc_time took = sc_core::sc_time_stamp() - m_started;
+  m_transfer_time.sample(static_cast<uint64_t>(took.value()));   // picoseconds (1 ps resolution)
   env.trace_complete(name(), fmt::format("DMA {} {} B", to_host ? "to host" : "from host", len), "dma", m_started,
-                     sc_core::sc_time_stamp() - m_started);
+                     took);
   m_end_event.notify();
   if (m_regs.get(CONTROL, 4) & CONTROL_IRQ_EN) {
     ++m_interrupts;

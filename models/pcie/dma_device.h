@@ -4,24 +4,8 @@
 // by DMA, then reports DONE (or ERROR) and optionally interrupts. Built from a device
 // profile like every endpoint (profile `iovsim_dma`); only PF 0 has the engine.
 //
-// BAR0 register map (all little endian; accesses of 1..8 bytes):
-//   0x000 ID          RO  32  ID_VALUE ("DMA0" in memory order)
-//   0x004 VERSION     RO  32  VERSION_VALUE (major << 16 | minor)
-//   0x008 SCRATCH     RW  32  free for software (liveness checks)
-//   0x010 SRC_ADDR    RW  64  source: host bus address, or a buffer offset (DIR_TO_HOST)
-//   0x018 DST_ADDR    RW  64  destination: buffer offset, or a host bus address (DIR_TO_HOST)
-//   0x020 LENGTH      RW  32  bytes to move, 1..BUFFER_BYTES
-//   0x024 CONTROL     RW  32  CONTROL_START (write 1 to start; reads 0),
-//                             CONTROL_DIR_TO_HOST (0: host -> buffer, 1: buffer -> host),
-//                             CONTROL_IRQ_EN (interrupt when the transfer ends)
-//   0x028 STATUS          32  STATUS_BUSY (RO), STATUS_DONE (W1C), STATUS_ERROR (W1C;
-//                             clearing it clears the code), STATUS_ERR_CODE [15:8] (RO)
-//   0x030 XFER_COUNT  RO  64  transfers completed without error
-//   0x038 ERR_ADDR    RO  64  host (untranslated) address of the request that failed
-//   0x040 ATC_HITS    RO  64  device-TLB lookups that hit (since reset)
-//   0x048 ATC_MISSES  RO  64  device-TLB lookups that missed (each sent a translation request)
-//   0x050 PAGE_REQS   RO  64  PRI page requests sent
-//   0x8000-0x17FFF    RW      the buffer (BUFFER_OFFSET, BUFFER_BYTES)
+// The BAR0 register map is declared in the constructor (dma_device.cpp) and printed
+// by regs().map_text(); the offsets and bits software needs are the constants below.
 // STATUS_ERR_CODE: ERR_LENGTH bad length/offset, ERR_NO_BUS_MASTER, ERR_DMA a request
 // (or a translation request) completed with an error, ERR_ATS_DENIED a translation
 // gave no permission for the access and PRI could not be used, ERR_PAGE_REQUEST_FAILED
@@ -59,6 +43,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
+#include "models/kit/param.h"
 #include "models/kit/pcie_ext.h"
 #include "models/kit/reg_bank.h"
 #include "models/pcie/atc.h"
@@ -73,6 +58,7 @@ class dma_device : public endpoint {
                             ERR_ADDR = 0x038, ATC_HITS = 0x040, ATC_MISSES = 0x048, PAGE_REQS = 0x050,
                             REGS_BYTES = 0x058;
   static constexpr uint32_t BUFFER_OFFSET = 0x8000, BUFFER_BYTES = 0x10000;
+  static constexpr unsigned ATC_MAX_ENTRIES = 1u << 16;   // a linear search per lookup: keep it sane
   static constexpr uint32_t ID_VALUE = 0x30414d44, VERSION_VALUE = 0x00010000;
   static constexpr uint32_t CONTROL_START = 0x1, CONTROL_DIR_TO_HOST = 0x2, CONTROL_IRQ_EN = 0x4;
   static constexpr uint32_t STATUS_BUSY = 0x1, STATUS_DONE = 0x2, STATUS_ERROR = 0x4, STATUS_ERR_CODE_SHIFT = 8;
@@ -108,7 +94,6 @@ class dma_device : public endpoint {
   std::vector<uint8_t>& buffer() { return m_buffer; }
   const atc& device_tlb() const { return m_atc; }
 
-  // Statistics.
   uint64_t transfers() const { return m_transfers; }
   uint64_t failed_transfers() const { return m_failed; }
   uint64_t requests_issued() const { return m_requests; }
@@ -153,6 +138,16 @@ class dma_device : public endpoint {
     uint64_t host = 0, buf = 0, len = 0, max_req = 0;
   };
 
+  kit::scope m_scope{name(), "dma"};
+
+ public:
+  // Real ATC sizes are not published; 32 entries is an estimate (a few pages per
+  // queue of a small device), a knob for sweeps.
+  kit::param<unsigned> atc_entries{m_scope, "atc_entries", 32, "entries",
+                                   "device-TLB (ATC) entries of the DMA test device (estimate; fully associative)",
+                                   {1, ATC_MAX_ENTRIES}};
+
+ private:
   kit::reg_bank m_regs;
   std::vector<uint8_t> m_buffer;
   tlm::tlm_generic_payload m_trans;
@@ -162,7 +157,6 @@ class dma_device : public endpoint {
   sc_core::sc_time m_started;
   uint32_t m_pending_error = ERR_NONE;
   uint64_t m_pending_bytes = 0;
-  uint64_t m_transfers = 0, m_failed = 0, m_requests = 0, m_bytes = 0, m_interrupts = 0;
 
   atc m_atc;
   physical_function* m_pf = nullptr;       // PF 0: the engine's function
@@ -175,8 +169,25 @@ class dma_device : public endpoint {
   uint16_t m_prg_group = 0;
   sc_core::sc_time m_prg_arrival;
   uint64_t m_message_data = 0;             // what translation requests and messages point at
-  uint64_t m_atc_hits = 0, m_atc_misses = 0, m_translation_requests = 0, m_atc_invalidations = 0,
-           m_atc_entries_invalidated = 0, m_page_requests = 0, m_page_request_failures = 0;
+
+  // Statistics (in the device's group: `dma0.transfers`).
+  kit::counter m_transfers{m_stats, "transfers", "transfers", "transfers completed without error", true};
+  kit::counter m_failed{m_stats, "failed_transfers", "transfers", "transfers that ended in STATUS.ERROR", true};
+  kit::counter m_requests{m_stats, "requests", "TLPs", "memory requests issued (reads and writes)", true};
+  kit::counter m_bytes{m_stats, "bytes", "bytes", "bytes moved by transfers", true};
+  kit::counter m_interrupts{m_stats, "interrupts", "interrupts", "completion interrupts raised", true};
+  kit::distribution m_transfer_time{m_stats, "transfer_time", "s",
+                                    "START to DONE (or ERROR) of one transfer: queueing, translation and DMA", 1e-12};
+  kit::counter m_atc_hits{m_stats, "atc_hits", "lookups", "device-TLB lookups that hit", true};
+  kit::counter m_atc_misses{m_stats, "atc_misses", "lookups", "device-TLB lookups that missed", true};
+  kit::counter m_translation_requests{m_stats, "translation_requests", "requests",
+                                      "ATS translation requests sent (AT = 01b)", true};
+  kit::counter m_atc_invalidations{m_stats, "atc_invalidations", "requests", "device-TLB invalidations received", true};
+  kit::counter m_atc_entries_invalidated{m_stats, "atc_entries_invalidated", "entries",
+                                         "device-TLB entries those invalidations dropped", true};
+  kit::counter m_page_requests{m_stats, "page_requests", "requests", "PRI page requests sent", true};
+  kit::counter m_page_request_failures{m_stats, "page_request_failures", "responses",
+                                       "PRG responses that refused the page", true};
 };
 
 }  // namespace iovsim::pcie

@@ -37,7 +37,7 @@ void dma_device::page_response(uint16_t group, bool success, const sc_core::sc_t
   if (!m_prg_waiting || m_prg_answered || group != m_prg_group) {
     // A response to a group with no outstanding request (PCIe 10.5.2.3 UPRGI).
     set_pri_status(PRI_STATUS_UPRGI);
-    kit::sim_env::current().log(name(), fmt::format("PRG response for group {} matches no page request", group));
+    kit::sim_env::current().log("dma", name(), fmt::format("PRG response for group {} matches no page request", group));
     return;
   }
   m_prg_answered = true;

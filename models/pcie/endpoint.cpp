@@ -50,7 +50,7 @@ void endpoint::vf_change(physical_function& pf, unsigned num_vfs) {
   auto& vfs = pf.vfs();
   vfs.clear();
   if (num_vfs == 0) {
-    env.log(pf.name(), "VF Enable cleared: VFs removed");
+    env.log("pci", pf.name(), "VF Enable cleared: VFs removed");
     return;
   }
   const unsigned n = std::min<unsigned>(num_vfs, pf.profile().sriov().total_vfs());
@@ -61,7 +61,7 @@ void endpoint::vf_change(physical_function& pf, unsigned num_vfs) {
     vfs.push_back(std::make_unique<virtual_function>(fmt::format("{}.vf{}", pf.name(), i), pf, i, rid));
   }
   m_vfs_created += n;
-  env.log(pf.name(), fmt::format("VF Enable set: {} VFs at routing ID offset {} stride {}", n, offset, stride));
+  env.log("pci", pf.name(), fmt::format("VF Enable set: {} VFs at routing ID offset {} stride {}", n, offset, stride));
   env.trace_instant(pf.name(), fmt::format("VF enable ({} VFs)", n), "sriov");
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/kit/pcie_ext.h"
+#include "models/kit/stats.h"
 #include "models/pcie/sriov.h"
 #include "profile.pb.h"
 
@@ -34,11 +35,13 @@ class endpoint : public sc_core::sc_module {
   // Conventional reset (platform reboot): PFs reset, VFs gone, bus forgotten.
   virtual void reset();
 
-  // Statistics.
   uint64_t cfg_requests() const { return m_cfg_requests; }
   uint64_t vfs_created() const { return m_vfs_created; }
 
  protected:
+  // Statistics of the device; derived devices add theirs to the group.
+  kit::stat_group m_stats{name(), "a PCIe device"};
+
   // A memory request that hit BAR `bar` of `pf` at `offset` (Memory Space Enable
   // set, len 1..8). The default serves BAR0 from the PF's register bank and reads 0
   // elsewhere; a device with its own register map overrides both.
@@ -54,8 +57,8 @@ class endpoint : public sc_core::sc_module {
   const pb::DeviceProfile& m_profile;
   std::vector<std::unique_ptr<physical_function>> m_pfs;
   unsigned m_bus = 0;
-  uint64_t m_cfg_requests = 0;
-  uint64_t m_vfs_created = 0;
+  kit::counter m_cfg_requests{m_stats, "config_requests", "requests", "configuration requests the device claimed"};
+  kit::counter m_vfs_created{m_stats, "vfs_created", "functions", "VFs brought to life by VF Enable"};
 };
 
 // Copies a payload's data to/from a 64-bit value (little endian, len <= 8).

@@ -74,13 +74,6 @@ root_complex::root_complex(sc_core::sc_module_name name, const pb::PortProfile& 
     : sc_module(name), host("host"), downstream("downstream"), chipset("chipset") {
   host.register_b_transport(this, &root_complex::b_transport);
   m_host_bridge = std::make_unique<host_bridge_function>(std::string(this->name()) + ".host_bridge", host_bridge);
-  auto& params = kit::sim_env::current().params();
-  // An ECAM access is an uncached, non-posted CPU access through the root complex;
-  // public PCIe round-trip measurements (pcie-bench, SIGCOMM 2018) are 0.5-1 us.
-  m_cfg_latency = params.time("rc.cfg_access_latency", sc_core::sc_time(700, sc_core::SC_NS),
-                              "CPU configuration access, request to completion");
-  m_mmio_latency = params.time("rc.mmio_read_latency", sc_core::sc_time(700, sc_core::SC_NS),
-                               "CPU MMIO read of a device register, request to completion");
 }
 
 unsigned root_complex::add_root_port(const std::string& name, unsigned devfn, const pb::PortProfile& profile) {
@@ -112,7 +105,7 @@ void root_complex::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
   kit::pcie_ext* ext = trans.get_extension<kit::pcie_ext>();
   const bool is_cfg = ext && (ext->kind == kit::tlp_kind::cfg0 || ext->kind == kit::tlp_kind::cfg1);
   if (is_cfg) {
-    delay += m_cfg_latency;
+    delay += cfg_access_latency();
     const unsigned bus = kit::rid_bus(ext->target_id), devfn = kit::rid_devfn(ext->target_id);
     if (bus == 0) {
       pci_function* fn = devfn == 0 ? m_host_bridge.get() : local_function(m_ports, devfn);
@@ -124,7 +117,7 @@ void root_complex::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
     if (!m_router.route_cfg(m_ports, downstream, trans, delay, ur) || ur) complete_ur(trans, ext);
     return;
   }
-  if (trans.is_read()) delay += m_mmio_latency;
+  if (trans.is_read()) delay += mmio_read_latency();
   const uint64_t addr = trans.get_address();
   if (m_chipset_size && addr >= m_chipset_base && addr - m_chipset_base < m_chipset_size) {
     trans.set_address(addr - m_chipset_base);

@@ -14,6 +14,7 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
+#include "models/kit/param.h"
 #include "models/pcie/bridge.h"
 
 namespace iovsim::pcie {
@@ -61,8 +62,16 @@ class root_complex : public sc_core::sc_module {
   // Conventional reset of the host bridge and the root ports' registers.
   void reset();
 
-  // Timing parameter: latency of one configuration access, CPU to function and back.
-  sc_core::sc_time cfg_access_latency() const { return m_cfg_latency; }
+ private:
+  kit::scope m_scope{name(), "rc"};
+
+ public:
+  // Parameters. An ECAM access is an uncached, non-posted CPU access through the root
+  // complex; public PCIe round-trip measurements (pcie-bench, SIGCOMM 2018) are 0.5-1 us.
+  kit::param<sc_core::sc_time> cfg_access_latency{m_scope, "cfg_access_latency", sc_core::sc_time(700, sc_core::SC_NS),
+                                                  "CPU configuration access, request to completion"};
+  kit::param<sc_core::sc_time> mmio_read_latency{m_scope, "mmio_read_latency", sc_core::sc_time(700, sc_core::SC_NS),
+                                                 "CPU MMIO read of a device register, request to completion"};
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -72,8 +81,6 @@ class root_complex : public sc_core::sc_module {
   port_router m_router;
   int m_bound = 0;
   uint64_t m_chipset_base = 0, m_chipset_size = 0;
-  sc_core::sc_time m_cfg_latency;
-  sc_core::sc_time m_mmio_latency;
 };
 
 class pcie_switch : public sc_core::sc_module {

@@ -32,7 +32,7 @@ int width_row(unsigned width) {
 int mps_col(unsigned mps) {
   for (int i = 0; i < 6; ++i)
     if (mps == (128u << i)) return i;
-  throw std::invalid_argument(fmt::format("PCIe MPS {} is not a power of two in 128..4096", mps));
+  throw std::invalid_argument(fmt::format("{} is not a power of two in 128..4096", mps));
 }
 
 int gen_index(unsigned gen) {
@@ -114,30 +114,23 @@ double read_goodput_gbps(const link_config& c, uint64_t bytes) {
 
 // --- pcie_link -----------------------------------------------------------------
 
-pcie_link::pcie_link(std::string name, const link_config& defaults) : m_name(std::move(name)) {
-  auto& p = kit::sim_env::current().params();
-  m_cfg.gen = static_cast<unsigned>(p.count(m_name + ".gen", defaults.gen, "generation",
-                                            "PCIe generation negotiated (1..5: 2.5..32 GT/s per lane)"));
-  m_cfg.width = static_cast<unsigned>(p.count(m_name + ".width", defaults.width, "lanes", "negotiated link width"));
-  m_cfg.mps = static_cast<unsigned>(p.count(m_name + ".mps", defaults.mps, "bytes",
-                                            "Max Payload Size: writes and completions split at it"));
-  m_cfg.mrrs = static_cast<unsigned>(p.count(m_name + ".mrrs", defaults.mrrs, "bytes",
-                                             "Max Read Request Size: reads split at it"));
-  m_cfg.rcb = static_cast<unsigned>(p.count(m_name + ".rcb", defaults.rcb, "bytes",
-                                            "Read Completion Boundary: completions split at it (64 or 128)"));
-  // pcie-bench (Neugebauer et al., SIGCOMM 2018) measured 64 B DMA read round trips
-  // of a few hundred ns (~250-500 ns) on Xeon hosts: two hops of 150 ns plus ~80 ns
-  // of DRAM and the serialisation land in that range.
-  m_hop = p.time(m_name + ".hop_latency", sc_core::sc_time(150, sc_core::SC_NS),
-                 "one-way latency of a TLP through PHY, data link layer and the wire, after its last byte");
-  try {
-    mps_col(m_cfg.mrrs);
-    if (m_cfg.rcb != 64 && m_cfg.rcb != 128)
-      throw std::invalid_argument(fmt::format("RCB {} is not 64 or 128", m_cfg.rcb));
-    m_tlp_gbps = pcie::tlp_gbps(m_cfg);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("{}: {}", m_name, e.what()));
-  }
+pcie_link::pcie_link(std::string name, const link_config& negotiated)
+    : m_name(std::move(name)), m_negotiated(negotiated) {
+  m_cfg = link_config{gen, width, mps, mrrs, rcb};
+  // The cost tables know these values only (they throw std::invalid_argument).
+  auto check = [](const kit::param_base& p, auto fn) {
+    try {
+      fn();
+    } catch (const std::invalid_argument& e) {
+      p.fail(e.what());
+    }
+  };
+  check(gen, [&] { gen_index(m_cfg.gen); });
+  check(width, [&] { width_row(m_cfg.width); });
+  check(mps, [&] { mps_col(m_cfg.mps); });
+  check(mrrs, [&] { mps_col(m_cfg.mrrs); });
+  if (m_cfg.rcb != 64 && m_cfg.rcb != 128) rcb.fail(fmt::format("{} is not 64 or 128", m_cfg.rcb));
+  m_tlp_gbps = pcie::tlp_gbps(m_cfg);
 }
 
 sc_core::sc_time pcie_link::wire_time(uint64_t wire_bytes) const {
@@ -150,7 +143,7 @@ sc_core::sc_time pcie_link::send_write(kit::timed_resource& dir, direction_stats
   st.tlps += w.tlps;
   st.payload_bytes += bytes;
   st.wire_bytes += w.wire_bytes;
-  return dir.reserve(now, wire_time(w.wire_bytes)) + m_hop;
+  return dir.reserve(now, wire_time(w.wire_bytes)) + hop_latency();
 }
 
 sc_core::sc_time pcie_link::send_requests(kit::timed_resource& dir, direction_stats& st, const sc_core::sc_time& now,
@@ -158,7 +151,7 @@ sc_core::sc_time pcie_link::send_requests(kit::timed_resource& dir, direction_st
   const read_cost r = read_wire(m_cfg, bytes);
   st.tlps += r.requests;
   st.wire_bytes += r.request_bytes;
-  return dir.reserve(now, wire_time(r.request_bytes)) + m_hop;
+  return dir.reserve(now, wire_time(r.request_bytes)) + hop_latency();
 }
 
 sc_core::sc_time pcie_link::send_completions(kit::timed_resource& dir, direction_stats& st,
@@ -168,7 +161,7 @@ sc_core::sc_time pcie_link::send_completions(kit::timed_resource& dir, direction
   st.tlps += r.completions;
   st.payload_bytes += bytes;
   st.wire_bytes += r.completion_bytes;
-  return dir.reserve(ready, wire_time(r.completion_bytes)) + m_hop;
+  return dir.reserve(ready, wire_time(r.completion_bytes)) + hop_latency();
 }
 
 sc_core::sc_time pcie_link::posted_write(const sc_core::sc_time& now, uint64_t bytes) {

@@ -15,6 +15,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "models/kit/param.h"
+#include "models/kit/stats.h"
 #include "models/kit/timed_resource.h"
 
 namespace iovsim::pcie {
@@ -85,13 +87,13 @@ class pcie_link {
     uint64_t wire_bytes = 0;
   };
 
-  // `name` prefixes the parameters (`<name>.gen`, `.width`, `.mps`, `.mrrs`, `.rcb`,
-  // `.hop_latency`); `defaults` is what the profiles negotiated.
-  pcie_link(std::string name, const link_config& defaults);
+  // `name` is the link's hierarchical name ("link.nic"); `negotiated` is what the
+  // profiles negotiated, the parameters' defaults. Impossible values throw
+  // std::invalid_argument naming the parameter.
+  pcie_link(std::string name, const link_config& negotiated);
 
   const std::string& name() const { return m_name; }
   const link_config& config() const { return m_cfg; }
-  const sc_core::sc_time& hop_latency() const { return m_hop; }
   double tlp_gbps() const { return m_tlp_gbps; }
   // Time `wire_bytes` hold one direction.
   sc_core::sc_time wire_time(uint64_t wire_bytes) const;
@@ -113,7 +115,7 @@ class pcie_link {
   sc_core::sc_time host_write(const sc_core::sc_time& now, uint64_t bytes);
   sc_core::sc_time host_read(const sc_core::sc_time& now, uint64_t bytes, const sc_core::sc_time& completer_latency);
 
-  // Statistics; upstream = toward the root complex.
+  // Traffic per direction; upstream = toward the root complex.
   const direction_stats& upstream_stats() const { return m_up_stats; }
   const direction_stats& downstream_stats() const { return m_down_stats; }
   const kit::timed_resource& upstream() const { return m_up; }
@@ -128,11 +130,39 @@ class pcie_link {
                                     uint64_t bytes);
 
   std::string m_name;
+  const link_config m_negotiated;
+  kit::scope m_scope{m_name, "link"};
+
+ public:
+  // Parameters (`link.nic.width=4` for this link, `link.width=4` for every link).
+  kit::param<unsigned> gen{m_scope, "gen", m_negotiated.gen, "generation",
+                           "PCIe generation negotiated (1..5: 2.5..32 GT/s per lane)"};
+  kit::param<unsigned> width{m_scope, "width", m_negotiated.width, "lanes", "negotiated link width"};
+  kit::param<unsigned> mps{m_scope, "mps", m_negotiated.mps, "bytes", "Max Payload Size: writes and completions split at it"};
+  kit::param<unsigned> mrrs{m_scope, "mrrs", m_negotiated.mrrs, "bytes", "Max Read Request Size: reads split at it"};
+  kit::param<unsigned> rcb{m_scope, "rcb", m_negotiated.rcb, "bytes",
+                           "Read Completion Boundary: completions split at it (64 or 128)"};
+  // pcie-bench (Neugebauer et al., SIGCOMM 2018) measured 64 B DMA read round trips
+  // of a few hundred ns (~250-500 ns) on Xeon hosts: two hops of 150 ns plus ~80 ns
+  // of DRAM and the serialisation land in that range.
+  kit::param<sc_core::sc_time> hop_latency{
+      m_scope, "hop_latency", sc_core::sc_time(150, sc_core::SC_NS),
+      "one-way latency of a TLP through PHY, data link layer and the wire, after its last byte"};
+
+ private:
   link_config m_cfg;
-  sc_core::sc_time m_hop;
   double m_tlp_gbps = 0;
   kit::timed_resource m_up, m_down;
   direction_stats m_up_stats, m_down_stats;
+
+  // Statistics (shown once the link carried a TLP).
+  kit::stat_group m_stats{m_name, "a PCIe link"};
+  kit::formula m_stat_up_payload{m_stats, "upstream_payload", "bytes", "payload bytes toward the root complex",
+                                 [this] { return static_cast<double>(m_up_stats.payload_bytes); }, true};
+  kit::formula m_stat_down_payload{m_stats, "downstream_payload", "bytes", "payload bytes toward the device",
+                                   [this] { return static_cast<double>(m_down_stats.payload_bytes); }, true};
+  kit::formula m_stat_up_busy{m_stats, "upstream_busy", "s", "time the upstream direction was busy sending",
+                              [this] { return m_up.busy_total().to_seconds(); }, true};
 };
 
 // TLM glue: device-initiated memory requests crossing a link toward the root

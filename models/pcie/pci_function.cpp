@@ -21,10 +21,9 @@ void pci_function::declare_bars(config_space& cfg, uint32_t base, const std::arr
     uint32_t type = b.io ? BAR_IO : ((b.is_64bit ? BAR_MEM_64 : 0) | (b.prefetchable ? BAR_PREFETCH : 0));
     const uint64_t addr_mask = ~(b.size - 1);
     const uint32_t low_mask = static_cast<uint32_t>(addr_mask) & (b.io ? ~0x3u : ~0xfu);
-    cfg.reg({fmt::format("{}{}", prefix, i), at, 4, type, low_mask, 0, nullptr, nullptr});
+    cfg.reg(kit::reg(fmt::format("{}{}", prefix, i), at, 4).reset_to(type).rw(low_mask));
     if (b.is_64bit)
-      cfg.reg({fmt::format("{}{}_hi", prefix, i), at + 4, 4, 0, static_cast<uint32_t>(addr_mask >> 32), 0,
-               nullptr, nullptr});
+      cfg.reg(kit::reg(fmt::format("{}{}_hi", prefix, i), at + 4, 4).rw(static_cast<uint32_t>(addr_mask >> 32)));
   }
 }
 
@@ -60,14 +59,14 @@ void pci_function::declare_common_header(const function_ids& ids) {
   config_space& c = m_cfg;
   c.ro("VENDOR_ID", CFG_VENDOR_ID, 2, ids.vendor);
   c.ro("DEVICE_ID", CFG_DEVICE_ID, 2, ids.device);
-  c.reg({"COMMAND", CFG_COMMAND, 2, 0, COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_SERR |
-                                            0x40 /*parity*/ | COMMAND_INTX_DISABLE, 0, nullptr, nullptr});
+  c.reg(kit::reg("COMMAND", CFG_COMMAND, 2).rw(COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_SERR |
+                                            0x40 /*parity*/ | COMMAND_INTX_DISABLE));
   // Status error bits are write-1-to-clear (pci_regs.h PCI_STATUS_*).
-  c.reg({"STATUS", CFG_STATUS, 2, 0, 0, 0xf900, nullptr, nullptr});
+  c.reg(kit::reg("STATUS", CFG_STATUS, 2).clear_on_1(0xf900));
   c.ro("REVISION", CFG_REVISION, 1, ids.revision);
   c.ro("CLASS_PROG", CFG_CLASS_PROG, 1, ids.class_code & 0xff);
   c.ro("CLASS_DEVICE", CFG_CLASS_PROG + 1, 2, ids.class_code >> 8);
-  c.reg({"CACHE_LINE_SIZE", CFG_CACHE_LINE, 1, 0, 0xff, 0, nullptr, nullptr});
+  c.reg(kit::reg("CACHE_LINE_SIZE", CFG_CACHE_LINE, 1).rw(0xff));
   c.ro("LATENCY_TIMER", CFG_LATENCY, 1, 0);
 }
 
@@ -82,7 +81,7 @@ void pci_function::build_type0_header(const function_ids& ids, const std::array<
   c.ro("SUBSYSTEM_ID", CFG_SUBSYS_ID, 2, ids.subsys);
   c.ro("ROM_ADDRESS", 0x30, 4, 0);
   c.ro("CAPABILITY_LIST", CFG_CAP_PTR, 1, 0);
-  c.reg({"INTERRUPT_LINE", CFG_INT_LINE, 1, 0, 0xff, 0, nullptr, nullptr});
+  c.reg(kit::reg("INTERRUPT_LINE", CFG_INT_LINE, 1).rw(0xff));
   c.ro("INTERRUPT_PIN", CFG_INT_PIN, 1, int_pin);
 }
 
@@ -92,28 +91,28 @@ void pci_function::build_type1_header(const function_ids& ids) {
   c.ro("HEADER_TYPE", CFG_HEADER_TYPE, 1, 0x01);
   c.ro("BAR0", 0x10, 4, 0);
   c.ro("BAR1", 0x14, 4, 0);
-  c.reg({"PRIMARY_BUS", CFG_PRIMARY_BUS, 1, 0, 0xff, 0, nullptr, nullptr});
-  c.reg({"SECONDARY_BUS", CFG_SECONDARY_BUS, 1, 0, 0xff, 0, nullptr, nullptr});
-  c.reg({"SUBORDINATE_BUS", CFG_SUBORDINATE_BUS, 1, 0, 0xff, 0, nullptr, nullptr});
+  c.reg(kit::reg("PRIMARY_BUS", CFG_PRIMARY_BUS, 1).rw(0xff));
+  c.reg(kit::reg("SECONDARY_BUS", CFG_SECONDARY_BUS, 1).rw(0xff));
+  c.reg(kit::reg("SUBORDINATE_BUS", CFG_SUBORDINATE_BUS, 1).rw(0xff));
   c.ro("SEC_LATENCY_TIMER", CFG_SEC_LATENCY, 1, 0);
   // I/O window: 16-bit decode (type 0 in the low nibble), 4 KiB granularity.
-  c.reg({"IO_BASE", CFG_IO_BASE, 1, 0, 0xf0, 0, nullptr, nullptr});
-  c.reg({"IO_LIMIT", CFG_IO_LIMIT, 1, 0, 0xf0, 0, nullptr, nullptr});
-  c.reg({"SEC_STATUS", CFG_SEC_STATUS, 2, 0, 0, 0xf900, nullptr, nullptr});
+  c.reg(kit::reg("IO_BASE", CFG_IO_BASE, 1).rw(0xf0));
+  c.reg(kit::reg("IO_LIMIT", CFG_IO_LIMIT, 1).rw(0xf0));
+  c.reg(kit::reg("SEC_STATUS", CFG_SEC_STATUS, 2).clear_on_1(0xf900));
   // Memory windows: 1 MiB granularity; the prefetchable one decodes 64-bit (type 1).
-  c.reg({"MEMORY_BASE", CFG_MEM_BASE, 2, 0, 0xfff0, 0, nullptr, nullptr});
-  c.reg({"MEMORY_LIMIT", CFG_MEM_LIMIT, 2, 0, 0xfff0, 0, nullptr, nullptr});
-  c.reg({"PREF_MEMORY_BASE", CFG_PREF_BASE, 2, 0x1, 0xfff0, 0, nullptr, nullptr});
-  c.reg({"PREF_MEMORY_LIMIT", CFG_PREF_LIMIT, 2, 0x1, 0xfff0, 0, nullptr, nullptr});
-  c.reg({"PREF_BASE_UPPER32", CFG_PREF_BASE_UPPER, 4, 0, 0xffffffff, 0, nullptr, nullptr});
-  c.reg({"PREF_LIMIT_UPPER32", CFG_PREF_LIMIT_UPPER, 4, 0, 0xffffffff, 0, nullptr, nullptr});
+  c.reg(kit::reg("MEMORY_BASE", CFG_MEM_BASE, 2).rw(0xfff0));
+  c.reg(kit::reg("MEMORY_LIMIT", CFG_MEM_LIMIT, 2).rw(0xfff0));
+  c.reg(kit::reg("PREF_MEMORY_BASE", CFG_PREF_BASE, 2).reset_to(0x1).rw(0xfff0));
+  c.reg(kit::reg("PREF_MEMORY_LIMIT", CFG_PREF_LIMIT, 2).reset_to(0x1).rw(0xfff0));
+  c.reg(kit::reg("PREF_BASE_UPPER32", CFG_PREF_BASE_UPPER, 4).rw(0xffffffff));
+  c.reg(kit::reg("PREF_LIMIT_UPPER32", CFG_PREF_LIMIT_UPPER, 4).rw(0xffffffff));
   c.ro("IO_BASE_UPPER16", CFG_IO_BASE_UPPER, 2, 0);
   c.ro("IO_LIMIT_UPPER16", 0x32, 2, 0);
   c.ro("CAPABILITY_LIST", CFG_CAP_PTR, 1, 0);
   c.ro("ROM_ADDRESS1", 0x38, 4, 0);
-  c.reg({"INTERRUPT_LINE", CFG_INT_LINE, 1, 0, 0xff, 0, nullptr, nullptr});
+  c.reg(kit::reg("INTERRUPT_LINE", CFG_INT_LINE, 1).rw(0xff));
   c.ro("INTERRUPT_PIN", CFG_INT_PIN, 1, 0);
-  c.reg({"BRIDGE_CONTROL", CFG_BRIDGE_CONTROL, 2, 0, 0x0fff, 0, nullptr, nullptr});
+  c.reg(kit::reg("BRIDGE_CONTROL", CFG_BRIDGE_CONTROL, 2).rw(0x0fff));
 }
 
 }  // namespace iovsim::pcie

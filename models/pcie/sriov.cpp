@@ -40,8 +40,8 @@ virtual_function::virtual_function(const std::string& name, physical_function& p
   // is controlled by VF MSE in the PF (RO 0 here), no BARs, no INTx.
   c.ro("VENDOR_ID", CFG_VENDOR_ID, 2, 0xffff);
   c.ro("DEVICE_ID", CFG_DEVICE_ID, 2, 0xffff);
-  c.reg({"COMMAND", CFG_COMMAND, 2, 0, COMMAND_MASTER | COMMAND_SERR | 0x40, 0, nullptr, nullptr});
-  c.reg({"STATUS", CFG_STATUS, 2, 0, 0, 0xf900, nullptr, nullptr});
+  c.reg(kit::reg("COMMAND", CFG_COMMAND, 2).rw(COMMAND_MASTER | COMMAND_SERR | 0x40));
+  c.reg(kit::reg("STATUS", CFG_STATUS, 2).clear_on_1(0xf900));
   c.ro("REVISION", CFG_REVISION, 1, p.revision());
   c.ro("CLASS_PROG", CFG_CLASS_PROG, 1, p.class_code() & 0xff);
   c.ro("CLASS_DEVICE", CFG_CLASS_PROG + 1, 2, p.class_code() >> 8);
@@ -163,25 +163,22 @@ void physical_function::build_sriov_cap() {
   c.ro("SRIOV.CAP", at + SRIOV_CAP, 4, s.vf_migration_capable() ? 1 : 0);
   const uint16_t ctrl_mask = SRIOV_CTRL_VFE | SRIOV_CTRL_MSE | SRIOV_CTRL_ARI |
                              (s.vf_migration_capable() ? SRIOV_CTRL_VFM | SRIOV_CTRL_INTR : 0);
-  c.reg({"SRIOV.CTRL", at + SRIOV_CTRL, 2, 0, ctrl_mask, 0,
-         [this](uint64_t old, uint64_t now) { write_sriov_ctrl(old, now); }, nullptr});
-  c.reg({"SRIOV.STATUS", at + SRIOV_STATUS, 2, 0, 0, 0x1, nullptr, nullptr});
+  c.reg(kit::reg("SRIOV.CTRL", at + SRIOV_CTRL, 2).rw(ctrl_mask).on_write_fn([this](uint64_t old, uint64_t now) { write_sriov_ctrl(old, now); }));
+  c.reg(kit::reg("SRIOV.STATUS", at + SRIOV_STATUS, 2).clear_on_1(0x1));
   c.ro("SRIOV.INITIAL_VF", at + SRIOV_INITIAL_VF, 2, s.initial_vfs());
   c.ro("SRIOV.TOTAL_VF", at + SRIOV_TOTAL_VF, 2, s.total_vfs());
   // NumVFs is writable only while VF Enable is clear (SR-IOV spec 3.3.7).
-  c.reg({"SRIOV.NUM_VF", at + SRIOV_NUM_VF, 2, 0, 0xffff, 0,
-         [this, at](uint64_t old, uint64_t now) {
+  c.reg(kit::reg("SRIOV.NUM_VF", at + SRIOV_NUM_VF, 2).rw(0xffff).on_write_fn([this, at](uint64_t old, uint64_t now) {
            if (sriov_ctrl() & SRIOV_CTRL_VFE) m_cfg.set(at + SRIOV_NUM_VF, 2, static_cast<uint32_t>(old));
            else if (old != now) update_offset_stride();
-         },
-         nullptr});
+         }));
   // Function Dependency Link: Intel ports report their own function number.
   c.ro("SRIOV.FUNC_LINK", at + SRIOV_FUNC_LINK, 1, m_function);
   c.ro("SRIOV.VF_OFFSET", at + SRIOV_VF_OFFSET, 2, 0);
   c.ro("SRIOV.VF_STRIDE", at + SRIOV_VF_STRIDE, 2, 0);
   c.ro("SRIOV.VF_DID", at + SRIOV_VF_DID, 2, s.vf_device_id());
   c.ro("SRIOV.SUP_PGSIZE", at + SRIOV_SUP_PGSIZE, 4, s.supported_page_sizes());
-  c.reg({"SRIOV.SYS_PGSIZE", at + SRIOV_SYS_PGSIZE, 4, 1, s.supported_page_sizes(), 0, nullptr, nullptr});
+  c.reg(kit::reg("SRIOV.SYS_PGSIZE", at + SRIOV_SYS_PGSIZE, 4).reset_to(1).rw(s.supported_page_sizes()));
   declare_bars(c, at + SRIOV_BAR, m_vf_bars, "SRIOV.VF_BAR");
   c.ro("SRIOV.VFM", at + SRIOV_VFM, 4, 0);
   update_offset_stride();

@@ -40,7 +40,7 @@ host::pci_dev make_dev(unsigned bus, unsigned devfn) {
   return d;
 }
 
-class DmarTest : public sc_fixture {
+class dmar_test : public sc_fixture {
  protected:
   void build(const std::string& cmdline, bool strict = false) {
     dram = std::make_unique<mem::dram>("dram", DRAM_BYTES);
@@ -98,7 +98,7 @@ class DmarTest : public sc_fixture {
   std::vector<host::pci_dev> devs;
 };
 
-TEST_F(DmarTest, BootProgramsTheUnitAndPrintsTheKernelLines) {
+TEST_F(dmar_test, boot_programs_the_unit_and_prints_the_kernel_lines) {
   build("intel_iommu=on");
   run_thread([&] { boot(); });
   const uint64_t gsts = vtd->bank().get(GSTS_REG, 4);
@@ -112,7 +112,7 @@ TEST_F(DmarTest, BootProgramsTheUnitAndPrintsTheKernelLines) {
       "DMAR: IOMMU enabled",
       "DMAR: Host address width 46",
       "DMAR: DRHD base: 0x000000fed90000 flags: 0x1",
-      "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap 12078c402f0606 ecap 5047",
+      "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap 12078c402f0606 ecap 20005047",
       "DMAR: ATSR flags: 0x1",
       "iommu: Default domain type: Translated ",
       "iommu: DMA domain TLB invalidation policy: lazy mode ",
@@ -140,7 +140,7 @@ TEST_F(DmarTest, BootProgramsTheUnitAndPrintsTheKernelLines) {
   EXPECT_EQ(groups[2].domain_id, 3u);
 }
 
-TEST_F(DmarTest, MapSingleWritesTablesTheWalkerFollows) {
+TEST_F(dmar_test, map_single_writes_tables_the_walker_follows) {
   build("intel_iommu=on");
   run_thread([&] {
     boot();
@@ -163,7 +163,7 @@ TEST_F(DmarTest, MapSingleWritesTablesTheWalkerFollows) {
   });
 }
 
-TEST_F(DmarTest, StrictUnmapInvalidatesAndTheFaultIsReported) {
+TEST_F(dmar_test, strict_unmap_invalidates_and_the_fault_is_reported) {
   build("intel_iommu=on iommu.strict=1");
   run_thread([&] {
     boot();
@@ -193,7 +193,7 @@ TEST_F(DmarTest, StrictUnmapInvalidatesAndTheFaultIsReported) {
   EXPECT_EQ(iommu->groups()[2].type, "DMA");
 }
 
-TEST_F(DmarTest, LazyUnmapLeavesTheStaleIotlbEntryUntilTheTimerFlush) {
+TEST_F(dmar_test, lazy_unmap_leaves_the_stale_iotlb_entry_until_the_timer_flush) {
   build("intel_iommu=on");
   run_thread([&] {
     boot();
@@ -221,7 +221,7 @@ TEST_F(DmarTest, LazyUnmapLeavesTheStaleIotlbEntryUntilTheTimerFlush) {
   });
 }
 
-TEST_F(DmarTest, FlushQueueFlushesWhenTheRingIsFull) {
+TEST_F(dmar_test, flush_queue_flushes_when_the_ring_is_full) {
   build("intel_iommu=on");
   run_thread([&] {
     boot();
@@ -242,7 +242,7 @@ TEST_F(DmarTest, FlushQueueFlushesWhenTheRingIsFull) {
   });
 }
 
-TEST_F(DmarTest, PassThroughIsIdentityAtTheCostOfADirectMap) {
+TEST_F(dmar_test, pass_through_is_identity_at_the_cost_of_a_direct_map) {
   build("intel_iommu=on iommu=pt");
   run_thread([&] {
     boot();
@@ -262,7 +262,7 @@ TEST_F(DmarTest, PassThroughIsIdentityAtTheCostOfADirectMap) {
   EXPECT_EQ(s.cpu.charges, (std::map<std::string, uint64_t>{{"host.dma.direct_map", 1}}));
 }
 
-TEST_F(DmarTest, IommuOffDoesNothingAndDmaIsPhysical) {
+TEST_F(dmar_test, iommu_off_does_nothing_and_dma_is_physical) {
   build("");
   run_thread([&] {
     boot();
@@ -273,7 +273,7 @@ TEST_F(DmarTest, IommuOffDoesNothingAndDmaIsPhysical) {
   EXPECT_FALSE(iommu->enabled());
 }
 
-TEST_F(DmarTest, CpuTimeTotalsAreTheSumOfTheChargedParameters) {
+TEST_F(dmar_test, cpu_time_totals_are_the_sum_of_the_charged_parameters) {
   env->params().set_override("host.dma.pte_update", "1us");
   build("intel_iommu=on", true);
   run_thread([&] {
@@ -298,7 +298,7 @@ TEST_F(DmarTest, CpuTimeTotalsAreTheSumOfTheChargedParameters) {
   EXPECT_EQ(s.ptes_cleared, 1u);
 }
 
-TEST_F(DmarTest, GuestMemoryUsesTheLargestPagesAndAnUnmanagedDomain) {
+TEST_F(dmar_test, guest_memory_uses_the_largest_pages_and_an_unmanaged_domain) {
   build("intel_iommu=on");
   run_thread([&] {
     boot();
@@ -322,7 +322,7 @@ TEST_F(DmarTest, GuestMemoryUsesTheLargestPagesAndAnUnmanagedDomain) {
 
 // ---- the allocators on their own ---------------------------------------------
 
-TEST(IovaDomain, TopDownNaturallyAlignedBelowAnExclusiveLimit) {
+TEST(iova_domain, top_down_naturally_aligned_below_an_exclusive_limit) {
   host::iova_domain d;
   EXPECT_EQ(d.alloc(1, 0xfffff), 0xffffeu);   // limit_pfn is exclusive, as in iova.c
   EXPECT_EQ(d.alloc(4, 0xfffff), 0xffff8u);   // aligned to 4 pages
@@ -337,7 +337,7 @@ TEST(IovaDomain, TopDownNaturallyAlignedBelowAnExclusiveLimit) {
   EXPECT_EQ(d.allocations(), 4u);
 }
 
-TEST(IovaDomain, RetriesAboveTheCachedNodeThenFails) {
+TEST(iova_domain, retries_above_the_cached_node_then_fails) {
   host::iova_domain d;   // pfns 1..8 below limit 9
   EXPECT_EQ(d.alloc(1, 9), 8u);
   EXPECT_EQ(d.alloc(2, 9), 6u);
@@ -362,7 +362,7 @@ class fake_bus : public platform::host_bus {
   sparse_mem mem;
 };
 
-TEST(PageAllocator, ZeroedLowestFirstAndAligned) {
+TEST(page_allocator, zeroed_lowest_first_and_aligned) {
   fake_bus bus;
   host::page_allocator pa(bus, host::page_allocator::DEFAULT_BASE, 64ull << 20);
   const uint64_t p0 = pa.alloc_page();

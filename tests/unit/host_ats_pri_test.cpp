@@ -1,12 +1,14 @@
 // The host side of ATS and PRI: the Intel IOMMU driver enabling ATS (TT 01b context
 // entries, the ATS Control register) for functions with the capability, its
 // device-TLB invalidations after IOTLB invalidations, PRI enablement for IOPF-capable
-// domains, and the page-request service answering page request groups. Against the
+// domains, the page request queue and the page-request service answering page request
+// groups through it. Against the
 // VT-d unit model, an in-memory DRAM and config spaces built with the PCIe capability
 // builders (bench), then on a booted host with demand-paged VMs (`vm create --demand`).
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <memory>
@@ -65,7 +67,7 @@ struct response {
   }
 };
 
-class AtsPriBench : public sc_fixture {
+class ats_pri_bench : public sc_fixture {
  protected:
   void build(const std::string& cmdline, bool strict = false, bool atsr = true) {
     dram = std::make_unique<mem::dram>("dram", DRAM_BYTES);
@@ -131,7 +133,6 @@ class AtsPriBench : public sc_fixture {
       const int rc = dma->map_guest_page(ats_dev(), r.iova, GUEST_HPA + r.iova, true, cpu);
       return rc == -EEXIST ? 0 : rc;
     });
-    vtd->set_page_request_sink(svc.sink());
     vtd->set_page_response_sink([this](uint16_t sid, uint16_t group, bool ok) {
       responses.push_back({sc_core::sc_time_stamp(), sid, group, ok});
     });
@@ -163,7 +164,7 @@ class AtsPriBench : public sc_fixture {
   std::vector<response> responses;
 };
 
-TEST_F(AtsPriBench, AtsIsEnabledWithDeviceTlbContextsWhereTheCapabilityIs) {
+TEST_F(ats_pri_bench, ats_is_enabled_with_device_tlb_contexts_where_the_capability_is) {
   build("intel_iommu=on");
   run_thread([&] { boot(); });
   EXPECT_TRUE(dmesg_has("DMAR: ATSR flags: 0x1"));
@@ -199,7 +200,7 @@ TEST_F(AtsPriBench, AtsIsEnabledWithDeviceTlbContextsWhereTheCapabilityIs) {
   EXPECT_EQ(vtd->translate_ats(SID_PLAIN, 0x1000, lat).fault, fault_reason::invalid_context);
 }
 
-TEST_F(AtsPriBench, PassThroughAndMissingAtsrLeaveAtsOff) {
+TEST_F(ats_pri_bench, pass_through_and_missing_atsr_leave_ats_off) {
   build("intel_iommu=on iommu=pt");
   run_thread([&] { boot(); });
   EXPECT_EQ(tt(SID_ATS), static_cast<unsigned>(translation_type::pass_through));
@@ -207,7 +208,7 @@ TEST_F(AtsPriBench, PassThroughAndMissingAtsrLeaveAtsOff) {
   EXPECT_FALSE(iommu->device_info(SID_ATS)->ats_enabled);
 }
 
-TEST_F(AtsPriBench, WithoutAnAtsrOnlyIntegratedFunctionsGetAts) {
+TEST_F(ats_pri_bench, without_an_atsr_only_integrated_functions_get_ats) {
   build("intel_iommu=on", false, false);
   host::pci_dev root_port = make_dev(0x0008, true);
   root_port.is_bridge = true;
@@ -223,7 +224,7 @@ TEST_F(AtsPriBench, WithoutAnAtsrOnlyIntegratedFunctionsGetAts) {
   EXPECT_TRUE(iommu->device_info(SID_UNALIGNED)->ats_supported);
 }
 
-TEST_F(AtsPriBench, StrictUnmapInvalidatesTheDeviceTlbAfterTheIotlb) {
+TEST_F(ats_pri_bench, strict_unmap_invalidates_the_device_tlb_after_the_iotlb) {
   build("intel_iommu=on iommu.strict=1");
   run_thread([&] {
     boot();
@@ -265,7 +266,7 @@ TEST_F(AtsPriBench, StrictUnmapInvalidatesTheDeviceTlbAfterTheIotlb) {
   });
 }
 
-TEST_F(AtsPriBench, TheFlushQueueInvalidatesTheWholeDeviceTlb) {
+TEST_F(ats_pri_bench, the_flush_queue_invalidates_the_whole_device_tlb) {
   build("intel_iommu=on");
   run_thread([&] {
     boot();
@@ -280,7 +281,7 @@ TEST_F(AtsPriBench, TheFlushQueueInvalidatesTheWholeDeviceTlb) {
   });
 }
 
-TEST_F(AtsPriBench, IopfDomainsNeedAtsAndPri) {
+TEST_F(ats_pri_bench, iopf_domains_need_ats_and_pri) {
   build("intel_iommu=on");
   run_thread([&] {
     boot();
@@ -303,6 +304,18 @@ TEST_F(AtsPriBench, IopfDomainsNeedAtsAndPri) {
     EXPECT_TRUE(iommu->device_info(SID_ATS)->pri_enabled);
     EXPECT_EQ(iommu->device_info(SID_ATS)->pri_reqs_alloc, 32u);
     EXPECT_EQ(iommu->enable_iopf(SID_ATS), -EBUSY);
+    // The first IOPF function brought the page request queue up: 16 zeroed pages,
+    // PQA with PQS 4, the event MSI on our vector, unmasked.
+    const uint64_t prq = iommu->prq_base();
+    ASSERT_NE(prq, 0u);
+    EXPECT_EQ(prq % 4096, 0u);
+    EXPECT_EQ(vtd->bank().get(PQA_REG, 8), prq | host::intel_iommu::PRQ_ORDER);
+    EXPECT_EQ(vtd->bank().get(PQH_REG, 8), 0u);
+    EXPECT_EQ(vtd->bank().get(PQT_REG, 8), 0u);
+    EXPECT_EQ(vtd->bank().get(PEDATA_REG, 4), 0x25u);
+    EXPECT_EQ(vtd->bank().get(PEADDR_REG, 4), 0xfee00000u);
+    EXPECT_EQ(vtd->bank().get(PECTL_REG, 4), 0u);
+    EXPECT_EQ(host::intel_iommu::PRQ_DEPTH, 2048u);
     EXPECT_EQ(walk(*dram, iommu->root_table(), SID_ATS, 0x1000, false, 46).fault, fault_reason::read_not_allowed);
     // Moving the function to another domain turns PRI off again (dmar_remove_one_dev_info()).
     ASSERT_EQ(dma->map_guest_memory(ats_dev(), 0, GUEST_HPA, 2ull << 20), 0);
@@ -310,25 +323,37 @@ TEST_F(AtsPriBench, IopfDomainsNeedAtsAndPri) {
   });
 }
 
-TEST_F(AtsPriBench, PageRequestsAreMappedAndAnsweredPerGroup) {
+TEST_F(ats_pri_bench, page_requests_are_mapped_and_answered_per_group) {
   build("intel_iommu=on");
   host::iopf_stats stats;
   run_thread([&] {
     boot();
     std::string why;
     ASSERT_EQ(dma->attach_iopf_domain(ats_dev(), why), 0);
-    host::iopf_service svc(*vtd, iommu->costs());
+    host::iopf_service svc(*iommu, log);
     demand_guest(svc);
     const sc_time t0 = sc_core::sc_time_stamp();
-    vtd->page_request(SID_ATS, 0x3010, true, 5);
+    vtd->page_request(SID_ATS, 0x3010, true, 5, true);
     sc_core::wait(sc_time(100, SC_US));
     ASSERT_EQ(responses.size(), 1u);
     EXPECT_EQ(responses[0].sid, SID_ATS);
     EXPECT_EQ(responses[0].group, 5u);
     EXPECT_TRUE(responses[0].success);
-    // host.iopf.handle (10 us) + the PTE and tables + the response submission.
-    EXPECT_GE(responses[0].at - t0, sc_time(10, SC_US));
+    // The descriptor write (90 ns), the thread's PRS/PQT/PQH accesses (100 ns each on
+    // this bench), host.iopf.handle (10 us), the PTE and tables, the response
+    // submission (IQT write, then the unit fetches it: 90 ns).
+    EXPECT_GE(responses[0].at - t0, sc_time(10490, SC_NS));
     EXPECT_LT(responses[0].at - t0, sc_time(12, SC_US));
+    // The driver read it from the queue and moved PQH; the answer went through the
+    // invalidation queue as a Page Group Response (QI_PGRP_*) and its wait descriptor.
+    EXPECT_EQ(vtd->bank().get(PQT_REG, 8), 32u);
+    EXPECT_EQ(vtd->bank().get(PQH_REG, 8), 32u);
+    EXPECT_EQ(vtd->bank().get(PRS_REG, 4), 0u);
+    const std::vector<entry128> q = queue();
+    ASSERT_GE(q.size(), 2u);
+    EXPECT_EQ(q[q.size() - 2].lo, QI_PGRP_RESP_TYPE | (uint64_t{SID_ATS} << 16));   // Success
+    EXPECT_EQ(q[q.size() - 2].hi, QI_PGRP_HI_LPIG | (5u << 3));
+    EXPECT_EQ(q.back().lo & QI_TYPE_MASK, QI_IWD_TYPE);
     // The PTE is there: a translation request now gets read and write permission.
     sc_time lat = sc_core::SC_ZERO_TIME;
     const translation t = vtd->translate_ats(SID_ATS, 0x3000, lat);
@@ -338,18 +363,20 @@ TEST_F(AtsPriBench, PageRequestsAreMappedAndAnsweredPerGroup) {
     EXPECT_EQ(t.hpa, GUEST_HPA + 0x3000);
     EXPECT_EQ(vtd->pending_page_requests(), 0u);
     // Outside guest memory: Invalid Request, nothing mapped.
-    vtd->page_request(SID_ATS, GUEST_BYTES + 0x1000, false, 6);
+    vtd->page_request(SID_ATS, GUEST_BYTES + 0x1000, false, 6, true);
     sc_core::wait(sc_time(100, SC_US));
     ASSERT_EQ(responses.size(), 2u);
     EXPECT_EQ(responses[1].group, 6u);
     EXPECT_FALSE(responses[1].success);
+    EXPECT_EQ(queue()[queue().size() - 2].lo,
+              QI_PGRP_RESP_TYPE | (uint64_t{QI_RESP_INVALID} << 12) | (uint64_t{SID_ATS} << 16));
     const translation out = vtd->translate_ats(SID_ATS, GUEST_BYTES + 0x1000, lat);
     EXPECT_FALSE(out.read || out.write);
-    // Two pages of one group arriving together: one response, both mapped; a page
-    // already mapped is answered with success again.
-    vtd->page_request(SID_ATS, 0x4000, false, 7);
-    vtd->page_request(SID_ATS, 0x5000, true, 7);
-    vtd->page_request(SID_ATS, 0x3000, true, 8);
+    // Two pages of one group (the first not its last): one response once the last
+    // one is in, both mapped; a page already mapped is answered with success again.
+    vtd->page_request(SID_ATS, 0x4000, false, 7, false);
+    vtd->page_request(SID_ATS, 0x5000, true, 7, true);
+    vtd->page_request(SID_ATS, 0x3000, true, 8, true);
     sc_core::wait(sc_time(100, SC_US));
     ASSERT_EQ(responses.size(), 4u);
     EXPECT_EQ(responses[2].group, 7u);
@@ -368,7 +395,7 @@ TEST_F(AtsPriBench, PageRequestsAreMappedAndAnsweredPerGroup) {
   EXPECT_EQ(dma->stats_for(ats_dev()).demand_pages, 3u);
 }
 
-TEST_F(AtsPriBench, PageRequestServiceIsDeterministic) {
+TEST_F(ats_pri_bench, page_request_service_is_deterministic) {
   auto once = [this] {
     build("intel_iommu=on");
     responses.clear();
@@ -376,10 +403,10 @@ TEST_F(AtsPriBench, PageRequestServiceIsDeterministic) {
       boot();
       std::string why;
       ASSERT_EQ(dma->attach_iopf_domain(ats_dev(), why), 0);
-      host::iopf_service svc(*vtd, iommu->costs());
+      host::iopf_service svc(*iommu, log);
       demand_guest(svc);
       for (uint16_t g = 0; g < 6; ++g) {
-        vtd->page_request(SID_ATS, 0x1000ull * (g * 3 % 7), g % 2 == 0, g);
+        vtd->page_request(SID_ATS, 0x1000ull * (g * 3 % 7), g % 2 == 0, g, true);
         sc_core::wait(sc_time(3 * (g + 1), SC_US));
       }
       sc_core::wait(sc_time(200, SC_US));
@@ -396,6 +423,44 @@ TEST_F(AtsPriBench, PageRequestServiceIsDeterministic) {
   EXPECT_TRUE(first == second);
 }
 
+// A burst larger than the queue: the driver updates PQH only after each pass (as
+// prq_event_thread() does), so the unit fills the 2048 slots and sets PRS.PRO; the
+// requests it could not queue are answered by the unit, the rest by the driver, each
+// group exactly once. The driver reports the overflow and clears PRO once the queue is
+// empty again.
+TEST_F(ats_pri_bench, an_overflowing_burst_is_answered_once_and_the_driver_clears_pro) {
+  constexpr unsigned BURST = 2100;
+  constexpr uint16_t GROUPS = 512;   // 9-bit page request group index
+  build("intel_iommu=on");
+  host::iopf_stats stats;
+  run_thread([&] {
+    boot();
+    std::string why;
+    ASSERT_EQ(dma->attach_iopf_domain(ats_dev(), why), 0);
+    host::iopf_service svc(*iommu, log);
+    demand_guest(svc);
+    for (unsigned i = 0; i < BURST; ++i)
+      vtd->page_request(SID_ATS, (i % (GUEST_BYTES / PAGE_4K)) * PAGE_4K, true, static_cast<uint16_t>(i % GROUPS),
+                        true);
+    sc_core::wait(sc_time(50, sc_core::SC_MS));
+    EXPECT_EQ(vtd->bank().get(PRS_REG, 4), 0u);
+    EXPECT_EQ(vtd->bank().get(PQH_REG, 8), vtd->bank().get(PQT_REG, 8));
+    EXPECT_EQ(svc.partial_requests(), 0u);
+    stats = svc.stats();
+  });
+  const uint64_t written = vtd->prq_descriptors_written(), dropped = vtd->prq_overflows();
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(written + dropped, BURST);
+  EXPECT_EQ(responses.size(), BURST);
+  EXPECT_TRUE(std::all_of(responses.begin(), responses.end(), [](const response& r) { return r.success; }));
+  EXPECT_EQ(stats.requests, written);
+  EXPECT_EQ(stats.groups, written);
+  EXPECT_GE(stats.overflows, 1u);
+  EXPECT_TRUE(dmesg_has("IOMMU: dmar0: PRQ overflow detected"));
+  EXPECT_TRUE(dmesg_has("IOMMU: dmar0: PRQ overflow cleared"));
+  EXPECT_EQ(vtd->pending_page_requests(), 0u);
+}
+
 // ---- on a booted host: demand-paged VMs -------------------------------------
 
 const char* const DMA_BEHIND_VTD = R"(
@@ -407,7 +472,7 @@ const char* const DMA_BEHIND_VTD = R"(
 )";
 constexpr uint16_t DMA0 = 0x0100;   // 01:00.0
 
-class DemandPagedVm : public sc_fixture {
+class demand_paged_vm : public sc_fixture {
  protected:
   void boot(const std::function<void(host::host_system&, platform::machine&)>& body) {
     pb::Platform spec;
@@ -423,7 +488,7 @@ class DemandPagedVm : public sc_fixture {
 
 host::cmd_result run(host::host_system& h, const std::string& line) { return h.run(line); }
 
-TEST_F(DemandPagedVm, PageRequestsOfTheAssignedFunctionMapGuestPages) {
+TEST_F(demand_paged_vm, page_requests_of_the_assigned_function_map_guest_pages) {
   boot([](host::host_system& h, platform::machine& m) {
     const host::cmd_result created = run(h, "vm create g --mem 8M --demand");
     ASSERT_EQ(created.status, 0) << created.err;
@@ -442,9 +507,9 @@ TEST_F(DemandPagedVm, PageRequestsOfTheAssignedFunctionMapGuestPages) {
     // The page-request path as the device would use it, answers observed directly.
     std::vector<std::pair<uint16_t, bool>> answers;
     m.iommu().set_page_response_sink([&](uint16_t, uint16_t group, bool ok) { answers.emplace_back(group, ok); });
-    m.iommu().page_request(DMA0, 0x3000, true, 1);
+    m.iommu().page_request(DMA0, 0x3000, true, 1, true);
     sc_core::wait(sc_time(100, SC_US));
-    m.iommu().page_request(DMA0, 0x900000, false, 2);   // beyond the 8 MiB
+    m.iommu().page_request(DMA0, 0x900000, false, 2, true);   // beyond the 8 MiB
     sc_core::wait(sc_time(100, SC_US));
     ASSERT_EQ(answers.size(), 2u);
     EXPECT_EQ(answers[0], std::make_pair(uint16_t{1}, true));
@@ -464,7 +529,7 @@ TEST_F(DemandPagedVm, PageRequestsOfTheAssignedFunctionMapGuestPages) {
   });
 }
 
-TEST_F(DemandPagedVm, TheDeviceFaultsItsPagesInThroughPri) {
+TEST_F(demand_paged_vm, the_device_faults_its_pages_in_through_pri) {
   boot([](host::host_system& h, platform::machine&) {
     ASSERT_EQ(run(h, "vm create g --mem 8M --demand").status, 0);
     ASSERT_EQ(run(h, "vm assign g 01:00.0").status, 0);
@@ -480,7 +545,7 @@ TEST_F(DemandPagedVm, TheDeviceFaultsItsPagesInThroughPri) {
   });
 }
 
-TEST_F(DemandPagedVm, FunctionsWithoutAtsOrPriAndHostsWithoutRemappingAreRefused) {
+TEST_F(demand_paged_vm, functions_without_ats_or_pri_and_hosts_without_remapping_are_refused) {
   boot([](host::host_system& h, platform::machine&) {
     host::cmd_result r = run(h, "vm create g --mem 4M --readonly");
     EXPECT_EQ(r.status, 2);

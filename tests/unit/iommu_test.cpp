@@ -24,7 +24,7 @@ constexpr uint16_t SID_PT = 0x0391;     // 03:12.1
 
 // ---- encodings ----------------------------------------------------------------
 
-TEST(VtdTables, RootEntryEncoding) {
+TEST(vtd_tables, root_entry_encoding) {
   const entry128 raw = encode(root_entry{true, 0x12345000});
   EXPECT_EQ(raw.lo, 0x12345001u);
   EXPECT_EQ(raw.hi, 0u);
@@ -34,7 +34,7 @@ TEST(VtdTables, RootEntryEncoding) {
   EXPECT_FALSE(decode_root({0x12345000ull, 0}).present);
 }
 
-TEST(VtdTables, ContextEntryEncoding) {
+TEST(vtd_tables, context_entry_encoding) {
   context_entry e;
   e.present = true;
   e.fault_processing_disable = true;
@@ -55,7 +55,7 @@ TEST(VtdTables, ContextEntryEncoding) {
   EXPECT_EQ(decode_context({0x8, 0}).tt, 2u);   // pass-through is TT = 10b
 }
 
-TEST(VtdTables, SecondLevelPteEncoding) {
+TEST(vtd_tables, second_level_pte_encoding) {
   EXPECT_EQ(encode(sl_pte{true, true, true, 0x40000000}), 0x40000083u);
   EXPECT_EQ(encode(sl_pte{true, false, false, 0xfff0000012345000ull}), 0x0000000012345001u);  // ADDR [51:12]
   const sl_pte p = decode_sl_pte(0x0008000000abc002ull);
@@ -72,7 +72,7 @@ TEST(VtdTables, SecondLevelPteEncoding) {
 
 // ---- walker fixture -------------------------------------------------------------
 
-class WalkTest : public ::testing::Test {
+class walk_test : public ::testing::Test {
  protected:
   void SetUp() override {
     root = tb.new_table();
@@ -101,7 +101,7 @@ class WalkTest : public ::testing::Test {
   uint64_t root = 0, slpt4 = 0, slpt3 = 0;
 };
 
-TEST_F(WalkTest, FourKibPageFourLevels) {
+TEST_F(walk_test, four_kib_page_four_levels) {
   tb.map(slpt4, 0x1000, 0x20000000, PAGE_4K, true, true);
   const translation t = walk4(0x1234, false);
   EXPECT_EQ(t.fault, fault_reason::none);
@@ -115,7 +115,7 @@ TEST_F(WalkTest, FourKibPageFourLevels) {
   EXPECT_EQ(walk4(0x1ffc, true).hpa, 0x20000ffcu);
 }
 
-TEST_F(WalkTest, TwoMibPage) {
+TEST_F(walk_test, two_mib_page) {
   tb.map(slpt4, 0x40000000, 0x80000000, PAGE_2M, true, false);
   const translation t = walk4(0x40012345, false);
   EXPECT_EQ(t.fault, fault_reason::none);
@@ -129,7 +129,7 @@ TEST_F(WalkTest, TwoMibPage) {
   EXPECT_EQ(w.memory_reads, 5u);
 }
 
-TEST_F(WalkTest, OneGibPage) {
+TEST_F(walk_test, one_gib_page) {
   tb.map(slpt4, 0x100000000, 0x40000000, PAGE_1G, true, true);
   const translation t = walk4(0x13ffffff8, true);
   EXPECT_EQ(t.fault, fault_reason::none);
@@ -138,7 +138,7 @@ TEST_F(WalkTest, OneGibPage) {
   EXPECT_EQ(t.memory_reads, 4u);
 }
 
-TEST_F(WalkTest, ThreeLevelTable) {
+TEST_F(walk_test, three_level_table) {
   tb.map(slpt3, 0x7fff000000, 0x5000, PAGE_4K, true, true, 3);
   const translation t = walk(mem, root, SID_3LVL, 0x7fff000010, false, HAW);
   EXPECT_EQ(t.fault, fault_reason::none);
@@ -150,12 +150,12 @@ TEST_F(WalkTest, ThreeLevelTable) {
   EXPECT_EQ(beyond.memory_reads, 2u);
 }
 
-TEST_F(WalkTest, BeyondFourLevelWidth) {
+TEST_F(walk_test, beyond_four_level_width) {
   EXPECT_EQ(walk4(1ull << 48, false).fault, fault_reason::beyond_address_width);
   EXPECT_EQ(walk4((1ull << 48) - 1, false).fault, fault_reason::read_not_allowed);   // in range, unmapped
 }
 
-TEST_F(WalkTest, PermissionsAndNotPresent) {
+TEST_F(walk_test, permissions_and_not_present) {
   tb.map(slpt4, 0x2000, 0x30000000, PAGE_4K, false, true);   // write-only
   const translation r = walk4(0x2000, false);
   EXPECT_EQ(r.fault, fault_reason::read_not_allowed);
@@ -170,7 +170,7 @@ TEST_F(WalkTest, PermissionsAndNotPresent) {
   EXPECT_EQ(np_top.memory_reads, 3u);
 }
 
-TEST_F(WalkTest, PermissionsAndAcrossLevels) {
+TEST_F(walk_test, permissions_and_across_levels) {
   tb.map(slpt4, 0x2000, 0x30000000, PAGE_4K, true, true);
   // Take W away from the PML4E: the leaf's W no longer counts.
   const uint64_t pml4e = slpt4 + level_index(0x2000, 4) * SL_PTE_BYTES;
@@ -183,7 +183,7 @@ TEST_F(WalkTest, PermissionsAndAcrossLevels) {
   EXPECT_FALSE(r.write);
 }
 
-TEST_F(WalkTest, RootAndContextNotPresent) {
+TEST_F(walk_test, root_and_context_not_present) {
   const translation r = walk(mem, root, 0x0500, 0x1000, false, HAW);
   EXPECT_EQ(r.fault, fault_reason::root_not_present);
   EXPECT_EQ(r.memory_reads, 1u);
@@ -192,7 +192,7 @@ TEST_F(WalkTest, RootAndContextNotPresent) {
   EXPECT_EQ(c.memory_reads, 2u);
 }
 
-TEST_F(WalkTest, InvalidContext) {
+TEST_F(walk_test, invalid_context) {
   context_entry c = tb.get_context(root, SID_4LVL);
   c.tt = TT_RESERVED;
   tb.set_context(root, 0x0301, c);
@@ -206,7 +206,7 @@ TEST_F(WalkTest, InvalidContext) {
   EXPECT_EQ(walk(mem, root, 0x0303, 0x1000, false, HAW).fault, fault_reason::invalid_context);
 }
 
-TEST_F(WalkTest, NextTablePointerInvalid) {
+TEST_F(walk_test, next_table_pointer_invalid) {
   context_entry c = tb.get_context(root, SID_4LVL);
   c.slptptr = 1ull << HAW;   // beyond host memory
   tb.set_context(root, 0x0304, c);
@@ -227,7 +227,7 @@ TEST_F(WalkTest, NextTablePointerInvalid) {
   EXPECT_EQ(walk(m2, 0x1000, 0x0400, 0, false, HAW).fault, fault_reason::next_table_invalid);
 }
 
-TEST_F(WalkTest, PassThrough) {
+TEST_F(walk_test, pass_through) {
   const translation t = walk(mem, root, SID_PT, 0xdeadbeef000, true, HAW);
   EXPECT_EQ(t.fault, fault_reason::none);
   EXPECT_TRUE(t.pass_through);
@@ -236,7 +236,7 @@ TEST_F(WalkTest, PassThrough) {
   EXPECT_EQ(t.memory_reads, 2u);
 }
 
-TEST_F(WalkTest, AtsCheckReportsPermissions) {
+TEST_F(walk_test, ats_check_reports_permissions) {
   tb.map(slpt4, 0x5000, 0x9000, PAGE_4K, true, false);
   const context_entry c = tb.get_context(root, SID_4LVL);
   const translation t = walk_second_level(mem, c, 0x5000, access_check::none, HAW);
@@ -249,7 +249,7 @@ TEST_F(WalkTest, AtsCheckReportsPermissions) {
   EXPECT_FALSE(np.write);
 }
 
-TEST_F(WalkTest, BuilderErrorsAndUnmap) {
+TEST_F(walk_test, builder_errors_and_unmap) {
   EXPECT_THROW(tb.map(slpt4, 0x1001, 0x2000, PAGE_4K, true, true), std::invalid_argument);
   EXPECT_THROW(tb.map(slpt4, 0x200000, 0x1000, PAGE_2M, true, true), std::invalid_argument);
   EXPECT_THROW(tb.map(slpt4, 0x1000, 0x2000, 8192, true, true), std::invalid_argument);
@@ -265,7 +265,7 @@ TEST_F(WalkTest, BuilderErrorsAndUnmap) {
   EXPECT_TRUE(tb.unmap(slpt4, 0x801000, PAGE_4K));
 }
 
-TEST_F(WalkTest, MapRangeUsesLargestPages) {
+TEST_F(walk_test, map_range_uses_largest_pages) {
   // 4 KiB up to the 2 MiB boundary, one 2 MiB page, then a 4 KiB tail.
   EXPECT_EQ(tb.map_range(slpt4, 0x1ff000, 0x3ff000, 0x1000 + PAGE_2M + 0x1000, true, true), 3u);
   EXPECT_EQ(walk4(0x1ff000, false).page_size, PAGE_4K);
@@ -275,7 +275,7 @@ TEST_F(WalkTest, MapRangeUsesLargestPages) {
   EXPECT_EQ(walk4(0x400000, false).hpa, 0x600000u);
 }
 
-TEST_F(WalkTest, BuilderCountsTables) {
+TEST_F(walk_test, builder_counts_tables) {
   const unsigned before = tb.tables_allocated();
   tb.map(slpt4, 0x1000, 0x1000, PAGE_4K, true, true);   // PDPT, PD, PT
   EXPECT_EQ(tb.tables_allocated() - before, 3u);
@@ -298,7 +298,7 @@ iotlb make_tlb(unsigned entries, unsigned ways, replacement p = replacement::lru
   return iotlb({entries, ways, p}, kit::rng_stream(seed, "iotlb"));
 }
 
-TEST(Iotlb, RejectsImpossibleConfigurations) {
+TEST(iotlb, rejects_impossible_configurations) {
   EXPECT_THROW(make_tlb(0, 1), std::invalid_argument);
   EXPECT_THROW(make_tlb(1024, 3), std::invalid_argument);
   EXPECT_THROW(make_tlb(16, 32), std::invalid_argument);
@@ -310,7 +310,7 @@ TEST(Iotlb, RejectsImpossibleConfigurations) {
   }
 }
 
-TEST(Iotlb, SetMapping) {
+TEST(iotlb, set_mapping) {
   iotlb t = make_tlb(1024, 8);
   EXPECT_EQ(t.sets(), 128u);
   EXPECT_EQ(t.set_index(0x5000, PAGE_4K), 5u);
@@ -327,7 +327,7 @@ TEST(Iotlb, SetMapping) {
   EXPECT_EQ(fa.occupancy(), 64u);
 }
 
-TEST(Iotlb, LruReplacement) {
+TEST(iotlb, lru_replacement) {
   iotlb t = make_tlb(4, 4);
   for (uint64_t p = 0; p < 4; ++p) t.insert(1, p * PAGE_4K, xlate(0x100000 + p * PAGE_4K));
   ASSERT_NE(t.lookup(1, 0, 0x10), nullptr);   // page 0 becomes most recent
@@ -351,7 +351,7 @@ std::vector<uint64_t> random_survivors(uint64_t seed) {
   return out;
 }
 
-TEST(Iotlb, RandomReplacementIsDeterministicPerSeed) {
+TEST(iotlb, random_replacement_is_deterministic_per_seed) {
   const std::vector<uint64_t> a = random_survivors(1), b = random_survivors(1), c = random_survivors(2);
   EXPECT_EQ(a.size(), 8u);
   EXPECT_EQ(a, b);
@@ -359,7 +359,7 @@ TEST(Iotlb, RandomReplacementIsDeterministicPerSeed) {
   EXPECT_NE(a, (std::vector<uint64_t>{32, 33, 34, 35, 36, 37, 38, 39}));   // not LRU
 }
 
-TEST(Iotlb, LookupTriesEveryPageSize) {
+TEST(iotlb, lookup_tries_every_page_size) {
   iotlb t = make_tlb(64, 4);
   t.insert(2, 0x200000 + 0x1234, xlate(0x80000000 + 0x1234, PAGE_2M));
   t.insert(2, 0x40000000, xlate(0xc0000000, PAGE_1G));
@@ -375,7 +375,7 @@ TEST(Iotlb, LookupTriesEveryPageSize) {
   EXPECT_THROW(t.insert(2, 0, xlate(0, 8192)), std::invalid_argument);
 }
 
-TEST(Iotlb, InvalidationGranularities) {
+TEST(iotlb, invalidation_granularities) {
   iotlb t = make_tlb(1024, 8);
   for (uint64_t p = 0; p < 4; ++p) t.insert(1, 0x200000 + p * PAGE_4K, xlate(p * PAGE_4K));
   t.insert(1, 0x400000, xlate(0x1000));
@@ -403,7 +403,7 @@ TEST(Iotlb, InvalidationGranularities) {
   EXPECT_EQ(t.stats().invalidated, 8u);
 }
 
-TEST(Iotlb, StatisticsPerRequester) {
+TEST(iotlb, statistics_per_requester) {
   iotlb t = make_tlb(2, 2);
   t.insert(1, 0x1000, xlate(0x1000), uint16_t{0x0100});
   t.insert(1, 0x2000, xlate(0x2000), uint16_t{0x0100});
@@ -420,7 +420,7 @@ TEST(Iotlb, StatisticsPerRequester) {
   EXPECT_EQ(by.begin()->first, 0x0100);     // ordered by requester ID
 }
 
-TEST(WalkCache, LruPerLevelAndRangeInvalidation) {
+TEST(walk_cache, lru_per_level_and_range_invalidation) {
   walk_cache c(2);
   c.insert(1, 0x0, 2, 0xa000, true, true);          // PDE for [0, 2M)
   c.insert(1, 0x200000, 2, 0xb000, true, false);    // PDE for [2M, 4M)

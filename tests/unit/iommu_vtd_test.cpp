@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <utility>
 #include <vector>
 
 #include "models/iommu/vtd.h"
@@ -51,7 +52,7 @@ struct irq {
   uint32_t data;
 };
 
-class VtdTest : public test::sc_fixture {
+class vtd_test : public test::sc_fixture {
  protected:
   void SetUp() override {
     sc_fixture::SetUp();
@@ -126,7 +127,7 @@ class VtdTest : public test::sc_fixture {
   std::vector<irq> irqs;
 };
 
-TEST_F(VtdTest, CapabilityRegisters) {
+TEST_F(vtd_test, capability_registers) {
   run_thread([&] {
     EXPECT_EQ(rd(VER_REG), 0x10u);
     const uint64_t cap = rd(CAP_REG, 8);
@@ -147,7 +148,7 @@ TEST_F(VtdTest, CapabilityRegisters) {
   });
 }
 
-TEST_F(VtdTest, GlobalCommandHandshake) {
+TEST_F(vtd_test, global_command_handshake) {
   run_thread([&] {
     EXPECT_EQ(rd(GSTS_REG), 0u);
     wr(RTADDR_REG, ROOT | 0xfff, 8);   // low bits are not writable
@@ -165,7 +166,7 @@ TEST_F(VtdTest, GlobalCommandHandshake) {
   });
 }
 
-TEST_F(VtdTest, TranslationOffIsIdentity) {
+TEST_F(vtd_test, translation_off_is_identity) {
   sc_time lat;
   const translation t = xlate(SID, 0x123456789, true, &lat);
   EXPECT_EQ(t.fault, fault_reason::none);
@@ -175,7 +176,7 @@ TEST_F(VtdTest, TranslationOffIsIdentity) {
   EXPECT_EQ(vtd->totals().walks, 0u);
 }
 
-TEST_F(VtdTest, MissWalksHitIsCheap) {
+TEST_F(vtd_test, miss_walks_hit_is_cheap) {
   run_thread([&] {
     enable();
     sc_time lat;
@@ -206,7 +207,7 @@ TEST_F(VtdTest, MissWalksHitIsCheap) {
   });
 }
 
-TEST_F(VtdTest, ConcurrentMissesQueueOnTheWalker) {
+TEST_F(vtd_test, concurrent_misses_queue_on_the_walker) {
   run_thread([&] {
     enable();
     sc_time a = sc_core::SC_ZERO_TIME, b = sc_core::SC_ZERO_TIME;
@@ -218,7 +219,7 @@ TEST_F(VtdTest, ConcurrentMissesQueueOnTheWalker) {
   });
 }
 
-TEST_F(VtdTest, PassThroughContext) {
+TEST_F(vtd_test, pass_through_context) {
   run_thread([&] {
     enable();
     sc_time lat;
@@ -234,7 +235,7 @@ TEST_F(VtdTest, PassThroughContext) {
   });
 }
 
-TEST_F(VtdTest, FaultRecordContentsAndMaskedInterrupt) {
+TEST_F(vtd_test, fault_record_contents_and_masked_interrupt) {
   run_thread([&] {
     enable();
     wr(FEDATA_REG, 0x4041);
@@ -268,7 +269,7 @@ TEST_F(VtdTest, FaultRecordContentsAndMaskedInterrupt) {
   });
 }
 
-TEST_F(VtdTest, UnmaskedFaultInterruptAndRootNotPresent) {
+TEST_F(vtd_test, unmasked_fault_interrupt_and_root_not_present) {
   run_thread([&] {
     enable();
     wr(FEDATA_REG, 0x21);
@@ -290,7 +291,7 @@ TEST_F(VtdTest, UnmaskedFaultInterruptAndRootNotPresent) {
   });
 }
 
-TEST_F(VtdTest, FaultOverflowAndWriteOneToClear) {
+TEST_F(vtd_test, fault_overflow_and_write_one_to_clear) {
   run_thread([&] {
     enable();
     for (uint64_t i = 0; i < 8; ++i) xlate(SID, 0x100000 + i * PAGE_4K, true);   // unmapped
@@ -323,7 +324,7 @@ TEST_F(VtdTest, FaultOverflowAndWriteOneToClear) {
   });
 }
 
-TEST_F(VtdTest, FaultProcessingDisable) {
+TEST_F(vtd_test, fault_processing_disable) {
   run_thread([&] {
     context_entry c = tb.get_context(ROOT, SID);
     c.fault_processing_disable = true;
@@ -336,7 +337,7 @@ TEST_F(VtdTest, FaultProcessingDisable) {
   });
 }
 
-TEST_F(VtdTest, QueuedIotlbInvalidationAndWaitTiming) {
+TEST_F(vtd_test, queued_iotlb_invalidation_and_wait_timing) {
   run_thread([&] {
     enable();
     enable_qi();
@@ -363,7 +364,7 @@ TEST_F(VtdTest, QueuedIotlbInvalidationAndWaitTiming) {
   });
 }
 
-TEST_F(VtdTest, WaitDescriptorFencesDeviceTlbInvalidation) {
+TEST_F(vtd_test, wait_descriptor_fences_device_tlb_invalidation) {
   run_thread([&] {
     enable();
     enable_qi();
@@ -390,7 +391,7 @@ TEST_F(VtdTest, WaitDescriptorFencesDeviceTlbInvalidation) {
   });
 }
 
-TEST_F(VtdTest, ContextCacheInvalidation) {
+TEST_F(vtd_test, context_cache_invalidation) {
   run_thread([&] {
     enable();
     enable_qi();
@@ -413,7 +414,7 @@ TEST_F(VtdTest, ContextCacheInvalidation) {
   });
 }
 
-TEST_F(VtdTest, InvalidDescriptorSetsIqe) {
+TEST_F(vtd_test, invalid_descriptor_sets_iqe) {
   run_thread([&] {
     enable();
     enable_qi();
@@ -438,7 +439,7 @@ TEST_F(VtdTest, InvalidDescriptorSetsIqe) {
   });
 }
 
-TEST_F(VtdTest, WaitDescriptorInterrupt) {
+TEST_F(vtd_test, wait_descriptor_interrupt) {
   run_thread([&] {
     enable();
     enable_qi();
@@ -457,7 +458,7 @@ TEST_F(VtdTest, WaitDescriptorInterrupt) {
   });
 }
 
-TEST_F(VtdTest, RegisterBasedInvalidation) {
+TEST_F(vtd_test, register_based_invalidation) {
   run_thread([&] {
     enable();
     xlate(SID, 0x1000, false);
@@ -482,7 +483,7 @@ TEST_F(VtdTest, RegisterBasedInvalidation) {
   });
 }
 
-TEST_F(VtdTest, AtsTranslationRequests) {
+TEST_F(vtd_test, ats_translation_requests) {
   run_thread([&] {
     enable();
     sc_time lat = sc_core::SC_ZERO_TIME;
@@ -505,30 +506,148 @@ TEST_F(VtdTest, AtsTranslationRequests) {
   });
 }
 
-TEST_F(VtdTest, PageRequestsAndResponses) {
-  std::vector<page_request> seen;
+// PRI: the unit writes each page request into the queue software set up (PQA_REG),
+// one descriptor per iommu.prq_write_latency, moves PQT and signals once through
+// PRS.PPR and the page request event; software answers groups through the
+// invalidation queue and the PRG Responses leave through the page-response sink.
+TEST_F(vtd_test, page_requests_go_to_the_queue_and_responses_come_back_through_qi) {
+  constexpr uint64_t PRQ = 0xa0000;
+  const sc_time WRITE(90, SC_NS);   // iommu.prq_write_latency
+  struct answer {
+    uint16_t sid, group;
+    bool ok;
+    bool operator==(const answer& o) const { return sid == o.sid && group == o.group && ok == o.ok; }
+  };
+  std::vector<answer> answers;
+  vtd->set_page_response_sink([&](uint16_t sid, uint16_t g, bool ok) { answers.push_back({sid, g, ok}); });
+  run_thread([&] {
+    EXPECT_TRUE(rd(ECAP_REG, 8) & ECAP_PRS);
+    EXPECT_EQ(rd(PECTL_REG), PECTL_IM);   // reset: masked
+    // intel_iommu_enable_prq()'s order; PQS 0: one page, 128 descriptors. The event
+    // stays masked for now.
+    wr(PQH_REG, 0, 8);
+    wr(PQT_REG, 0, 8);
+    wr(PQA_REG, PRQ, 8);
+    wr(PEDATA_REG, 0x66);
+    wr(PEADDR_REG, 0xfee03000);
+    vtd->page_request(SID_ATS, 0x7123, true, 3, false);   // two pages of group 3
+    vtd->page_request(SID_ATS, 0x8000, false, 3, true);
+    sc_core::wait(WRITE + sc_time(1, SC_NS));
+    EXPECT_EQ(rd(PQT_REG, 8), 32u);   // one at a time
+    sc_core::wait(WRITE);
+    EXPECT_EQ(rd(PQT_REG, 8), 64u);
+    // Type 1, RID [31:16]; W, group [11:3], page; no private data. Then R and LPIG.
+    EXPECT_EQ(mem.read64(PRQ), 0x03910001u);
+    EXPECT_EQ(mem.read64(PRQ + 8), 0x7000u | (3u << 3) | PRD_HI_WRITE);
+    EXPECT_EQ(mem.read64(PRQ + 16), 0u);
+    EXPECT_EQ(mem.read64(PRQ + 24), 0u);
+    EXPECT_EQ(mem.read64(PRQ + 32), 0x03910001u);
+    EXPECT_EQ(mem.read64(PRQ + 40), 0x801du);   // 0x8000 | group 3 | LPIG | R
+    EXPECT_EQ(rd(PRS_REG), PRS_PPR);
+    EXPECT_EQ(rd(PECTL_REG), PECTL_IM | PECTL_IP);   // held while masked
+    EXPECT_TRUE(irqs.empty());
+    EXPECT_EQ(vtd->pending_page_requests(), 2u);
+    EXPECT_EQ(vtd->prq_descriptors_written(), 2u);
+    // Unmasking sends it, with PEADDR / PEDATA.
+    wr(PECTL_REG, 0);
+    ASSERT_EQ(irqs.size(), 1u);
+    EXPECT_EQ(irqs[0].address, 0xfee03000u);
+    EXPECT_EQ(irqs[0].data, 0x66u);
+    EXPECT_EQ(rd(PECTL_REG), 0u);
+    // PPR still set: no new event. Software clears it; the next request signals again.
+    vtd->page_request(SID_ATS, 0x9000, true, 4, true);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(rd(PQT_REG, 8), 96u);
+    EXPECT_EQ(irqs.size(), 1u);
+    wr(PRS_REG, PRS_PPR);
+    EXPECT_EQ(rd(PRS_REG), 0u);
+    vtd->page_request(SID_ATS, 0xa000, true, 5, true);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(irqs.size(), 2u);
+    EXPECT_EQ(rd(PRS_REG), PRS_PPR);
+    // Masked again, the next event is held in IP; software servicing PPR drops it.
+    wr(PECTL_REG, PECTL_IM);
+    wr(PRS_REG, PRS_PPR);
+    vtd->page_request(SID_ATS, 0xb000, true, 6, true);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(rd(PECTL_REG), PECTL_IM | PECTL_IP);
+    wr(PRS_REG, PRS_PPR);
+    EXPECT_EQ(rd(PECTL_REG), PECTL_IM);
+    wr(PECTL_REG, 0);
+    EXPECT_EQ(irqs.size(), 2u);
+    // Software consumed everything and answers groups 3 (Success) and 4 (Invalid
+    // Request) with Page Group Response descriptors (QI_PGRP_*), then a wait.
+    wr(PQH_REG, rd(PQT_REG, 8), 8);
+    EXPECT_TRUE(answers.empty());
+    enable_qi();
+    put_desc(0, QI_PGRP_RESP_TYPE | (uint64_t{SID_ATS} << 16) | (uint64_t{QI_RESP_SUCCESS} << 12),
+             QI_PGRP_HI_LPIG | (3u << 3));
+    put_desc(1, QI_PGRP_RESP_TYPE | (uint64_t{SID_ATS} << 16) | (uint64_t{QI_RESP_INVALID} << 12),
+             QI_PGRP_HI_LPIG | (4u << 3));
+    put_desc(2, wait_desc(1), STATUS);
+    wr(IQT_REG, 3 << IQ_INDEX_SHIFT, 8);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    ASSERT_EQ(mem.read32(STATUS), 1u);
+    EXPECT_EQ(answers, (std::vector<answer>{{SID_ATS, 3, true}, {SID_ATS, 4, false}}));
+    EXPECT_EQ(vtd->pending_page_requests(), 2u);   // groups 5 and 6
+    // A response to a group with nothing queued still goes out (the function reports
+    // UPRGI); a PASID (this unit has none) or a reserved bit is a queue error.
+    put_desc(3, QI_PGRP_RESP_TYPE | (uint64_t{SID_ATS} << 16), 9u << 3);
+    put_desc(4, QI_PGRP_RESP_TYPE | QI_PGRP_PASID_P | (uint64_t{SID_ATS} << 16), 5u << 3);
+    wr(IQT_REG, 5 << IQ_INDEX_SHIFT, 8);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(answers.size(), 3u);
+    EXPECT_EQ(answers.back(), (answer{SID_ATS, 9, true}));
+    EXPECT_EQ(rd(FSTS_REG) & FSTS_IQE, FSTS_IQE);
+    EXPECT_EQ(rd(IQH_REG, 8), 4u << IQ_INDEX_SHIFT);
+  });
+  EXPECT_EQ(vtd->stats_by_requester().at(SID_ATS).page_requests, 5u);
+  EXPECT_EQ(vtd->prq_descriptors_written(), 5u);
+  EXPECT_EQ(vtd->prq_overflows(), 0u);
+}
+
+// Without a queue (PQA_REG at reset) a request has nowhere to go: the unit answers the
+// group with Response Failure and writes nothing.
+TEST_F(vtd_test, page_requests_without_a_queue_are_answered_with_response_failure) {
   std::vector<std::pair<uint16_t, bool>> answers;
-  vtd->set_page_request_sink([&](const page_request& r) { seen.push_back(r); });
-  vtd->set_page_response_sink([&](uint16_t sid, uint16_t g, bool ok) { answers.push_back({g, ok && sid == SID_ATS}); });
-  vtd->page_request(SID_ATS, 0x7123, true, 3);
-  vtd->page_request(SID_ATS, 0x8000, false, 3);
-  ASSERT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[0].iova, 0x7000u);
-  EXPECT_TRUE(seen[0].write);
-  EXPECT_EQ(seen[0].group, 3);
-  EXPECT_EQ(vtd->pending_page_requests(), 2u);
-  vtd->page_response(SID_ATS, 3, true);
-  EXPECT_EQ(vtd->pending_page_requests(), 0u);
-  ASSERT_EQ(answers.size(), 1u);
-  EXPECT_EQ(answers[0], std::make_pair(uint16_t{3}, true));
-  vtd->page_response(SID_ATS, 4, true);   // no such group: dropped
-  EXPECT_EQ(answers.size(), 1u);
+  vtd->set_page_response_sink([&](uint16_t, uint16_t g, bool ok) { answers.emplace_back(g, ok); });
+  run_thread([&] {
+    wr(PECTL_REG, 0);
+    vtd->page_request(SID_ATS, 0x7000, true, 2, false);   // not the last: no answer
+    vtd->page_request(SID_ATS, 0x8000, true, 2, true);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(answers, (std::vector<std::pair<uint16_t, bool>>{{2, false}}));
+    EXPECT_EQ(rd(PQT_REG, 8), 0u);
+    EXPECT_EQ(rd(PRS_REG), 0u);
+    EXPECT_TRUE(irqs.empty());
+    EXPECT_EQ(mem.read64(0), 0u);
+  });
+  EXPECT_EQ(vtd->prq_descriptors_written(), 0u);
   EXPECT_EQ(vtd->stats_by_requester().at(SID_ATS).page_requests, 2u);
+}
+
+TEST_F(vtd_test, prq_write_latency_is_a_parameter) {
+  EXPECT_EQ(env->params().declared().at(std::string(vtd->name()) + ".prq_write_latency").kind_name,
+            "iommu.prq_write_latency");
+  env->params().set_override("iommu.prq_write_latency", "1us");
+  test::sparse_mem slow_mem;
+  vtd_unit slow("dmar1", slow_mem);
+  mmio_master slow_cpu("slow_cpu");
+  slow_cpu.socket.bind(slow.regs);
+  run_thread([&] {
+    slow_cpu.access(true, PQA_REG, 8, 0xa0000);
+    slow.page_request(SID_ATS, 0x7000, true, 1, true);
+    sc_core::wait(sc_time(999, SC_NS));
+    EXPECT_EQ(slow_cpu.access(false, PQT_REG, 8, 0), 0u);
+    sc_core::wait(sc_time(2, SC_NS));
+    EXPECT_EQ(slow_cpu.access(false, PQT_REG, 8, 0), 32u);
+    EXPECT_EQ(slow_mem.read64(0xa0008), 0x700eu);   // W, LPIG, group 1
+  });
 }
 
 // Paging-structure caches: an IOTLB miss starts its walk at the deepest cached table;
 // invalidations drop the entries covering their range unless IH says leaf-only.
-TEST_F(VtdTest, PagingStructureCachesShortenWalks) {
+TEST_F(vtd_test, paging_structure_caches_shorten_walks) {
   run_thread([&] {
     enable();
     enable_qi();

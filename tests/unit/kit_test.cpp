@@ -16,6 +16,7 @@
 #include "models/kit/rng.h"
 #include "models/kit/sim_env.h"
 #include "models/kit/units.h"
+#include "tests/unit/test_util.h"
 
 namespace iovsim::kit {
 namespace {
@@ -317,8 +318,8 @@ TEST(sim_env, one_at_a_time) {
 
 TEST(sim_env, log_line_format) {
   sim_env env(1);
-  env.log("top.nic.pf0", "VF Enable set");
-  env.log("host.kernel", "boot done");
+  env.log("pci", "top.nic.pf0", "VF Enable set");
+  env.log("host", "host.kernel", "boot done");
   ASSERT_EQ(env.log_lines().size(), 2u);
   EXPECT_EQ(env.log_lines()[0], "[0.000000000] top.nic.pf0: VF Enable set");
   EXPECT_EQ(env.log_lines()[1], "[0.000000000] host.kernel: boot done");
@@ -346,10 +347,11 @@ TEST(sim_env, params_default_and_override) {
   param_registry& p = env.params();
   p.set_override("a.latency", "250ns");
   p.set_override("a.depth", "0x10");
-  EXPECT_EQ(p.time("a.latency", sc_time(1, SC_US), "doc"), sc_time(250, SC_NS));
-  EXPECT_EQ(p.time("a.other", sc_time(1, SC_US), "doc"), sc_time(1, SC_US));
-  EXPECT_EQ(p.count("a.depth", 4, "entries", "queue depth"), 16u);
-  EXPECT_EQ(p.count("a.width", 8, "lanes", "link width"), 8u);
+  const scope a{"a", "a"};
+  EXPECT_EQ(param<sc_time>(a, "latency", sc_time(1, SC_US), "doc")(), sc_time(250, SC_NS));
+  EXPECT_EQ(param<sc_time>(a, "other", sc_time(1, SC_US), "doc")(), sc_time(1, SC_US));
+  EXPECT_EQ(param<uint64_t>(a, "depth", 4, "entries", "queue depth")(), 16u);
+  EXPECT_EQ(param<unsigned>(a, "width", 8, "lanes", "link width")(), 8u);
   const auto& d = p.declared();
   ASSERT_EQ(d.size(), 4u);
   EXPECT_EQ(d.at("a.depth").unit, "entries");
@@ -361,29 +363,23 @@ TEST(sim_env, params_default_and_override) {
   EXPECT_EQ(d.at("a.latency").default_text, sc_time(1, SC_US).to_string());
 }
 
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
+using test::invalid_argument_of;
 
 TEST(sim_env, bad_overrides_throw_naming_the_parameter) {
   sim_env env(1);
   param_registry& p = env.params();
-  p.set_override("t", "fast");
-  EXPECT_EQ(invalid_argument_of([&] { p.time("t", sc_time(1, SC_NS), ""); }),
-            "parameter t: \"fast\" is not a time (use e.g. 100ns, 2.5us, 1ms)");
+  const scope top{"top", "top"};
+  p.set_override("top.t", "fast");
+  EXPECT_EQ(invalid_argument_of([&] { param<sc_time>(top, "t", sc_time(1, SC_NS), ""); }),
+            "parameter top.t: \"fast\" is not a time (use e.g. 100ns, 2.5us, 1ms)");
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"n1", "12abc"}, {"n2", "-3"}, {"n3", ""}, {"n4", "99999999999999999999999"}, {"n5", "10ns"}};
   for (const auto& [name, value] : bad) {
-    p.set_override(name, value);
-    EXPECT_EQ(invalid_argument_of([&, n = name] { p.count(n, 1, "count", ""); }),
-              "parameter " + name + ": \"" + value + "\" is not a whole number");
+    p.set_override("top." + name, value);
+    EXPECT_EQ(invalid_argument_of([&, n = name] { param<uint64_t>(top, n, 1, "count", ""); }),
+              "parameter top." + name + ": \"" + value + "\" is not a whole number");
   }
-  EXPECT_EQ(p.declared().count("t"), 0u);  // a refused value declares nothing
+  EXPECT_EQ(p.declared().count("top.t"), 0u);  // a refused value declares nothing
 }
 
 TEST(sim_env, unused_overrides_are_reported_sorted) {
@@ -392,7 +388,7 @@ TEST(sim_env, unused_overrides_are_reported_sorted) {
   p.set_override("z.unknown", "1");
   p.set_override("a.used", "3");
   p.set_override("b.typo", "1ns");
-  p.count("a.used", 1, "count", "");
+  param<uint64_t>(scope{"a", "a"}, "used", 1, "count", "");
   EXPECT_EQ(p.unused_overrides(), (std::vector<std::string>{"b.typo", "z.unknown"}));
 }
 

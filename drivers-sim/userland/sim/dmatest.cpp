@@ -67,12 +67,12 @@ cmd_result dmatest_verb(sim_host& host, const std::vector<std::string>& argv) {
   if (r.writes_after_unmap)
     out += fmt::format("dmatest: {}: {} DMA writes landed in buffers already unmapped (stale translations)\n",
                        dev->bdf(), r.writes_after_unmap);
-  kit::sim_env::current().log("host.dmatest", out.substr(0, out.size() - 1));
+  kit::sim_env::current().log("dma", "host.dmatest", out.substr(0, out.size() - 1));
   if (opt.working_set_shown) {
     const std::string ws =
         fmt::format("dmatest: {}: working set {} buffers x {} bytes ({} KiB), {} pages", dev->bdf(), opt.buffers,
                     opt.size, opt.buffers * round_up(opt.size, PAGE_4K) / 1024, page_name(opt.page_bytes));
-    kit::sim_env::current().log("host.dmatest", ws);
+    kit::sim_env::current().log("dma", "host.dmatest", ws);
     out += ws + "\n";
   }
   return cmd_result{r.errors ? 1 : 0, out, "", r.errors ? "EIO" : ""};

@@ -35,7 +35,7 @@ bool fault_injector::drop(const dmar_domain& d, uint64_t iova, uint64_t pages) {
                                                pages == 1 ? "" : "s", iova)
                                  : fmt::format("domain {}: domain-selective", d.id);
   if (m_dropped_lines.size() < MAX_DROPPED_LINES) m_dropped_lines.push_back(now_stamp() + " " + what);
-  kit::sim_env::current().log("host.inject", "IOTLB invalidation not submitted: " + what);
+  kit::sim_env::current().log("inject", "host.inject", "IOTLB invalidation not submitted: " + what);
   return true;
 }
 
