@@ -34,6 +34,7 @@
 
 #include "models/iommu/vtd.h"
 #include "models/kit/pcie_ext.h"
+#include "models/kit/stats.h"
 #include "models/pcie/link.h"
 
 namespace iovsim::platform {
@@ -71,9 +72,17 @@ class dma_router : public sc_core::sc_module {
 
   iommu::vtd_unit& m_iommu;
   std::vector<std::vector<pcie::pcie_link*>> m_paths;   // by socket index
-  uint64_t m_requests = 0;
-  uint64_t m_faults = 0;
-  uint64_t m_translation_requests = 0, m_translated_requests = 0, m_page_request_messages = 0;
+
+  // Statistics (the DMA path from every device to memory).
+  kit::stat_group m_stats{name(), "device requests between the links and memory"};
+  kit::counter m_requests{m_stats, "requests", "requests", "memory requests that came up the links", true};
+  kit::counter m_faults{m_stats, "faults", "requests", "requests the IOMMU refused (the device saw an error)", true};
+  kit::counter m_translation_requests{m_stats, "translation_requests", "requests", "ATS translation requests",
+                                      true};
+  kit::counter m_translated_requests{m_stats, "translated_requests", "requests",
+                                     "requests with translated addresses (AT = 10b)", true};
+  kit::counter m_page_request_messages{m_stats, "page_request_messages", "messages", "PRI page request messages",
+                                       true};
 };
 
 }  // namespace iovsim::platform

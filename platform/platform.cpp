@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "models/kit/sim_env.h"
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 
 namespace iovsim::platform {
 

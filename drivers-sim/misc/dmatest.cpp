@@ -7,7 +7,7 @@
 
 #include "models/kit/sim_env.h"
 #include "models/kit/units.h"
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 #include "models/pcie/pci_regs.h"
 
 namespace iovsim::host {

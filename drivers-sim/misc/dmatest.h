@@ -1,4 +1,4 @@
-// The host driver of the DMA test device (models/pcie/dma_device.h) and the
+// The host driver of the DMA test device (models/testdev/dma_device.h) and the
 // `dmatest` shell command, in the spirit of Linux's dmatest module: stream buffers
 // between host memory and the device, with per-buffer (dynamic) or long-lived
 // (static) DMA mappings, and report throughput and host CPU time per buffer

@@ -21,7 +21,7 @@
 #include "models/iommu/vtd_tables.h"
 #include "models/pcie/atc.h"
 #include "models/pcie/capabilities.h"
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 #include "platform/platform.h"
 #include "scenarios/loader.h"
 #include "tests/unit/iommu_test_util.h"

@@ -15,7 +15,7 @@
 #include "models/kit/pcie_ext.h"
 #include "models/memory/dram.h"
 #include "models/pcie/capabilities.h"
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 #include "models/pcie/link.h"
 #include "scenarios/loader.h"
 #include "tests/unit/sc_fixture.h"

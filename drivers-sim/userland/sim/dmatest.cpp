@@ -7,7 +7,7 @@
 #include "drivers-sim/userland/sim/sim.h"
 #include "models/kit/sim_env.h"
 #include "models/kit/units.h"
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 
 namespace iovsim::host {
 

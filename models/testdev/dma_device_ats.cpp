@@ -9,7 +9,7 @@
 
 #include "models/kit/sim_env.h"
 #include "models/pcie/capabilities.h"
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 
 namespace iovsim::pcie {
 

@@ -1,4 +1,4 @@
-#include "models/pcie/dma_device.h"
+#include "models/testdev/dma_device.h"
 
 #include <fmt/format.h>
 
