@@ -1,8 +1,12 @@
 #include "scenarios/engine.h"
 
+#include <editline/readline.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -132,6 +136,50 @@ std::string check(const pb::Expect& e, const host::cmd_result& r, const std::str
   }
 }
 
+// ---- Line editing for `iovsim shell` on a terminal ---------------------------------
+// Debian's libedit (BSD editline) through its readline interface: arrow keys, history
+// of this session (kept in memory only: nothing of the real machine comes in) and
+// completion from the simulated host, never from the real file system.
+
+const char* const PROMPT = "root@iovsim:~# ";
+const char* const CONTINUATION_PROMPT = "> ";  // bash's PS2
+
+// readline's callbacks take no context: the host whose shell is being typed at, and
+// the matches of the completion under way.
+host::host_system* g_completing_host = nullptr;
+std::vector<std::string> g_matches;
+
+char* next_match(const char*, int state) {
+  static size_t next = 0;
+  if (state == 0) next = 0;
+  return next < g_matches.size() ? strdup(g_matches[next++].c_str()) : nullptr;
+}
+
+char* no_match(const char*, int) { return nullptr; }
+
+char** complete(const char* text, int start, int end) {
+  rl_attempted_completion_over = 1;  // no fallback to the real machine's files
+  g_matches = g_completing_host->sh().completions(rl_line_buffer, static_cast<size_t>(start), static_cast<size_t>(end));
+  // A directory ends with its '/', ready for the next name: no space after it.
+  rl_completion_append_character = g_matches.size() == 1 && g_matches[0].back() == '/' ? '\0' : ' ';
+  return g_matches.empty() ? nullptr : rl_completion_matches(text, next_match);
+}
+
+// One command from the terminal, with bash's continuation lines ("> ") while it is
+// not whole; false at end of input.
+bool read_command(std::string& command) {
+  command.clear();
+  for (const char* prompt = PROMPT;; prompt = CONTINUATION_PROMPT) {
+    char* raw = readline(prompt);
+    if (!raw) return !command.empty();
+    const std::string line = raw;
+    std::free(raw);
+    if (line.find_first_not_of(" \t") != std::string::npos) add_history(line.c_str());
+    command += (command.empty() ? "" : "\n") + line;
+    if (host::shell::is_complete(command)) return true;
+  }
+}
+
 // The host's software thread: boot, then the timeline (or an interactive shell).
 class scenario_runner : public sc_core::sc_module {
  public:
@@ -140,7 +188,12 @@ class scenario_runner : public sc_core::sc_module {
                   std::istream* in, std::ostream* out, bool prompt)
       : sc_module(name), m_s(s), m_host(host), m_report(report), m_in(in), m_out(out), m_prompt(prompt) {
     SC_THREAD(run);
+    // The shell nests (shell::MAX_NESTING levels, a few KiB each) and libedit runs
+    // here too: more than SystemC's default 256 KiB.
+    set_stack_size(STACK_BYTES);
   }
+
+  static constexpr std::size_t STACK_BYTES = 1 << 20;
 
   std::vector<host::lspci_device> final_view;
 
@@ -193,6 +246,11 @@ class scenario_runner : public sc_core::sc_module {
   }
 
   void interactive() {
+    // A terminal gets line editing; scripted input is read as it always was.
+    if (m_prompt && m_in == &std::cin && isatty(STDIN_FILENO)) {
+      interactive_terminal();
+      return;
+    }
     std::string line;
     while (true) {
       if (m_prompt) *m_out << "root@iovsim:~# " << std::flush;
@@ -201,6 +259,25 @@ class scenario_runner : public sc_core::sc_module {
       const host::cmd_result r = m_host.run(line);
       *m_out << r.out << r.err << std::flush;
     }
+  }
+
+  void interactive_terminal() {
+    rl_readline_name = "iovsim";
+    rl_attempted_completion_function = complete;
+    rl_completion_entry_function = no_match;
+    using_history();
+    stifle_history(1000);
+    g_completing_host = &m_host;
+    std::string command;
+    while (read_command(command)) {
+      if (command == "exit" || command == "logout") break;
+      const host::cmd_result r = m_host.run(command);
+      *m_out << r.out << r.err << std::flush;
+    }
+    if (command.empty()) *m_out << "\nlogout\n";  // Ctrl-D, as a login bash says it
+    *m_out << std::flush;
+    clear_history();
+    g_completing_host = nullptr;
   }
 
   const loaded_scenario& m_s;

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libsystemc-dev libboost-graph-dev libprotobuf-dev protobuf-compiler
-      libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
+      libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libedit-dev
       pciutils pci.ids graphviz python3)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -87,6 +87,19 @@ std::string join_path(const std::vector<std::string>& parts, size_t from) {
   return out.empty() ? "/" : out;
 }
 
+std::string relative_path(const std::string& from_dir, const std::string& to) {
+  const std::vector<std::string> a = split_path(from_dir), b = split_path(to);
+  size_t common = 0;
+  // fs/kernfs/symlink.c kernfs_get_target_path: climbs from the link's directory to
+  // an ancestor of the target's parent, so a link to an ancestor still names it
+  // (a netdev's `device` is ../../../0000:03:00.1, not ../../).
+  while (common < a.size() && common + 1 < b.size() && a[common] == b[common]) ++common;
+  std::string out;
+  for (size_t i = common; i < a.size(); ++i) out += "../";
+  for (size_t i = common; i < b.size(); ++i) out += b[i] + (i + 1 < b.size() ? "/" : "");
+  return out;
+}
+
 kernfs::kernfs() { m_dirs.insert("/"); }
 
 void kernfs::mkdir(const std::string& path) {
@@ -146,16 +159,35 @@ std::vector<kernfs_node> kernfs::entries(const std::string& dir_path, const kern
   return out;
 }
 
+namespace {
+// The components of a path without "" and ".", keeping ".." for the walk to resolve
+// physically (after the links before it, as namei does).
+std::vector<std::string> components(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream in(path);
+  std::string p;
+  while (std::getline(in, p, '/'))
+    if (!p.empty() && p != ".") parts.push_back(p);
+  return parts;
+}
+}  // namespace
+
 kernfs::found kernfs::walk(const std::vector<std::string>& parts, bool follow_last, int& hops) {
   std::string cur = "/";
   kernfs_node node = fixed_dir("/");
   for (size_t i = 0; i < parts.size(); ++i) {
     const bool last = i + 1 == parts.size();
+    if (parts[i] == "..") {
+      // The parent of where the walk physically is: walk there again from the root.
+      std::vector<std::string> next = split_path(cur + "/..");
+      next.insert(next.end(), parts.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.end());
+      return walk(next, follow_last, hops);
+    }
     const std::vector<kernfs_node> list = entries(cur, node);
     auto it = std::find_if(list.begin(), list.end(), [&](const kernfs_node& n) { return n.name == parts[i]; });
     if (it == list.end()) {
       found f = failed(ENOENT);
-      f.path = join_path(parts);
+      f.path = join_path(split_path(join_path(parts)));
       // A new file may go into a plain directory (fixed or tmpfs), never into sysfs/procfs.
       f.tmpfs_dir = last && !node.children && !pseudo(cur);
       return f;
@@ -163,7 +195,7 @@ kernfs::found kernfs::walk(const std::vector<std::string>& parts, bool follow_la
     if (it->type == kernfs_node::kind::link && (!last || follow_last)) {
       if (++hops > MAX_LINK_HOPS) return failed(ELOOP);
       // The target is relative to the directory holding the link.
-      std::vector<std::string> next = split_path(cur + "/" + it->target);
+      std::vector<std::string> next = components(cur + "/" + it->target);
       next.insert(next.end(), parts.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.end());
       return walk(next, follow_last, hops);
     }
@@ -190,7 +222,7 @@ kernfs::found kernfs::walk(const std::vector<std::string>& parts, bool follow_la
 
 kernfs::found kernfs::lookup(const std::string& path, bool follow_last) {
   int hops = 0;
-  return walk(split_path(path), follow_last, hops);
+  return walk(components(path), follow_last, hops);
 }
 
 std::string kernfs::resolve(const std::string& path) {
@@ -203,6 +235,14 @@ fs_result kernfs::read(const std::string& path) {
   if (!f.exists) return {f.error, ""};
   if (f.node.type == kernfs_node::kind::dir) return {EISDIR, ""};
   return f.node.show ? f.node.show() : fs_result{EACCES, ""};
+}
+
+fs_result kernfs::read_some(const std::string& path, size_t max_bytes) {
+  const found f = lookup(path, true);
+  if (f.exists && f.node.type == kernfs_node::kind::file && f.node.show_some) return f.node.show_some(max_bytes);
+  fs_result r = read(path);
+  if (r.data.size() > max_bytes) r.data.resize(max_bytes);
+  return r;
 }
 
 int kernfs::write(const std::string& path, const std::string& data, bool append) {
@@ -244,6 +284,21 @@ fs_result kernfs::readlink(const std::string& path) {
   if (!f.exists) return {f.error, ""};
   if (f.node.type != kernfs_node::kind::link) return {EINVAL, ""};
   return {0, f.node.target};
+}
+
+// What Linux reports: kernfs gives an attribute the mode of its show/store (sysfs.h
+// __ATTR_RO 0444, __ATTR_WO 0200, __ATTR_RW 0644) and a page as size
+// (fs/sysfs/file.c sysfs_add_file_mode_ns: PAGE_SIZE), procfs files size 0, tmpfs
+// files their length; directories and links report 0 in sysfs.
+fs_stat kernfs::lstat(const std::string& path) {
+  const found f = lookup(path, false);
+  if (!f.exists) return {f.error, '\0', 0, 0};
+  if (f.node.type == kernfs_node::kind::dir) return {0, 'd', 0755, 0};
+  if (f.node.type == kernfs_node::kind::link) return {0, 'l', 0777, 0};
+  if (auto it = m_files.find(f.path); it != m_files.end()) return {0, '-', 0644, it->second.size()};
+  const unsigned mode = (f.node.show ? 0444u : 0u) | (f.node.store ? 0200u : 0u);
+  const bool proc = f.path == "/proc" || f.path.rfind("/proc/", 0) == 0;
+  return {0, '-', mode, proc ? 0ULL : 4096ULL};
 }
 
 }  // namespace iovsim::host

@@ -31,6 +31,7 @@ struct kernfs_node {
   std::string name;
   kind type = kind::file;
   std::function<fs_result()> show;                   // file
+  std::function<fs_result(size_t)> show_some;        // file: the first N bytes, when cheaper than all
   std::function<int(const std::string&)> store;      // file: 0 or an errno; empty: read-only
   kernfs_dir_fn children;                            // dir
   std::string target;                                // link, relative to its directory
@@ -67,10 +68,12 @@ class kernfs : public vfs {
 
   // vfs
   fs_result read(const std::string& path) override;
+  fs_result read_some(const std::string& path, size_t max_bytes) override;
   int write(const std::string& path, const std::string& data, bool append) override;
   fs_result list(const std::string& path) override;
   bool is_dir(const std::string& path) override;
   fs_result readlink(const std::string& path) override;
+  fs_stat lstat(const std::string& path) override;
 
  public:
   struct found {
@@ -92,6 +95,11 @@ class kernfs : public vfs {
   std::map<std::string, kernfs_dir_fn> m_mounts;       // path -> provider
   std::map<std::string, std::string> m_files;          // tmpfs: path -> content
 };
+
+// The target of a link in directory `from_dir` that reaches `to` (both absolute):
+// "../" up to their common ancestor, then down (fs/kernfs/symlink.c
+// kernfs_get_target_path()).
+std::string relative_path(const std::string& from_dir, const std::string& to);
 
 // Splits a path into its components, dropping "", "." and resolving "..".
 std::vector<std::string> split_path(const std::string& path);

@@ -1,6 +1,7 @@
 // The host shell's text utilities, behaving like GNU coreutils 9.1 (Debian 12) in the
 // C locale with their words for errors: what a student pipes lspci and sysfs through.
-// grep is in shell_grep.cpp; basename, dirname and readlink in shell_paths.cpp.
+// grep is in grep.cpp; ls in ls.cpp; test in test.cpp; basename, dirname and readlink
+// in paths.cpp.
 #include "drivers-sim/userland/shell/shell_impl.h"
 
 #include <fmt/format.h>
@@ -85,47 +86,6 @@ cmd_result cat(context& ctx, const argv_t& argv, const std::string& in) {
     std::string data;
     if (ctx.read_operand("cat", f, in, data, r)) r.out += data;
     else r.status = 1;
-  }
-  return r;
-}
-
-cmd_result ls(context& ctx, const argv_t& argv, const std::string&) {
-  bool all = false, directory = false;
-  argv_t ops;
-  cmd_result r;
-  auto on_option = [&](char c, const std::string&) -> std::string {
-    if (c == 'l') return "option -l is not supported by the simulated shell";
-    all |= c == 'a';
-    directory |= c == 'd';
-    return c == '-' ? "?" : "";
-  };
-  if (!getopt(argv, "1adl", on_option, ops, r, 2)) return r;
-  if (ops.empty()) ops.push_back(".");
-  argv_t files, dirs;
-  for (const auto& op : ops) {
-    if (!ctx.exists(op)) {
-      r.err += "ls: cannot access '" + op + "': No such file or directory\n";
-      r.status = 2;
-      r.errno_name = "ENOENT";
-    } else {
-      (!directory && ctx.files.is_dir(ctx.resolve(op)) ? dirs : files).push_back(op);
-    }
-  }
-  // Not a tty: one name per line, files given as operands first, then each directory.
-  std::sort(files.begin(), files.end());
-  std::sort(dirs.begin(), dirs.end());
-  for (const auto& f : files) r.out += f + "\n";
-  for (size_t i = 0; i < dirs.size(); ++i) {
-    if (ops.size() > 1) r.out += (files.empty() && i == 0 ? "" : "\n") + dirs[i] + ":\n";
-    fs_result listing = ctx.files.list(ctx.resolve(dirs[i]));
-    if (listing.error) {
-      r.err += fmt::format("ls: cannot open directory '{}': {}\n", dirs[i], errno_message(listing.error));
-      r.status = 2;
-      continue;
-    }
-    if (all) r.out += ".\n..\n";
-    for (const auto& name : split_lines(listing.data))
-      if (all || name[0] != '.') r.out += name + "\n";
   }
   return r;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,19 +36,49 @@ class shell {
   // Registers an external command (lspci, ip, modprobe, dmesg, run, ...).
   void add_command(const std::string& name, command_fn fn, const std::string& help);
 
-  // Runs one line: `a | b | c`, `cmd > file`, `cmd >> file`, `cmd 2>&1`, quoting with
-  // '...' and "...", `#` comments, `;`-separated lists and `&&`. Never throws.
+  // Runs one line (or several separated by newlines): pipelines, redirections,
+  // quoting, `#` comments, lists with ; && ||, `!`, variables and $?, $(...) and
+  // $((...)), globbing, and the compound commands if, for, while, until, { } and ( ).
+  // Variables, $? and the directory persist from one call to the next. Never throws
+  // and never hangs: loops stop after MAX_LOOP_ITERATIONS per call.
   cmd_result run(const std::string& line);
 
   // The registered commands with their one-line help, sorted by name.
   std::vector<std::pair<std::string, std::string>> commands() const;
+  // Every name that runs as a command: registered, the text utilities and bash's own
+  // built-ins, sorted (what the interactive shell completes).
+  std::vector<std::string> command_names() const;
+  // What Tab completes for the word from `start` to `end` of `line`: command names
+  // where a command goes, else paths in the simulated files (a directory with its
+  // '/'; relative ones from the working directory), sorted.
+  std::vector<std::string> completions(const std::string& line, size_t start, size_t end) const;
+  // Whether `text` is a whole command, or bash would read another line for it (PS2):
+  // an open quote, if/for/while without its end, a trailing | && || or backslash.
+  static bool is_complete(const std::string& text);
+
+  // while/until iterations that one run() may make, all loops together: a runaway
+  // loop ends with an error rather than hanging the simulation.
+  static constexpr long MAX_LOOP_ITERATIONS = 100000;
+  // Levels of nesting one run() may reach: compound commands, sh -c, $(...), ${...}
+  // inside words, arithmetic sub-expressions. Deeper lines end with an error, so the
+  // shell fits the 256 KiB stack of the SystemC thread that runs it (about 3 KiB a
+  // level at most).
+  static constexpr int MAX_NESTING = 40;
 
  private:
-  class runner;  // parses and runs one line (shell.cpp)
+  class runner;  // runs parsed lines (shell_runner.h)
 
   std::map<std::string, std::pair<command_fn, std::string>> m_commands;
   vfs& m_files;
   std::string m_cwd = "/";   // `cd` changes it; relative paths resolve against it
+  // The shell's variables. Nothing of the real process's environment comes in: the
+  // simulation sees the same shell on every machine.
+  std::map<std::string, std::string> m_vars{{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+                                            {"PWD", "/"}};
+  std::set<std::string> m_exported{"OLDPWD", "PATH", "PWD"};  // `export` marks them; nothing runs with them
+  int m_last_status = 0;                                      // $?
+  long m_loop_iterations = 0;                                 // in this run()
+  int m_nesting = 0;                                          // levels running now, up to MAX_NESTING
 };
 
 }  // namespace iovsim::host

@@ -1,22 +1,24 @@
-// Private to the host shell: what shell.cpp (parser, redirections, lists),
-// shell_sys.cpp (errno, paths, globbing), shell_builtins.cpp (coreutils-like text
-// tools) and shell_grep.cpp share. Not part of the host API.
+// Private to the host shell: what the interpreter (shell*.cpp), shell_sys.cpp (paths,
+// globbing, options) and the utilities in ../coreutils share. Not part of the host API.
 #pragma once
 
-#include "drivers-sim/userland/shell/shell.h"
-
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "drivers-sim/userland/shell/shell.h"
 
 namespace iovsim::host::shell_impl {
 
 using argv_t = std::vector<std::string>;
 
-// What a built-in sees of the shell: the files and the working directory.
+// What a built-in sees of the shell: the files, the working directory and (for
+// `test -v`) the variables.
 struct context {
   vfs& files;
   const std::string& cwd;
+  const std::map<std::string, std::string>* vars = nullptr;
 
   // The absolute, lexically normalized path for a path typed by the user.
   std::string resolve(const std::string& path) const;
@@ -37,10 +39,33 @@ builtin_fn find_builtin(const std::string& name);
 std::vector<std::string> builtin_names();
 
 cmd_result grep(context& ctx, const argv_t& argv, const std::string& in);
-// shell_paths.cpp
+// coreutils/ls.cpp
+cmd_result ls(context& ctx, const argv_t& argv, const std::string& in);
+
+// What ls -l and test see of a file: lstat(2) (follow false) or stat(2) (true) of a
+// path typed by the user. When the file system does not say (vfs::lstat's type
+// '\0'), it goes by readlink and is_dir and gives a sysfs attribute's answer.
+struct file_info {
+  int error = 0;                // ENOENT when there is no such file
+  char type = '-';              // '-' file, 'd' directory, 'l' symbolic link
+  unsigned mode = 0644;         // permission bits
+  unsigned long long size = 0;  // st_size
+  std::string target;           // a link's
+};
+file_info stat_file(const context& ctx, const std::string& path, bool follow);
+// coreutils/test.cpp: test and [, as bash's built-in (argv[0] says which); its unary
+// operators (-e -f -d -n -z ...) serve [[ ]] too.
+cmd_result test(context& ctx, const argv_t& argv, const std::string& in);
+bool is_unary_op(const std::string& op);
+bool test_unary(context& ctx, const std::string& op, const std::string& operand);
+// coreutils/paths.cpp
 cmd_result basename(context& ctx, const argv_t& argv, const std::string& in);
 cmd_result dirname(context& ctx, const argv_t& argv, const std::string& in);
 cmd_result readlink(context& ctx, const argv_t& argv, const std::string& in);
+
+// fnmatch(3) of a whole string; `at_start` applies the leading-period rule of
+// pathname expansion. '\' quotes the next pattern character.
+bool glob_match(const char* pattern, const char* s, bool at_start);
 
 // bash's pathname expansion of a pattern (quoted characters escaped with '\'): the
 // existing paths it names, sorted in the C locale; empty when none.

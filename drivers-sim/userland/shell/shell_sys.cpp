@@ -10,58 +10,81 @@
 #include <cstring>
 
 namespace iovsim::host {
+
 namespace {
 
-// fnmatch(3) without flags except the leading-period rule of pathname expansion.
-bool glob_match(const char* p, const char* s, bool at_start) {
-  for (;; ++p, ++s) {
-    switch (*p) {
-      case '\0': return *s == '\0';
-      case '?':
-        if (*s == '\0' || (at_start && *s == '.')) return false;
-        break;
-      case '*': {
-        if (at_start && *s == '.') return false;
-        while (*p == '*') ++p;
-        for (const char* t = s;; ++t) {
-          if (glob_match(p, t, false)) return true;
-          if (*t == '\0') return false;
+// One pattern element (?, [...], \c or a character) against the character at s;
+// `next` gets the pattern after it.
+bool match_element(const char* p, const char* s, bool at_start, const char*& next) {
+  next = p + 1;
+  if (*s == '\0') return false;
+  switch (*p) {
+    case '?':
+      return !(at_start && *s == '.');
+    case '[': {
+      if (at_start && *s == '.') return false;
+      const char* q = p + 1;
+      const bool negate = *q == '!' || *q == '^';
+      if (negate) ++q;
+      bool hit = false;
+      const char* start = q;
+      while (*q != '\0' && (*q != ']' || q == start)) {
+        char lo = *q == '\\' && q[1] ? *++q : *q;
+        char hi = lo;
+        if (q[1] == '-' && q[2] != ']' && q[2] != '\0') {
+          q += 2;
+          hi = *q == '\\' && q[1] ? *++q : *q;
         }
+        if (*s >= lo && *s <= hi) hit = true;
+        ++q;
       }
-      case '[': {
-        if (*s == '\0' || (at_start && *s == '.')) return false;
-        const char* q = p + 1;
-        const bool negate = *q == '!' || *q == '^';
-        if (negate) ++q;
-        bool hit = false;
-        const char* start = q;
-        while (*q != '\0' && (*q != ']' || q == start)) {
-          char lo = *q == '\\' && q[1] ? *++q : *q;
-          char hi = lo;
-          if (q[1] == '-' && q[2] != ']' && q[2] != '\0') {
-            q += 2;
-            hi = *q == '\\' && q[1] ? *++q : *q;
-          }
-          if (*s >= lo && *s <= hi) hit = true;
-          ++q;
-        }
-        if (*q != ']') {  // no closing bracket: '[' is an ordinary character
-          if (*s != '[') return false;
-          break;
-        }
-        if (hit == negate) return false;
-        p = q;
-        break;
-      }
-      case '\\':
-        if (p[1] != '\0') ++p;
-        [[fallthrough]];
-      default:
-        if (*p != *s) return false;
+      if (*q != ']') return *s == '[';  // no closing bracket: '[' is an ordinary character
+      next = q + 1;
+      return hit != negate;
     }
-    at_start = false;
+    case '\\':
+      if (p[1] == '\0') return *s == '\\';
+      next = p + 2;
+      return *s == p[1];
+    default:
+      return *s == *p;
   }
 }
+
+}  // namespace
+
+// fnmatch(3) without flags except the leading-period rule of pathname expansion.
+// Iterative, going back to the last '*' on a mismatch: linear stack whatever the
+// pattern, so `*a*a*a...` cannot exhaust the SystemC thread's stack.
+bool shell_impl::glob_match(const char* p, const char* s, bool at_start) {
+  const char* star_p = nullptr;  // the pattern after the last '*'
+  const char* star_s = nullptr;  // where that '*' has matched up to
+  for (;;) {
+    if (*p == '*') {
+      if (at_start && *s == '.') return false;
+      while (*p == '*') ++p;
+      if (*p == '\0') return true;
+      star_p = p;
+      star_s = s;
+      at_start = false;
+      continue;
+    }
+    if (*p == '\0' && *s == '\0') return true;
+    const char* next = p;
+    if (*p != '\0' && match_element(p, s, at_start, next)) {
+      p = next;
+      ++s;
+      at_start = false;
+      continue;
+    }
+    if (!star_p || *star_s == '\0') return false;
+    p = star_p;  // let the last '*' take one more character
+    s = ++star_s;
+  }
+}
+
+namespace {
+using shell_impl::glob_match;
 
 bool has_unescaped_glob(const std::string& p) {
   for (size_t i = 0; i < p.size(); ++i) {
