@@ -10,6 +10,7 @@
 
 #include "scenarios/engine.h"
 #include "scenarios/loader.h"
+#include "scenarios/outputs.h"
 
 #ifndef IOVSIM_SOURCE_DIR
 #define IOVSIM_SOURCE_DIR "."
@@ -90,7 +91,10 @@ int run_cli(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "run a scenario, check its expectations and write its outputs");
   run->add_option("scenario", scenario, "scenario file, or the name of a built-in scenario")->required();
-  run->add_option("--out", opt.out_dir, "output folder (default out/<scenario name>)");
+  bool force = false;
+  run->add_option("--out", opt.out_dir,
+                  "output folder (default out/<scenario name>); an earlier run's folder is emptied first");
+  run->add_flag("--force", force, "empty the --out folder even if it holds something other than an earlier run");
   auto* seed_opt = run->add_option("--seed", seed, "run seed (default: the scenario's)");
   run->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
   run->add_flag("-v,--verbose", opt.verbose, "echo the model log to standard error");
@@ -151,8 +155,20 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand("shell")) return scen::run_shell(loaded, opt, std::cin, std::cout, isatty(0));
 
   if (opt.out_dir.empty()) opt.out_dir = "out/" + (loaded.scenario.name().empty() ? "run" : loaded.scenario.name());
-  const scen::run_report r = scen::run_scenario(loaded, opt);
+  scen::run_report r;
+  bool made = false;
+  try {
+    // Before the run, so a bad --out costs nothing.
+    made = scen::prepare_output_dir(opt.out_dir, force);
+    r = scen::run_scenario(loaded, opt);
+  } catch (const scen::output_error& e) {
+    std::cerr << "iovsim: " << e.what() << "\n";
+    return 2;
+  }
   if (r.exit_code == 2) {
+    // Refused before anything was written: leave no empty folder behind.
+    std::error_code ec;
+    if (made) fs::remove_all(opt.out_dir, ec);
     std::cerr << r.error << "\n";
     return 2;
   }

@@ -3,16 +3,18 @@
 // checks live in loader_profiles.cpp and loader_scenario.cpp.
 #include "scenarios/loader.h"
 
+#include <fmt/format.h>
+#include <google/protobuf/io/tokenizer.h>
+
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <regex>
 #include <sstream>
 #include <utility>
 
-#include <fmt/format.h>
-#include <google/protobuf/io/tokenizer.h>
-
 #include "scenarios/loader_internal.h"
+#include "scenarios/utf8.h"
 
 namespace iovsim::scen {
 
@@ -154,10 +156,52 @@ int column_of_token(const std::string& text, int line, int col, const std::strin
   return at == std::string::npos ? col : static_cast<int>(at) + 1;
 }
 
+// Strings made invalid by escapes ("\xff") only show after parsing: walk every
+// string field, and report one at its location.
+void check_strings(const std::string& path, const gp::Message& msg, const gp::TextFormat::ParseInfoTree* tree) {
+  const gp::Reflection* r = msg.GetReflection();
+  std::vector<const gp::FieldDescriptor*> fields;
+  r->ListFields(msg, &fields);
+  for (const gp::FieldDescriptor* f : fields) {
+    const int n = f->is_repeated() ? r->FieldSize(msg, f) : 1;
+    for (int i = 0; i < n; ++i) {
+      const int index = f->is_repeated() ? i : -1;
+      if (f->type() == gp::FieldDescriptor::TYPE_STRING) {
+        const std::string v = f->is_repeated() ? r->GetRepeatedString(msg, f, i) : r->GetString(msg, f);
+        if (first_invalid_utf8(v) != std::string::npos) {
+          const gp::TextFormat::ParseLocation loc =
+              tree ? tree->GetLocation(f, index) : gp::TextFormat::ParseLocation{};
+          throw input_error(
+              path, loc.line + 1, loc.column + 1,
+              fmt::format("{}: the string is not valid UTF-8 (an escape makes a byte that is not)", f->name()));
+        }
+      } else if (f->type() == gp::FieldDescriptor::TYPE_MESSAGE) {
+        const gp::Message& sub = f->is_repeated() ? r->GetRepeatedMessage(msg, f, i) : r->GetMessage(msg, f);
+        check_strings(path, sub, tree ? tree->GetTreeForNested(f, index) : nullptr);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void parse_text(const std::string& path, const std::string& text, gp::Message& out,
                 gp::TextFormat::ParseInfoTree& tree) {
+  // Scenario and profile files are UTF-8 (outputs repeat their strings, and
+  // results.json must be valid JSON): refuse any other byte where it is.
+  if (const size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < bad; ++i)
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    const int col = static_cast<int>(bad - line_start) + 1;
+    throw input_error(path, line, col,
+                      fmt::format("invalid UTF-8 (byte 0x{:02x}): the file must be UTF-8 text",
+                                  static_cast<unsigned char>(text[bad])));
+  }
   first_error_collector errors;
   gp::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
@@ -168,6 +212,7 @@ void parse_text(const std::string& path, const std::string& text, gp::Message& o
                       column_of_token(text, errors.line(), errors.col(), errors.message()),
                       rephrase_parser_message(errors.message()));
   if (!ok) throw input_error(path, 1, 1, "cannot parse the file as protobuf text format");
+  check_strings(path, out, &tree);
 }
 
 bool parse_sim_time(const std::string& text, long long& picoseconds) {

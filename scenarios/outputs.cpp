@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <system_error>
 
 #include "models/kit/stats.h"
 #include "results.pb.h"
+#include "scenarios/utf8.h"
 #include "viz/topology.h"
 
 namespace iovsim::scen {
@@ -15,10 +19,23 @@ namespace iovsim::scen {
 namespace fs = std::filesystem;
 
 namespace {
+// The reason of the last failed C library call, as the tools print it.
+std::string reason() { return errno ? std::strerror(errno) : "input/output error"; }
+
 void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + path.string());
+  // stdio rather than ofstream: fclose() reports a full disk (ENOSPC, EDQUOT) that a
+  // buffered stream would only drop.
+  // Outputs are UTF-8 text whatever bytes a command printed (`cat config`).
+  const std::string utf8 = to_valid_utf8(text);
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw output_error(fmt::format("cannot write {}: {}", path.string(), reason()));
+  const bool written = std::fwrite(utf8.data(), 1, utf8.size(), f) == utf8.size();
+  const int saved = errno;
+  if (std::fclose(f) != 0 || !written) {
+    if (!written) errno = saved;
+    throw output_error(fmt::format("cannot write {}: {}", path.string(), reason()));
+  }
 }
 
 std::string indent(const std::string& text, const std::string& pad) {
@@ -63,16 +80,42 @@ std::string config_file_name(const host::lspci_device& d) {
   return fmt::format("{:04x}_{:02x}_{:02x}_{}.txt", d.domain, d.bus, d.dev, d.fn);
 }
 
+bool prepare_output_dir(const std::string& dir, bool force) {
+  const fs::path out(dir);
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(out, ec);
+  if (fs::exists(st) && !fs::is_directory(fs::status(out, ec)))
+    throw output_error(fmt::format("--out {}: a file is in the way (the output is a folder)", dir));
+  if (fs::is_directory(fs::status(out, ec))) {
+    std::vector<fs::path> entries;
+    for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+    if (ec) throw output_error(fmt::format("--out {}: cannot read the folder: {}", dir, ec.message()));
+    const bool earlier_run = fs::exists(out / "results.json", ec) || fs::exists(out / "summary.txt", ec);
+    if (!entries.empty() && !earlier_run && !force)
+      throw output_error(fmt::format(
+          "--out {}: the folder is not empty and holds no earlier run (no results.json); --force empties it", dir));
+    for (const fs::path& p : entries) {
+      fs::remove_all(p, ec);
+      if (ec) throw output_error(fmt::format("--out {}: cannot remove {}: {}", dir, p.string(), ec.message()));
+    }
+  }
+  const bool made = !fs::exists(out, ec);
+  fs::create_directories(out / "config", ec);
+  if (ec) throw output_error(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
+  return made;
+}
+
 void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t seed, const run_report& report,
                    kit::sim_env& env, platform::machine& machine, host::host_system& host,
                    const std::vector<host::lspci_device>& view) {
   const fs::path out(dir);
-  fs::create_directories(out / "config");
-  for (const auto& entry : fs::directory_iterator(out / "config")) fs::remove(entry.path());
+  std::error_code ec;
+  fs::create_directories(out / "config", ec);
+  if (ec) throw output_error(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
 
   // results.json
   pb::RunResults results;
-  results.set_scenario(s.scenario.name());
+  results.set_scenario(to_valid_utf8(s.scenario.name()));
   results.set_seed(seed);
   results.set_passed(report.exit_code == 0);
   results.set_expectations(report.expectations);
@@ -84,11 +127,11 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     for (const auto& [what, passed] : st.checks) {
       pb::ExpectationResult* e = results.add_expectation();
       e->set_step(static_cast<uint32_t>(i + 1));
-      e->set_shell(st.shell);
-      e->set_check(what);
+      e->set_shell(to_valid_utf8(st.shell));
+      e->set_check(to_valid_utf8(what));
       e->set_passed(passed);
       e->set_at(st.at);
-      if (!passed && failure < st.failures.size()) e->set_actual(st.failures[failure++]);
+      if (!passed && failure < st.failures.size()) e->set_actual(to_valid_utf8(st.failures[failure++]));
     }
   }
   for (host::pci_dev* d : host.pci().devices()) {
@@ -98,7 +141,7 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     f->set_virtfn(d->is_virtfn);
     if (d->physfn) f->set_physfn(d->physfn->bdf());
     f->set_driver(d->driver);
-    f->set_netdev(d->netdev);
+    f->set_netdev(to_valid_utf8(d->netdev));
   }
   // Whatever the models declared (models/kit/stats.h), in the registry's order.
   env.stats().visit([&](const kit::stat& st) {
@@ -135,7 +178,10 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   jopt.add_whitespace = true;
   jopt.always_print_primitive_fields = true;
   jopt.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(results, &json, jopt);
+  // Every string above is valid UTF-8 (what a command printed may not be), so the
+  // printer cannot refuse; if it ever does, say so rather than write half a file.
+  if (!google::protobuf::util::MessageToJsonString(results, &json, jopt).ok())
+    throw output_error("results.json: the results cannot be printed as JSON");
   write_file(out / "results.json", json);
 
   // summary.txt: what a person reads first.

@@ -3,6 +3,7 @@
 // Nothing host-dependent goes into them, so two runs compare byte for byte.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,20 @@
 
 namespace iovsim::scen {
 
+// The output folder could not be made ready or written (a file in the way, no
+// permission, a full disk): the CLI reports it and exits 2.
+struct output_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Makes `dir` ready to hold exactly one run, before the run starts: created if
+// missing; a folder an earlier run wrote (it holds results.json or summary.txt) is
+// emptied; any other non-empty folder is refused unless `force`, so a mistyped
+// --out never deletes a user's files. Throws output_error. True when it made the
+// folder (so a run that stops on bad input can take it away again).
+bool prepare_output_dir(const std::string& dir, bool force);
+
+// Throws output_error when a file cannot be written completely.
 void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t seed, const run_report& report,
                    kit::sim_env& env, platform::machine& machine, host::host_system& host,
                    const std::vector<host::lspci_device>& view);

@@ -34,3 +34,8 @@ set_tests_properties(outputs.x540_real_tools PROPERTIES DEPENDS scenario.x540_sr
 add_test(NAME outputs.expectations_can_fail
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/expect_failure_test.sh $<TARGET_FILE:iovsim>
                  ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/expect_failure.pbtxt ${PROJECT_BINARY_DIR}/scenario-out/expect_failure)
+
+# The output folder as input: a file in the way, a full disk, a folder of someone else's.
+add_test(NAME outputs.out_dir_errors
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/out_dir_test.sh $<TARGET_FILE:iovsim>
+                 ${PROJECT_SOURCE_DIR}/scenarios/library/numvfs_all_or_nothing.pbtxt ${PROJECT_BINARY_DIR}/out-dir-test)
