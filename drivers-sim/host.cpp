@@ -63,6 +63,28 @@ pci_ids pci_ids_of(const pb::ProfileLibrary& profiles) {
   return ids;
 }
 
+class host_system::settling_vfs : public vfs {
+ public:
+  explicit settling_vfs(host_system& host) : m_host(host) {}
+  fs_result read(const std::string& path) override { return m_host.m_fs.read(path); }
+  int write(const std::string& path, const std::string& data, bool append) override {
+    const int err = m_host.m_fs.write(path, data, append);
+    m_host.settle();
+    return err;
+  }
+  fs_result list(const std::string& path) override { return m_host.m_fs.list(path); }
+  bool is_dir(const std::string& path) override { return m_host.m_fs.is_dir(path); }
+  fs_result readlink(const std::string& path) override { return m_host.m_fs.readlink(path); }
+  fs_stat lstat(const std::string& path) override { return m_host.m_fs.lstat(path); }
+
+ private:
+  host_system& m_host;
+};
+
+void host_system::settle() {
+  if (m_k && m_k->net) m_k->net->flush_uevents();
+}
+
 host_system::host_system(platform::machine& machine, uint64_t seed)
     : m_machine(machine), m_seed(seed), m_params(kernel_params::parse(machine.spec().kernel_cmdline())),
       m_ids(pci_ids_of(machine.profiles())) {
@@ -75,7 +97,8 @@ host_system::host_system(platform::machine& machine, uint64_t seed)
     if (m_k->dmatest) m_k->dmatest->observe(addr, len, rid);   // DMA into buffers it unmapped
   });
   start_kernel();
-  m_shell = std::make_unique<shell>(m_fs);
+  m_user_fs = std::make_unique<settling_vfs>(*this);
+  m_shell = std::make_unique<shell>(*m_user_fs);
   syscalls& sys = *this;
   register_kmod(*m_shell, sys);
   register_iproute2(*m_shell, sys);
@@ -119,6 +142,7 @@ void host_system::start_kernel() {
   k.bus = std::make_unique<pci_bus_type>(*k.pci, m_log);
   k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, modalias); };
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
+  k.net->on_uevent = [this](const std::string& ifname) { udev_net_added(*this, ifname); };
   k.net_env.reset(new intel_env{*k.pci, *k.bus, *k.net, m_log, m_machine.profiles()});
   k.dmatest = std::make_unique<dmatest_driver>(
       m_machine, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
@@ -148,8 +172,10 @@ void host_system::start_kernel() {
     if (m_iommu_ready && d.is_virtfn) m_k->iommu->add_device(d);
     m_k->bus->device_added(d);
   };
+  // Everyone that holds a function learns it is going (the bus notifier chain).
   k.pci->on_remove = [this](pci_dev& d) {
     m_k->bus->device_removed(d);
+    m_k->vms->device_removed(d);
     if (m_iommu_ready) m_k->iommu->remove_device(d);
   };
 }
@@ -174,6 +200,7 @@ void host_system::boot() {
   m_iommu_ready = false;
   m_k->iommu->early_init();
   m_k->pci->scan();
+  settle();  // coldplug: udev names the interfaces the boot made
   kit::sim_env::current().log("host", "host.kernel", fmt::format("boot done: {} PCI functions", m_k->pci->devices().size()));
 }
 
@@ -184,7 +211,9 @@ std::vector<lspci_device> host_system::lspci_view() { return read_pci_devices(*t
 std::vector<std::string> host_system::syslog() { return m_log.lines(); }
 
 int host_system::init_module(const std::string& name, const std::string& params) {
-  return m_k->modules->load(name, params);
+  const int rc = m_k->modules->load(name, params);
+  settle();
+  return rc;
 }
 
 int host_system::delete_module(const std::string& name) { return m_k->modules->unload(name); }
@@ -201,6 +230,8 @@ int host_system::rtnl_setlink_up(int ifindex, bool up) {
   netdev* nd = m_k->net->find(ifindex);
   return nd ? m_k->net->set_up(*nd, up) : -ENODEV;
 }
+
+int host_system::rtnl_setlink_name(int ifindex, const std::string& name) { return m_k->net->rename(ifindex, name); }
 
 int host_system::devmem(uint64_t addr, void* data, unsigned len, bool write) {
   if (addr + len > m_machine.dram().size_bytes()) return -EFAULT;

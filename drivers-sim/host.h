@@ -67,7 +67,7 @@ class host_system : public sim_host, private syscalls {
 
   // The booted kernel's parts (new after every reboot).
   pci_core& pci() override { return *m_k->pci; }
-  pci_bus_type& pci_bus() { return *m_k->bus; }
+  pci_bus_type& pci_bus() override { return *m_k->bus; }
   net_core& net() { return *m_k->net; }
   module_loader& modules() { return *m_k->modules; }
   intel_iommu& iommu_driver() override { return *m_k->iommu; }
@@ -106,6 +106,8 @@ class host_system : public sim_host, private syscalls {
   };
   void start_kernel();
   void stop_kernel();
+  // Userland catches up with the kernel: udev handles the queued uevents.
+  void settle();
 
   // syscalls
   std::vector<std::string> syslog() override;
@@ -115,6 +117,7 @@ class host_system : public sim_host, private syscalls {
   std::string release() override;
   std::vector<link_info> rtnl_getlink() override;
   int rtnl_setlink_up(int ifindex, bool up) override;
+  int rtnl_setlink_name(int ifindex, const std::string& name) override;
   int devmem(uint64_t addr, void* data, unsigned len, bool write) override;
 
   platform::machine& m_machine;
@@ -125,6 +128,10 @@ class host_system : public sim_host, private syscalls {
   kernel_log m_log;
   fw::bios_summary m_bios;
   kernfs m_fs;
+  // What the shell's file calls go through: after a write returns to userland, udev
+  // handles the uevents the write caused (a VF's netdev renamed).
+  class settling_vfs;
+  std::unique_ptr<settling_vfs> m_user_fs;
   pci_ids m_ids;
   std::unique_ptr<kernel_parts> m_k;
   std::unique_ptr<shell> m_shell;

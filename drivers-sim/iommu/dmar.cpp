@@ -276,6 +276,9 @@ void intel_iommu::remove_device(pci_dev& dev) {
              {QI_IOTLB_TYPE | (uint64_t{IOTLB_DOMAIN} << QI_GRAN_SHIFT) | (uint64_t{did} << QI_DID_SHIFT), 0}},
             nullptr);
   m_device_domain.erase(it);
+  // iommu_release_device(): release_device above, then iommu_group_remove_device().
+  if (auto g = m_groups.find(sid); g != m_groups.end())
+    m_log.print(fmt::format("pci {}: Removing from iommu group {}", dev.bdf(), g->second.first));
   m_groups.erase(sid);
   auto dit = m_domains.find(did);
   if (dit != m_domains.end()) {

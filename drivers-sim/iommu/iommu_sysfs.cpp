@@ -52,10 +52,12 @@ void mount_iommu_sysfs(kernfs& fs, pci_sysfs& pci_fs, pci_core& pci, intel_iommu
     for (const iommu_group_info& g : iommu.groups()) {
       out.push_back(kernfs_node::dir(std::to_string(g.id), [&pci, &iommu, g] {
         std::vector<kernfs_node> e;
-        e.push_back(kernfs_node::dir("devices", [g] {
+        e.push_back(kernfs_node::dir("devices", [&pci, g] {
           std::vector<kernfs_node> links;
+          const std::string here = k_iommu_groups + "/" + std::to_string(g.id) + "/devices";
           for (const std::string& bdf : g.devices)
-            links.push_back(kernfs_node::link(bdf, "../../../../bus/pci/devices/" + bdf));
+            if (const pci_dev* d = pci.find(bdf))
+              links.push_back(kernfs_node::link(bdf, relative_path(here, pci_sysfs::device_path(*d))));
           return links;
         }));
         e.push_back(kernfs_node::text("type", group_type(iommu) + "\n"));
@@ -68,7 +70,8 @@ void mount_iommu_sysfs(kernfs& fs, pci_sysfs& pci_fs, pci_core& pci, intel_iommu
   pci_fs.add_attributes([&iommu](pci_dev& dev, std::vector<kernfs_node>& e) {
     const auto groups = iommu.groups();
     if (const iommu_group_info* g = group_of(groups, dev.bdf()))
-      e.push_back(kernfs_node::link("iommu_group", "../../../../kernel/iommu_groups/" + std::to_string(g->id)));
+      e.push_back(kernfs_node::link(
+          "iommu_group", relative_path(pci_sysfs::device_path(dev), k_iommu_groups + "/" + std::to_string(g->id))));
   });
 }
 

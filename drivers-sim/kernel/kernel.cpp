@@ -37,6 +37,8 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
       p.iommu_strict = true;
     } else if (tok == "iommu.strict=0") {
       p.iommu_strict = false;
+    } else if (tok.rfind("net.naming-scheme=", 0) == 0 || tok.rfind("net.ifnames=", 0) == 0) {
+      // systemd-udevd's options: the kernel passes them on (udev reads /proc/cmdline).
     } else if (tok != "quiet") {
       p.unknown.push_back(tok);
     }

@@ -59,6 +59,8 @@ class syscalls {
   // rtnetlink: RTM_GETLINK dump (lo first, then by ifindex) and RTM_SETLINK IFF_UP.
   virtual std::vector<link_info> rtnl_getlink() = 0;
   virtual int rtnl_setlink_up(int ifindex, bool up) = 0;
+  // RTM_SETLINK IFLA_IFNAME: 0 or -errno (-EBUSY while the interface is up).
+  virtual int rtnl_setlink_name(int ifindex, const std::string& name) = 0;
 
   // /dev/mem: physical memory the CPU can reach (RAM only), `len` bytes at `addr`.
   // 0 or -EFAULT when the range is not RAM.

@@ -1,9 +1,8 @@
-// What the Intel NIC drivers share (Linux drivers/net/ethernet/intel: ixgbe, igb,
-// ixgbevf, igbvf): PF probe (pci_enable_device, link status, the permanent MAC from
-// RAL0/RAH0, the netdev, the legacy `max_vfs` parameter), SR-IOV enable/disable
-// through sriov_configure, link up after autonegotiation, VF probe with a random MAC
-// until the PF hands one out. What differs between the drivers is intel_traits,
-// one per driver file (ixgbe.cpp, igb.cpp, ixgbevf.cpp, igbvf.cpp).
+// What the Intel NIC drivers share (Linux drivers/net/ethernet/intel): enabling the
+// device, the permanent MAC from RAL0/RAH0, netdev registration, carrier after
+// autonegotiation, the PF's view of its VFs, and the module around each driver.
+// Each driver's own behaviour and words are in its file: ixgbe.cpp (82599, X540),
+// igb.cpp (82576, I350), ixgbevf.cpp and igbvf.cpp, with the sources they follow.
 #pragma once
 
 #include <map>
@@ -20,17 +19,6 @@
 
 namespace iovsim::host {
 
-// Values from the Linux sources named above.
-struct intel_traits {
-  std::string name;
-  bool vf = false;
-  std::string description;      // module banner (*_init_module)
-  std::string copyright;
-  unsigned max_vfs_limit = 0;   // the driver's cap on VFs per PF (pci_sriov_set_totalvfs)
-  std::string link_up_text;     // watchdog's "NIC Link is Up 10 Gbps, Flow Control: RX/TX"
-  std::string connection;       // last probe line
-};
-
 // What the drivers use of the kernel, and their parameters.
 struct intel_env {
   pci_core& pci;
@@ -46,82 +34,107 @@ struct intel_env {
                                             "time from `ip link set up` to carrier on a PF"};
 };
 
-// The PF driver: probe, remove, sriov_configure, ndo_open/stop.
-class intel_pf_driver : public pci_driver, public netdev_ops {
+class intel_driver;
+using intel_driver_factory = std::unique_ptr<intel_driver> (*)(intel_env& env);
+
+// What a module is: its name, banner and parameters, and the driver it registers.
+struct intel_module_info {
+  std::string name;
+  bool vf = false;
+  std::string description;  // module banner (*_init_module)
+  std::string copyright;
+  std::vector<module_param_def> params;
+  intel_driver_factory make;
+};
+
+// A PCI driver of the family: a pci_driver and the netdev_ops of its interfaces.
+class intel_driver : public pci_driver, public netdev_ops {
  public:
-  intel_pf_driver(const intel_traits& traits, intel_env& env);
-  ~intel_pf_driver() override;
-  // The legacy module parameter, applied at every probe while the module is loaded.
-  void set_max_vfs(const std::string& value) { m_max_vfs = value; }
-
-  const std::string& name() const override { return m_traits.name; }
+  intel_driver(const intel_module_info& info, intel_env& env);
+  ~intel_driver() override;
+  const std::string& name() const override { return m_info.name; }
   const std::vector<pci_device_id>& id_table() const override { return m_ids; }
-  int probe(pci_dev& dev) override;
-  void remove(pci_dev& dev) override;
-  bool has_sriov_configure() const override { return true; }
-  int sriov_configure(pci_dev& dev, unsigned num_vfs) override;
+  // The module's parameters, as they parsed.
+  virtual void set_params(const std::map<std::string, std::string>& /*params*/) {}
 
-  int open(netdev& nd) override;
-  int stop(netdev& nd) override;
-  std::vector<vf_link_info> vf_config(netdev& nd) override;
-
- private:
-  int enable_vfs(pci_dev& pf, unsigned n);
-  void update_vf_carriers(pci_dev& pf);
-  void schedule_carrier(netdev& nd);
+ protected:
+  // dev_info / dev_warn: "<driver> <bdf>: text".
   void info(const pci_dev& dev, const std::string& text);
+  // pci_enable_device_mem(): memory decoding and bus mastering, with the kernel's
+  // line when memory decoding was off.
+  void enable_device(pci_dev& dev);
+  // The permanent MAC in receive address register 0, through BAR0.
+  uint64_t read_mac(const pci_dev& dev);
 
-  const intel_traits& m_traits;
+  const intel_module_info& m_info;
   intel_env& m_env;
   std::vector<pci_device_id> m_ids;
-  std::string m_max_vfs;
   // Timers spawned by this driver outlive it across an unload or a reboot: they check this.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
-// The VF driver: probe with a random MAC, carrier from the PF's.
-class intel_vf_driver : public pci_driver, public netdev_ops {
+// A PF driver: carrier after link training, VF carriers following the PF's.
+class intel_pf_driver : public intel_driver {
  public:
-  intel_vf_driver(const intel_traits& traits, intel_env& env);
+  using intel_driver::intel_driver;
+  bool has_sriov_configure() const override { return true; }
+  int open(netdev& nd) override;
+  int stop(netdev& nd) override;
+  std::vector<vf_link_info> vf_config(netdev& nd) override;
 
-  const std::string& name() const override { return m_traits.name; }
-  const std::vector<pci_device_id>& id_table() const override { return m_ids; }
-  int probe(pci_dev& dev) override;
-  void remove(pci_dev& dev) override;
+ protected:
+  // The watchdog's link message once the link trained ("NIC Link is Up ...").
+  virtual std::string link_up_text(const netdev& nd) const = 0;
+  // Whether ndo_get_vf_config reports IFLA_VF_RSS_QUERY_EN (ixgbe does, igb not).
+  virtual bool reports_rss_query() const { return false; }
+  void update_vf_carriers(pci_dev& pf);
+  void schedule_carrier(netdev& nd);
+};
 
+// A VF driver: carrier follows the PF's.
+class intel_vf_driver : public intel_driver {
+ public:
+  using intel_driver::intel_driver;
+  void remove(pci_dev& dev) override { m_env.net.unregister_netdev(dev); }
   int open(netdev& nd) override;
   int stop(netdev& nd) override;
 
- private:
-  const intel_traits& m_traits;
-  intel_env& m_env;
-  std::vector<pci_device_id> m_ids;
+ protected:
+  // Whether the PF answers the VF's mailbox: its interface is up, so its interrupts
+  // are requested (ixgbe_open / igb_open request them).
+  bool pf_answers(const pci_dev& vf) const;
 };
 
 // The module: banner, parameters, the driver registered with the PCI bus while loaded.
 class intel_module : public kernel_module {
  public:
-  intel_module(const intel_traits& traits, intel_env& env);
-  std::string name() const override { return m_traits.name; }
-  std::vector<module_param_def> params() const override;
+  intel_module(const intel_module_info& info, intel_env& env) : m_info(info), m_env(env) {}
+  std::string name() const override { return m_info.name; }
+  std::vector<module_param_def> params() const override { return m_info.params; }
   int init(const std::map<std::string, std::string>& params) override;
   void exit() override;
   bool matches_alias(const std::string& modalias) const override;
 
  private:
-  const intel_traits& m_traits;
+  const intel_module_info& m_info;
   intel_env& m_env;
-  std::unique_ptr<intel_pf_driver> m_pf;
-  std::unique_ptr<intel_vf_driver> m_vf;
+  std::unique_ptr<intel_driver> m_driver;
 };
 
-// The driver files' traits.
-const intel_traits& ixgbe_traits();
-const intel_traits& igb_traits();
-const intel_traits& ixgbevf_traits();
-const intel_traits& igbvf_traits();
+// The driver files' modules.
+const intel_module_info& ixgbe_module();
+const intel_module_info& igb_module();
+const intel_module_info& ixgbevf_module();
+const intel_module_info& igbvf_module();
 
-// Installs the Intel NIC modules (net/modules.cpp lists them).
+// Installs the Intel NIC modules.
 void install_net_modules(module_loader& loader, intel_env& env);
+
+// A PCIe link's negotiated speed and width from the Link Status register.
+struct pcie_link_status {
+  unsigned speed = 0;  // 1..5: 2.5 .. 32 GT/s
+  unsigned width = 0;
+};
+pcie_link_status read_link_status(pci_core& pci, const pci_dev& dev);
 
 }  // namespace iovsim::host

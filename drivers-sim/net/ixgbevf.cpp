@@ -1,13 +1,53 @@
-// ixgbevf: the 82599/X540 VF driver (drivers/net/ethernet/intel/ixgbevf/ixgbevf_main.c).
+// ixgbevf: the 82599/X540 VF driver, Linux 6.1 (drivers/net/ethernet/intel/ixgbevf/
+// ixgbevf_main.c: ixgbevf_probe, ixgbevf_sw_init). The VF resets through the PF's
+// mailbox; an ixgbe PF whose interface is down does not answer (its interrupts are
+// requested in ixgbe_open), and one that is up logs the reset and, with no MAC set
+// by the administrator, answers NACK: the VF then invents a MAC.
+#include <fmt/format.h>
+
 #include "drivers-sim/net/intel.h"
 
 namespace iovsim::host {
 
-const intel_traits& ixgbevf_traits() {
-  static const intel_traits t{"ixgbevf", true, "Intel(R) 10 Gigabit PCI Express Virtual Function Network Driver",
-                              "Copyright (c) 2009 - 2018 Intel Corporation.", 0, "NIC Link is Up 10 Gbps",
-                              "Intel(R) Virtual Function"};
-  return t;
+bool ixgbe_vf_reset(pci_bus_type& bus, pci_dev& pf, unsigned vf_index);
+
+namespace {
+class ixgbevf_driver final : public intel_vf_driver {
+ public:
+  using intel_vf_driver::intel_vf_driver;
+
+  int probe(pci_dev& dev) override {
+    enable_device(dev);
+    // ixgbevf_sw_init(): reset_hw over the mailbox, then the MAC the PF handed out.
+    if (pf_answers(dev) && dev.physfn) {
+      ixgbe_vf_reset(m_env.bus, *dev.physfn, dev.vf_index);
+      info(dev, "MAC address not assigned by administrator.");
+    } else {
+      info(dev, "PF still in reset state.  Is the PF interface up?");
+    }
+    info(dev, "Assigning random MAC address");
+    netdev& nd = m_env.net.register_netdev(dev, name(), m_env.net.random_mac(), *this);
+    // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
+    // board_X540_vf = 2) and its name.
+    info(dev, format_mac(nd.mac));
+    const bool x540 = dev.device == 0x1515;  // IXGBE_DEV_ID_X540_VF
+    info(dev, fmt::format("MAC: {}", x540 ? 2 : 1));
+    info(dev, x540 ? "Intel(R) X540 Virtual Function" : "Intel(R) 82599 Virtual Function");
+    return 0;
+  }
+};
+}  // namespace
+
+const intel_module_info& ixgbevf_module() {
+  static const intel_module_info m{"ixgbevf",
+                                   true,
+                                   "Intel(R) 10 Gigabit PCI Express Virtual Function Network Driver",
+                                   "Copyright (c) 2009 - 2018 Intel Corporation.",
+                                   {},
+                                   [](intel_env& env) -> std::unique_ptr<intel_driver> {
+                                     return std::make_unique<ixgbevf_driver>(ixgbevf_module(), env);
+                                   }};
+  return m;
 }
 
 }  // namespace iovsim::host

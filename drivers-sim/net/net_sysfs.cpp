@@ -7,7 +7,12 @@
 namespace iovsim::host {
 
 namespace {
-std::vector<kernfs_node> interface_dir(net_core& net, int ifindex) {
+constexpr const char* CLASS_NET = "/sys/class/net";
+constexpr const char* LO = "/sys/devices/virtual/net/lo";
+
+// An interface's directory (net-sysfs.c): its attributes and, for a device's
+// interface, the `device` link to the function (kernfs relative path).
+std::vector<kernfs_node> interface_dir(net_core& net, int ifindex, const std::string& here) {
   std::vector<kernfs_node> e;
   if (ifindex == 1) {   // lo: no device behind it
     e.push_back(kernfs_node::text("address", format_mac(0) + "\n"));
@@ -28,27 +33,34 @@ std::vector<kernfs_node> interface_dir(net_core& net, int ifindex) {
   e.push_back(kernfs_node::file("carrier", [up, carrier] {
     return up ? fs_result{0, carrier ? "1\n" : "0\n"} : fs_result{EINVAL, ""};
   }));
-  e.push_back(kernfs_node::link("device", "../../../bus/pci/devices/" + nd->dev->bdf()));
+  e.push_back(kernfs_node::link("device", relative_path(here, pci_sysfs::device_path(*nd->dev))));
   return e;
 }
 }  // namespace
 
 void mount_net_sysfs(kernfs& fs, pci_sysfs& pci, net_core& net) {
-  fs.mount("/sys/class/net", [&net] {
+  // /sys/class/net/<if> links to the interface's directory: under its device, or
+  // /sys/devices/virtual/net for lo.
+  fs.mount(CLASS_NET, [&net] {
     std::vector<kernfs_node> out;
-    out.push_back(kernfs_node::dir("lo", [&net] { return interface_dir(net, 1); }));
-    for (netdev* n : net.netdevs()) {
-      const int ifindex = n->ifindex;
-      out.push_back(kernfs_node::dir(n->name, [&net, ifindex] { return interface_dir(net, ifindex); }));
-    }
+    out.push_back(kernfs_node::link("lo", relative_path(CLASS_NET, LO)));
+    for (netdev* n : net.netdevs())
+      out.push_back(
+          kernfs_node::link(n->name, relative_path(CLASS_NET, pci_sysfs::device_path(*n->dev) + "/net/" + n->name)));
     return out;
+  });
+  fs.mount("/sys/devices/virtual/net", [&net] {
+    return std::vector<kernfs_node>{kernfs_node::dir("lo", [&net] { return interface_dir(net, 1, LO); })};
   });
   pci.add_attributes([&net](pci_dev& dev, std::vector<kernfs_node>& e) {
     netdev* nd = net.of(dev);
     if (!nd) return;
     const std::string name = nd->name;
-    e.push_back(kernfs_node::dir("net", [name] {
-      return std::vector<kernfs_node>{kernfs_node::link(name, "../../../../../class/net/" + name)};
+    const int ifindex = nd->ifindex;
+    const std::string dir = pci_sysfs::device_path(dev) + "/net";
+    e.push_back(kernfs_node::dir("net", [&net, name, ifindex, dir] {
+      return std::vector<kernfs_node>{
+          kernfs_node::dir(name, [&net, ifindex, dir, name] { return interface_dir(net, ifindex, dir + "/" + name); })};
     }));
   });
 }

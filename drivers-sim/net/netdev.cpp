@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 
 namespace iovsim::host {
 
@@ -14,14 +15,6 @@ std::string format_mac(uint64_t mac) {
 
 net_core::net_core(kernel_log& log, uint64_t seed) : m_log(log), m_rng(seed, "host.net") {}
 
-std::string net_core::predictable_name(const pci_dev& dev) const {
-  // systemd-udev net_id "path" names: en + p<bus> + s<slot> [+ f<function>], the
-  // function suffix only for multi-function devices or non-zero functions.
-  std::string name = fmt::format("enp{}s{}", dev.bus, dev.dev());
-  if (dev.fn() != 0 || dev.multifunction) name += fmt::format("f{}", dev.fn());
-  return name;
-}
-
 netdev& net_core::register_netdev(pci_dev& dev, const std::string& driver, uint64_t mac, netdev_ops& ops) {
   auto nd = std::make_unique<netdev>();
   nd->ifindex = m_next_ifindex++;
@@ -29,13 +22,42 @@ netdev& net_core::register_netdev(pci_dev& dev, const std::string& driver, uint6
   nd->driver = driver;
   nd->mac = mac;
   nd->ops = &ops;
-  const std::string eth = fmt::format("eth{}", m_next_eth++);
-  nd->name = predictable_name(dev);
+  // dev_alloc_name(): the lowest eth%d no interface holds.
+  for (unsigned n = 0;; ++n) {
+    const std::string candidate = fmt::format("eth{}", n);
+    if (!find(candidate)) {
+      nd->name = candidate;
+      break;
+    }
+  }
   dev.netdev = nd->name;
+  m_pending_uevents.push_back(nd->ifindex);
   m_netdevs.push_back(std::move(nd));
-  netdev& n = *m_netdevs.back();
-  info(n, "renamed from " + eth);
-  return n;
+  return *m_netdevs.back();
+}
+
+void net_core::flush_uevents() {
+  std::vector<int> pending;
+  pending.swap(m_pending_uevents);
+  for (int ifindex : pending)
+    if (netdev* nd = find(ifindex); nd && on_uevent) on_uevent(nd->name);
+}
+
+int net_core::rename(int ifindex, const std::string& name) {
+  netdev* nd = find(ifindex);
+  if (!nd) return -ENODEV;
+  if (nd->name == name) return 0;
+  // dev_valid_name(): 1..15 characters, not "." or "..", no '/', ':' or blank.
+  if (name.empty() || name.size() >= 16 || name == "." || name == ".." ||
+      name.find_first_of("/: \t\n") != std::string::npos)
+    return -EINVAL;
+  if (find(name)) return -EEXIST;
+  if (nd->admin_up) return -EBUSY;
+  const std::string old = nd->name;
+  nd->name = name;
+  nd->dev->netdev = name;
+  info(*nd, "renamed from " + old);
+  return 0;
 }
 
 void net_core::unregister_netdev(pci_dev& dev) {

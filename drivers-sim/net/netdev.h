@@ -1,10 +1,13 @@
 // The network core as far as iovsim's users see it today (net/core/dev.c,
-// rtnetlink.c): net_devices registered by drivers, their names (eth%d, then the
-// predictable name udev gives them), administrative state and carrier, and the
-// rtnetlink view `ip link` reads. Drivers provide netdev_ops (ndo_open/ndo_stop,
-// ndo_get_vf_config); /sys/class/net is mounted by net_sysfs.cpp.
+// rtnetlink.c): net_devices registered by drivers as eth%d, renamed later by udev
+// through rtnetlink (dev_change_name() prints "renamed from ethN"), administrative
+// state and carrier, and the rtnetlink view `ip link` reads. Drivers provide
+// netdev_ops (ndo_open/ndo_stop, ndo_get_vf_config); /sys/class/net is mounted by
+// net_sysfs.cpp. A registration is announced as a uevent once the driver's probe
+// has returned (udev handles the KOBJ_ADD after the fact, as in Linux).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,10 +47,15 @@ class net_core {
   // `seed` seeds the random MACs drivers ask for (eth_hw_addr_random).
   net_core(kernel_log& log, uint64_t seed);
 
-  // register_netdev() as eth%d, then the rename udev makes to the predictable name
-  // (printed as the kernel prints it: "<driver> <bdf> <name>: renamed from ethN").
+  // register_netdev(): the first free eth%d, and a KOBJ_ADD uevent queued for udev.
   netdev& register_netdev(pci_dev& dev, const std::string& driver, uint64_t mac, netdev_ops& ops);
   void unregister_netdev(pci_dev& dev);
+  // Delivers the queued uevents (after a probe returned): on_uevent(ifname) each.
+  void flush_uevents();
+  std::function<void(const std::string& ifname)> on_uevent;
+  // dev_change_name() through RTM_SETLINK IFLA_IFNAME: 0, -ENODEV, -EEXIST, -EBUSY
+  // (the interface is up), -EINVAL (not a valid name).
+  int rename(int ifindex, const std::string& name);
 
   std::vector<netdev*> netdevs() const;            // by ifindex
   netdev* find(const std::string& name) const;
@@ -69,13 +77,11 @@ class net_core {
   void info(const netdev& nd, const std::string& text);
 
  private:
-  std::string predictable_name(const pci_dev& dev) const;
-
   kernel_log& m_log;
   kit::rng_stream m_rng;
   std::vector<std::unique_ptr<netdev>> m_netdevs;
-  int m_next_ifindex = 2;   // 1 is lo
-  int m_next_eth = 0;
+  std::vector<int> m_pending_uevents;  // ifindex, in registration order
+  int m_next_ifindex = 2;              // 1 is lo
 };
 
 std::string format_mac(uint64_t mac);

@@ -72,16 +72,18 @@ int pci_core::enable_sriov(pci_dev& pf, unsigned nr) {
     pf.vfs.push_back(added);
     info(*added, fmt::format("[{:04x}:{:04x}] type 00 class 0x{:06x}", added->vendor, added->device,
                              added->class_code));
+    // pci_iov_add_virtfn(): device_add() (the IOMMU's notifier) and the driver probe
+    // happen for each VF before the next one is set up.
+    if (on_add) on_add(*added);
   }
-  for (pci_dev* vf : pf.vfs)
-    if (on_add) on_add(*vf);
   return 0;
 }
 
 void pci_core::disable_sriov(pci_dev& pf) {
   if (!pf.num_vfs) return;
-  for (auto it = pf.vfs.rbegin(); it != pf.vfs.rend(); ++it)
-    if (on_remove) on_remove(**it);
+  // sriov_del_vfs(): VF 0 first, each unbound and released before the next.
+  for (pci_dev* vf : pf.vfs)
+    if (on_remove) on_remove(*vf);
   for (pci_dev* vf : pf.vfs)
     m_devs.erase(std::remove_if(m_devs.begin(), m_devs.end(), [vf](const auto& d) { return d.get() == vf; }),
                  m_devs.end());
@@ -94,13 +96,13 @@ void pci_core::disable_sriov(pci_dev& pf) {
   set_numvfs(pf, 0);
 }
 
-std::vector<uint8_t> pci_core::config_bytes(const pci_dev& dev) {
-  const unsigned size = dev.exp_pos ? CONFIG_SPACE_BYTES : 256;
+std::vector<uint8_t> pci_core::config_bytes(const pci_dev& dev, size_t max_bytes) {
+  const unsigned size = static_cast<unsigned>(std::min<size_t>(dev.exp_pos ? CONFIG_SPACE_BYTES : 256, max_bytes));
   std::vector<uint8_t> out(size);
   for (unsigned off = 0; off < size; off += 4) {
-    uint32_t v = m_bus.cfg_read(dev.bus, dev.devfn, off, 4);
-    if (off == 0 && dev.is_virtfn) v = static_cast<uint32_t>(dev.vendor) | static_cast<uint32_t>(dev.device) << 16;
-    for (unsigned b = 0; b < 4; ++b) out[off + b] = static_cast<uint8_t>(v >> (8 * b));
+    // Raw, as pci-sysfs.c pci_read_config() reads it: a VF's IDs are 0xFFFF here.
+    const uint32_t v = m_bus.cfg_read(dev.bus, dev.devfn, off, 4);
+    for (unsigned b = 0; b < 4 && off + b < size; ++b) out[off + b] = static_cast<uint8_t>(v >> (8 * b));
   }
   return out;
 }

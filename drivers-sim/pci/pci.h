@@ -6,6 +6,7 @@
 // checks, errors and messages.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,7 +44,7 @@ class pci_core {
   void disable_sriov(pci_dev& pf);
 
   // The 4096 configuration bytes as the kernel shows them (sysfs `config`).
-  std::vector<uint8_t> config_bytes(const pci_dev& dev);
+  std::vector<uint8_t> config_bytes(const pci_dev& dev, size_t max_bytes = SIZE_MAX);
 
   platform::host_bus& hw() { return m_bus; }
   const kernel_params& params() const { return m_params; }

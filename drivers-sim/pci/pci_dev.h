@@ -55,6 +55,11 @@ struct pci_dev {
   bool is_virtfn = false;
   pci_dev* physfn = nullptr;
   unsigned vf_index = 0;
+  // PCI_DEV_FLAGS_ASSIGNED (pci_set_dev_assigned()): handed to a guest by classic
+  // device assignment. PF drivers refuse to take assigned VFs away.
+  bool assigned = false;
+  // sysfs driver_override: only this driver may bind ("" none).
+  std::string driver_override;
   // Binding
   std::string driver;
   std::string netdev;
@@ -63,6 +68,12 @@ struct pci_dev {
   // pci_sriov_get_totalvfs(): the driver's limit when it set one, else TotalVFs.
   uint16_t sriov_totalvfs() const {
     return driver_max_vfs && driver_max_vfs < total_vfs ? driver_max_vfs : total_vfs;
+  }
+  // pci_vfs_assigned(): how many of this PF's VFs are assigned.
+  unsigned vfs_assigned() const {
+    unsigned n = 0;
+    for (const pci_dev* vf : vfs) n += vf->assigned;
+    return n;
   }
   std::string bdf() const;          // "0000:03:00.1"
   std::string short_bdf() const;    // "03:00.1"

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,17 +60,30 @@ class pci_bus_type {
   // sriov_numvfs_store after the number parsed: 0 or -errno.
   int sriov_numvfs_store(pci_dev& pf, unsigned num_vfs);
 
+  // The driver directory's files (drivers/base/bus.c bind_store/unbind_store,
+  // pci-driver.c new_id_store/remove_id_store): 0 or a positive errno.
+  int bind_store(const std::string& driver, const std::string& bdf);
+  int unbind_store(const std::string& driver, const std::string& bdf);
+  int new_id_store(const std::string& driver, const std::string& text);
+  int remove_id_store(const std::string& driver, const std::string& text);
+  pci_driver* find_driver(const std::string& name) const;
+  // Devices bound to a driver, in device order.
+  std::vector<pci_dev*> devices_of(const pci_driver& drv) const;
+
   // KOBJ_ADD uevents of devices no driver claimed (udev's modalias autoload).
   std::function<void(pci_dev& dev, const std::string& modalias)> on_uevent;
 
  private:
+  // pci_match_device(): driver_override first, then dynamic IDs, then the table.
   bool matches(const pci_driver& drv, const pci_dev& dev) const;
-  void bind(pci_dev& dev, pci_driver& drv);
+  // pci_device_probe(): 0 or -errno (-ENODEV for a VF its PF keeps from autoprobe).
+  int bind(pci_dev& dev, pci_driver& drv);
   void unbind(pci_dev& dev);
 
   pci_core& m_pci;
   kernel_log& m_log;
   std::vector<pci_driver*> m_drivers;   // registration order
+  std::map<std::string, std::vector<pci_device_id>> m_dynids;  // new_id, by driver
 };
 
 }  // namespace iovsim::host

@@ -26,20 +26,62 @@ std::string resource_line(const resource& r, uint64_t size) {
 
 // Bytes 0..N as a string (sysfs `config` is a binary attribute).
 std::string as_bytes(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
+
+constexpr const char* ROOT = "/sys/devices/pci0000:00";
+constexpr const char* DEVICES = "/sys/bus/pci/devices";
+constexpr const char* DRIVERS = "/sys/bus/pci/drivers";
 }  // namespace
 
+std::string pci_sysfs::device_path(const pci_dev& dev) {
+  // A VF's parent is its PF's parent (pci_iov_add_virtfn(): virtfn->dev.parent).
+  const pci_dev* parent = dev.bridge;
+  return (parent ? device_path(*parent) : std::string(ROOT)) + "/" + dev.bdf();
+}
+
 pci_sysfs::pci_sysfs(kernfs& fs, pci_core& pci, pci_bus_type& bus) : m_pci(pci), m_bus(bus) {
-  fs.mount("/sys/bus/pci/devices", [this] {
+  // The root bus's functions, each with the functions below it when it is a bridge.
+  fs.mount(ROOT, [this] {
     std::vector<kernfs_node> out;
     for (pci_dev* d : m_pci.devices())
-      out.push_back(kernfs_node::dir(d->bdf(), [this, d] { return device_dir(*d); }));
+      if (!d->bridge) out.push_back(kernfs_node::dir(d->bdf(), [this, d] { return device_dir(*d); }));
     return out;
   });
-  fs.mount("/sys/bus/pci/drivers", [this] {
+  fs.mount(DEVICES, [this] {
     std::vector<kernfs_node> out;
-    for (pci_driver* drv : m_bus.drivers()) out.push_back(kernfs_node::dir(drv->name(), {}));
+    for (pci_dev* d : m_pci.devices())
+      out.push_back(kernfs_node::link(d->bdf(), relative_path(DEVICES, device_path(*d))));
     return out;
   });
+  fs.mount(DRIVERS, [this] {
+    std::vector<kernfs_node> out;
+    for (pci_driver* drv : m_bus.drivers()) {
+      const std::string name = drv->name();
+      out.push_back(kernfs_node::dir(name, [this, name] { return driver_dir(name); }));
+    }
+    return out;
+  });
+}
+
+std::vector<kernfs_node> pci_sysfs::driver_dir(const std::string& name) {
+  std::vector<kernfs_node> e;
+  const pci_driver* drv = m_bus.find_driver(name);
+  if (!drv) return e;
+  // Write-only files (0200): reading them is refused.
+  auto store = [this, name](int (pci_bus_type::*fn)(const std::string&, const std::string&)) {
+    return [this, name, fn](const std::string& data) {
+      std::string v = data;
+      if (!v.empty() && v.back() == '\n') v.pop_back();
+      return (m_bus.*fn)(name, v);
+    };
+  };
+  e.push_back(kernfs_node::file("bind", {}, store(&pci_bus_type::bind_store)));
+  e.push_back(kernfs_node::file("unbind", {}, store(&pci_bus_type::unbind_store)));
+  e.push_back(kernfs_node::file("new_id", {}, store(&pci_bus_type::new_id_store)));
+  e.push_back(kernfs_node::file("remove_id", {}, store(&pci_bus_type::remove_id_store)));
+  const std::string here = std::string(DRIVERS) + "/" + name;
+  for (pci_dev* d : m_bus.devices_of(*drv))
+    e.push_back(kernfs_node::link(d->bdf(), relative_path(here, device_path(*d))));
+  return e;
 }
 
 std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
@@ -52,7 +94,11 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
   e.push_back(hex_attr("class", 6, d->class_code));
   e.push_back(hex_attr("revision", 2, d->revision));
   e.push_back(kernfs_node::text("modalias", pci_modalias(*d) + "\n"));
-  e.push_back(kernfs_node::file("config", [this, d] { return fs_result{0, as_bytes(m_pci.config_bytes(*d))}; }));
+  kernfs_node config = kernfs_node::file("config", [this, d] {
+    return fs_result{0, as_bytes(m_pci.config_bytes(*d))};
+  });
+  config.show_some = [this, d](size_t n) { return fs_result{0, as_bytes(m_pci.config_bytes(*d, n))}; };
+  e.push_back(config);
   e.push_back(kernfs_node::file("resource", [d] {
     std::string out;
     for (const resource& r : d->bars) out += resource_line(r, r.size);
@@ -62,22 +108,45 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
       for (int i = 0; i < 4; ++i) out += resource_line(resource{}, 0);   // windows: in the bridge's config
     return fs_result{0, out};
   }));
-  if (!d->driver.empty()) e.push_back(kernfs_node::link("driver", "../../../../bus/pci/drivers/" + d->driver));
+  const std::string here = device_path(*d);
+  if (!d->driver.empty())
+    e.push_back(kernfs_node::link("driver", relative_path(here, std::string(DRIVERS) + "/" + d->driver)));
+  // driver_override (pci-sysfs.c driver_override_show/store, drivers/base/driver.c
+  // driver_set_override()): "(null)" when unset; the first line of what is written,
+  // an empty one clears it.
+  e.push_back(kernfs_node::file(
+      "driver_override",
+      [d] {
+        return fs_result{0, (d->driver_override.empty() ? "(null)" : d->driver_override) + "\n"};
+      },
+      [d](const std::string& data) {
+        if (data.size() >= 4096 - 1) return EINVAL;  // PAGE_SIZE - 1
+        d->driver_override = data.substr(0, data.find('\n'));
+        return 0;
+      }));
   if (d->is_virtfn && d->physfn) e.push_back(kernfs_node::link("physfn", "../" + d->physfn->bdf()));
   for (size_t i = 0; i < d->vfs.size(); ++i)
     e.push_back(kernfs_node::link(fmt::format("virtfn{}", i), "../" + d->vfs[i]->bdf()));
   if (d->sriov_pos && !d->is_virtfn) {
     // drivers/pci/iov.c sriov_pf_dev_attrs.
-    e.push_back(kernfs_node::file("sriov_numvfs", [d] { return fs_result{0, fmt::format("{}\n", d->num_vfs)}; },
-                                  [this, d](const std::string& data) {
-                                    // kstrtou16(buf, 0, &num_vfs)
-                                    unsigned long long n = 0;
-                                    if (const int err = kstrtoull(data, 0xffff, n)) return err;
-                                    return -m_bus.sriov_numvfs_store(*d, static_cast<unsigned>(n));
-                                  }));
+    e.push_back(kernfs_node::file(
+        "sriov_numvfs",
+        [d] {
+          return fs_result{0, fmt::format("{}\n", d->num_vfs)};
+        },
+        [this, d](const std::string& data) {
+          // drivers/pci/iov.c sriov_numvfs_store (6.1): any kstrtou16()
+          // failure, overflow included, is EINVAL.
+          unsigned long long n = 0;
+          if (kstrtoull(data, 0xffff, n)) return EINVAL;
+          return -m_bus.sriov_numvfs_store(*d, static_cast<unsigned>(n));
+        }));
     e.push_back(kernfs_node::file("sriov_totalvfs",
                                   [d] { return fs_result{0, fmt::format("{}\n", d->sriov_totalvfs())}; }));
     e.push_back(kernfs_node::text("sriov_offset", fmt::format("{}\n", d->vf_offset)));
+    // sriov_vf_total_msix: what the PF driver's sriov_get_vf_total_msix() reports;
+    // ixgbe and igb have none, so 0.
+    e.push_back(kernfs_node::text("sriov_vf_total_msix", "0\n"));
     e.push_back(kernfs_node::text("sriov_stride", fmt::format("{}\n", d->vf_stride)));
     e.push_back(kernfs_node::text("sriov_vf_device", fmt::format("{:x}\n", d->vf_device)));
     e.push_back(kernfs_node::file(
@@ -91,6 +160,20 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
           return 0;
         }));
   }
+  if (d->is_virtfn) {
+    // sriov_vf_msix_count (write-only): kstrtoint, then the PF driver must implement
+    // sriov_set_msix_vec_count (ixgbe and igb do not), then the VF must be unbound.
+    e.push_back(kernfs_node::file("sriov_vf_msix_count", {}, [](const std::string& data) {
+      unsigned long long v = 0;
+      if (!data.empty() && data[0] == '-') return EINVAL;  // val < 0
+      if (kstrtoull(data, 0x7fffffff, v)) return EINVAL;
+      return EOPNOTSUPP;
+    }));
+  }
+  // A bridge's directory holds the functions on its secondary bus.
+  if (d->is_bridge)
+    for (pci_dev* c : m_pci.devices())
+      if (c->bridge == d) e.push_back(kernfs_node::dir(c->bdf(), [this, c] { return device_dir(*c); }));
   for (const attributes_fn& g : m_groups) g(*d, e);
   return e;
 }

@@ -1,8 +1,11 @@
-// /sys/bus/pci (drivers/pci/pci-sysfs.c, iov.c's sysfs attributes, the driver
-// core's bus directories): a directory per function with its attributes and links,
-// and a directory per registered driver. Other subsystems add their own entries to
-// every function's directory (the IOMMU its iommu_group link, the network core the
-// `net` directory) with add_attributes(), as attribute groups do.
+// The PCI part of sysfs (drivers/pci/pci-sysfs.c, iov.c's sysfs attributes, the
+// driver core's bus directories): each function's directory where Linux puts it,
+// /sys/devices/pci0000:00/<bridge>.../<function> (VFs beside their PF), with its
+// attributes and links; /sys/bus/pci/devices/<bdf> links to it; a directory per
+// registered driver with bind, unbind, new_id, remove_id and links to its devices.
+// Other subsystems add their own entries to every function's directory (the IOMMU
+// its iommu_group link, the network core the `net` directory) with add_attributes(),
+// as attribute groups do.
 #pragma once
 
 #include <functional>
@@ -22,8 +25,12 @@ class pci_sysfs {
   pci_sysfs(kernfs& fs, pci_core& pci, pci_bus_type& bus);
   void add_attributes(attributes_fn fn) { m_groups.push_back(std::move(fn)); }
 
+  // Where a function's directory is: "/sys/devices/pci0000:00/0000:00:03.2/0000:03:00.1".
+  static std::string device_path(const pci_dev& dev);
+
  private:
   std::vector<kernfs_node> device_dir(pci_dev& dev);
+  std::vector<kernfs_node> driver_dir(const std::string& name);
 
   pci_core& m_pci;
   pci_bus_type& m_bus;

@@ -192,7 +192,13 @@ void pci_core::set_numvfs(pci_dev& pf, unsigned n) {
 void pci_core::sriov_init(pci_dev& dev) {
   const uint32_t pos = dev.sriov_pos;
   uint16_t ctrl = 0;
-  if (dev.bridge && dev.bridge->ari_enabled) ctrl |= SRIOV_CTRL_ARI;
+  // ARI Capable Hierarchy is set only in the first PF found on the bus, and only
+  // when the bridge above forwards ARI (iov.c sriov_init: a bus that already holds a
+  // PF keeps its setting; the bit in the lowest-numbered PF governs all of them).
+  bool first_pf = true;
+  for (const auto& d : m_devs)
+    if (d.get() != &dev && d->bus == dev.bus && d->sriov_pos && !d->is_virtfn) first_pf = false;
+  if (first_pf && dev.bridge && dev.bridge->ari_enabled) ctrl |= SRIOV_CTRL_ARI;
   m_bus.cfg_write(dev.bus, dev.devfn, pos + SRIOV_CTRL, 2, ctrl);
   dev.sriov_ctrl = ctrl;
   dev.total_vfs = static_cast<uint16_t>(m_bus.cfg_read(dev.bus, dev.devfn, pos + SRIOV_TOTAL_VF, 2));

@@ -21,5 +21,7 @@ void register_pciutils(shell& sh, syscalls& sys, const pci_ids& ids);  // lspci/
 // systemd-udevd's handling of a device's KOBJ_ADD uevent: `modprobe -b MODALIAS`
 // (kmod's alias lookup, blacklists honoured, options from /etc/modprobe.d).
 void udev_device_added(syscalls& sys, const std::string& modalias);
+// ... and of a new network interface: the predictable name (udev/net_id.cpp).
+void udev_net_added(syscalls& sys, const std::string& ifname);
 
 }  // namespace iovsim::host

@@ -45,6 +45,18 @@ int vm_manager::create(const std::string& name, uint64_t bytes, bool demand, boo
   return 0;
 }
 
+void vm_manager::device_removed(const pci_dev& dev) {
+  for (auto& [name, v] : m_vms) {
+    if (v.dev != &dev) continue;
+    const auto rid = static_cast<uint16_t>(dev.bus << 8 | dev.devfn);
+    m_requester_owner.erase(rid);
+    m_machine.dram().assign_requester(rid, "");
+    kit::sim_env::current().log("host", "host.vm", fmt::format("{}: {} went away", name, dev.bdf()));
+    v.dev = nullptr;
+    v.iommu_mapped = false;
+  }
+}
+
 guest_vm* vm_manager::find(const std::string& name) {
   auto it = m_vms.find(name);
   return it == m_vms.end() ? nullptr : &it->second;
@@ -52,6 +64,11 @@ guest_vm* vm_manager::find(const std::string& name) {
 
 int vm_manager::assign(guest_vm& v, pci_dev& dev, std::string& why) {
   why.clear();
+  // One function per guest, one guest per function (VFIO: the group is owned once).
+  if (v.dev || dev.assigned) {
+    why = v.dev ? fmt::format("{} already has {}", v.name, v.dev->bdf()) : fmt::format("{} is in use", dev.bdf());
+    return -EBUSY;
+  }
   if (v.demand) {
     // Refused before anything changes: no ATS/PRI, no demand paging.
     if (!m_dma.translated(dev)) return -ENODEV;
@@ -59,6 +76,10 @@ int vm_manager::assign(guest_vm& v, pci_dev& dev, std::string& why) {
     if (rc) return rc;
   }
   v.dev = &dev;
+  // Classic device assignment flags the function (pci_set_dev_assigned(), as
+  // xen-pciback and KVM's legacy assignment did): PF drivers then refuse to remove
+  // its VFs. VFIO (the guests issue) does not flag; Linux blocks the removal instead.
+  dev.assigned = true;
   const uint16_t rid = static_cast<uint16_t>(dev.bus << 8 | dev.devfn);
   m_requester_owner[rid] = "vm:" + v.name;
   m_machine.dram().assign_requester(rid, "vm:" + v.name);

@@ -61,6 +61,8 @@ class vm_manager {
   // a read-only VM); CPU time charged goes to `cpu`, the reason to `why`.
   int resolve_page_request(const iommu::page_request& request, sc_core::sc_time& cpu, std::string& why);
 
+  // The PCI core removed a function: a VM that had it has no device any more.
+  void device_removed(const pci_dev& dev);
   // What the memory observer saw: writes into memory another owner holds.
   const std::vector<std::string>& violations() const { return m_violations; }
   // The DRAM write observer (registered once by the host, which outlives reboots).

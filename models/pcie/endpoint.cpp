@@ -26,6 +26,7 @@ endpoint::endpoint(sc_core::sc_module_name name, const pb::DeviceProfile& profil
     m_pfs.push_back(std::make_unique<physical_function>(
         fmt::format("{}.pf{}", this->name(), f), profile, f, n,
         [this](physical_function& pf, unsigned num) { vf_change(pf, num); }));
+  for (auto& pf : m_pfs) pf->follow_ari_of(*m_pfs.front());
 }
 
 void endpoint::reset() {

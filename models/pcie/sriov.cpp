@@ -130,16 +130,21 @@ physical_function::physical_function(const std::string& name, const pb::DevicePr
   // BAR0 registers: the NIC core's view used by the PF driver (receive address 0).
   const uint32_t ral = profile.mac_ral_offset();
   m_regs = std::make_unique<kit::reg_bank>(name + ".regs", ral + 0x1000);
-  m_regs->add({"CTRL", 0x0, 4, 0, 0xffffffff, 0, nullptr, nullptr});
-  m_regs->add({"STATUS", 0x8, 4, 0, 0, 0, nullptr, nullptr});
+  m_regs->add(kit::reg("CTRL", 0x0, 4).rw().doc("device control"));
+  m_regs->add(kit::reg("STATUS", 0x8, 4).doc("device status"));
   if (ral >= 0x10) {
     const uint64_t mac = profile.mac_base() + function_number;
     uint32_t lo = 0, hi = 0;
     for (int b = 0; b < 4; ++b) lo |= static_cast<uint32_t>((mac >> (40 - 8 * b)) & 0xff) << (8 * b);
     for (int b = 0; b < 2; ++b) hi |= static_cast<uint32_t>((mac >> (8 - 8 * b)) & 0xff) << (8 * b);
     hi |= 0x80000000u;  // RAH.AV: address valid (82599/I350 data sheets)
-    m_regs->add({"RAL0", ral, 4, lo, 0xffffffff, 0, nullptr, nullptr});
-    m_regs->add({"RAH0", ral + 4, 4, hi, 0x8003ffff, 0, nullptr, nullptr});
+    m_regs->add(kit::reg("RAL0", ral, 4).reset_to(lo).rw().doc("receive address 0, low 32 bits"));
+    m_regs->add(kit::reg("RAH0", ral + 4, 4)
+                    .reset_to(hi)
+                    .field("RAH", 0, 16)
+                    .field("ASEL", 16, 2)
+                    .field("AV", 31)
+                    .doc("receive address 0: high 16 bits, address select, address valid"));
   }
 }
 
@@ -161,8 +166,11 @@ void physical_function::build_sriov_cap() {
   config_space& c = m_cfg;
   const uint32_t at = m_sriov;
   c.ro("SRIOV.CAP", at + SRIOV_CAP, 4, s.vf_migration_capable() ? 1 : 0);
-  const uint16_t ctrl_mask = SRIOV_CTRL_VFE | SRIOV_CTRL_MSE | SRIOV_CTRL_ARI |
-                             (s.vf_migration_capable() ? SRIOV_CTRL_VFM | SRIOV_CTRL_INTR : 0);
+  // ARI Capable Hierarchy is RW only in the lowest-numbered PF (function 0 of the
+  // profile's functions); RsvdP, reading 0, in the others (SR-IOV spec 3.3.3.5).
+  const uint16_t ari_bit = m_function == 0 ? SRIOV_CTRL_ARI : 0;
+  const uint16_t ctrl_mask =
+      SRIOV_CTRL_VFE | SRIOV_CTRL_MSE | ari_bit | (s.vf_migration_capable() ? SRIOV_CTRL_VFM | SRIOV_CTRL_INTR : 0);
   c.reg(kit::reg("SRIOV.CTRL", at + SRIOV_CTRL, 2).rw(ctrl_mask).on_write_fn([this](uint64_t old, uint64_t now) { write_sriov_ctrl(old, now); }));
   c.reg(kit::reg("SRIOV.STATUS", at + SRIOV_STATUS, 2).clear_on_1(0x1));
   c.ro("SRIOV.INITIAL_VF", at + SRIOV_INITIAL_VF, 2, s.initial_vfs());
@@ -184,9 +192,20 @@ void physical_function::build_sriov_cap() {
   update_offset_stride();
 }
 
+void physical_function::follow_ari_of(physical_function& lowest) {
+  if (&lowest == this) return;
+  m_ari_owner = &lowest;
+  lowest.m_ari_followers.push_back(this);
+  if (m_sriov) update_offset_stride();
+}
+
+bool physical_function::ari_capable_hierarchy() const {
+  return m_ari_owner->m_sriov && (m_ari_owner->sriov_ctrl() & SRIOV_CTRL_ARI);
+}
+
 void physical_function::update_offset_stride() {
   uint16_t offset = 0, stride = 0;
-  const bool ari = sriov_ctrl() & SRIOV_CTRL_ARI;
+  const bool ari = ari_capable_hierarchy();
   if (lookup_offset_stride(m_profile, m_function, num_vfs(), ari, offset, stride)) {
     m_cfg.bank().set_reset(m_sriov + SRIOV_VF_OFFSET, offset);
     m_cfg.bank().set_reset(m_sriov + SRIOV_VF_STRIDE, stride);
@@ -197,8 +216,13 @@ void physical_function::write_sriov_ctrl(uint64_t old, uint64_t now) {
   // ARI Capable Hierarchy may only change while VF Enable is clear; it changes
   // where the VFs land (SR-IOV spec 3.3.3.5).
   if ((old ^ now) & SRIOV_CTRL_ARI) {
-    if (old & SRIOV_CTRL_VFE) m_cfg.set(m_sriov + SRIOV_CTRL, 2, static_cast<uint32_t>((now & ~SRIOV_CTRL_ARI) | (old & SRIOV_CTRL_ARI)));
-    else update_offset_stride();
+    if (old & SRIOV_CTRL_VFE) {
+      m_cfg.set(m_sriov + SRIOV_CTRL, 2, static_cast<uint32_t>((now & ~SRIOV_CTRL_ARI) | (old & SRIOV_CTRL_ARI)));
+    } else {
+      update_offset_stride();
+      for (physical_function* f : m_ari_followers)
+        if (f->m_sriov) f->update_offset_stride();
+    }
   }
   const bool was = old & SRIOV_CTRL_VFE, is = now & SRIOV_CTRL_VFE;
   if (!was && is) m_on_vf_change(*this, num_vfs());

@@ -60,6 +60,12 @@ class physical_function : public pci_function {
   // Conventional reset: VFs gone, every register at its reset value.
   void reset();
 
+  // ARI Capable Hierarchy lives in the lowest-numbered PF of the device and governs
+  // all of them (SR-IOV spec 3.3.3.5): it is RW there and reads 0 in the others,
+  // whose VF offset and stride follow the lowest PF's bit. The device links its PFs.
+  void follow_ari_of(physical_function& lowest);
+  bool ari_capable_hierarchy() const;
+
  private:
   void build_sriov_cap();
   void update_offset_stride();
@@ -68,6 +74,8 @@ class physical_function : public pci_function {
   const pb::DeviceProfile& m_profile;
   unsigned m_function;
   vf_change_fn m_on_vf_change;
+  physical_function* m_ari_owner = this;            // whose ARI Capable Hierarchy counts
+  std::vector<physical_function*> m_ari_followers;  // PFs that follow this one's bit
   uint32_t m_sriov = 0;
   std::array<bar_info, 6> m_vf_bars{};
   std::vector<std::unique_ptr<virtual_function>> m_vfs;

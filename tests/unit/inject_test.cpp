@@ -59,8 +59,10 @@ TEST_F(inject, iommu_groups_in_sysfs_follow_the_kernel) {
     EXPECT_EQ(out(h, "readlink -f " + DEV + "iommu_group"), "/sys/kernel/iommu_groups/2\n");
     EXPECT_EQ(out(h, "ls " + DEV + "iommu_group"), "devices\nreserved_regions\ntype\n");
     EXPECT_EQ(out(h, "cat " + DEV + "iommu_group/type"), "DMA-FQ\n");
-    EXPECT_EQ(out(h, "readlink " + GROUPS + "/2/devices/0000:01:00.0"), "../../../../bus/pci/devices/0000:01:00.0\n");
-    EXPECT_EQ(out(h, "readlink -f " + GROUPS + "/2/devices/0000:01:00.0"), "/sys/bus/pci/devices/0000:01:00.0\n");
+    EXPECT_EQ(out(h, "readlink " + GROUPS + "/2/devices/0000:01:00.0"),
+              "../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0\n");
+    EXPECT_EQ(out(h, "readlink -f " + GROUPS + "/2/devices/0000:01:00.0"),
+              "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0\n");
     EXPECT_EQ(out(h, "cat " + GROUPS + "/2/devices/0000:01:00.0/vendor"), "0x1234\n");
     EXPECT_EQ(out(h, "cat " + DEV + "iommu_group/devices/0000:01:00.0/iommu_group/type"), "DMA-FQ\n");
     EXPECT_EQ(out(h, "cat /sys/bus/pci/devices/*/iommu_group/type | uniq -c"), "      3 DMA-FQ\n");
@@ -77,7 +79,7 @@ TEST_F(inject, iommu_groups_in_sysfs_follow_the_kernel) {
     EXPECT_EQ(r.err, "readlink: " + GROUPS + "/7: No such file or directory\n");
     EXPECT_EQ(h.run("ls " + GROUPS + "/3").status, 2);
     EXPECT_EQ(h.run("cat " + GROUPS + "/2/name").errno_name, "ENOENT");   // only groups given a name have it
-    EXPECT_EQ(out(h, "ls /sys"), "bus\nclass\nkernel\n");
+    EXPECT_EQ(out(h, "ls /sys"), "bus\nclass\ndevices\nkernel\n");
 
     // iommu.strict=1: DMA domains; iommu=pt: the identity domain, groups all the same.
     EXPECT_EQ(out(h, "reboot intel_iommu=on iommu.strict=1"), "");
@@ -107,9 +109,9 @@ TEST_F(inject, vfs_join_groups_and_links_resolve) {
     EXPECT_EQ(out(h, "readlink " + pf + "virtfn1"), "../0000:01:10.2\n");
     EXPECT_EQ(out(h, "readlink /sys/bus/pci/devices/0000:01:10.2/physfn"), "../0000:01:00.0\n");
     EXPECT_EQ(out(h, "readlink " + pf + "driver"), "../../../../bus/pci/drivers/ixgbe\n");
-    EXPECT_EQ(out(h, "readlink /sys/class/net/enp1s0f0/device"), "../../../bus/pci/devices/0000:01:00.0\n");
+    EXPECT_EQ(out(h, "readlink /sys/class/net/enp1s0f0/device"), "../../../0000:01:00.0\n");
     EXPECT_EQ(out(h, "readlink -f /sys/class/net/enp1s0f0/device/virtfn1/physfn"),
-              "/sys/bus/pci/devices/0000:01:00.0\n");
+              "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0\n");
     // Groups 0-3 at boot (host bridge, root port, two PFs), then one per VF.
     EXPECT_EQ(out(h, "readlink " + pf + "virtfn1/iommu_group"), "../../../../kernel/iommu_groups/5\n");
     EXPECT_EQ(out(h, "ls " + GROUPS + "/5/devices"), "0000:01:10.2\n");

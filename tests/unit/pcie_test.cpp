@@ -203,9 +203,17 @@ TEST_F(pcie, x82599_offset_stride_and_ari) {
   EXPECT_EQ(pf1.cfg_read(sr + SRIOV_VF_DID, 2), 0x10edu);
   EXPECT_EQ(pf1.cfg_read(sr + SRIOV_TOTAL_VF, 2), 64u);
   EXPECT_EQ(pf1.vf_offset(), 384u);
+  // ARI Capable Hierarchy is RsvdP in PF1: writing it there changes nothing...
   pf1.cfg_write(sr + SRIOV_CTRL, 2, SRIOV_CTRL_ARI);
+  EXPECT_EQ(pf1.cfg_read(sr + SRIOV_CTRL, 2), 0u);
+  EXPECT_EQ(pf1.vf_offset(), 384u);
+  // ...the bit in the lowest-numbered PF places the VFs of both (SR-IOV 3.3.3.5).
+  physical_function& pf0 = *ep.pfs()[0];
+  pf0.cfg_write(pf0.sriov_offset() + SRIOV_CTRL, 2, SRIOV_CTRL_ARI);
+  EXPECT_EQ(pf0.cfg_read(pf0.sriov_offset() + SRIOV_CTRL, 2), SRIOV_CTRL_ARI);
   EXPECT_EQ(pf1.vf_offset(), 128u);
   EXPECT_EQ(pf1.vf_stride(), 2u);
+  EXPECT_TRUE(pf1.ari_capable_hierarchy());
   // The ARI capability chains PF0 to PF1 and PF1 ends the list.
   const uint32_t ari0 = ep.pfs()[0]->cfg().find_ext_cap(ECAP_ID_ARI);
   const uint32_t ari1 = pf1.cfg().find_ext_cap(ECAP_ID_ARI);
@@ -257,10 +265,10 @@ TEST_F(pcie, vf_enable_creates_vfs_at_their_routing_ids) {
   physical_function& pf0 = *ep.pfs()[0];
   physical_function& pf1 = *ep.pfs()[1];
   const uint32_t sr = pf1.sriov_offset();
-  pf1.cfg_write(sr + SRIOV_CTRL, 2, SRIOV_CTRL_ARI);
+  pf0.cfg_write(pf0.sriov_offset() + SRIOV_CTRL, 2, SRIOV_CTRL_ARI);  // the device's ARI setting
   pf1.cfg_write(sr + SRIOV_NUM_VF, 2, 4);
   EXPECT_TRUE(pf1.vfs().empty());  // NumVFs alone creates nothing
-  pf1.cfg_write(sr + SRIOV_CTRL, 2, SRIOV_CTRL_ARI | SRIOV_CTRL_VFE);
+  pf1.cfg_write(sr + SRIOV_CTRL, 2, SRIOV_CTRL_VFE);
   ASSERT_EQ(pf1.vfs().size(), 4u);
   EXPECT_TRUE(pf0.vfs().empty());
   for (unsigned i = 0; i < 4; ++i) {
@@ -277,7 +285,7 @@ TEST_F(pcie, vf_enable_creates_vfs_at_their_routing_ids) {
   ASSERT_FALSE(env->log_lines().empty());
   EXPECT_EQ(env->log_lines().back(), "[0.000000000] nic.pf1: VF Enable set: 4 VFs at routing ID offset 128 stride 2");
   // Clearing VF Enable removes them.
-  pf1.cfg_write(sr + SRIOV_CTRL, 2, SRIOV_CTRL_ARI);
+  pf1.cfg_write(sr + SRIOV_CTRL, 2, 0);
   EXPECT_TRUE(pf1.vfs().empty());
   EXPECT_EQ(ep.function_at(0x81), nullptr);
   EXPECT_EQ(env->log_lines().back(), "[0.000000000] nic.pf1: VF Enable cleared: VFs removed");

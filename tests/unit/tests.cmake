@@ -5,10 +5,12 @@ iovsim_test(loader_test SOURCES unit/loader_test.cpp LIBS iovsim_loader)
 iovsim_test(firmware_test SOURCES unit/firmware_test.cpp LIBS iovsim_firmware)
 # The shell and coreutils are a library of their own, without SystemC or the kernel.
 iovsim_test(shell_test SOURCES unit/shell_test.cpp LIBS iovsim_userland_shell)
+iovsim_test(shell_script_test SOURCES unit/shell_script_test.cpp LIBS iovsim_userland_shell)
 iovsim_test(kit_test SYSTEMC SOURCES unit/kit_test.cpp unit/kit_declarations_test.cpp LIBS iovsim_kit)
 iovsim_test(pcie_test SYSTEMC SOURCES unit/pcie_test.cpp LIBS iovsim_pcie iovsim_loader)
 iovsim_test(platform_host_test SYSTEMC SOURCES unit/platform_host_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(linux_fidelity_test SYSTEMC SOURCES unit/linux_fidelity_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(link_test SYSTEMC SOURCES unit/link_test.cpp LIBS iovsim_pcie)
 iovsim_test(memory_dma_test SYSTEMC SOURCES unit/memory_dma_test.cpp LIBS iovsim_testdev iovsim_memory iovsim_loader)
 iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp unit/iommu_vtd_params_test.cpp

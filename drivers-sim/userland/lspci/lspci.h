@@ -27,9 +27,13 @@ struct lspci_device {
   uint8_t bus = 0;
   uint8_t dev = 0;       // 0..31
   uint8_t fn = 0;        // 0..7
-  // 4096 bytes (or 256 for conventional PCI) exactly as the kernel shows them: for a
-  // VF, bytes 0-3 hold the PF's vendor and the VF Device ID (REFERENCE.md section 8).
+  // 4096 bytes (or 256 for conventional PCI) exactly as the kernel shows them (sysfs
+  // `config`): a VF's Vendor and Device ID registers read 0xFFFF, as on hardware.
   std::vector<uint8_t> config;
+  // The IDs the kernel reports (sysfs `vendor`, `device`; for a VF the PF's vendor and
+  // the VF Device ID, iov.c pci_iov_add_virtfn). pciutils' sysfs access method takes
+  // these, the dump method (-F) the config bytes: -1 means "from the config bytes".
+  int32_t vendor_id = -1, device_id = -1;
   // pci.ids names; empty means unknown and lspci prints "Device 1234".
   std::string vendor_name;
   std::string device_name;

@@ -65,8 +65,8 @@ struct device_ctx {
   config_view cfg;
   const options& opt;
 
-  uint16_t vendor_id() const { return cfg.u16(CFG_VENDOR); }
-  uint16_t device_id() const { return cfg.u16(CFG_DEVICE); }
+  uint16_t vendor_id() const { return dev.vendor_id >= 0 ? static_cast<uint16_t>(dev.vendor_id) : cfg.u16(CFG_VENDOR); }
+  uint16_t device_id() const { return dev.device_id >= 0 ? static_cast<uint16_t>(dev.device_id) : cfg.u16(CFG_DEVICE); }
   uint16_t device_class() const { return cfg.u16(CFG_CLASS); }
   unsigned header_type() const { return cfg.u8(CFG_HEADER_TYPE) & 0x7f; }
   // Whether the kernel reported BAR resources (sysfs view) rather than the raw dump.

@@ -1,6 +1,7 @@
 #include "drivers-sim/userland/lspci/sysfs_access.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace iovsim::host {
@@ -52,7 +53,10 @@ std::vector<lspci_device> read_pci_devices(syscalls& sys, const pci_ids& ids) {
     const std::string dir = DEVICES + bdf + "/";
     const std::string config = fs.read(dir + "config").data;
     l.config.assign(config.begin(), config.end());
-    const uint16_t vendor = u16_at(l.config, 0x00), device = u16_at(l.config, 0x02);
+    // pciutils' sysfs_fill_info(): the IDs from the kernel's files (a VF's registers read 0xFFFF).
+    l.vendor_id = static_cast<int32_t>(std::strtoul(fs.read(dir + "vendor").data.c_str(), nullptr, 16));
+    l.device_id = static_cast<int32_t>(std::strtoul(fs.read(dir + "device").data.c_str(), nullptr, 16));
+    const auto vendor = static_cast<uint16_t>(l.vendor_id), device = static_cast<uint16_t>(l.device_id);
     const uint16_t sub_vendor = u16_at(l.config, 0x2c), sub_device = u16_at(l.config, 0x2e);
     l.vendor_name = ids.vendor(vendor);
     l.device_name = ids.device(vendor, device);

@@ -11,6 +11,7 @@
 #include "drivers-sim/iommu/dmar.h"
 #include "drivers-sim/misc/dmatest.h"
 #include "drivers-sim/pci/pci.h"
+#include "drivers-sim/pci/pci_driver.h"
 #include "drivers-sim/userland/shell/shell.h"
 #include "drivers-sim/virt/vm.h"
 #include "platform/platform.h"
@@ -26,6 +27,7 @@ class sim_host {
   virtual platform::machine& machine() = 0;
   virtual const kernel_params& params() const = 0;
   virtual pci_core& pci() = 0;
+  virtual pci_bus_type& pci_bus() = 0;
   virtual intel_iommu& iommu_driver() = 0;
   virtual dmatest_driver& dmatest() = 0;
   virtual vm_manager& vms() = 0;

@@ -80,17 +80,29 @@ cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv) {
                                     "not iommu=pt)\n",
                                     name, dev->bdf()),
                         "ENODEV"};
+    if (rc == -EBUSY) return cmd_result{1, "", fmt::format("vm assign: {}\n", why), "EBUSY"};
     if (rc)
       return cmd_result{1, "", fmt::format("vm assign: {} cannot be demand-paged: {}\n", dev->bdf(), why),
                         errno_name(-rc)};
+    // libvirt's managed detach (virPCIDeviceDetach): driver_override = vfio-pci, then
+    // unbind the host driver, so no host driver binds the function again. The DMA
+    // test driver stays: it stands in for the guest's driver until guests run one.
+    std::string detached;
+    if (!dev->driver.empty() && dev->driver != "iovsim_dma") {
+      detached = fmt::format(" (host driver {} detached)", dev->driver);
+      dev->driver_override = "vfio-pci";
+      host.pci_bus().unbind_store(dev->driver, dev->bdf());
+    }
     if (v.demand)
-      return cmd_result{0, fmt::format("{}: {} assigned, guest memory mapped on demand (ATS and PRI enabled, nothing "
-                                       "mapped yet)\n",
-                                       name, dev->bdf()),
+      return cmd_result{0,
+                        fmt::format("{}: {} assigned{}, guest memory mapped on demand (ATS and PRI enabled, nothing "
+                                    "mapped yet)\n",
+                                    name, dev->bdf(), detached),
                         "", ""};
-    return cmd_result{0, fmt::format("{}: {} assigned{}\n", name, dev->bdf(),
-                                     v.iommu_mapped ? ", guest memory mapped in its IOMMU domain"
-                                                    : " without an IOMMU: bus addresses are host-physical"),
+    return cmd_result{0,
+                      fmt::format("{}: {} assigned{}{}\n", name, dev->bdf(), detached,
+                                  v.iommu_mapped ? ", guest memory mapped in its IOMMU domain"
+                                                 : " without an IOMMU: bus addresses are host-physical"),
                       "", ""};
   }
   if (verb == "dma") {
