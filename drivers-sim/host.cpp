@@ -234,7 +234,7 @@ int host_system::rtnl_setlink_up(int ifindex, bool up) {
 int host_system::rtnl_setlink_name(int ifindex, const std::string& name) { return m_k->net->rename(ifindex, name); }
 
 int host_system::devmem(uint64_t addr, void* data, unsigned len, bool write) {
-  if (addr + len > m_machine.dram().size_bytes()) return -EFAULT;
+  if (!m_machine.dram().contains(addr, len)) return -EFAULT;  // also when addr + len wraps
   if (write) m_machine.cpu().mem_write(addr, data, len);
   else m_machine.cpu().mem_read(addr, data, len);
   return 0;

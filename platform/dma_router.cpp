@@ -58,6 +58,8 @@ void dma_router::translation_request(const std::vector<pcie::pcie_link*>& path, 
       ext.status = kit::completion_status::success;   // R = W = 0
       break;
     case iommu::fault_reason::next_table_invalid:
+    case iommu::fault_reason::root_table_invalid:
+    case iommu::fault_reason::context_table_invalid:
       ext.status = kit::completion_status::completer_abort;
       break;
     default:   // root or context not present, context invalid or TT blocking
@@ -136,9 +138,13 @@ void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core
   to_memory->b_transport(trans, mem_delay);
   trans.set_address(iova);
   t = base + mem_delay;
+  // An address no memory decodes (the DRAM model logs and counts it) completes as
+  // Unsupported Request: reads come back without data.
+  const bool ok = trans.get_response_status() == tlm::TLM_OK_RESPONSE;
+  if (!ok && ext) ext->unsupported_request = true;
   // Completions come back down the same links.
   if (!trans.is_write())
-    for (auto it = path.rbegin(); it != path.rend(); ++it) t = (*it)->read_completion(t, bytes);
+    for (auto it = path.rbegin(); it != path.rend(); ++it) t = (*it)->read_completion(t, ok ? bytes : 0);
   delay = t - base;
 }
 

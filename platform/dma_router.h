@@ -13,7 +13,7 @@
 //   datasheets, CAP_REG.MGAW: "translation requests to addresses above 2^(x+1)-1 ...
 //   return a null Translation Completion Data Entry with R=W=0"). A missing root or
 //   context entry, or a context whose TT blocks translation requests (reason 3 here),
-//   completes as Unsupported Request; a table the unit could not read (reason 7) as
+//   completes as Unsupported Request; a table the unit could not read (reasons 7-9) as
 //   Completer Abort: configuration says "no", an error aborts. That split is the
 //   SMMUv3 ATS flow's (Arm IHI 0070, chapter 15: Deny/UR vs. Deny/CA); VT-d's own
 //   table of translation-request outcomes was not at hand to check it against.

@@ -8,6 +8,7 @@
 
 #include "models/kit/sim_env.h"
 #include "models/testdev/dma_device.h"
+#include "platform/module_names.h"
 
 namespace iovsim::platform {
 
@@ -65,13 +66,6 @@ void host_cpu::mmio_write(uint64_t addr, unsigned len, uint64_t value) {
 }
 
 // ---------------------------------------------------------------------------
-namespace {
-std::string module_name(const std::string& s) {
-  std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
-  return out.empty() ? "unnamed" : out;
-}
-}  // namespace
 
 const pb::PortProfile& machine::port_profile(const std::string& name, const std::string& fallback) const {
   const std::string& want = name.empty() ? fallback : name;

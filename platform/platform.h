@@ -91,6 +91,8 @@ class machine {
   void reset_hardware();
   pcie::root_complex& rc() { return *m_rc; }
   const std::vector<pcie::endpoint*>& endpoints() const { return m_endpoints; }
+  // The switches, in the order they were built.
+  const std::vector<std::unique_ptr<pcie::pcie_switch>>& switches() const { return m_switches; }
   const std::vector<hw_node>& nodes() const { return m_nodes; }
   const pb::Platform& spec() const { return m_spec; }
   const pb::ProfileLibrary& profiles() const { return m_profiles; }

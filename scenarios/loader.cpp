@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
-#include <regex>
 #include <sstream>
 #include <utility>
 
@@ -53,29 +52,57 @@ class first_error_collector : public gp::io::ErrorCollector {
   std::string m_message;
 };
 
+// `s` is `prefix` X `suffix`: X out. `quote_free`: X is not empty and holds no '"'
+// (the [^"]+ of the rules below), else anything (.*).
+bool split1(const std::string& s, const std::string& prefix, const std::string& suffix, bool quote_free,
+            std::string& x) {
+  if (s.size() < prefix.size() + suffix.size() || s.compare(0, prefix.size(), prefix) != 0 ||
+      s.compare(s.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  x = s.substr(prefix.size(), s.size() - prefix.size() - suffix.size());
+  return !quote_free || (!x.empty() && x.find('"') == std::string::npos);
+}
+
+// `s` is `prefix` X `middle` Y `suffix`: X and Y out, X as long as it can be (a greedy
+// .*) unless `quote_free`, where neither holds '"' nor is empty.
+bool split2(const std::string& s, const std::string& prefix, const std::string& middle, const std::string& suffix,
+            bool quote_free, std::string& x, std::string& y) {
+  std::string body;
+  if (!split1(s, prefix, suffix, false, body)) return false;
+  const size_t at = quote_free ? body.find(middle) : body.rfind(middle);
+  if (at == std::string::npos) return false;
+  x = body.substr(0, at);
+  y = body.substr(at + middle.size());
+  return !quote_free || (!x.empty() && !y.empty() && (x + y).find('"') == std::string::npos);
+}
+
 // protobuf's parser messages rephrased in this project's style (lower case, no
-// trailing period, the most useful fact first). Unknown ones pass through.
+// trailing period, the most useful fact first). Unknown ones pass through. Plain string
+// matching, not std::regex: the messages quote the input, and libstdc++'s regex
+// recurses once per character (a long token overflowed the stack; fuzz_scenario).
 std::string rephrase_parser_message(const std::string& message) {
-  static const std::pair<std::regex, const char*> k_rules[] = {
-      {std::regex(R"re(^Message type "([^"]+)" has no field named "([^"]+)"\.$)re"),
-       R"re(unknown field "$2" in $1)re"},
-      {std::regex(R"re(^Unknown enumeration value of "([^"]+)" for field "([^"]+)"\.$)re"),
-       R"re(unknown value "$1" for enum field "$2")re"},
-      {std::regex(R"re(^Non-repeated field "([^"]+)" is specified multiple times\.$)re"),
-       R"re(field "$1" is set more than once)re"},
-      {std::regex(R"re(^Expected "(.*)", found "\\?"(.*)\\?""\.?$)re"), R"re(expected "$1", found "$2")re"},
-      {std::regex(R"re(^Expected "(.*)", found "(.*)"\.?$)re"), R"re(expected "$1", found $2)re"},
-      {std::regex(R"re(^Expected integer, got: (.*)$)re"), "expected an integer, got $1"},
-      {std::regex(R"re(^Expected string, got: (.*)$)re"), "expected a string, got $1"},
-      {std::regex(R"re(^Expected identifier, got: $)re"), R"re(unexpected end of file (a "}" is missing?))re"},
-      {std::regex(R"re(^Expected identifier, got: (.*)$)re"), "expected a field name, got $1"},
-      {std::regex(R"re(^Integer out of range \((.*)\)$)re"), "integer out of range ($1)"},
-      {std::regex(R"re(^Invalid value for boolean field "([^"]+)"\. Value: "([^"]+)"\.$)re"),
-       R"re(invalid value "$2" for boolean field "$1")re"},
-  };
-  for (const auto& [pattern, replacement] : k_rules) {
-    if (std::regex_match(message, pattern)) return std::regex_replace(message, pattern, replacement);
-  }
+  std::string x, y;
+  if (split2(message, "Message type \"", "\" has no field named \"", "\".", true, x, y))
+    return "unknown field \"" + y + "\" in " + x;
+  if (split2(message, "Unknown enumeration value of \"", "\" for field \"", "\".", true, x, y))
+    return "unknown value \"" + x + "\" for enum field \"" + y + "\"";
+  if (split1(message, "Non-repeated field \"", "\" is specified multiple times.", true, x))
+    return "field \"" + x + "\" is set more than once";
+  for (const char* suffix : {"\".", "\""})
+    if (split2(message, "Expected \"", "\", found \"", suffix, false, x, y)) {
+      // A string token is quoted inside the quotes: found "\"text\"" (or ""text"").
+      std::string inner;
+      if (split1(y, "\\\"", "\\\"", false, inner) || split1(y, "\"", "\"", false, inner))
+        return "expected \"" + x + "\", found \"" + inner + "\"";
+      return "expected \"" + x + "\", found " + y;
+    }
+  if (split1(message, "Expected integer, got: ", "", false, x)) return "expected an integer, got " + x;
+  if (split1(message, "Expected string, got: ", "", false, x)) return "expected a string, got " + x;
+  if (message == "Expected identifier, got: ") return "unexpected end of file (a \"}\" is missing?)";
+  if (split1(message, "Expected identifier, got: ", "", false, x)) return "expected a field name, got " + x;
+  if (split1(message, "Integer out of range (", ")", false, x)) return "integer out of range (" + x + ")";
+  if (split2(message, "Invalid value for boolean field \"", "\". Value: \"", "\".", true, x, y))
+    return "invalid value \"" + y + "\" for boolean field \"" + x + "\"";
   std::string out = message;
   if (!out.empty() && out.back() == '.') out.pop_back();
   if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z' && !(out.size() > 1 && out[1] >= 'A' && out[1] <= 'Z'))
@@ -102,12 +129,31 @@ constexpr time_unit k_time_units[] = {
 
 }  // namespace
 
+std::string one_line_text(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
+    else if (u < 0x20 || u == 0x7f)
+      out += fmt::format("\\x{:02x}", u);
+    else
+      out += c;
+  }
+  return out;
+}
+
 input_error::input_error(const std::string& file, int line, int col, const std::string& message)
-    : std::runtime_error(format_error(file, line, col, message)),
+    : std::runtime_error(format_error(one_line_text(file), line, col, one_line_text(message))),
       m_file(file),
       m_line(line),
       m_col(col),
-      m_message(message) {}
+      m_message(one_line_text(message)) {}
 
 source_location locator::at(const gp::Message& msg, const char* field, int index) const {
   const gp::FieldDescriptor* fd = msg.GetDescriptor()->FindFieldByName(field);
@@ -141,10 +187,23 @@ namespace {
 // field's ':', the token after an unknown enum value); point at the name itself: its
 // last occurrence on the same line before the reported column.
 int column_of_token(const std::string& text, int line, int col, const std::string& message) {
-  static const std::regex k_named(
-      R"re(^(?:Message type "[^"]+" has no field named|Unknown enumeration value of|Non-repeated field) "([^"]+)")re");
-  std::smatch m;
-  if (!std::regex_search(message, m, k_named)) return col;
+  // The name quoted after "Message type "T" has no field named", "Unknown enumeration
+  // value of" or "Non-repeated field" (plain string matching, as above).
+  std::string name;
+  size_t from = std::string::npos;
+  const std::string field_named = "\" has no field named \"";
+  if (message.rfind("Message type \"", 0) == 0) {
+    const size_t at = message.find(field_named);
+    if (at != std::string::npos && message.find('"', 14) == at) from = at + field_named.size();
+  } else if (message.rfind("Unknown enumeration value of \"", 0) == 0) {
+    from = 30;
+  } else if (message.rfind("Non-repeated field \"", 0) == 0) {
+    from = 20;
+  }
+  if (from == std::string::npos || from >= message.size()) return col;
+  const size_t close = message.find('"', from);
+  if (close == std::string::npos || close == from) return col;
+  name = message.substr(from, close - from);
   size_t start = 0;
   for (int l = 1; l < line && start != std::string::npos; ++l) {
     start = text.find('\n', start);
@@ -152,7 +211,7 @@ int column_of_token(const std::string& text, int line, int col, const std::strin
   }
   if (start == std::string::npos) return col;
   const std::string before = text.substr(start, col > 1 ? col - 1 : 0);
-  const size_t at = before.rfind(m[1].str());
+  const size_t at = before.rfind(name);
   return at == std::string::npos ? col : static_cast<int>(at) + 1;
 }
 
@@ -278,7 +337,10 @@ const profile_set& builtin_set() {
 const pb::ProfileLibrary& builtin_profiles() { return builtin_set().library; }
 
 pb::ProfileLibrary load_profile_library(const std::string& path) {
-  const std::string text = read_file(path);
+  return load_profile_library_text(path, read_file(path));
+}
+
+pb::ProfileLibrary load_profile_library_text(const std::string& path, const std::string& text) {
   pb::ProfileLibrary lib;
   gp::TextFormat::ParseInfoTree tree;
   parse_text(path, text, lib, tree);

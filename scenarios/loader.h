@@ -13,7 +13,13 @@
 
 namespace iovsim::scen {
 
-// A located input error. what() is the whole `file:line:col: message` line.
+// Text as one printable line: control characters (newline, tab, DEL...) become the
+// escapes protobuf's text format writes (\n, \t, \r, \x7f), so a message that quotes
+// the input, or a name from it, stays one line on a terminal.
+std::string one_line_text(const std::string& text);
+
+// A located input error. what() is the whole `file:line:col: message` line; quoted
+// input in it is shown with one_line_text().
 class input_error : public std::runtime_error {
  public:
   input_error(const std::string& file, int line, int col, const std::string& message);
@@ -59,5 +65,8 @@ loaded_scenario load_scenario_text(const std::string& path, const std::string& t
 
 // Loads and validates a profile library file, or throws input_error.
 pb::ProfileLibrary load_profile_library(const std::string& path);
+
+// Same, from text already in memory (tests, fuzzing); `path` names it in errors.
+pb::ProfileLibrary load_profile_library_text(const std::string& path, const std::string& text);
 
 }  // namespace iovsim::scen

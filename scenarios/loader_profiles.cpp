@@ -15,6 +15,10 @@ namespace {
 
 bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
+// Receive address registers beyond 1 MiB of BAR0: no part puts them there (RAL(0) is at
+// 0x5400 on the 82576/I350, 0xA200 on the 82599/X540).
+constexpr uint64_t MAX_MAC_RAL_OFFSET = 0xFFFF8;
+
 std::string loc_text(const std::string& file, source_location loc) {
   return fmt::format("{}:{}:{}", file, loc.line, loc.col);
 }
@@ -202,6 +206,23 @@ void check_device(const locator& at, const pb::DeviceProfile& d) {
     at.fail(d, "msix_vectors", -1,
             fmt::format("{}: msix_vectors {} exceeds 2048 (the MSI-X table size limit)", who,
                         d.msix_vectors()));
+  if (d.mac_ral_offset() != 0) {
+    // RAL(0)/RAH(0) sit in BAR0 after CTRL and STATUS; the model keeps BAR0's registers
+    // up to them in a register bank, so the offset also bounds its memory (a 4 GiB
+    // offset made a 12 GiB bank; found by fuzz_profile).
+    uint64_t bar0 = 0;
+    for (const pb::Bar& b : d.bars())
+      if (b.index() == 0 && !b.io()) bar0 = b.size_bytes();
+    const uint64_t ral = d.mac_ral_offset();
+    if (ral % 4 != 0 || ral < 0x10 || ral > MAX_MAC_RAL_OFFSET)
+      at.fail(
+          d, "mac_ral_offset", -1,
+          fmt::format("{}: mac_ral_offset 0x{:X} is not a dword offset in 0x10..0x{:X}", who, ral, MAX_MAC_RAL_OFFSET));
+    if (ral + 8 > bar0)
+      at.fail(d, "mac_ral_offset", -1,
+              fmt::format("{}: mac_ral_offset 0x{:X}: RAL(0) and RAH(0) do not fit in memory BAR 0 ({} bytes)", who,
+                          ral, bar0));
+  }
   if (d.mac_base() > 0xFFFFFFFFFFFFull)
     at.fail(d, "mac_base", -1,
             fmt::format("{}: mac_base 0x{:X} does not fit in 48 bits", who, d.mac_base()));

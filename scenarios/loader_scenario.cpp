@@ -1,12 +1,14 @@
 // Scenario validation: topology (names, attachments, device numbers), kernel
 // command line, files, and the step timeline with its expectations.
+#include <fmt/format.h>
+
+#include <cctype>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 
-#include <fmt/format.h>
-
+#include "platform/module_names.h"
 #include "scenarios/loader_internal.h"
 
 namespace iovsim::scen {
@@ -38,6 +40,46 @@ std::string format_time(long long ps) {
     if (ps % scale == 0) return fmt::format("{}{}", ps / scale, unit);
   return fmt::format("{}ps", ps);
 }
+
+// What std::regex (libstdc++) must not be given, or "": a number in a repetition
+// count or back-reference too large for its int (it overflows, undefined behaviour),
+// or groups nested so deep that its recursive compiler exhausts the stack. Real
+// expectations need neither.
+constexpr size_t MAX_REGEX_NUMBER_DIGITS = 5;
+constexpr int MAX_REGEX_NESTING = 50;
+std::string regex_trouble(const std::string& re) {
+  int depth = 0;
+  for (size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\' || c == '{' || c == ',') {
+      size_t digits = 0;
+      while (i + 1 + digits < re.size() && std::isdigit(static_cast<unsigned char>(re[i + 1 + digits]))) ++digits;
+      if (digits > MAX_REGEX_NUMBER_DIGITS)
+        return fmt::format("the number {} is too large for a repetition count or back-reference",
+                           re.substr(i + 1, digits));
+      if (c == '\\') ++i;  // the escaped character is not syntax
+    } else if (c == '(' && ++depth > MAX_REGEX_NESTING) {
+      return fmt::format("groups nested deeper than {} levels", MAX_REGEX_NESTING);
+    } else if (c == ')' && depth > 0) {
+      --depth;
+    }
+  }
+  return "";
+}
+
+// A capture name: [A-Za-z_][A-Za-z0-9_]* (checked by hand: a std::regex recurses per
+// character, and names come from the input).
+bool is_identifier(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (const char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_') || static_cast<unsigned char>(c) >= 0x80)
+      return false;
+  return true;
+}
+
+// `holds` relations are short ("a <= 1.05 * b"); longer text is refused before a regex
+// (here and in the engine, on the host thread's stack) walks it.
+constexpr size_t MAX_RELATION_CHARS = 200;
 
 std::string join(const std::set<std::string>& names) {
   std::string out;
@@ -88,6 +130,7 @@ bool has_device_profile(const pb::ProfileLibrary& lib, const std::string& name) 
 
 void check_topology(const pb::Platform& p, const locator& at, const pb::ProfileLibrary& profiles) {
   std::map<std::string, topo_node> nodes;
+  std::map<std::string, std::string> models;  // model name (platform::module_name) -> scenario name
   auto add_name = [&](const google::protobuf::Message& msg, const locator& l,
                       const std::string& name, const std::string& kind, int sw) {
     if (name.empty()) l.fail(l.self(), fmt::format("{} has no name", kind));
@@ -96,6 +139,22 @@ void check_topology(const pb::Platform& p, const locator& at, const pb::ProfileL
       l.fail(msg, "name", -1,
              fmt::format("duplicate name \"{}\": already used by the {} at line {}", name,
                          it->second.kind, it->second.loc.line));
+    // Names become model names (SystemC modules, log and parameter names): they must
+    // stay apart once spelled that way, and keep off the machine's own.
+    const std::string model = platform::module_name(name);
+    if (const auto m = models.find(model); m != models.end())
+      l.fail(msg, "name", -1,
+             fmt::format("name \"{}\" gives the same model name \"{}\" as \"{}\" (characters other than "
+                         "letters, digits and _ become _)",
+                         name, model, m->second));
+    if (kind == "switch" || kind == "endpoint")
+      for (const char* own : platform::MACHINE_MODULES)
+        if (model == own)
+          l.fail(msg, "name", -1,
+                 fmt::format("{} \"{}\": the machine's own model \"{}\" has that name (cpu, mem, dmar0, dma, rc "
+                             "and host are taken)",
+                             kind, name, own));
+    models[model] = name;
     nodes[name] = topo_node{kind, l.at(msg, "name"), sw};
   };
 
@@ -263,8 +322,11 @@ void check_steps(loaded_scenario& out, const locator& at) {
     for (int j = 0; j < step.capture_size(); ++j) {
       const pb::Capture& c = step.capture(j);
       const locator cl = l.nested(step, "capture", j);
-      if (c.name().empty() || !std::regex_match(c.name(), std::regex("[A-Za-z_][A-Za-z0-9_]*")))
+      if (!is_identifier(c.name()))
         cl.fail(c, "name", -1, fmt::format("step {}, capture {}: name \"{}\" is not an identifier", i + 1, j + 1, c.name()));
+      if (const std::string trouble = regex_trouble(c.regex()); !trouble.empty())
+        cl.fail(c, "regex", -1,
+                fmt::format("step {}, capture {}: bad regex \"{}\": {}", i + 1, j + 1, c.regex(), trouble));
       try {
         if (std::regex(c.regex(), std::regex::ECMAScript).mark_count() < 1)
           cl.fail(c, "regex", -1,
@@ -285,6 +347,8 @@ void check_steps(loaded_scenario& out, const locator& at) {
                                          "fails_with, file_equals, exit_status, output_lines)",
                                          who));
         case pb::Expect::kOutputMatches:
+          if (const std::string trouble = regex_trouble(e.output_matches()); !trouble.empty())
+            el.fail(e, "output_matches", -1, fmt::format("{}: bad regex \"{}\": {}", who, e.output_matches(), trouble));
           try {
             std::regex check(e.output_matches(), std::regex::ECMAScript);
           } catch (const std::regex_error& err) {
@@ -294,6 +358,11 @@ void check_steps(loaded_scenario& out, const locator& at) {
           break;
         case pb::Expect::kHolds: {
           // "a < b", "a >= 2 * b", "a > 100": every name must be captured by now.
+          // Bounded before std::regex sees it: libstdc++'s matcher recurses per character.
+          if (e.holds().size() > MAX_RELATION_CHARS)
+            el.fail(e, "holds", -1,
+                    fmt::format("{}: a relation of {} characters is too long (at most {})", who, e.holds().size(),
+                                MAX_RELATION_CHARS));
           static const std::regex rel(R"(^\s*((?:[0-9.]+\s*\*\s*)?[A-Za-z_0-9.]+)\s*(<=|>=|<|>|==)\s*((?:[0-9.]+\s*\*\s*)?[A-Za-z_0-9.]+)\s*$)");
           std::smatch m;
           if (!std::regex_match(e.holds(), m, rel)) {

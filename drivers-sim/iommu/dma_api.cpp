@@ -230,7 +230,7 @@ void dma_api::unmap_single(const pci_dev& dev, uint64_t dma_addr, uint64_t /*len
     st.timer = std::make_shared<fq_timer_ctx>();
     const uint16_t did = d.id;
     sc_core::sc_spawn([this, did, ctx = st.timer] { fq_timer(did, ctx); },
-                      fmt::format("dma_fq_timer_{}", did).c_str());
+                      sc_core::sc_gen_unique_name(fmt::format("dma_fq_timer_{}", did).c_str()));
   }
   if (!st.timer->on) {
     st.timer->on = true;
@@ -259,8 +259,11 @@ void dma_api::fq_timer(uint16_t did, const std::shared_ptr<fq_timer_ctx>& ctx) {
   for (;;) {
     if (!ctx->on) sc_core::wait(ctx->arm);
     if (!ctx->alive) return;
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    if (ctx->deadline > now) sc_core::wait(ctx->deadline - now);
+    // Until the deadline, or until the driver goes (a reboot notifies `arm`): a thread
+    // left waiting out the old kernel's timeout kept its name, and the next kernel's
+    // timer for the same domain collided with it (a SystemC warning; fuzz_shell).
+    while (ctx->alive && sc_core::sc_time_stamp() < ctx->deadline)
+      sc_core::wait(ctx->deadline - sc_core::sc_time_stamp(), ctx->arm);
     if (!ctx->alive) return;
     ctx->on = false;
     dmar_domain* d = m_iommu->domain_by_id(did);

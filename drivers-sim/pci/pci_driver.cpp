@@ -77,8 +77,14 @@ void pci_bus_type::register_driver(pci_driver& drv) {
 }
 
 void pci_bus_type::unregister_driver(pci_driver& drv) {
+  // driver_detach(): the devices bound now, by name, each looked up again before it is
+  // unbound: removing a PF takes its VFs away (sriov_del_vfs()), so pointers taken
+  // before would dangle (a use after free found by fuzz_shell: `rmmod ixgbe` with VFs).
+  std::vector<std::string> bound;
   for (pci_dev* d : m_pci.devices())
-    if (d->driver == drv.name()) unbind(*d);
+    if (d->driver == drv.name()) bound.push_back(d->bdf());
+  for (const std::string& bdf : bound)
+    if (pci_dev* d = m_pci.find(bdf); d && d->driver == drv.name()) unbind(*d);
   m_drivers.erase(std::remove(m_drivers.begin(), m_drivers.end(), &drv), m_drivers.end());
 }
 

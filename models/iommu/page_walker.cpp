@@ -28,9 +28,13 @@ translation fault(fault_reason r, const context_entry& ctx, unsigned reads) {
 context_result lookup_context(mem::phys_mem& memory, uint64_t root_table_addr, uint16_t source_id,
                               unsigned host_address_width_bits) {
   context_result r;
-  const root_entry root =
-      decode_root(read128(memory, root_table_addr + (source_id >> 8) * uint64_t{ENTRY128_BYTES}));
+  const uint64_t root_addr = root_table_addr + (source_id >> 8) * uint64_t{ENTRY128_BYTES};
   r.memory_reads = 1;
+  if (!memory.contains(root_addr, ENTRY128_BYTES)) {
+    r.fault = fault_reason::root_table_invalid;
+    return r;
+  }
+  const root_entry root = decode_root(read128(memory, root_addr));
   if (!root.present) {
     r.fault = fault_reason::root_not_present;
     return r;
@@ -39,8 +43,13 @@ context_result lookup_context(mem::phys_mem& memory, uint64_t root_table_addr, u
     r.fault = fault_reason::next_table_invalid;
     return r;
   }
-  r.ctx = decode_context(read128(memory, root.context_table + (source_id & 0xff) * uint64_t{ENTRY128_BYTES}));
+  const uint64_t ctx_addr = root.context_table + (source_id & 0xff) * uint64_t{ENTRY128_BYTES};
   r.memory_reads = 2;
+  if (!memory.contains(ctx_addr, ENTRY128_BYTES)) {
+    r.fault = fault_reason::context_table_invalid;
+    return r;
+  }
+  r.ctx = decode_context(read128(memory, ctx_addr));
   if (!r.ctx.present) {
     r.fault = fault_reason::context_not_present;
   } else if (r.ctx.tt == TT_RESERVED) {
@@ -81,9 +90,13 @@ translation walk_second_level(mem::phys_mem& memory, const context_entry& ctx, u
   } else {
     pwc = nullptr;
   }
+  const unsigned top = aw_levels(ctx.aw);
   for (unsigned level = start; level >= 1; --level) {
-    const sl_pte pte = decode_sl_pte(memory.read64(table + level_index(iova, level) * uint64_t{SL_PTE_BYTES}));
+    const uint64_t pte_addr = table + level_index(iova, level) * uint64_t{SL_PTE_BYTES};
     ++reads;
+    if (!memory.contains(pte_addr, SL_PTE_BYTES))
+      return fault(level == top ? fault_reason::invalid_context : fault_reason::next_table_invalid, ctx, reads);
+    const sl_pte pte = decode_sl_pte(memory.read64(pte_addr));
     read = read && pte.read;
     write = write && pte.write;
     if (check == access_check::write && !write) return fault(fault_reason::write_not_allowed, ctx, reads);

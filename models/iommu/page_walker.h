@@ -11,7 +11,10 @@
 //     levels; a non-present entry has both clear)
 //   7 a table pointer (context table, SLPTPTR, next-level table) at or beyond the host
 //     address width, or PS set where no large page exists (level 1 PS is ignored, 4)
-// The spec's reasons 8-0xD (table access errors, reserved bits) are folded into 3 / 7.
+//   8 / 9 the root / context table could not be read (nothing in memory there: VT-d
+//     7.1.3 reasons 8h, 9h); a second-level table that cannot be read is 3 at the top
+//     level (the context's SLPTPTR) and 7 below, as QEMU's vtd_iova_to_slpte() does
+// The spec's reasons 0xA-0xD (reserved bits, TT blocking) are folded into 3 / 7.
 #pragma once
 
 #include <cstdint>

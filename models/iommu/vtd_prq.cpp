@@ -89,6 +89,17 @@ void vtd_unit::prq_write(const iommu::page_request& r) {
           ((uint64_t{r.group} & PRD_HI_PRGI_MASK) << PRD_HI_PRGI_SHIFT) | (r.iova & PRD_HI_ADDR_MASK),
       0, 0};   // no private data
   const uint64_t addr = (pqa & PQA_BASE_MASK) + tail * PRQ_DESCRIPTOR_BYTES;
+  // A queue where no memory is cannot take the descriptor: the write completes with
+  // an error. VT-d has no status for it; the unit treats it as no queue at all (the
+  // PQA 0 case in prq_thread()) and writes nothing.
+  if (!m_mem.contains(addr, PRQ_DESCRIPTOR_BYTES)) {
+    kit::sim_env::current().log("iommu", name(),
+                                fmt::format("page request from {} group {}: queue slot 0x{:x} is "
+                                            "beyond memory, answered Response Failure",
+                                            format_source_id(r.source_id), r.group, addr));
+    if (r.last_in_group) send_page_response(r.source_id, r.group, false);
+    return;
+  }
   m_mem.write(addr, desc.data(), PRQ_DESCRIPTOR_BYTES);
   m_regs.set(PQT_REG, 8, ((tail + 1) % entries) * PRQ_DESCRIPTOR_BYTES);
   m_page_groups[{r.source_id, r.group}].push_back(r);

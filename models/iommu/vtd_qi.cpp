@@ -105,7 +105,14 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
       if (m_invalidations_done > now) wait(m_invalidations_done - now);
       if (lo & QI_IWD_SW) {
         const auto data = static_cast<uint32_t>(lo >> QI_IWD_DATA_SHIFT);
-        m_mem.write(hi & QI_IWD_HI_ADDR_MASK, &data, sizeof data);
+        const uint64_t status_addr = hi & QI_IWD_HI_ADDR_MASK;
+        // A status write no memory takes fails the descriptor: an invalidation queue
+        // error (QEMU hw/i386/intel_iommu.c vtd_process_wait_desc()).
+        if (!m_mem.contains(status_addr, sizeof data)) {
+          env.log("iommu", name(), fmt::format("wait descriptor status address 0x{:x} is beyond memory", status_addr));
+          return false;
+        }
+        m_mem.write(status_addr, &data, sizeof data);
       }
       if (lo & QI_IWD_IF) {
         m_regs.set(ICS_REG, 4, m_regs.get(ICS_REG, 4) | ICS_IWC);
@@ -136,7 +143,17 @@ void vtd_unit::qi_thread() {
       bool ok = tail < entries;
       if (ok) {
         wait(walk_read_latency());   // descriptor fetch
-        ok = execute_descriptor(m_mem.read64(addr), m_mem.read64(addr + 8));
+        // A descriptor the unit cannot fetch (IQA points where no memory is) is a
+        // hardware error fetching from the queue: IQE (VT-d 10.4.9 FSTS.IQE; QEMU
+        // vtd_fetch_inv_desc()).
+        ok = m_mem.contains(addr, IQ_DESCRIPTOR_BYTES);
+        if (!ok)
+          kit::sim_env::current().log("iommu", name(),
+                                      fmt::format("invalidation descriptor fetch from 0x{:x} is beyond "
+                                                  "memory",
+                                                  addr));
+        else
+          ok = execute_descriptor(m_mem.read64(addr), m_mem.read64(addr + 8));
       }
       if (!ok) {
         // IQH stays on the bad descriptor; software fixes it and clears IQE (VT-d 6.5.2.10).

@@ -17,6 +17,8 @@ enum class fault_reason : uint8_t {
   write_not_allowed = 5,
   read_not_allowed = 6,
   next_table_invalid = 7,
+  root_table_invalid = 8,     // reading the root table (RTADDR) failed: no memory there
+  context_table_invalid = 9,  // reading the context table (root entry's CTP) failed
 };
 
 // Context-entry translation types (TT field).
@@ -50,6 +52,10 @@ inline const char* fault_reason_text(fault_reason r) {
     case fault_reason::write_not_allowed: return "PTE Write access is not set";
     case fault_reason::read_not_allowed: return "PTE Read access is not set";
     case fault_reason::next_table_invalid: return "Next page table ptr is invalid";
+    case fault_reason::root_table_invalid:
+      return "Root table address invalid";
+    case fault_reason::context_table_invalid:
+      return "Context table ptr is invalid";
     default: return "Unknown";
   }
 }

@@ -16,7 +16,7 @@ dram::dram(sc_core::sc_module_name name, uint64_t size_bytes)
 }
 
 bool dram::in_range(uint64_t addr, uint64_t len, const char* what) {
-  if (addr <= m_size && len <= m_size - addr) return true;
+  if (contains(addr, len)) return true;
   SC_REPORT_ERROR(name(), fmt::format("{} of {} bytes at 0x{:x} is beyond memory (size 0x{:x})", what, len, addr,
                                       m_size).c_str());
   return false;
@@ -105,9 +105,18 @@ void dram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay)
     trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return;
   }
-  if (!(addr <= m_size && len <= m_size - addr)) {
+  if (!contains(addr, len)) {
+    // Device DMA goes where software pointed it: a request no memory decodes is an
+    // Unsupported Request (PCIe base spec 2.3.2; the root complex's master abort),
+    // which the device sees as an error completion. Nothing is read or written.
+    ++m_dma_beyond;
+    kit::sim_env::current().log(
+        "mem", name(),
+        fmt::format("DMA {} of {} bytes at 0x{:x} from {:02x}:{:02x}.{} is beyond memory (size 0x{:x}): "
+                    "Unsupported Request",
+                    trans.is_write() ? "write" : "read", len, addr, requester >> 8, (requester >> 3) & 0x1f,
+                    requester & 7, m_size));
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    in_range(addr, len, trans.is_write() ? "DMA write" : "DMA read");
     return;
   }
   const sc_core::sc_time stamp = sc_core::sc_time_stamp();

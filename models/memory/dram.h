@@ -35,9 +35,11 @@ class dram : public sc_core::sc_module, public phys_mem {
   uint64_t size_bytes() const { return m_size; }
 
   // Functional access (host software, page walker): no timing, no observers. An
-  // access beyond size_bytes is reported as a SystemC error naming this model.
+  // access beyond size_bytes is reported as a SystemC error naming this model (a
+  // model must check contains() first: software chose the address).
   void read(uint64_t addr, void* data, unsigned len) override;
   void write(uint64_t addr, const void* data, unsigned len) override;
+  bool contains(uint64_t addr, uint64_t len) const override { return addr <= m_size && len <= m_size - addr; }
 
   // Timing of one access of `bytes` asked for at `now`: the channel is held for
   // bytes / bandwidth from when it is free; the data is there `latency` later.
@@ -60,6 +62,7 @@ class dram : public sc_core::sc_module, public phys_mem {
   uint64_t dma_writes() const { return m_dma_writes; }
   uint64_t dma_bytes() const { return m_dma_bytes; }
   uint64_t foreign_writes() const { return m_foreign_writes; }
+  uint64_t dma_beyond_memory() const { return m_dma_beyond; }
   const std::map<uint16_t, uint64_t>& foreign_writes_by_requester() const { return m_foreign_by; }
   const kit::timed_resource& channel() const { return m_channel; }
   uint64_t bandwidth_bytes_per_s() const { return bandwidth; }
@@ -103,6 +106,8 @@ class dram : public sc_core::sc_module, public phys_mem {
   kit::counter m_dma_bytes{m_stats, "dma_bytes", "bytes", "bytes moved by DMA", true};
   kit::counter m_foreign_writes{m_stats, "foreign_writes", "requests",
                                 "DMA writes into memory another owner holds (isolation breaches)", true};
+  kit::counter m_dma_beyond{m_stats, "dma_beyond_memory", "requests",
+                            "DMA requests to addresses no memory decodes (completed as Unsupported Request)", true};
   kit::formula m_channel_busy{m_stats, "channel_busy", "s", "time the memory channel was busy with DMA",
                               [this] { return m_channel.busy_total().to_seconds(); }, true};
 };

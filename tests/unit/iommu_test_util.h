@@ -2,6 +2,8 @@
 // allocator, so tests build real VT-d tables the way the host driver does.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -14,7 +16,11 @@ namespace iovsim::test {
 class sparse_mem : public mem::phys_mem {
  public:
   static constexpr uint64_t PAGE = 4096;
+  // Memory ends here: a model must not read or write beyond it (it asks contains()).
+  uint64_t size = UINT64_MAX;
+  bool contains(uint64_t addr, uint64_t len) const override { return len <= size && addr <= size - len; }
   void read(uint64_t addr, void* data, unsigned len) override {
+    EXPECT_TRUE(contains(addr, len)) << "read beyond memory at 0x" << std::hex << addr;
     auto* out = static_cast<uint8_t*>(data);
     for (unsigned i = 0; i < len; ++i) {
       auto it = m_pages.find((addr + i) / PAGE);
@@ -23,6 +29,7 @@ class sparse_mem : public mem::phys_mem {
     ++reads;
   }
   void write(uint64_t addr, const void* data, unsigned len) override {
+    EXPECT_TRUE(contains(addr, len)) << "write beyond memory at 0x" << std::hex << addr;
     const auto* in = static_cast<const uint8_t*>(data);
     for (unsigned i = 0; i < len; ++i) {
       auto& page = m_pages[(addr + i) / PAGE];

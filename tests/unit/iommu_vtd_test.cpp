@@ -439,6 +439,57 @@ TEST_F(vtd_test, invalid_descriptor_sets_iqe) {
   });
 }
 
+// Software points the unit at memory that is not there (found by fuzz_mmio: DRAM
+// reported a SystemC error and the run stopped). Tables that cannot be read are faults
+// with VT-d's reasons 8 and 9 (3 for the second-level root, as QEMU); a descriptor that
+// cannot be fetched, or a wait status that cannot be written, is an invalidation queue
+// error. The unit keeps working.
+TEST_F(vtd_test, tables_and_queues_beyond_memory_are_faults_and_queue_errors) {
+  mem.size = 0x10000000;  // 256 MiB
+  run_thread([&] {
+    enable();
+    context_entry c;
+    c.present = true;
+    c.aw = CTX_AW_48BIT;
+    c.domain = DOMAIN;
+    c.slptptr = 0x20000000;  // beyond memory, below the host address width
+    tb.set_context(ROOT, 0x0500, c);
+    root_entry far{true, 0x30000000};
+    tb.set_root_entry(ROOT, 6, far);
+    EXPECT_EQ(xlate(0x0500, 0x1000, false).fault, fault_reason::invalid_context);
+    EXPECT_EQ(xlate(0x0600, 0x1000, true).fault, fault_reason::context_table_invalid);
+    EXPECT_EQ(frcd_hi(1), FRCD_HI_F | (uint64_t{9} << 32) | 0x0600);
+    wr(RTADDR_REG, 0x40000000, 8);
+    wr(GCMD_REG, GCMD_SRTP | GCMD_TE);
+    EXPECT_EQ(xlate(SID, 0x1000, false).fault, fault_reason::root_table_invalid);
+    EXPECT_EQ(frcd_hi(2), FRCD_HI_F | FRCD_HI_T | (uint64_t{8} << 32) | SID);
+    bool logged = false;
+    for (const std::string& l : kit::sim_env::current().log_lines())
+      logged |= l.find("[fault reason 0x08] Root table address invalid") != std::string::npos;
+    EXPECT_TRUE(logged);
+
+    enable_qi();
+    put_desc(0, wait_desc(1), 0x50000000);  // status write beyond memory
+    wr(IQT_REG, 1 << IQ_INDEX_SHIFT, 8);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(rd(FSTS_REG) & FSTS_IQE, FSTS_IQE);
+    EXPECT_EQ(rd(IQH_REG, 8), 0u);
+    put_desc(0, wait_desc(1), STATUS);
+    wr(FSTS_REG, FSTS_IQE);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(mem.read32(STATUS), 1u);
+    // The queue itself beyond memory: the first fetch fails.
+    wr(GCMD_REG, rd(GSTS_REG) & ~(GSTS_RTPS | GSTS_QIES));
+    wr(IQT_REG, 0, 8);
+    wr(IQA_REG, 0xfffff000, 8);
+    wr(GCMD_REG, (rd(GSTS_REG) & ~GSTS_RTPS) | GCMD_QIE);
+    wr(IQT_REG, 1 << IQ_INDEX_SHIFT, 8);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(rd(FSTS_REG) & FSTS_IQE, FSTS_IQE);
+    EXPECT_EQ(rd(IQH_REG, 8), 0u);
+  });
+}
+
 TEST_F(vtd_test, wait_descriptor_interrupt) {
   run_thread([&] {
     enable();
@@ -624,6 +675,34 @@ TEST_F(vtd_test, page_requests_without_a_queue_are_answered_with_response_failur
   });
   EXPECT_EQ(vtd->prq_descriptors_written(), 0u);
   EXPECT_EQ(vtd->stats_by_requester().at(SID_ATS).page_requests, 2u);
+}
+
+// A queue software placed beyond memory (found by fuzz_mmio): the descriptor write
+// fails, the group is answered Response Failure as if there were no queue, PQT stays,
+// and the unit goes on to the next request, which a queue in memory takes.
+TEST_F(vtd_test, a_page_request_queue_beyond_memory_answers_response_failure) {
+  mem.size = 0x10000000;  // 256 MiB
+  std::vector<std::pair<uint16_t, bool>> answers;
+  vtd->set_page_response_sink([&](uint16_t, uint16_t g, bool ok) { answers.emplace_back(g, ok); });
+  run_thread([&] {
+    wr(PQA_REG, 0x20000000, 8);
+    vtd->page_request(SID_ATS, 0x7000, true, 2, true);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(answers, (std::vector<std::pair<uint16_t, bool>>{{2, false}}));
+    EXPECT_EQ(rd(PQT_REG, 8), 0u);
+    EXPECT_EQ(rd(PRS_REG), 0u);
+    bool logged = false;
+    for (const std::string& l : kit::sim_env::current().log_lines())
+      logged |=
+          l.find("group 2: queue slot 0x20000000 is beyond memory, answered Response Failure") != std::string::npos;
+    EXPECT_TRUE(logged);
+    wr(PQA_REG, 0xa0000, 8);
+    vtd->page_request(SID_ATS, 0x8000, true, 3, true);
+    sc_core::wait(sc_time(1, sc_core::SC_US));
+    EXPECT_EQ(rd(PQT_REG, 8), 32u);
+    EXPECT_EQ(mem.read64(0xa0008), 0x801eu);  // W, LPIG, group 3
+  });
+  EXPECT_EQ(vtd->prq_descriptors_written(), 1u);
 }
 
 TEST_F(vtd_test, prq_write_latency_is_a_parameter) {

@@ -137,6 +137,31 @@ TEST_F(linux_fidelity, rmmod_ixgbe_with_assigned_vfs_leaves_them_and_modprobe_ad
   });
 }
 
+// rmmod ixgbe while ixgbevf drives the VFs: ixgbe_remove() disables SR-IOV, which
+// unbinds and deletes each VF (iov.c sriov_del_vfs()); the driver core then goes on to
+// the next device ixgbe holds (driver_detach()). Found by fuzz_shell: the PCI core kept
+// pointers to the deleted VFs (a use after free).
+TEST_F(linux_fidelity, rmmod_ixgbe_takes_the_vfs_ixgbevf_drives_with_it) {
+  boot(X540, 1, [](host_system& h) {
+    ASSERT_EQ(out(h, "echo 2 > /sys/class/net/enp1s0f0/device/sriov_numvfs"), "");
+    ASSERT_EQ(out(h, "echo 2 > " + NUMVFS), "");
+    ASSERT_EQ(out(h, "lspci -n -d 8086:1515 | wc -l"), "4\n");
+    const size_t mark = h.dmesg().lines().size();
+    EXPECT_EQ(out(h, "rmmod ixgbe"), "");
+    EXPECT_EQ(log_since(h, mark), (std::vector<std::string>{
+                                      "pci 0000:01:10.0: Removing from iommu group 4",
+                                      "pci 0000:01:10.2: Removing from iommu group 5",
+                                      "ixgbe 0000:01:00.0: complete",
+                                      "pci 0000:01:10.1: Removing from iommu group 6",
+                                      "pci 0000:01:10.3: Removing from iommu group 7",
+                                      "ixgbe 0000:01:00.1: complete",
+                                  }));
+    EXPECT_EQ(out(h, "lspci -n -d 8086:1515"), "");
+    EXPECT_EQ(out(h, "ls /sys/class/net"), "lo\n");
+    EXPECT_EQ(out(h, "lsmod"), "Module                  Size  Used by\nixgbevf                      0  0\n");
+  });
+}
+
 // igb in its own words (igb_main.c igb_disable_sriov(), igb_remove()).
 TEST_F(linux_fidelity, igb_refuses_with_its_own_message) {
   boot(I350, 1, [](host_system& h) {

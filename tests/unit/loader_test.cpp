@@ -477,6 +477,28 @@ TEST_F(loader, syntax_errors_are_located_and_rephrased) {
   });
 }
 
+// Messages quote the input: however long a token or relation is, the loader reports it
+// without running std::regex over it (libstdc++'s matcher recurses once per character:
+// a 300000-character token overflowed the stack; found by fuzz_scenario).
+TEST_F(loader, long_tokens_are_reported_without_overflowing_the_stack) {
+  const std::string long_name(300000, 'a');
+  const std::string token = error_of("name \"" + long_name + "\"");
+  EXPECT_EQ(token, "t.pbtxt:1:6: expected \":\", found \"" + long_name + "\"");
+  const std::string field = error_of("name: \"a\"\n" + long_name + ": 1");
+  EXPECT_EQ(field, "t.pbtxt:2:1: unknown field \"" + long_name + "\" in iovsim.pb.Scenario");
+  const std::string relation =
+      error_of("name: \"a\"\nstep { shell: \"x\" expect { holds: \"" + long_name + " < 1\" } }");
+  EXPECT_EQ(relation, "t.pbtxt:2:28: step 1, expect 1: a relation of 300004 characters is too long (at most 200)");
+  const std::string capture = error_of("step { shell: \"x\" capture { name: \"" + long_name + "-\" regex: \"(1)\" } }");
+  EXPECT_EQ(capture.substr(0, 50), "t.pbtxt:1:29: step 1, capture 1: name \"aaaaaaaaaaa");
+}
+
+// A message that quotes input is one line: control characters show as escapes.
+TEST(one_line_text, escapes_control_characters) {
+  EXPECT_EQ(one_line_text("a\nb\tc\rd\x7f\x01\xc3\xa9"), "a\\nb\\tc\\rd\\x7f\\x01\xc3\xa9");
+  EXPECT_EQ(input_error("f\n", 1, 2, "m\n").what(), std::string("f\\n:1:2: m\\n"));
+}
+
 // ---------------------------------------------------------------- bad-input corpus
 
 std::string read_text(const std::filesystem::path& path) {
