@@ -1,7 +1,10 @@
 // A file system in maps for the shell's tests: files, directories, symbolic links
 // that only readlink and lstat know, and chosen paths that fail their writes the way
-// sysfs attributes do. Shared by shell_test.cpp and shell_script_test.cpp.
+// sysfs attributes do, and the outcome of a line. Shared by shell_test.cpp and
+// shell_script_test.cpp.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +17,21 @@
 #include "drivers-sim/kernel/vfs.h"
 
 namespace iovsim::host {
+
+// Everything a line gives back, compared at once so a failure shows all of it.
+struct outcome {
+  std::string out, err;
+  int status = 0;
+  std::string errno_name;
+  bool operator==(const outcome& o) const {
+    return out == o.out && err == o.err && status == o.status && errno_name == o.errno_name;
+  }
+};
+
+inline void PrintTo(const outcome& o, std::ostream* os) {
+  *os << "{out=" << ::testing::PrintToString(o.out) << ", err=" << ::testing::PrintToString(o.err)
+      << ", status=" << o.status << ", errno=" << o.errno_name << "}";
+}
 
 // Files and directories in maps; chosen paths fail their writes like sysfs does.
 class fake_vfs : public vfs {

@@ -20,20 +20,6 @@ namespace {
 const std::string NUMVFS0 = "/sys/class/net/enp3s0f0/device/sriov_numvfs";
 const std::string NUMVFS1 = "/sys/class/net/enp3s0f1/device/sriov_numvfs";  // busy: VFs in use
 
-struct outcome {
-  std::string out, err;
-  int status = 0;
-  std::string errno_name;
-  bool operator==(const outcome& o) const {
-    return out == o.out && err == o.err && status == o.status && errno_name == o.errno_name;
-  }
-};
-
-void PrintTo(const outcome& o, std::ostream* os) {
-  *os << "{out=" << ::testing::PrintToString(o.out) << ", err=" << ::testing::PrintToString(o.err)
-      << ", status=" << o.status << ", errno=" << o.errno_name << "}";
-}
-
 class shell_script_test : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -30,21 +30,6 @@ const char* const LSPCI_TREE =
     "           \\-03.0-[02]--+-10.0  8086:1515\n"
     "                        \\-10.2  8086:1515\n";
 
-// Everything a line gives back, compared at once so a failure shows all of it.
-struct outcome {
-  std::string out, err;
-  int status = 0;
-  std::string errno_name;
-  bool operator==(const outcome& o) const {
-    return out == o.out && err == o.err && status == o.status && errno_name == o.errno_name;
-  }
-};
-
-void PrintTo(const outcome& o, std::ostream* os) {
-  *os << "{out=" << ::testing::PrintToString(o.out) << ", err=" << ::testing::PrintToString(o.err)
-      << ", status=" << o.status << ", errno=" << o.errno_name << "}";
-}
-
 class shell_test : public ::testing::Test {
  protected:
   void SetUp() override {
