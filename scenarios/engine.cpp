@@ -13,6 +13,7 @@
 #include <systemc>
 
 #include "drivers-sim/host.h"
+#include "models/kit/processes.h"
 #include "models/kit/sim_env.h"
 #include "platform/platform.h"
 #include "scenarios/outputs.h"
@@ -203,6 +204,9 @@ class scenario_runner : public sc_core::sc_module {
     if (m_in) interactive();
     else timeline();
     final_view = m_host.lspci_view();
+    // Threads the host spawned and left waiting (interrupt threads, timers) go now,
+    // or they and their stacks would outlive the run (kit/processes.h).
+    kit::end_spawned_processes();
     sc_core::sc_stop();
   }
 
@@ -315,8 +319,10 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
           col = s.param_loc[static_cast<size_t>(i)].col;
         }
       report.exit_code = 2;
-      report.error = line ? fmt::format("{}:{}:{}: unknown parameter \"{}\"", s.path, line, col, name)
-                          : fmt::format("--set: unknown parameter \"{}\" (iovsim list --params shows them)", name);
+      // Names come from the input: shown on one line whatever they hold.
+      report.error =
+          one_line_text(line ? fmt::format("{}:{}:{}: unknown parameter \"{}\"", s.path, line, col, name)
+                             : fmt::format("--set: unknown parameter \"{}\" (iovsim list --params shows them)", name));
       return report;
     }
     if (opt.dry_run) return report;
@@ -326,7 +332,7 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   } catch (const std::invalid_argument& e) {
     // A model refused a parameter value: point at the scenario line that set it.
     report.exit_code = 2;
-    report.error = fmt::format("{}: {}", s.path, e.what());
+    report.error = one_line_text(fmt::format("{}: {}", s.path, e.what()));
     const std::string what = e.what();
     for (int i = 0; i < s.scenario.param_size() && static_cast<size_t>(i) < s.param_loc.size(); ++i) {
       const std::string& name = s.scenario.param(i).name();
@@ -336,7 +342,7 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
                                                                     what[at + name.size()] == '_' || what[at + name.size()] == '.'));
       if (whole_word) {
         const source_location& loc = s.param_loc[static_cast<size_t>(i)];
-        report.error = fmt::format("{}:{}:{}: {}", s.path, loc.line, loc.col, what);
+        report.error = one_line_text(fmt::format("{}:{}:{}: {}", s.path, loc.line, loc.col, what));
         break;
       }
     }

@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libsystemc-dev libboost-graph-dev libprotobuf-dev protobuf-compiler
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libedit-dev
-      pciutils pci.ids graphviz python3)
+      pciutils pci.ids graphviz python3
+      clang libclang-rt-dev)   # the sanitizer build and the libFuzzer targets (scripts/sanitize.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 #include <systemc>
 
@@ -49,7 +50,9 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
 kernel_log::kernel_log() : m_boot_s(sc_core::sc_time_stamp().to_seconds()) {}
 
 void kernel_log::print(const std::string& text) {
-  const double t = sc_core::sc_time_stamp().to_seconds() - m_boot_s;
+  // Time since boot; a log made before the clock was reset (a fresh SystemC
+  // context) starts from 0 rather than converting a negative number (UB).
+  const double t = std::max(0.0, sc_core::sc_time_stamp().to_seconds() - m_boot_s);
   const auto us = static_cast<unsigned long long>(t * 1e6 + 0.5);
   m_lines.push_back(fmt::format("[{:5}.{:06}] {}", us / 1000000, us % 1000000, text));
 }

@@ -82,7 +82,9 @@ int module_loader::load(const std::string& name, const std::string& params) {
   std::map<std::string, std::string> accepted;
   const std::vector<module_param_def> defs = m->params();
   for (const auto& [key, value] : split_args(params)) {
-    auto def = std::find_if(defs.begin(), defs.end(), [&](const module_param_def& d) { return d.name == key; });
+    // Structured bindings cannot be captured before C++20 (clang refuses): by name.
+    const std::string& wanted = key;
+    auto def = std::find_if(defs.begin(), defs.end(), [&](const module_param_def& d) { return d.name == wanted; });
     if (def == defs.end()) {
       // unknown_module_param_cb(): warned about and ignored.
       m_log.print(fmt::format("{}: unknown parameter '{}' ignored", name, key));

@@ -19,11 +19,6 @@ class igb_driver final : public intel_pf_driver {
  public:
   using intel_pf_driver::intel_pf_driver;
 
-  void set_params(const std::map<std::string, std::string>& params) override {
-    if (auto it = params.find("max_vfs"); it != params.end())
-      m_max_vfs = static_cast<unsigned>(std::strtoul(it->second.c_str(), nullptr, 0));
-  }
-
   int probe(pci_dev& dev) override {
     enable_device(dev);
     if (dev.sriov_pos) {
@@ -100,8 +95,6 @@ class igb_driver final : public intel_pf_driver {
     info(pf, "IOV Disabled");
     return 0;
   }
-
-  unsigned m_max_vfs = 0;  // the module parameter, module-wide as in the driver
 };
 }  // namespace
 

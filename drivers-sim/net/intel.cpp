@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "models/pcie/pci_regs.h"
 
@@ -87,13 +88,21 @@ std::vector<vf_link_info> intel_pf_driver::vf_config(netdev& nd) {
   return vfs;
 }
 
+void intel_pf_driver::set_params(const std::map<std::string, std::string>& params) {
+  if (auto it = params.find("max_vfs"); it != params.end())
+    m_max_vfs = static_cast<unsigned>(std::strtoul(it->second.c_str(), nullptr, 0));
+}
+
 void intel_pf_driver::schedule_carrier(netdev& nd) {
   // Link training finishes later; the watchdog then reports carrier.
   const int ifindex = nd.ifindex;
   std::weak_ptr<bool> alive = m_alive;
   net_core* net = &m_env.net;
-  sc_core::sc_spawn([this, net, ifindex, alive] {
-    sc_core::wait(m_env.link_up_time());
+  // Everything the thread needs from the driver is read now: the driver may be gone
+  // by the time the thread first runs (rmmod in the same delta cycle).
+  const sc_core::sc_time training = m_env.link_up_time();
+  sc_core::sc_spawn([this, net, ifindex, alive, training] {
+    sc_core::wait(training);
     if (alive.expired() || !*alive.lock()) return;   // the driver that asked was unloaded or rebooted away
     netdev* n = net->find(ifindex);
     if (!n || !n->admin_up || n->carrier) return;

@@ -78,6 +78,10 @@ class intel_pf_driver : public intel_driver {
  public:
   using intel_driver::intel_driver;
   bool has_sriov_configure() const override { return true; }
+  // `max_vfs`, the legacy module parameter of ixgbe and igb (module_param(max_vfs,
+  // uint, 0)): module-wide, so a driver may change it for the ports after this one.
+  // kernel/params.c has already refused a value that is not a number.
+  void set_params(const std::map<std::string, std::string>& params) override;
   int open(netdev& nd) override;
   int stop(netdev& nd) override;
   std::vector<vf_link_info> vf_config(netdev& nd) override;
@@ -89,6 +93,8 @@ class intel_pf_driver : public intel_driver {
   virtual bool reports_rss_query() const { return false; }
   void update_vf_carriers(pci_dev& pf);
   void schedule_carrier(netdev& nd);
+
+  unsigned m_max_vfs = 0;
 };
 
 // A VF driver: carrier follows the PF's.

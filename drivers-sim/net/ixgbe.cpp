@@ -20,11 +20,6 @@ class ixgbe_driver final : public intel_pf_driver {
  public:
   using intel_pf_driver::intel_pf_driver;
 
-  void set_params(const std::map<std::string, std::string>& params) override {
-    if (auto it = params.find("max_vfs"); it != params.end())
-      m_max_vfs = static_cast<unsigned>(std::strtoul(it->second.c_str(), nullptr, 0));
-  }
-
   int probe(pci_dev& dev) override {
     enable_device(dev);
     // ixgbe_sw_init(): the legacy parameter is checked against the driver's limit;
@@ -127,8 +122,6 @@ class ixgbe_driver final : public intel_pf_driver {
     m_env.pci.disable_sriov(pf);
     return 0;
   }
-
-  unsigned m_max_vfs = 0;  // the module parameter, module-wide as in the driver
 };
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
@@ -36,9 +37,40 @@ std::string json_escape(const std::string& s) {
 std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
 }  // namespace
 
+namespace {
+// libsystemc's own context: its static objects (sc_event::none...) point at it and
+// are destroyed at exit, so it lives as long as the process. Runs get their own.
+sc_core::sc_simcontext* g_library_context = nullptr;
+sc_core::sc_simcontext* g_run_context = nullptr;
+}  // namespace
+
 void fresh_systemc_context() {
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+  // The previous run's context goes first (its modules, processes and coroutine
+  // stacks with it), so a sweep of many runs in one process does not grow; the last
+  // one goes at exit, before LeakSanitizer looks.
+  static const bool release_at_exit = [] {
+    g_library_context = sc_core::sc_get_curr_simcontext();
+    return std::atexit(release_systemc_context) == 0;
+  }();
+  (void)release_at_exit;
+  release_systemc_context();
+  g_run_context = new sc_core::sc_simcontext();
+  sc_core::sc_curr_simcontext = g_run_context;
+  sc_core::sc_default_global_context = g_run_context;
+}
+
+void release_systemc_context() {
+  if (!g_run_context) return;
+  // A timed notification still queued when the run stopped was cancelled when its
+  // event went with its module, but it stays in the context's queue, and
+  // ~sc_simcontext frees the queue, not what it holds. SystemC's next-event search
+  // frees the cancelled ones it meets (sc_simcontext::next_time() in 2.3.4), so ask.
+  sc_core::sc_curr_simcontext = g_run_context;
+  (void)sc_core::sc_pending_activity_at_future_time();
+  delete g_run_context;
+  g_run_context = nullptr;
+  sc_core::sc_curr_simcontext = g_library_context;
+  sc_core::sc_default_global_context = g_library_context;
 }
 
 std::string format_sim_time(const sc_core::sc_time& t) {

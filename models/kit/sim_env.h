@@ -18,7 +18,10 @@ namespace iovsim::kit {
 
 // Starts a new SystemC simulation context. SystemC 2.3 elaborates once per
 // context, so every in-process run (scenario, test, benchmark iteration) makes one.
+// Every object of the previous run's context must be gone by then.
 void fresh_systemc_context();
+// Frees the current context (no SystemC object may be left in it).
+void release_systemc_context();
 
 // Formats simulated time as seconds with nanosecond digits: "0.100000000".
 std::string format_sim_time(const sc_core::sc_time& t);

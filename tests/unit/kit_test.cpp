@@ -2,6 +2,7 @@
 // handlers, reset), time parsing, deterministic random streams, and sim_env (log
 // format, timing parameters, the Chrome trace).
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -17,6 +18,17 @@
 #include "models/kit/sim_env.h"
 #include "models/kit/units.h"
 #include "tests/unit/test_util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define IOVSIM_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IOVSIM_TEST_ASAN 1
+#endif
+#endif
+#ifdef IOVSIM_TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace iovsim::kit {
 namespace {
@@ -133,8 +145,8 @@ TEST(reg_bank, byte_and_word_accesses_into_the_middle_of_a_register) {
 TEST(reg_bank, access_spanning_two_registers_and_a_gap) {
   reg_bank bank("dev", 8);
   int a_writes = 0, b_writes = 0;
-  bank.add({"A", 0x0, 2, 0, 0xffff, 0, [&](uint64_t, uint64_t) { ++a_writes; }, nullptr});
-  bank.add({"B", 0x4, 2, 0, 0xffff, 0, [&](uint64_t, uint64_t) { ++b_writes; }, nullptr});
+  bank.add({"A", 0x0, 2, 0, 0xffff, 0, [&](uint64_t, uint64_t) { ++a_writes; }, nullptr, {}, ""});
+  bank.add({"B", 0x4, 2, 0, 0xffff, 0, [&](uint64_t, uint64_t) { ++b_writes; }, nullptr, {}, ""});
   bank.write(0x0, 8, 0x8877665544332211ull);
   EXPECT_EQ(bank.get(0x0, 8), 0x0000665500002211ull);
   EXPECT_EQ(a_writes, 1);
@@ -157,7 +169,16 @@ TEST(reg_bank, unimplemented_bytes_read_zero_and_ignore_writes) {
 TEST(reg_bank, on_write_sees_old_and_new_value) {
   reg_bank bank("dev", 4);
   std::vector<std::pair<uint64_t, uint64_t>> seen;
-  bank.add({"CTRL", 0x0, 4, 0x100, 0x0000ffff, 0, [&](uint64_t o, uint64_t n) { seen.emplace_back(o, n); }, nullptr});
+  bank.add({"CTRL",
+            0x0,
+            4,
+            0x100,
+            0x0000ffff,
+            0,
+            [&](uint64_t o, uint64_t n) { seen.emplace_back(o, n); },
+            nullptr,
+            {},
+            ""});
   bank.write(0x0, 4, 0xffff0042);
   bank.write(0x1, 1, 0x12);
   ASSERT_EQ(seen.size(), 2u);
@@ -171,7 +192,7 @@ TEST(reg_bank, on_write_sees_old_and_new_value) {
 
 TEST(reg_bank, on_write_can_veto_by_restoring) {
   reg_bank bank("dev", 4);
-  reg_def& r = bank.add({"LOCKED", 0x0, 2, 7, 0xffff, 0, nullptr, nullptr});
+  reg_def& r = bank.add({"LOCKED", 0x0, 2, 7, 0xffff, 0, nullptr, nullptr, {}, ""});
   r.on_write = [&bank](uint64_t old, uint64_t) { bank.set(0x0, 2, old); };
   bank.write(0x0, 2, 9);
   EXPECT_EQ(bank.read(0x0, 2), 7u);
@@ -181,11 +202,20 @@ TEST(reg_bank, on_read_refreshes_before_the_value_is_returned) {
   reg_bank bank("dev", 8);
   uint64_t counter = 0;
   int calls = 0;
-  bank.add({"COUNT", 0x0, 4, 0, 0, 0, nullptr, [&] {
+  bank.add({"COUNT",
+            0x0,
+            4,
+            0,
+            0,
+            0,
+            nullptr,
+            [&] {
               ++calls;
               bank.set(0x0, 4, ++counter);
-            }});
-  bank.add({"OTHER", 0x4, 4, 0x55, 0, 0, nullptr, nullptr});
+            },
+            {},
+            ""});
+  bank.add({"OTHER", 0x4, 4, 0x55, 0, 0, nullptr, nullptr, {}, ""});
   EXPECT_EQ(bank.read(0x0, 4), 1u);
   EXPECT_EQ(bank.read(0x0, 4), 2u);
   // A 2-byte read inside the register still refreshes it once.
@@ -556,6 +586,26 @@ TEST(sim_env, rng_streams_per_model) {
   sim_env a(9);
   rng_stream x = a.rng("nic"), y = rng_stream(9, "nic");
   EXPECT_EQ(x.next(), y.next());
+}
+
+// The sanitizer build's munmap (kit/systemc_asan.cpp): memory unmapped with ASan marks
+// in it (a coroutine stack whose thread was still suspended) must not pass them on
+// to the next mapping at that address, or the next coroutine stack there reports
+// errors that are not there.
+TEST(systemc_asan, unmapped_memory_passes_no_marks_on) {
+#ifndef IOVSIM_TEST_ASAN
+  GTEST_SKIP() << "only the sanitizer build replaces munmap";
+#else
+  constexpr size_t LEN = 4 * 4096;
+  void* p = mmap(nullptr, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  __asan_poison_memory_region(static_cast<char*>(p) + 4096, 64);  // as a frame's redzone
+  ASSERT_EQ(munmap(p, LEN), 0);
+  void* q = mmap(p, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (q == MAP_FAILED) GTEST_SKIP() << "the address was taken again before the test could map it";
+  EXPECT_EQ(__asan_region_is_poisoned(q, LEN), nullptr);
+  munmap(q, LEN);
+#endif
 }
 
 }  // namespace

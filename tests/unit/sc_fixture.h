@@ -1,6 +1,6 @@
 // Test fixture for SystemC tests. SystemC 2.3 allows one elaboration per context,
-// so every test gets a fresh simulation context (the old one is leaked, as the
-// scenario engine does) and its own sim_env (only one may exist at a time).
+// so every test gets a fresh simulation context (the previous one is freed) and its
+// own sim_env (only one may exist at a time).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <systemc>
 #include <utility>
 
+#include "models/kit/processes.h"
 #include "models/kit/sim_env.h"
 
 namespace iovsim::test {
@@ -30,6 +31,8 @@ class thread_bench : public sc_core::sc_module {
   void run() {
     m_body();
     m_finished = true;
+    // Threads the body spawned and left waiting go with the test (kit/processes.h).
+    kit::end_spawned_processes();
   }
   std::function<void()> m_body;
   bool m_finished = false;
