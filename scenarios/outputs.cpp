@@ -99,8 +99,10 @@ bool prepare_output_dir(const std::string& dir, bool force) {
       if (ec) throw output_error(fmt::format("--out {}: cannot remove {}: {}", dir, p.string(), ec.message()));
     }
   }
+  // Only the folder itself: a run refused for bad input (exit 2) then leaves it empty,
+  // which the next run accepts (write_outputs() makes config/).
   const bool made = !fs::exists(out, ec);
-  fs::create_directories(out / "config", ec);
+  fs::create_directories(out, ec);
   if (ec) throw output_error(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
   return made;
 }

@@ -32,6 +32,12 @@ touch "$work/run/old.pcap" "$work/run/config/0000_09_00_0.txt"
 "$iovsim" run "$scenario" --out "$work/mine" --force >/dev/null || fail "--force run"
 [ ! -e "$work/mine/notes.txt" ] && [ -f "$work/mine/results.json" ] || fail "--force did not empty the folder"
 
+# Input refused after the folder was prepared (an unknown --set): the earlier run's
+# files are gone and the folder is left empty, so the next run takes it.
+want_error '--set: unknown parameter "nope" (iovsim list --params shows them)' --out "$work/run" --set nope=1
+[ -d "$work/run" ] && [ -z "$(ls -A "$work/run")" ] || fail "a refused run left files in $work/run"
+"$iovsim" run "$scenario" --out "$work/run" >/dev/null || fail "the run after a refused one"
+
 # A full disk (here a file-size limit: writes fail with EFBIG instead of ENOSPC).
 err=$(bash -c "trap '' XFSZ; ulimit -f 8; exec \"$iovsim\" run \"$scenario\" --out \"$work/full\"" 2>&1 >/dev/null)
 rc=$?
