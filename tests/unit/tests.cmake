@@ -3,6 +3,13 @@ iovsim_test(lspci_test SOURCES unit/lspci_test.cpp LIBS iovsim_lspci)
 iovsim_test(loader_test SOURCES unit/loader_test.cpp LIBS iovsim_loader)
 # Firmware and the config-space conventions: no SystemC in this executable.
 iovsim_test(firmware_test SOURCES unit/firmware_test.cpp LIBS iovsim_firmware)
+# The packet library (frames, headers, RSS, pcap): no SystemC either. Its captures are
+# read by the real tshark: net_pcap_writer writes one frame of each kind for the script.
+iovsim_test(net_test SOURCES unit/net_test.cpp LIBS iovsim_net)
+add_executable(net_pcap_writer unit/net_pcap_writer.cpp)
+target_link_libraries(net_pcap_writer PRIVATE iovsim_net)
+add_test(NAME net.pcap_tshark COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/pcap_tshark_test.sh
+                                      $<TARGET_FILE:net_pcap_writer> ${PROJECT_BINARY_DIR}/pcap-tshark-test)
 # The shell and coreutils are a library of their own, without SystemC or the kernel.
 iovsim_test(shell_test SOURCES unit/shell_test.cpp LIBS iovsim_userland_shell)
 iovsim_test(shell_script_test SOURCES unit/shell_script_test.cpp LIBS iovsim_userland_shell)
@@ -21,3 +28,4 @@ iovsim_test(host_ats_pri_test SYSTEMC SOURCES unit/host_ats_pri_test.cpp LIBS io
 iovsim_test(inject_test SYSTEMC SOURCES unit/inject_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(ats_pri_test SYSTEMC SOURCES unit/ats_pri_test.cpp LIBS iovsim_platform iovsim_loader iovsim_lspci)
 iovsim_test(run_memory_test SYSTEMC SOURCES unit/run_memory_test.cpp LIBS iovsim_scenarios)
+iovsim_test(wire_test SYSTEMC SOURCES unit/wire_test.cpp LIBS iovsim_wire)
