@@ -1,0 +1,51 @@
+// What the NIC's queue engines ask of the PCIe side: memory reads and writes by a
+// function's requester ID, asked for at a time and answered with the time the data
+// arrived (reads) or left (posted writes). Loosely timed: the data moves at once, the
+// time says when; the path's reservations (link, IOMMU, memory) serialise requests,
+// so an engine issues what it needs and takes one event at the end.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+
+#include "models/kit/pcie_ext.h"
+
+namespace iovsim::nic {
+
+class dma_port {
+ public:
+  virtual ~dma_port() = default;
+  // False when the request completed with an error (an IOMMU fault, an Unsupported
+  // Request): nothing was read (data untouched) or written.
+  virtual bool read(uint16_t rid, uint64_t addr, void* data, uint32_t len, const sc_core::sc_time& at,
+                    sc_core::sc_time& done) = 0;
+  virtual bool write(uint16_t rid, uint64_t addr, const void* data, uint32_t len, const sc_core::sc_time& at,
+                     sc_core::sc_time& done) = 0;
+};
+
+// The dma_port of a device on the platform: TLM memory requests through `socket`
+// (bound to the link toward the root complex), split at 4 KiB boundaries (PCIe base
+// spec 2.2.7: no request crosses one; the IOMMU translates per page), each with the
+// requester ID in a kit::pcie_ext. Usable from SC_METHODs: nothing on the path waits.
+class tlm_dma_port : public sc_core::sc_module, public dma_port {
+ public:
+  tlm_utils::simple_initiator_socket<tlm_dma_port> socket;
+
+  explicit tlm_dma_port(sc_core::sc_module_name name);
+  ~tlm_dma_port() override;
+  bool read(uint16_t rid, uint64_t addr, void* data, uint32_t len, const sc_core::sc_time& at,
+            sc_core::sc_time& done) override;
+  bool write(uint16_t rid, uint64_t addr, const void* data, uint32_t len, const sc_core::sc_time& at,
+             sc_core::sc_time& done) override;
+
+ private:
+  bool transfer(bool write, uint16_t rid, uint64_t addr, uint8_t* data, uint32_t len, const sc_core::sc_time& at,
+                sc_core::sc_time& done);
+  tlm::tlm_generic_payload m_trans;
+  kit::pcie_ext m_ext;
+};
+
+}  // namespace iovsim::nic

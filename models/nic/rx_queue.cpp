@@ -1,0 +1,86 @@
+#include "models/nic/rx_queue.h"
+
+#include <algorithm>
+
+namespace iovsim::nic {
+
+const char* rx_drop_name(rx_drop d) {
+  switch (d) {
+    case rx_drop::none:
+      return "none";
+    case rx_drop::queue_disabled:
+      return "queue_disabled";
+    case rx_drop::no_descriptor:
+      return "no_rx_descriptor";
+    case rx_drop::buffer_too_small:
+      return "buffer_too_small";
+    case rx_drop::dma_fault:
+      return "dma_fault";
+    case rx_drop::count:
+      break;
+  }
+  return "?";
+}
+
+rx_queue::rx_queue(dma_port& dma, uint16_t rid, uint32_t prefetch)
+    : requester_id(rid),
+      m_dma(dma),
+      m_prefetch(std::max<uint32_t>(prefetch, 1)),
+      m_cache(m_prefetch),
+      m_scratch(m_prefetch * DESCRIPTOR_BYTES) {}
+
+void rx_queue::restart() {
+  m_cached = 0;
+  m_cache_first = 0;
+  m_fetch_next = ring.head;
+}
+
+rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
+                          uint64_t& fault_addr) {
+  const uint32_t count = ring.count();
+  if (!ring.enabled || count == 0) return drop(rx_drop::queue_disabled);
+  if (f.size() > buffer_bytes) return drop(rx_drop::buffer_too_small);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (m_cached == 0) {
+    // Fetch what software handed over beyond what was fetched, up to the batch and
+    // the end of the ring (one contiguous read).
+    const uint32_t available = (ring.tail + count - m_fetch_next) % count;
+    if (available == 0) return drop(rx_drop::no_descriptor);
+    const uint32_t n = std::min({m_prefetch, available, count - m_fetch_next});
+    const uint64_t at = ring.base + uint64_t{m_fetch_next} * DESCRIPTOR_BYTES;
+    if (!m_dma.read(requester_id, at, m_scratch.data(), n * DESCRIPTOR_BYTES, now, m_cache_ready)) {
+      fault_addr = at;
+      return drop(rx_drop::dma_fault);
+    }
+    ++m_fetches;
+    for (uint32_t i = 0; i < n; ++i) m_cache[i] = le64(&m_scratch[i * DESCRIPTOR_BYTES]);
+    m_cache_first = 0;
+    m_cached = n;
+    m_fetch_next = (m_fetch_next + n) % count;
+  }
+  const uint64_t buffer = m_cache[m_cache_first];
+  sc_core::sc_time data_done;
+  if (!m_dma.write(requester_id, buffer, f.data(), f.size(), std::max(now, m_cache_ready), data_done)) {
+    fault_addr = buffer;
+    return drop(rx_drop::dma_fault);
+  }
+  rx_writeback wb;
+  wb.rss_type = rss_type;
+  wb.rss_hash = rss_hash;
+  wb.length = static_cast<uint16_t>(f.size());
+  uint8_t desc[DESCRIPTOR_BYTES];
+  wb.encode(desc);
+  const uint64_t slot = ring.base + uint64_t{ring.head} * DESCRIPTOR_BYTES;
+  if (!m_dma.write(requester_id, slot, desc, DESCRIPTOR_BYTES, data_done, done)) {
+    fault_addr = slot;
+    return drop(rx_drop::dma_fault);
+  }
+  ++m_cache_first;
+  --m_cached;
+  ring.head = (ring.head + 1) % count;
+  ++m_frames;
+  m_bytes += f.size();
+  return rx_drop::none;
+}
+
+}  // namespace iovsim::nic

@@ -1,0 +1,81 @@
+// One receive queue of the NIC core: a descriptor ring in host memory the driver
+// fills with buffers (RDBAL/RDBAH, RDLEN, RDT), consumed by the hardware from RDH.
+// Per frame, the pipeline SimBricks' NIC models spell out (fetch, process, DMA, write
+// back), each step a DMA through the function's requester ID:
+//   fetch      up to `prefetch` descriptors in one read when none is cached
+//   data       the frame into the buffer the next descriptor names
+//   write-back the descriptor in its write-back form (DD, EOP, length, RSS hash)
+// The queue runs in order; its steps are timed by the path's reservations, and the
+// caller takes one event when the write-back is done (the interrupt cause).
+// One buffer holds one frame here (SRRCTL.BSIZEPKT, 2 KiB by default): a larger frame
+// is dropped and counted, as multi-buffer frames are not modelled yet.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <systemc>
+#include <vector>
+
+#include "models/net/frame.h"
+#include "models/nic/descriptors.h"
+#include "models/nic/dma_port.h"
+
+namespace iovsim::nic {
+
+// A ring as its registers describe it.
+struct ring_state {
+  uint64_t base = 0;       // RDBAL/RDBAH (TDBAL/TDBAH): 128-byte aligned
+  uint32_t len_bytes = 0;  // RDLEN (TDLEN): a multiple of 128
+  uint32_t head = 0, tail = 0;
+  bool enabled = false;  // RXDCTL.ENABLE (TXDCTL.ENABLE)
+  uint32_t count() const { return len_bytes / DESCRIPTOR_BYTES; }
+  // Descriptors software handed over that the hardware has not consumed.
+  uint32_t pending() const { return count() ? (tail + count() - head) % count() : 0; }
+};
+
+// Why a frame did not reach host memory (conservation: every frame is delivered or
+// dropped with one of these).
+enum class rx_drop : uint8_t { none, queue_disabled, no_descriptor, buffer_too_small, dma_fault, count };
+const char* rx_drop_name(rx_drop d);
+
+class rx_queue {
+ public:
+  rx_queue(dma_port& dma, uint16_t requester_id, uint32_t prefetch);
+
+  ring_state ring;
+  uint32_t buffer_bytes = 2048;  // SRRCTL.BSIZEPKT x 1 KiB
+  uint16_t requester_id;
+
+  // Software changed the ring (base, length, enable, or reset): the prefetched
+  // descriptors are forgotten and the hardware starts again at RDH.
+  void restart();
+
+  // `f` for this queue, now. On success `done` is when its write-back is in memory.
+  // A DMA that completes with an error (an IOMMU fault) drops the frame and leaves the
+  // descriptor for the next one; `fault_addr` says where.
+  rx_drop receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
+                  uint64_t& fault_addr);
+
+  uint64_t frames() const { return m_frames; }
+  uint64_t bytes() const { return m_bytes; }
+  uint64_t drops(rx_drop d) const { return m_drops[static_cast<size_t>(d)]; }
+  uint64_t descriptor_fetches() const { return m_fetches; }
+
+ private:
+  rx_drop drop(rx_drop d) {
+    ++m_drops[static_cast<size_t>(d)];
+    return d;
+  }
+
+  dma_port& m_dma;
+  uint32_t m_prefetch;
+  std::vector<uint64_t> m_cache;  // buffer addresses of descriptors fetched, from ring.head on
+  uint32_t m_cache_first = 0, m_cached = 0;
+  uint32_t m_fetch_next = 0;       // the next descriptor index to fetch
+  sc_core::sc_time m_cache_ready;  // when the cached descriptors arrived
+  std::vector<uint8_t> m_scratch;  // descriptor bytes of one fetch
+  uint64_t m_frames = 0, m_bytes = 0, m_fetches = 0;
+  std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_drops{};
+};
+
+}  // namespace iovsim::nic

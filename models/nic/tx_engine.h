@@ -1,0 +1,113 @@
+// The transmit side of one NIC port: the queues of every function that sends through
+// it, and the engine that moves their frames onto the wire. As on the 82599 (data
+// sheet 7.2), descriptors are fetched in batches, each frame's data is read by DMA
+// into the port's transmit packet buffer (`tx_buffer_bytes`), and frames leave the
+// buffer in order, one after another at the wire's rate; the buffer lets the DMA of
+// the next frames overlap the wire time of this one. Queues with work are served
+// round robin, a frame at a time. A descriptor with RS gets DD written back once its
+// frame left; that write's completion is the queue's interrupt cause.
+//
+// Events: staging runs when a doorbell rang or buffer space freed (many frames per
+// run); one event per frame sent.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "models/kit/param.h"
+#include "models/kit/stats.h"
+#include "models/net/frame.h"
+#include "models/nic/descriptors.h"
+#include "models/nic/dma_port.h"
+#include "models/nic/rx_queue.h"
+#include "models/wire/wire.h"
+
+namespace iovsim::nic {
+
+struct tx_queue {
+  tx_queue(std::string queue_name, uint16_t rid) : name(std::move(queue_name)), requester_id(rid) {}
+  std::string name;
+  ring_state ring;
+  uint16_t requester_id;
+  // Descriptors fetched from ring.head on, and when they arrived.
+  std::vector<tx_descriptor> cache;
+  uint32_t fetch_next = 0;
+  sc_core::sc_time cache_ready;
+  uint64_t frames = 0, bytes = 0;
+  uint64_t bad_descriptors = 0;  // not an advanced data or context descriptor: skipped
+  uint64_t dma_faults = 0;       // frames dropped because a read or write-back failed
+  uint64_t oversize = 0;         // frames beyond the largest the port sends
+  // Software changed the ring: the cache is forgotten.
+  void restart() {
+    cache.clear();
+    fetch_next = ring.head;
+  }
+};
+
+class tx_engine : public sc_core::sc_module {
+ public:
+  // `done(queue, at)`: a write-back of DD for `queue` completes at `at`.
+  tx_engine(sc_core::sc_module_name name, dma_port& dma, net::frame_pool& pool,
+            std::function<void(tx_queue&, const sc_core::sc_time&)> done);
+
+  // The wire the port is cabled to (none: frames are dropped as "no link").
+  void connect(wire::wire* w, unsigned side) {
+    m_wire = w;
+    m_side = side;
+  }
+  void add_queue(tx_queue& q) { m_queues.push_back(&q); }
+  // A TDT write: there may be new work.
+  void doorbell() { m_stage_event.notify(sc_core::SC_ZERO_TIME); }
+
+  uint64_t frames_sent() const { return m_sent; }
+  uint64_t dropped_no_link() const { return m_no_link; }
+  uint32_t buffered_bytes() const { return m_buffered; }
+
+ private:
+  struct staged {
+    net::frame_ptr f;
+    sc_core::sc_time ready;  // its data is in the buffer
+    tx_queue* q = nullptr;
+    std::vector<uint64_t> dd_slots;  // descriptors to write DD into (RS set)
+  };
+  void stage();
+  void transmit();
+  // Makes at least `n` descriptors of `q` cached; false when software has not handed
+  // over that many. `at` is when the fetch can be asked.
+  bool ensure(tx_queue& q, uint32_t n, const sc_core::sc_time& at);
+  bool stage_one(tx_queue& q);
+
+  dma_port& m_dma;
+  net::frame_pool& m_pool;
+  std::function<void(tx_queue&, const sc_core::sc_time&)> m_done;
+  wire::wire* m_wire = nullptr;
+  unsigned m_side = 0;
+  std::vector<tx_queue*> m_queues;
+  size_t m_next_queue = 0;
+  std::vector<staged> m_fifo;  // a ring: frames in the packet buffer, in order
+  size_t m_fifo_head = 0, m_fifo_count = 0;
+  uint32_t m_buffered = 0;
+  std::vector<uint8_t> m_scratch;
+  sc_core::sc_event m_stage_event, m_tx_event;
+  uint64_t m_sent = 0, m_no_link = 0;
+  kit::scope m_scope{name(), "nic"};
+
+ public:
+  // The 82599's transmit packet buffer is 160 KB (data sheet 1.3, "Tx packet buffer").
+  kit::param<unsigned> tx_buffer_bytes{m_scope,
+                                       "tx_buffer_bytes",
+                                       160 * 1024,
+                                       "bytes",
+                                       "transmit packet buffer: frames read from host memory, waiting for the wire",
+                                       {16 * 1024, 1u << 24}};
+  // One 128-byte read (two cache lines): a modelling choice; the 82599 fetches by
+  // TXDCTL thresholds (PTHRESH/HTHRESH), which Linux leaves near such values.
+  kit::param<unsigned> tx_desc_prefetch{
+      m_scope, "tx_desc_prefetch", 8, "descriptors", "descriptors fetched in one read when the cache is empty",
+      {1, 64}};
+};
+
+}  // namespace iovsim::nic
