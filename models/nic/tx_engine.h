@@ -30,6 +30,7 @@ namespace iovsim::nic {
 struct tx_queue {
   tx_queue(std::string queue_name, uint16_t rid) : name(std::move(queue_name)), requester_id(rid) {}
   std::string name;
+  uint32_t index = 0;  // the owner's number for it
   ring_state ring;
   uint16_t requester_id;
   // Descriptors fetched from ring.head on, and when they arrived.

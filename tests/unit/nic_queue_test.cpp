@@ -12,10 +12,12 @@
 #include "models/net/frame.h"
 #include "models/net/headers.h"
 #include "models/nic/descriptors.h"
+#include "models/nic/interrupts.h"
 #include "models/nic/rx_queue.h"
 #include "models/nic/tx_engine.h"
 #include "models/wire/traffic.h"
 #include "models/wire/wire.h"
+#include "tests/unit/nic_test_util.h"
 #include "tests/unit/sc_fixture.h"
 
 namespace iovsim::nic {
@@ -24,50 +26,6 @@ namespace {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 using sc_core::SC_US;
-
-// Host memory behind a fixed-latency path: a read's data arrives 500 ns after it is
-// asked for, a write is posted 100 ns after. Requests to [fault_lo, fault_hi) fail
-// as an IOMMU fault would. Records every request.
-struct test_memory : dma_port {
-  std::map<uint64_t, uint8_t> bytes;
-  uint64_t fault_lo = 0, fault_hi = 0;
-  struct request {
-    uint16_t rid;
-    bool write;
-    uint64_t addr;
-    uint32_t len;
-  };
-  std::vector<request> log;
-  bool read(uint16_t rid, uint64_t addr, void* data, uint32_t len, const sc_time& at, sc_time& done) override {
-    log.push_back({rid, false, addr, len});
-    done = at + sc_time(500, SC_NS);
-    if (addr < fault_hi && addr + len > fault_lo) return false;
-    auto* out = static_cast<uint8_t*>(data);
-    for (uint32_t i = 0; i < len; ++i) out[i] = bytes.count(addr + i) ? bytes[addr + i] : 0;
-    return true;
-  }
-  bool write(uint16_t rid, uint64_t addr, const void* data, uint32_t len, const sc_time& at, sc_time& done) override {
-    log.push_back({rid, true, addr, len});
-    done = at + sc_time(100, SC_NS);
-    if (addr < fault_hi && addr + len > fault_lo) return false;
-    const auto* in = static_cast<const uint8_t*>(data);
-    for (uint32_t i = 0; i < len; ++i) bytes[addr + i] = in[i];
-    return true;
-  }
-  void put64(uint64_t addr, uint64_t v) {
-    for (int i = 0; i < 8; ++i) bytes[addr + i] = static_cast<uint8_t>(v >> (8 * i));
-  }
-  uint32_t get32(uint64_t addr) {
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = v << 8 | bytes[addr + i];
-    return v;
-  }
-  std::vector<uint8_t> get(uint64_t addr, uint32_t len) {
-    std::vector<uint8_t> out(len);
-    for (uint32_t i = 0; i < len; ++i) out[i] = bytes[addr + i];
-    return out;
-  }
-};
 
 constexpr uint16_t RID = 0x0310;  // 03:02.0, a VF
 constexpr uint64_t RING = 0x10000, BUFFERS = 0x20000;
@@ -320,6 +278,87 @@ TEST_F(nic_tx_test, two_queues_share_the_port_round_robin) {
   bool b_used_its_rid = false;
   for (const auto& r : mem.log) b_used_its_rid |= r.rid == RID + 1 && r.addr >= RING + 0x1000 && r.addr < RING + 0x2000;
   EXPECT_TRUE(b_used_its_rid);
+}
+
+}  // namespace
+}  // namespace iovsim::nic
+
+// ---- interrupts ----------------------------------------------------------------------
+
+namespace iovsim::nic {
+namespace {
+
+using sc_core::SC_NS;
+using sc_core::sc_time;
+using sc_core::SC_US;
+
+class nic_irq_test : public test::sc_fixture {
+ protected:
+  struct message {
+    unsigned vector;
+    sc_time at;
+    bool operator==(const message& o) const { return vector == o.vector && at == o.at; }
+  };
+  std::vector<message> sent;
+  std::function<void(unsigned)> record() {
+    return [this](unsigned v) { sent.push_back({v, sc_core::sc_time_stamp()}); };
+  }
+};
+
+TEST_F(nic_irq_test, a_cause_fires_its_vector_when_unmasked_and_waits_when_masked) {
+  interrupt_scheduler sched("irq");
+  interrupt_block b(sched, 3, record());
+  run_thread([&] {
+    b.write_ims(0x1);
+    b.cause(0, sc_time(1, SC_US));
+    b.cause(1, sc_time(2, SC_US));  // masked
+    sc_core::wait(sc_time(5, SC_US));
+    EXPECT_EQ(b.read_icr(), 0x2u) << "vector 0's cause went with its message; vector 1 waits";
+    b.write_ims(0x2);
+    EXPECT_EQ(b.read_icr(), 0u);
+    sc_core::wait(sc_time(1, SC_US));
+    b.write_ics(0x4);  // software raises vector 2 (masked): pending only
+    sc_core::wait(sc_time(1, SC_US));
+    EXPECT_EQ(b.read_icr(), 0x4u);
+    b.write_icr(0x4);  // and clears it
+    EXPECT_EQ(b.read_icr(), 0u);
+  });
+  EXPECT_EQ(sent, (std::vector<message>{{0, sc_time(1, SC_US)}, {1, sc_time(5, SC_US)}}));
+  EXPECT_EQ(b.messages(), 2u);
+}
+
+TEST_F(nic_irq_test, eitr_sends_at_most_one_message_per_interval) {
+  interrupt_scheduler sched("irq");
+  interrupt_block b(sched, 1, record());
+  run_thread([&] {
+    b.write_itr(0, 200);  // ixgbe's IXGBE_20K_ITR: 50 us
+    b.write_ims(0x1);
+    for (int t : {0, 10, 20, 30}) b.cause(0, sc_time(t, SC_US));
+    b.cause(0, sc_time(120, SC_US));
+    sc_core::wait(sc_time(200, SC_US));
+  });
+  // The first at once, the three inside the window in one message at its end, the
+  // last one outside any window.
+  EXPECT_EQ(sent, (std::vector<message>{{0, sc_time(0, SC_US)}, {0, sc_time(50, SC_US)}, {0, sc_time(120, SC_US)}}));
+}
+
+TEST_F(nic_irq_test, auto_mask_holds_further_causes_until_the_driver_re_enables) {
+  interrupt_scheduler sched("irq");
+  interrupt_block b(sched, 2, record());
+  run_thread([&] {
+    b.write_iam(0x3);
+    b.write_ims(0x3);
+    b.cause(1, sc_time(1, SC_US));
+    b.cause(1, sc_time(2, SC_US));  // after the auto-mask: pending (NAPI is polling)
+    sc_core::wait(sc_time(10, SC_US));
+    EXPECT_EQ(b.read_ims(), 0x1u);
+    EXPECT_EQ(b.read_icr(), 0x2u);
+    b.write_ims(0x2);  // napi_complete: re-arm; the pending cause fires now
+    sc_core::wait(sc_time(1, SC_US));
+    b.write_imc(0x3);
+    EXPECT_EQ(b.read_ims(), 0u);
+  });
+  EXPECT_EQ(sent, (std::vector<message>{{1, sc_time(1, SC_US)}, {1, sc_time(10, SC_US)}}));
 }
 
 }  // namespace

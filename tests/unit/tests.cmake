@@ -30,3 +30,4 @@ iovsim_test(ats_pri_test SYSTEMC SOURCES unit/ats_pri_test.cpp LIBS iovsim_platf
 iovsim_test(run_memory_test SYSTEMC SOURCES unit/run_memory_test.cpp LIBS iovsim_scenarios)
 iovsim_test(wire_test SYSTEMC SOURCES unit/wire_test.cpp LIBS iovsim_wire)
 iovsim_test(nic_queue_test SYSTEMC SOURCES unit/nic_queue_test.cpp LIBS iovsim_nic)
+iovsim_test(nic_core_test SYSTEMC SOURCES unit/nic_core_test.cpp LIBS iovsim_nic)

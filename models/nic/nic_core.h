@@ -1,0 +1,142 @@
+// The NIC core of one port (QEMU igb's split: the core owns every piece of state; the
+// PF's BAR0 and each VF's BAR0 are register views onto it, a VF keeps nothing of its
+// own). What it holds:
+//  - queue pairs (`queues`), each an rx_queue and a tx_queue; with VFs enabled the
+//    queues are split into pools of `queues_per_pool`: pool v (queues v*qpp..) is VF
+//    v's, the pool after the VFs' the PF's (ixgbe: "the PF's pool follows the VF
+//    pools", REFERENCE.md section 3). The PF's view addresses every queue by its
+//    absolute index (RDBAL(n)...), a VF's view its own pool's (VFRDBAL(0)...).
+//  - the receive-address table (RAL/RAH with AV, MPSAR pool bits): the forwarding
+//    stage sends a frame to the pool whose address it carries, anything else to the
+//    PF's pool. Replication, VLAN filters and anti-spoofing are the switch (issue 11);
+//    this is its seam (classify()).
+//  - RSS for the PF's pool (MRQC field selection, RSSRK key, RETA); VFs receive on
+//    their pool's first queue (the 82599's VFs have no RSS of their own).
+//  - interrupts per function (PF EICR/EIMS/EITR..., VF VTEICR/...), queues mapped to
+//    vectors by IVAR / VTIVAR, moderated, sent through `msix(fn, vector)`.
+//  - the port's transmit engine and the wire it is cabled to.
+// Functions are numbered 0 (PF) and 1 + v (VF v); `requester_id(fn)` gives the
+// routing ID DMA goes out with.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "models/kit/reg_bank.h"
+#include "models/kit/stats.h"
+#include "models/net/frame.h"
+#include "models/net/toeplitz.h"
+#include "models/nic/dma_port.h"
+#include "models/nic/interrupts.h"
+#include "models/nic/rx_queue.h"
+#include "models/nic/tx_engine.h"
+#include "models/wire/wire.h"
+
+namespace iovsim::nic {
+
+class nic_core : public sc_core::sc_module, public wire::wire_end {
+ public:
+  struct config {
+    unsigned queues = 64;          // queue pairs (the 82599 has 128; 64 keep the PF map in one block)
+    unsigned queues_per_pool = 2;  // with VFs: ixgbe's 2 queues per pool for up to 63 VFs
+    unsigned max_vfs = 63;
+    unsigned rar_entries = 128;     // receive-address registers (profile mac_filters)
+    uint64_t mac = 0;               // the port's permanent address, in RAL/RAH(0) at reset
+    uint32_t bar0_bytes = 0x80000;  // the PF's BAR0
+  };
+  nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dma,
+           std::function<uint16_t(unsigned)> requester_id, std::function<void(unsigned fn, unsigned vector)> msix);
+
+  // The PF's BAR0 and VF v's BAR0 (16 KiB).
+  uint64_t pf_read(uint32_t offset, unsigned len) { return m_pf_regs.read(offset, len); }
+  void pf_write(uint32_t offset, unsigned len, uint64_t value) { m_pf_regs.write(offset, len, value); }
+  uint64_t vf_read(unsigned vf, uint32_t offset, unsigned len);
+  void vf_write(unsigned vf, uint32_t offset, unsigned len, uint64_t value);
+  kit::reg_bank& pf_regs() { return m_pf_regs; }
+
+  // SR-IOV VF Enable with `n` VFs (0: disabled): the queues are pooled.
+  void set_num_vfs(unsigned n);
+  unsigned num_vfs() const { return m_num_vfs; }
+  // Conventional reset: registers, queues and interrupts to their reset state.
+  void reset();
+
+  void connect(wire::wire& w, unsigned side);
+  void frame_arrived(net::frame_ptr f) override;
+  void link_changed(bool up) override { m_link_up = up; }
+  bool link_up() const { return m_link_up; }
+
+  // Which function and queue a frame goes to (the forwarding stage and RSS).
+  struct destination {
+    unsigned fn = 0;
+    unsigned queue = 0;  // absolute queue index
+    uint8_t rss_type = 0;
+    uint32_t rss_hash = 0;
+  };
+  destination classify(const net::frame& f) const;
+
+  // Conservation (DESIGN.md 9): frames offered by the wire = delivered + dropped.
+  uint64_t rx_offered() const { return m_rx_offered; }
+  uint64_t rx_delivered() const { return m_rx_delivered; }
+  uint64_t rx_dropped(rx_drop reason) const { return m_rx_dropped[static_cast<size_t>(reason)]; }
+  uint64_t tx_frames() const { return m_tx->frames_sent(); }
+  rx_queue& rxq(unsigned q) { return *m_rx[q]; }
+  tx_queue& txq(unsigned q) { return *m_tx_queues[q]; }
+  interrupt_block& irq(unsigned fn) { return *m_irq[fn]; }
+  const config& cfg() const { return m_cfg; }
+
+ private:
+  unsigned owner(unsigned queue) const;  // the function whose pool holds `queue`
+  unsigned pool_base(unsigned fn) const;
+  unsigned vector_of(unsigned fn, unsigned queue, bool tx) const;
+  void rx_done(unsigned fn, unsigned queue, const sc_core::sc_time& at);
+  void build_pf_regs();
+  std::unique_ptr<kit::reg_bank> build_vf_regs(unsigned vf);
+  void add_queue_regs(kit::reg_bank& bank, const std::string& prefix, uint32_t rx_base, uint32_t tx_base,
+                      std::function<unsigned()> queue_of, unsigned index, bool srrctl_in_block,
+                      const std::function<void()>& after_tail);
+  void ring_changed(unsigned q, bool tx);
+  void write_srrctl(unsigned q, uint64_t value);
+
+  config m_cfg;
+  dma_port& m_dma;
+  std::function<uint16_t(unsigned)> m_requester_id;
+  std::function<void(unsigned, unsigned)> m_msix;
+  net::frame_pool m_pool{256};
+  net::toeplitz m_rss;
+  std::vector<std::unique_ptr<rx_queue>> m_rx;
+  std::vector<std::unique_ptr<tx_queue>> m_tx_queues;
+  std::vector<uint32_t> m_srrctl;  // per queue
+  interrupt_scheduler m_irq_sched{"irq"};
+  std::vector<std::unique_ptr<interrupt_block>> m_irq;  // per function
+  std::unique_ptr<tx_engine> m_tx;
+  kit::reg_bank m_pf_regs;
+  std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;
+  unsigned m_num_vfs = 0;
+  bool m_link_up = false;
+  uint64_t m_rx_offered = 0, m_rx_delivered = 0;
+  std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};
+
+  kit::stat_group m_stats{name(), "an SR-IOV NIC port"};
+  kit::formula m_stat_rx{m_stats,
+                         "rx_frames",
+                         "frames",
+                         "frames written to host memory",
+                         [this] { return static_cast<double>(m_rx_delivered); },
+                         true};
+  kit::formula m_stat_rx_drop{m_stats,
+                              "rx_no_descriptor",
+                              "frames",
+                              "frames dropped: no free RX descriptor",
+                              [this] { return static_cast<double>(rx_dropped(rx_drop::no_descriptor)); },
+                              true};
+  kit::formula m_stat_tx{
+      m_stats, "tx_frames", "frames", "frames sent on the wire", [this] { return static_cast<double>(tx_frames()); },
+      true};
+};
+
+}  // namespace iovsim::nic

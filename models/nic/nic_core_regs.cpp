@@ -1,0 +1,258 @@
+// The register views of the NIC core: the PF's BAR0 and a VF's BAR0 declared as data
+// (kit::reg_bank), each handler reading or writing the one piece of core state the
+// register shows. Offsets: nic_regs.h.
+#include <fmt/format.h>
+
+#include "models/nic/nic_core.h"
+#include "models/nic/nic_regs.h"
+
+namespace iovsim::nic {
+
+namespace {
+
+uint32_t lo32(uint64_t v) { return static_cast<uint32_t>(v); }
+
+// One of a function's interrupt registers (EICR/EICS/EIMS/EIMC/EIAM and the VF's VT*
+// twins) as a view onto its interrupt_block.
+enum class irq_reg { icr, ics, ims, imc, iam };
+kit::reg_def interrupt_reg(kit::reg_bank& bank, irq_reg kind, const std::string& name, uint32_t offset,
+                           std::function<interrupt_block&()> irq) {
+  kit::reg_bank* b = &bank;
+  auto w32 = [](uint64_t v) { return static_cast<uint32_t>(v); };
+  kit::reg_def r = kit::reg(name, offset, 4).rw();
+  switch (kind) {
+    case irq_reg::icr:
+      return r.doc("interrupt causes (write 1 to clear)")
+          .on_read_fn([b, offset, irq] { b->set(offset, 4, irq().read_icr()); })
+          .on_write_fn([irq, w32](uint64_t, uint64_t v) { irq().write_icr(w32(v)); });
+    case irq_reg::ics:
+      return r.doc("set interrupt causes").on_write_fn([b, offset, irq, w32](uint64_t, uint64_t v) {
+        irq().write_ics(w32(v));
+        b->set(offset, 4, 0);
+      });
+    case irq_reg::ims:
+      return r.doc("interrupt mask set (reads the mask)")
+          .on_read_fn([b, offset, irq] { b->set(offset, 4, irq().read_ims()); })
+          .on_write_fn([irq, w32](uint64_t, uint64_t v) { irq().write_ims(w32(v)); });
+    case irq_reg::imc:
+      return r.doc("interrupt mask clear").on_write_fn([b, offset, irq, w32](uint64_t, uint64_t v) {
+        irq().write_imc(w32(v));
+        b->set(offset, 4, 0);
+      });
+    case irq_reg::iam:
+      return r.doc("auto-mask: vectors masked when they fire").on_write_fn([irq, w32](uint64_t, uint64_t v) {
+        irq().write_iam(w32(v));
+      });
+  }
+  return r;
+}
+
+kit::reg_def throttle_reg(const std::string& name, uint32_t offset, unsigned vector,
+                          std::function<interrupt_block&()> irq) {
+  return kit::reg(name, offset, 4)
+      .rw(EITR_INTERVAL_MASK)
+      .doc("interrupt throttle: interval [11:3] in 2 us")
+      .on_write_fn([irq, vector](uint64_t, uint64_t v) { irq().write_itr(vector, static_cast<uint32_t>(v)); });
+}
+}  // namespace
+
+// Queue `n` of a view: RDBAL..RXDCTL at `rx_base` (or TDBAL..TXDCTL at `tx_base`), with
+// SRRCTL at +0x14 when `srrctl_in_block` and `after_tail` declaring what sits between
+// the tail and the control register (a VF's packet counters). `queue_of()` names the
+// core queue the view's queue n is now (a VF's pool moves with NumVFs).
+void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, uint32_t rx_base, uint32_t tx_base,
+                              std::function<unsigned()> queue_of, unsigned n, bool srrctl_in_block,
+                              const std::function<void()>& after_tail) {
+  const bool rx = rx_base != 0;
+  const uint32_t base = rx ? rx_base : tx_base;
+  const std::string p = fmt::format("{}{}", prefix, rx ? "R" : "T");
+  auto ring = [this, rx, queue_of]() -> ring_state& {
+    return rx ? m_rx[queue_of()]->ring : m_tx_queues[queue_of()]->ring;
+  };
+  auto changed = [this, rx, queue_of] { ring_changed(queue_of(), !rx); };
+  kit::reg_bank* b = &bank;
+  bank.add(kit::reg(fmt::format("{}DBAL{}", p, n), base + Q_BAL, 4)
+               .rw(0xffffff80)
+               .doc("descriptor ring base, low (128-byte aligned)")
+               .on_read_fn([b, base, ring] { b->set(base + Q_BAL, 4, lo32(ring().base)); })
+               .on_write_fn([ring, changed](uint64_t, uint64_t v) {
+                 ring().base = (ring().base & ~0xffffffffull) | (v & 0xffffff80);
+                 changed();
+               }));
+  bank.add(kit::reg(fmt::format("{}DBAH{}", p, n), base + Q_BAH, 4)
+               .rw()
+               .doc("descriptor ring base, high")
+               .on_read_fn([b, base, ring] { b->set(base + Q_BAH, 4, ring().base >> 32); })
+               .on_write_fn([ring, changed](uint64_t, uint64_t v) {
+                 ring().base = (ring().base & 0xffffffffull) | (v << 32);
+                 changed();
+               }));
+  bank.add(kit::reg(fmt::format("{}DLEN{}", p, n), base + Q_LEN, 4)
+               .rw(0x000fff80)
+               .doc("ring length in bytes (a multiple of 128)")
+               .on_read_fn([b, base, ring] { b->set(base + Q_LEN, 4, ring().len_bytes); })
+               .on_write_fn([ring, changed](uint64_t, uint64_t v) {
+                 ring().len_bytes = static_cast<uint32_t>(v & 0x000fff80);
+                 changed();
+               }));
+  bank.add(kit::reg(fmt::format("{}DH{}", p, n), base + Q_H, 4)
+               .rw(0xffff)
+               .doc("head: the next descriptor the hardware uses")
+               .on_read_fn([b, base, ring] { b->set(base + Q_H, 4, ring().head); })
+               .on_write_fn([ring, changed](uint64_t, uint64_t v) {
+                 ring().head = ring().count() ? static_cast<uint32_t>(v & 0xffff) % ring().count() : 0;
+                 changed();
+               }));
+  if (rx && srrctl_in_block) {
+    bank.add(kit::reg(fmt::format("{}SRRCTL{}", prefix, n), base + RX_SRRCTL, 4)
+                 .rw()
+                 .doc("receive buffer size (BSIZEPKT, KiB) and descriptor type")
+                 .on_read_fn([this, b, base, queue_of] { b->set(base + RX_SRRCTL, 4, m_srrctl[queue_of()]); })
+                 .on_write_fn([this, queue_of](uint64_t, uint64_t v) { write_srrctl(queue_of(), v); }));
+  }
+  bank.add(kit::reg(fmt::format("{}DT{}", p, n), base + Q_T, 4)
+               .rw(0xffff)
+               .doc("tail: one past the last descriptor software handed over (the doorbell)")
+               .on_read_fn([b, base, ring] { b->set(base + Q_T, 4, ring().tail); })
+               .on_write_fn([this, rx, ring, queue_of](uint64_t, uint64_t v) {
+                 ring().tail = ring().count() ? static_cast<uint32_t>(v & 0xffff) % ring().count() : 0;
+                 if (rx) return;
+                 // The doorbell: DMA for this queue goes out as its owner (bus numbers
+                 // and pools may have changed since the ring was set up).
+                 m_tx_queues[queue_of()]->requester_id = m_requester_id(owner(queue_of()));
+                 m_tx->doorbell();
+               }));
+  if (after_tail) after_tail();
+  bank.add(kit::reg(fmt::format("{}XDCTL{}", p, n), base + Q_DCTL, 4)
+               .rw()
+               .doc("queue control: ENABLE (bit 25)")
+               .on_write_fn([ring, changed](uint64_t, uint64_t v) {
+                 ring().enabled = v & DCTL_ENABLE;
+                 changed();
+               }));
+}
+
+// SRRCTL: BSIZEPKT [4:0] is the receive buffer size in KiB (0 keeps the 2 KiB default).
+void nic_core::write_srrctl(unsigned q, uint64_t value) {
+  m_srrctl[q] = static_cast<uint32_t>(value);
+  const uint32_t kib = value & SRRCTL_BSIZEPKT_MASK;
+  m_rx[q]->buffer_bytes = (kib ? kib : 2) * 1024;
+}
+
+void nic_core::build_pf_regs() {
+  kit::reg_bank& r = m_pf_regs;
+  r.add(kit::reg("CTRL", CTRL, 4)
+            .rw()
+            .doc("device control: RST (bit 26) resets the port")
+            .on_write_fn([this](uint64_t, uint64_t v) {
+              if (v & CTRL_RST) reset();  // self-clearing: reset() restores CTRL's reset value
+            }));
+  r.add(kit::reg("STATUS", STATUS, 4).doc("device status"));
+  const std::function<interrupt_block&()> irq = [this]() -> interrupt_block& { return *m_irq[0]; };
+  r.add(interrupt_reg(r, irq_reg::icr, "EICR", EICR, irq));
+  r.add(interrupt_reg(r, irq_reg::ics, "EICS", EICS, irq));
+  for (unsigned i = 0; i < EITR_COUNT; ++i) r.add(throttle_reg(fmt::format("EITR{}", i), EITR0 + 4 * i, i, irq));
+  r.add(interrupt_reg(r, irq_reg::ims, "EIMS", EIMS, irq));
+  r.add(interrupt_reg(r, irq_reg::imc, "EIMC", EIMC, irq));
+  r.add(interrupt_reg(r, irq_reg::iam, "EIAM", EIAM, irq));
+  for (unsigned i = 0; i < (m_cfg.queues + 1) / 2; ++i)
+    r.add(kit::reg(fmt::format("IVAR{}", i), IVAR0 + 4 * i, 4).rw().doc("vectors of queues 2n and 2n+1 (RX, TX)"));
+  for (unsigned q = 0; q < m_cfg.queues; ++q)
+    add_queue_regs(
+        r, "", RX_QUEUE0 + QUEUE_STRIDE * q, 0, [q] { return q; }, q, q >= 16, nullptr);
+  // Queues 0-15 keep SRRCTL in a block of their own (above, it sits in each queue's block).
+  for (unsigned q = 0; q < std::min(m_cfg.queues, 16u); ++q)
+    r.add(kit::reg(fmt::format("SRRCTL{}", q), SRRCTL_LOW0 + 4 * q, 4)
+              .rw()
+              .doc("receive buffer size (BSIZEPKT, KiB)")
+              .on_read_fn([this, &r, q] { r.set(SRRCTL_LOW0 + 4 * q, 4, m_srrctl[q]); })
+              .on_write_fn([this, q](uint64_t, uint64_t v) { write_srrctl(q, v); }));
+  r.add(kit::reg("GPRC", GPRC, 4).doc("good packets received").on_read_fn([this, &r] {
+    r.set(GPRC, 4, lo32(m_rx_delivered));
+  }));
+  r.add(kit::reg("GPTC", GPTC, 4).doc("good packets transmitted").on_read_fn([this, &r] {
+    r.set(GPTC, 4, lo32(m_tx->frames_sent()));
+  }));
+  r.add(kit::reg("LINKS", LINKS, 4).doc("link status: LINK_UP (bit 30), speed [29:28]").on_read_fn([this, &r] {
+    r.set(LINKS, 4, m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
+  }));
+  r.add(kit::reg("MRQC", MRQC, 4).rw().doc("multiple receive queues: RSS field selection"));
+  for (unsigned i = 0; i < 32; ++i)
+    r.add(kit::reg(fmt::format("RETA{}", i), RETA0 + 4 * i, 4).rw().doc("RSS redirection: 4 entries"));
+  for (unsigned i = 0; i < 10; ++i)
+    r.add(kit::reg(fmt::format("RSSRK{}", i), RSSRK0 + 4 * i, 4).rw().doc("RSS key, 4 bytes"));
+  for (unsigned q = 0; q < m_cfg.queues; ++q)
+    add_queue_regs(
+        r, "", 0, TX_QUEUE0 + QUEUE_STRIDE * q, [q] { return q; }, q, false, nullptr);
+  for (unsigned i = 0; i < m_cfg.rar_entries; ++i) {
+    r.add(kit::reg(fmt::format("RAL{}", i), RAL0 + 8 * i, 4).rw().doc("receive address, low 32 bits"));
+    r.add(kit::reg(fmt::format("RAH{}", i), RAL0 + 8 * i + 4, 4)
+              .field("RAH", 0, 16)
+              .field("AV", 31)
+              .doc("receive address, high 16 bits; AV: valid"));
+  }
+  for (unsigned i = 0; i < m_cfg.rar_entries; ++i) {
+    r.add(kit::reg(fmt::format("MPSAR_LO{}", i), MPSAR_LO0 + 8 * i, 4).rw().doc("pools 0-31 of receive address n"));
+    r.add(kit::reg(fmt::format("MPSAR_HI{}", i), MPSAR_LO0 + 8 * i + 4, 4).rw().doc("pools 32-63"));
+  }
+}
+
+std::unique_ptr<kit::reg_bank> nic_core::build_vf_regs(unsigned vf) {
+  auto bank = std::make_unique<kit::reg_bank>(fmt::format("{}.vf{}", name(), vf), VF_BAR0_BYTES);
+  kit::reg_bank& r = *bank;
+  const unsigned fn = 1 + vf;
+  const std::function<interrupt_block&()> irq = [this, fn]() -> interrupt_block& { return *m_irq[fn]; };
+  r.add(kit::reg("VFCTRL", VFCTRL, 4)
+            .rw()
+            .doc("VF control: RST (bit 26) resets the VF's queues")
+            .on_write_fn([this, &r, fn, irq](uint64_t, uint64_t v) {
+              if (!(v & CTRL_RST)) return;
+              for (unsigned i = 0; i < m_cfg.queues_per_pool; ++i) {
+                const unsigned q = pool_base(fn) + i;
+                m_rx[q]->ring = ring_state{};
+                m_rx[q]->restart();
+                m_tx_queues[q]->ring = ring_state{};
+                m_tx_queues[q]->restart();
+              }
+              irq().reset();
+              r.set(VFCTRL, 4, 0);
+            }));
+  r.add(kit::reg("VFSTATUS", VFSTATUS, 4).doc("VF status"));
+  r.add(kit::reg("VFLINKS", VFLINKS, 4).doc("the port's link, as the VF sees it").on_read_fn([this, &r] {
+    r.set(VFLINKS, 4, m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
+  }));
+  r.add(interrupt_reg(r, irq_reg::icr, "VTEICR", VTEICR, irq));
+  r.add(interrupt_reg(r, irq_reg::ics, "VTEICS", VTEICS, irq));
+  r.add(interrupt_reg(r, irq_reg::ims, "VTEIMS", VTEIMS, irq));
+  r.add(interrupt_reg(r, irq_reg::imc, "VTEIMC", VTEIMC, irq));
+  r.add(interrupt_reg(r, irq_reg::iam, "VTEIAM", VTEIAM, irq));
+  r.add(kit::reg("VTIVAR0", VTIVAR0, 4).rw().doc("vectors of queues 0 and 1 (RX, TX)"));
+  r.add(kit::reg("VTIVAR_MISC", 0x0140, 4).rw().doc("the mailbox's vector"));
+  for (unsigned i = 0; i < VF_VECTORS; ++i) r.add(throttle_reg(fmt::format("VTEITR{}", i), VTEITR0 + 4 * i, i, irq));
+  const unsigned qpp = m_cfg.queues_per_pool;
+  auto rx_counter = [this, &r, fn] {
+    r.add(kit::reg("VFGPRC", VFGPRC, 4).doc("good packets received by the VF").on_read_fn([this, &r, fn] {
+      uint64_t n = 0;
+      for (unsigned k = 0; k < m_cfg.queues_per_pool; ++k) n += m_rx[pool_base(fn) + k]->frames();
+      r.set(VFGPRC, 4, lo32(n));
+    }));
+  };
+  auto tx_counter = [this, &r, fn] {
+    r.add(kit::reg("VFGPTC", VFGPTC, 4).doc("good packets transmitted by the VF").on_read_fn([this, &r, fn] {
+      uint64_t n = 0;
+      for (unsigned k = 0; k < m_cfg.queues_per_pool; ++k) n += m_tx_queues[pool_base(fn) + k]->frames;
+      r.set(VFGPTC, 4, lo32(n));
+    }));
+  };
+  for (unsigned i = 0; i < qpp; ++i)
+    add_queue_regs(
+        r, "VF", VF_RX_QUEUE0 + QUEUE_STRIDE * i, 0, [this, fn, i] { return pool_base(fn) + i; }, i, true,
+        i == 0 ? std::function<void()>(rx_counter) : nullptr);
+  for (unsigned i = 0; i < qpp; ++i)
+    add_queue_regs(
+        r, "VF", 0, VF_TX_QUEUE0 + QUEUE_STRIDE * i, [this, fn, i] { return pool_base(fn) + i; }, i, false,
+        i == 0 ? std::function<void()>(tx_counter) : nullptr);
+  return bank;
+}
+
+}  // namespace iovsim::nic

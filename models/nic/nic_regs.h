@@ -1,0 +1,54 @@
+// 82599/X540 register offsets and bits the NIC core models (Linux
+// drivers/net/ethernet/intel/ixgbe/ixgbe_type.h and ixgbevf/regs.h; REFERENCE.md
+// section 10). PF offsets are in the PF's BAR0, VF offsets in each VF's BAR0.
+#pragma once
+
+#include <cstdint>
+
+namespace iovsim::nic {
+
+// ---- PF BAR0 -----------------------------------------------------------------------
+constexpr uint32_t CTRL = 0x00000, STATUS = 0x00008;
+constexpr uint32_t CTRL_RST = 0x04000000;  // software reset (self-clearing)
+constexpr uint32_t EICR = 0x00800, EICS = 0x00808, EIMS = 0x00880, EIMC = 0x00888, EIAM = 0x00890;
+constexpr uint32_t EITR0 = 0x00820;  // EITR(n) = 0x820 + 4n, n < 24
+constexpr uint32_t EITR_COUNT = 24;
+constexpr uint32_t IVAR0 = 0x00900;        // IVAR(n) = 0x900 + 4n: queues 2n and 2n+1
+constexpr uint32_t IVAR_ALLOC_VAL = 0x80;  // an IVAR entry is valid
+// Queue n < 64: RDBAL 0x1000 + 0x40n (+4 RDBAH, +8 RDLEN, +0x10 RDH, +0x18 RDT,
+// +0x28 RXDCTL); TDBAL 0x6000 + 0x40n (same layout, TXDCTL +0x28). SRRCTL(n) is
+// 0x2100 + 4n for n <= 15 and 0x1014 + 0x40n above.
+constexpr uint32_t RX_QUEUE0 = 0x01000, TX_QUEUE0 = 0x06000, QUEUE_STRIDE = 0x40;
+constexpr uint32_t Q_BAL = 0x00, Q_BAH = 0x04, Q_LEN = 0x08, Q_H = 0x10, Q_T = 0x18, Q_DCTL = 0x28;
+constexpr uint32_t SRRCTL_LOW0 = 0x02100, RX_SRRCTL = 0x14;
+constexpr uint32_t DCTL_ENABLE = 0x02000000;     // RXDCTL.ENABLE, TXDCTL.ENABLE
+constexpr uint32_t SRRCTL_BSIZEPKT_MASK = 0x1f;  // receive buffer size, 1 KiB units
+constexpr uint32_t RAL0 = 0x0A200;               // RAL(n) = 0xA200 + 8n, RAH(n) = RAL(n) + 4
+constexpr uint32_t RAH_AV = 0x80000000;          // address valid
+constexpr uint32_t MPSAR_LO0 = 0x0A600;          // MPSAR_LO(n) = 0xA600 + 8n: pools 0-31 of RAR n; HI: 32-63
+constexpr uint32_t LINKS = 0x042A4;
+constexpr uint32_t LINKS_UP = 0x40000000, LINKS_SPEED_10G = 0x30000000, LINKS_SPEED_1G = 0x20000000;
+// Per-queue statistics (queue n < 16): QPRC 0x1030 + 0x40n, QPTC 0x6030 + 0x40n are
+// not modelled; the port's GPRC / GPTC are.
+constexpr uint32_t GPRC = 0x04074, GPTC = 0x04080;
+// RSS: MRQC field selection (models/net/toeplitz.h MRQC_RSS_FIELD_*), RETA(n) 0x5C00 + 4n
+// (4 entries each, 128 in all), RSSRK(n) 0x5C80 + 4n (the 40-byte key).
+constexpr uint32_t MRQC = 0x05818, RETA0 = 0x05C00, RSSRK0 = 0x05C80;
+
+// ---- VF BAR0 (ixgbevf regs.h) ---------------------------------------------------------
+constexpr uint32_t VF_BAR0_BYTES = 0x4000;
+constexpr uint32_t VFCTRL = 0x0000, VFSTATUS = 0x0008, VFLINKS = 0x0010;
+constexpr uint32_t VTEICR = 0x0100, VTEICS = 0x0104, VTEIMS = 0x0108, VTEIMC = 0x010C, VTEIAM = 0x0114;
+constexpr uint32_t VTEITR0 = 0x0820;                              // VTEITR(x) = 0x820 + 4x
+constexpr uint32_t VTIVAR0 = 0x0120;                              // VTIVAR(x) = 0x120 + 4x: queues 2x and 2x+1
+constexpr uint32_t VF_RX_QUEUE0 = 0x1000, VF_TX_QUEUE0 = 0x2000;  // stride 0x40, layout as the PF's
+constexpr uint32_t VF_SRRCTL = 0x14;
+constexpr uint32_t VFGPRC = 0x101C, VFGPTC = 0x201C;
+constexpr uint32_t VF_VECTORS = 3;  // 82599 VFs: three MSI-X vectors (two queues, the mailbox)
+
+// EITR: the interval field [11:3] counts 2 us (ixgbe.h: "microsecond values ...
+// shifted by 2 to fit itr register with the first 3 bits reserved 0": 200 = 50 us).
+constexpr uint32_t EITR_INTERVAL_MASK = 0x00000ff8;
+constexpr uint32_t EITR_INTERVAL_NS_PER_UNIT = 250;  // of the register value: value x 0.25 us
+
+}  // namespace iovsim::nic
