@@ -23,13 +23,22 @@
 // - a Page Request message goes up as a posted message without data and reaches
 //   vtd_unit::page_request() when it arrives: the caller must be an SC_THREAD, which
 //   the call makes wait until then.
+//
+// Interrupts: a write to 0xFEEx_xxxx is a message-signalled interrupt, not memory (the
+// x86 interrupt address range; VT-d 5.1: with interrupt remapping off, such
+// compatibility-format requests pass the remapping unit untranslated). It travels up
+// the links like any posted write and reaches the interrupt sink (the host's
+// interrupt controller) with its address and data when it arrives.
 #pragma once
 
-#include <memory>
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
+
+#include <functional>
+#include <memory>
+#include <queue>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "models/iommu/vtd.h"
@@ -38,6 +47,9 @@
 #include "models/pcie/link.h"
 
 namespace iovsim::platform {
+
+// The x86 interrupt address range (Intel SDM vol. 3, 11.11.1: 0xFEEx_xxxx).
+constexpr uint64_t MSI_ADDRESS_BASE = 0xFEE00000, MSI_ADDRESS_BYTES = 0x100000;
 
 class dma_router : public sc_core::sc_module {
  public:
@@ -57,6 +69,9 @@ class dma_router : public sc_core::sc_module {
   // (a PRG Response): when it arrives.
   sc_core::sc_time message_down(size_t port, const sc_core::sc_time& now);
 
+  // Where message-signalled interrupts from devices go: (address, data).
+  void set_interrupt_sink(std::function<void(uint64_t, uint32_t)> fn) { m_interrupt_sink = std::move(fn); }
+
   uint64_t requests() const { return m_requests; }
   uint64_t faults() const { return m_faults; }
   uint64_t translation_requests() const { return m_translation_requests; }
@@ -70,8 +85,22 @@ class dma_router : public sc_core::sc_module {
   void message(const std::vector<pcie::pcie_link*>& path, tlm::tlm_generic_payload& trans, kit::pcie_ext& ext,
                sc_core::sc_time& delay);
 
+  void deliver_interrupts();
+
   iommu::vtd_unit& m_iommu;
   std::vector<std::vector<pcie::pcie_link*>> m_paths;   // by socket index
+  std::function<void(uint64_t, uint32_t)> m_interrupt_sink;
+  // Interrupt messages on their way, by arrival (then order sent): one event for all.
+  struct interrupt_message {
+    sc_core::sc_time at;
+    uint64_t seq;
+    uint64_t address;
+    uint32_t data;
+    bool operator>(const interrupt_message& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  std::priority_queue<interrupt_message, std::vector<interrupt_message>, std::greater<interrupt_message>> m_interrupts;
+  uint64_t m_interrupt_seq = 0;
+  sc_core::sc_event m_interrupt_event;
 
   // Statistics (the DMA path from every device to memory).
   kit::stat_group m_stats{name(), "device requests between the links and memory"};
@@ -83,6 +112,8 @@ class dma_router : public sc_core::sc_module {
                                      "requests with translated addresses (AT = 10b)", true};
   kit::counter m_page_request_messages{m_stats, "page_request_messages", "messages", "PRI page request messages",
                                        true};
+  kit::counter m_interrupt_messages{m_stats, "interrupt_messages", "messages",
+                                    "message-signalled interrupts (writes to 0xFEEx_xxxx) from devices", true};
 };
 
 }  // namespace iovsim::platform

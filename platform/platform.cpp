@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/kit/sim_env.h"
+#include "models/nic/nic_device.h"
 #include "models/testdev/dma_device.h"
 #include "platform/module_names.h"
 
@@ -102,6 +103,8 @@ const pb::PortProfile* machine::port_profile_for(uint16_t vendor, uint16_t devic
 }
 
 void machine::set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn) {
+  // The chipset's own (VT-d fault and page request events) and the devices' MSIs.
+  m_dma->set_interrupt_sink(fn);
   m_iommu->set_interrupt_sink(std::move(fn));
 }
 
@@ -221,6 +224,10 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
       if (prof.model() == "dma_test") {
         auto dev = std::make_unique<pcie::dma_device>(module_name(e.name()).c_str(), prof);
         m_ats_devices.push_back({dev.get(), m_dma->attach(dev->dma, path)});
+        ep = std::move(dev);
+      } else if (prof.model() == "ixgbe") {
+        auto dev = std::make_unique<nic::nic_device>(module_name(e.name()).c_str(), prof);
+        m_dma->attach(dev->dma.socket, path);
         ep = std::move(dev);
       } else {
         ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), prof);

@@ -85,7 +85,8 @@ class machine {
   dma_router& dma() { return *m_dma; }
   // The links, in the order endpoints and switches were built.
   const std::vector<std::unique_ptr<pcie::pcie_link>>& links() const { return m_links; }
-  // Message-signalled interrupts the chipset raises (VT-d fault and invalidation events).
+  // Message-signalled interrupts: the chipset's (VT-d fault and invalidation events) and
+  // the devices' (writes to 0xFEEx_xxxx through the DMA path).
   void set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn);
   // Platform reset (a reboot): every function back to its reset state.
   void reset_hardware();

@@ -195,8 +195,8 @@ void check_device(const locator& at, const pb::DeviceProfile& d) {
             fmt::format("{}: class_code 0x{:X} does not fit in 24 bits", who, d.class_code()));
   if (d.functions() < 1 || d.functions() > 8)
     at.fail(d, "functions", -1, fmt::format("{}: functions {} out of range 1..8", who, d.functions()));
-  if (!d.model().empty() && d.model() != "nic" && d.model() != "dma_test")
-    at.fail(d, "model", -1, fmt::format("{}: unknown device model \"{}\" (nic, dma_test)", who, d.model()));
+  if (!d.model().empty() && d.model() != "nic" && d.model() != "ixgbe" && d.model() != "dma_test")
+    at.fail(d, "model", -1, fmt::format("{}: unknown device model \"{}\" (nic, ixgbe, dma_test)", who, d.model()));
   if (d.model() == "dma_test" && (d.functions() != 1 || d.has_sriov()))
     at.fail(d, "model", -1, fmt::format("{}: the dma_test model has one function and no SR-IOV", who));
   check_bars(at, d, "bars", d.bars(), who, "BAR");

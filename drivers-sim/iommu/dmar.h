@@ -129,6 +129,11 @@ class host_memory : public mem::phys_mem {
 // struct dmar_domain: an address space with its domain ID.
 struct dmar_domain {
   enum class kind { dma, dma_fq, identity, unmanaged };
+  // intel/iommu.c IOAPIC_RANGE_START/END: the interrupt window a device write cannot
+  // reach memory through (intel_iommu_get_resv_regions() reports it as IOMMU_RESV_MSI,
+  // and iommu_dma_init_domain() reserves it in every DMA domain's IOVA space).
+  static constexpr uint64_t MSI_WINDOW_FIRST_PFN = 0xfee00, MSI_WINDOW_LAST_PFN = 0xfeeff;
+  dmar_domain() { iovad.reserve(MSI_WINDOW_FIRST_PFN, MSI_WINDOW_LAST_PFN); }
   uint16_t id = 0;            // DID in context entries and invalidations
   kind type = kind::dma;
   uint64_t pgd = 0;           // second-level table root (0 for identity)

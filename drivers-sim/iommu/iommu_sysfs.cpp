@@ -11,7 +11,8 @@ const std::string k_iommu_groups = "/sys/kernel/iommu_groups";
 
 // intel/iommu.c IOAPIC_RANGE_START/END: the interrupt window intel_iommu_get_resv_regions()
 // reserves for every device as IOMMU_RESV_MSI (there is no RMRR in our DMAR table).
-constexpr uint64_t IOAPIC_RANGE_START = 0xfee00000, IOAPIC_RANGE_END = 0xfeefffff;
+constexpr uint64_t IOAPIC_RANGE_START = dmar_domain::MSI_WINDOW_FIRST_PFN << 12,
+                   IOAPIC_RANGE_END = ((dmar_domain::MSI_WINDOW_LAST_PFN + 1) << 12) - 1;
 // PCI_CLASS_BRIDGE_ISA: intel_iommu_get_resv_regions() also reserves 0-16 MiB as
 // IOMMU_RESV_DIRECT_RELAXABLE for ISA bridges (CONFIG_INTEL_IOMMU_FLOPPY_WA, y on x86).
 constexpr uint32_t PCI_CLASS_BRIDGE_ISA = 0x0601;

@@ -24,6 +24,8 @@ iova_domain::iova_domain(uint64_t start_pfn)
   m_ranges.emplace(IOVA_ANCHOR, IOVA_ANCHOR);
 }
 
+void iova_domain::reserve(uint64_t pfn_lo, uint64_t pfn_hi) { m_ranges.emplace(pfn_lo, pfn_hi); }
+
 uint64_t iova_domain::alloc(uint64_t pages, uint64_t limit_pfn, bool size_aligned) {
   if (pages == 0 || limit_pfn <= m_start_pfn) return 0;
   uint64_t align_mask = ~0ull;

@@ -8,8 +8,8 @@
 //
 // The limit is exclusive, as in __alloc_and_insert_iova_range(): with a 32-bit DMA
 // limit (limit_pfn 0xfffff) the first one-page IOVA is 0xffffe000. Left out: the
-// per-CPU rcache magazines (alloc_iova_fast), the max32_alloc_size shortcut (a speed
-// hack that changes no result) and reserved ranges (no MSI window or RMRR here).
+// per-CPU rcache magazines (alloc_iova_fast) and the max32_alloc_size shortcut (a speed
+// hack that changes no result).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +29,9 @@ class iova_domain {
 
   // First pfn of `pages` pages below limit_pfn (exclusive), or 0 when none fits.
   uint64_t alloc(uint64_t pages, uint64_t limit_pfn, bool size_aligned = true);
+  // reserve_iova(): [pfn_lo, pfn_hi] is never handed out (iova_reserve_iommu_regions()
+  // reserves the MSI window of every DMA domain). Call before allocating.
+  void reserve(uint64_t pfn_lo, uint64_t pfn_hi);
   // Frees the range starting at pfn; false when no allocation starts there.
   bool free(uint64_t pfn);
   // Pages of the allocation starting at pfn (0 when none).

@@ -52,6 +52,7 @@ void endpoint::vf_change(physical_function& pf, unsigned num_vfs) {
   vfs.clear();
   if (num_vfs == 0) {
     env.log("pci", pf.name(), "VF Enable cleared: VFs removed");
+    vfs_changed(pf, 0);
     return;
   }
   const unsigned n = std::min<unsigned>(num_vfs, pf.profile().sriov().total_vfs());
@@ -64,6 +65,7 @@ void endpoint::vf_change(physical_function& pf, unsigned num_vfs) {
   m_vfs_created += n;
   env.log("pci", pf.name(), fmt::format("VF Enable set: {} VFs at routing ID offset {} stride {}", n, offset, stride));
   env.trace_instant(pf.name(), fmt::format("VF enable ({} VFs)", n), "sriov");
+  vfs_changed(pf, n);
 }
 
 void endpoint::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -110,8 +112,10 @@ void endpoint::mem_access(tlm::tlm_generic_payload& trans) {
     }
     for (auto& vf : pf->vfs())
       if (vf->decode_vf_mem(addr, bar, off)) {
-        // VF register views arrive with the NIC core; reads return 0 until then.
-        if (trans.is_read()) set_payload_value(trans, 0);
+        if (trans.is_read())
+          set_payload_value(trans, vf_mmio_read(*vf, bar, off, len));
+        else
+          vf_mmio_write(*vf, bar, off, len, payload_value(trans));
         return;
       }
   }

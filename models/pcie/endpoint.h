@@ -47,6 +47,12 @@ class endpoint : public sc_core::sc_module {
   // elsewhere; a device with its own register map overrides both.
   virtual uint64_t mmio_read(physical_function& pf, int bar, uint64_t offset, unsigned len);
   virtual void mmio_write(physical_function& pf, int bar, uint64_t offset, unsigned len, uint64_t value);
+  // The same for VF BAR `bar` of `vf` (VF MSE set). A VF has no registers of its own
+  // here: reads are 0 unless a device maps them onto its core.
+  virtual uint64_t vf_mmio_read(virtual_function& vf, int bar, uint64_t offset, unsigned len) { return 0; }
+  virtual void vf_mmio_write(virtual_function& vf, int bar, uint64_t offset, unsigned len, uint64_t value) {}
+  // After VF Enable changed on `pf`: `num_vfs` VFs exist now (0: none).
+  virtual void vfs_changed(physical_function& pf, unsigned num_vfs) {}
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

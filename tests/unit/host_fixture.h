@@ -18,6 +18,13 @@
 
 namespace iovsim::test {
 
+// A dual-port X540 (ixgbe/ixgbevf) behind a root port, DMA remapping on.
+inline const char* const X540_PLATFORM = R"(
+  kernel_cmdline: "intel_iommu=on"
+  root_port { name: "rp1" device: 1 }
+  endpoint { name: "nic" profile: "x540" attach: "rp1" }
+)";
+
 class host_fixture : public sc_fixture {
  protected:
   // Builds the machine, boots the host in an SC_THREAD and runs `body` there.

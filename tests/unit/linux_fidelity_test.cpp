@@ -18,11 +18,7 @@ using test::dmesg;
 using test::out;
 
 // Dual-port X540 (ixgbe/ixgbevf) behind a root port, DMA remapping on.
-const char* const X540 = R"(
-  kernel_cmdline: "intel_iommu=on"
-  root_port { name: "rp1" device: 1 }
-  endpoint { name: "nic" profile: "x540" attach: "rp1" }
-)";
+const char* const X540 = test::X540_PLATFORM;
 // Quad-port I350 (igb/igbvf).
 const char* const I350 = R"(
   kernel_cmdline: "intel_iommu=on"

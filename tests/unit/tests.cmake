@@ -31,3 +31,4 @@ iovsim_test(run_memory_test SYSTEMC SOURCES unit/run_memory_test.cpp LIBS iovsim
 iovsim_test(wire_test SYSTEMC SOURCES unit/wire_test.cpp LIBS iovsim_wire)
 iovsim_test(nic_queue_test SYSTEMC SOURCES unit/nic_queue_test.cpp LIBS iovsim_nic)
 iovsim_test(nic_core_test SYSTEMC SOURCES unit/nic_core_test.cpp LIBS iovsim_nic)
+iovsim_test(nic_device_test SYSTEMC SOURCES unit/nic_device_test.cpp LIBS iovsim_host iovsim_loader)
