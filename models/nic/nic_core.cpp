@@ -24,7 +24,7 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
       m_dma(dma),
       m_requester_id(std::move(requester_id)),
       m_msix(std::move(msix)),
-      m_pf_regs(std::string(this->name()) + ".bar0", cfg.bar0_bytes) {
+      m_pf_regs(std::string(this->name()) + ".bar0", cfg.register_bytes) {
   if (cfg.queues == 0 || cfg.queues > 64 || cfg.queues_per_pool == 0 || cfg.rar_entries == 0 || cfg.rar_entries > 128)
     throw std::invalid_argument(fmt::format("{}: 1..64 queues, 1..128 receive addresses", this->name()));
   m_tx = std::make_unique<tx_engine>("tx", m_dma, m_pool, [this](tx_queue& q, const sc_core::sc_time& at) {

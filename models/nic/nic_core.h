@@ -47,7 +47,9 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
     unsigned max_vfs = 63;
     unsigned rar_entries = 128;     // receive-address registers (profile mac_filters)
     uint64_t mac = 0;               // the port's permanent address, in RAL/RAH(0) at reset
-    uint32_t bar0_bytes = 0x80000;  // the PF's BAR0
+    // The part of the PF's BAR0 the register map covers: every register modelled lies
+    // below 64 KiB (the MPSARs end at 0xADFF); the rest reads 0 and ignores writes.
+    uint32_t register_bytes = 0x10000;
   };
   nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dma,
            std::function<uint16_t(unsigned)> requester_id, std::function<void(unsigned fn, unsigned vector)> msix);
@@ -106,7 +108,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   dma_port& m_dma;
   std::function<uint16_t(unsigned)> m_requester_id;
   std::function<void(unsigned, unsigned)> m_msix;
-  net::frame_pool m_pool{256};
+  net::frame_pool m_pool{64};  // frames in the transmit buffer; grows if a run needs more
   net::toeplitz m_rss;
   std::vector<std::unique_ptr<rx_queue>> m_rx;
   std::vector<std::unique_ptr<tx_queue>> m_tx_queues;

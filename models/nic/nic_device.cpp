@@ -33,7 +33,6 @@ nic_device::nic_device(sc_core::sc_module_name name, const pb::DeviceProfile& pr
     cfg.max_vfs = profile.has_sriov() ? std::min(profile.sriov().total_vfs(), 63u) : 0;
     cfg.rar_entries = profile.mac_filters() ? std::min(profile.mac_filters(), 128u) : 128;
     cfg.mac = profile.mac_base() + p;
-    cfg.bar0_bytes = static_cast<uint32_t>(std::min<uint64_t>(pf.bar(0).size, 0x80000));
     prt->core = std::make_unique<nic_core>(
         fmt::format("port{}", p).c_str(), cfg, dma, [this, p](unsigned fn) { return requester_id(p, fn); },
         [this, p](unsigned fn, unsigned vector) { fire(p, fn, vector); });
@@ -134,14 +133,14 @@ void nic_device::table_write(unsigned port, unsigned fn, uint64_t offset, unsign
 
 uint64_t nic_device::mmio_read(pcie::physical_function& pf, int bar, uint64_t offset, unsigned len) {
   port& p = *m_ports[pf.function_number()];
-  if (bar == 0 && offset + len <= 0x80000) return p.core->pf_read(static_cast<uint32_t>(offset), len);
+  if (bar == 0 && offset + len <= pf.bar(0).size) return p.core->pf_read(static_cast<uint32_t>(offset), len);
   if (bar == p.pf_msix_bar) return table_read(pf.function_number(), 0, offset, len);
   return 0;
 }
 
 void nic_device::mmio_write(pcie::physical_function& pf, int bar, uint64_t offset, unsigned len, uint64_t value) {
   port& p = *m_ports[pf.function_number()];
-  if (bar == 0 && offset + len <= 0x80000)
+  if (bar == 0 && offset + len <= pf.bar(0).size)
     p.core->pf_write(static_cast<uint32_t>(offset), len, value);
   else if (bar == p.pf_msix_bar)
     table_write(pf.function_number(), 0, offset, len, value);

@@ -256,6 +256,11 @@ TEST_F(nic_core_test, no_descriptors_is_a_counted_drop_and_ctrl_rst_resets_the_p
     sc_core::wait(sc_time(10, SC_US));
     EXPECT_EQ(core->rx_delivered(), 7u);
     EXPECT_EQ(core->rx_dropped(rx_drop::no_descriptor), 3u);
+    // Offsets no register covers (beyond the map, or in a hole) read 0 and take no write.
+    wr(false, 0x40000, 0xffffffff);
+    EXPECT_EQ(rd(false, 0x40000), 0u);
+    wr(false, 0x0004, 0xffffffff);
+    EXPECT_EQ(rd(false, 0x0004), 0u);
     wr(false, RAL0, 0x12345678);
     wr(false, CTRL, CTRL_RST);
     EXPECT_EQ(rd(false, RAL0), 0xa0211b00u);
