@@ -308,6 +308,7 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   for (const pb::Param& p : s.scenario.param()) env.params().set_override(p.name(), p.value());
   for (const auto& [k, v] : opt.sets) env.params().set_override(k, v);
   try {
+    const kit::trace_limits trace_limits;  // trace.max_events, trace.sample_every
     platform::machine machine(s.scenario.platform(), s.profiles);
     host::host_system host(machine, seed);
     scenario_runner runner("host", s, host, report, in, out, prompt);
@@ -357,6 +358,7 @@ std::vector<std::string> describe_params() {
   // with every kind of model and ask.
   kit::fresh_systemc_context();
   kit::sim_env env(0);
+  const kit::trace_limits trace_limits;
   pb::Platform spec;
   pb::RootPort* rp = spec.add_root_port();
   rp->set_name("rp");

@@ -189,8 +189,15 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   // summary.txt: what a person reads first.
   std::string sum = fmt::format("scenario: {}\n", s.scenario.name());
   if (!s.scenario.description().empty()) sum += indent(s.scenario.description(), "  ");
-  sum += fmt::format("seed: {}\nkernel command line: {}\nsimulated time: {} s\n\n", seed,
+  sum += fmt::format("seed: {}\nkernel command line: {}\nsimulated time: {} s\n", seed,
                      s.scenario.platform().kernel_cmdline(), results.sim_time());
+  // A trace that hit its bound says so (nothing is said of a trace that fit).
+  if (env.trace_events_dropped())
+    sum += fmt::format(
+        "trace: {} events recorded, {} more not (trace.max_events {}; --set trace.max_events=N "
+        "keeps more, trace.sample_every=N traces one transfer in N)\n",
+        env.trace_events(), env.trace_events_dropped(), env.trace_max_events());
+  sum += "\n";
   sum += "steps:\n";
   for (size_t i = 0; i < report.steps.size(); ++i) {
     const step_outcome& st = report.steps[i];

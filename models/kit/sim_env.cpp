@@ -121,18 +121,33 @@ uint32_t sim_env::thread_id(const std::string& who) {
   return tid;
 }
 
+bool sim_env::trace_room() {
+  if (m_trace.size() < m_trace_max_events) return true;
+  ++m_trace_dropped;
+  return false;
+}
+
 void sim_env::trace_complete(const std::string& who, const std::string& name, const std::string& cat,
                              const sc_core::sc_time& start, const sc_core::sc_time& dur,
                              const std::string& args_json) {
-  if (!trace_enabled(cat)) return;
+  if (!trace_enabled(cat) || !trace_room()) return;
   m_trace.push_back({name, cat, 'X', to_ps(start), to_ps(dur), thread_id(who), args_json});
 }
 
 void sim_env::trace_instant(const std::string& who, const std::string& name, const std::string& cat,
                             const std::string& args_json) {
-  if (!trace_enabled(cat)) return;
+  if (!trace_enabled(cat) || !trace_room()) return;
   m_trace.push_back({name, cat, 'i', to_ps(sc_core::sc_time_stamp()), 0, thread_id(who), args_json});
 }
+
+void sim_env::trace_counter(const std::string& who, const std::string& name, const std::string& cat,
+                            const std::string& series, double value) {
+  if (!trace_enabled(cat) || !trace_room()) return;
+  m_trace.push_back({name, cat, 'C', to_ps(sc_core::sc_time_stamp()), 0, thread_id(who),
+                     fmt::format("{{\"{}\":{}}}", json_escape(series), value)});
+}
+
+trace_limits::trace_limits() { sim_env::current().set_trace_limits(max_events, sample_every); }
 
 std::string sim_env::trace_json() const {
   std::vector<size_t> order(m_trace.size());

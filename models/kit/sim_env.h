@@ -70,6 +70,24 @@ class sim_env {
                       const std::string& args_json = "");
   void trace_instant(const std::string& who, const std::string& name, const std::string& cat,
                      const std::string& args_json = "");
+  // A counter track sample (Perfetto "C" event): `series` = value at now, drawn as a
+  // graph under `who` (rates, ring occupancy, bytes moved).
+  void trace_counter(const std::string& who, const std::string& name, const std::string& cat, const std::string& series,
+                     double value);
+  // Per-frame (per-transfer) events are sampled: true for the first of every
+  // `sample_every` calls on `counter` (a model keeps one per event stream), so a run
+  // at millions of frames a second traces every Nth and counter tracks carry the rest.
+  bool trace_sample(uint64_t& counter) const { return counter++ % m_trace_sample_every == 0; }
+  // The trace keeps at most `max_events`; later ones are counted, not recorded (a
+  // line in summary.txt says so). trace_limits sets both from parameters.
+  void set_trace_limits(uint64_t max_events, uint32_t sample_every) {
+    m_trace_max_events = max_events;
+    m_trace_sample_every = sample_every ? sample_every : 1;
+  }
+  uint64_t trace_max_events() const { return m_trace_max_events; }
+  uint32_t trace_sample_every() const { return m_trace_sample_every; }
+  uint64_t trace_events() const { return m_trace.size(); }
+  uint64_t trace_events_dropped() const { return m_trace_dropped; }
   // The whole trace as a JSON document (ordered by time, then by emission order).
   std::string trace_json() const;
 
@@ -78,6 +96,7 @@ class sim_env {
 
  private:
   uint32_t thread_id(const std::string& who);
+  bool trace_room();  // false (and counted) once the trace is full
 
   uint64_t m_seed;
   bool m_verbose = false;
@@ -86,8 +105,32 @@ class sim_env {
   std::set<std::string> m_log_on, m_trace_on;
   std::vector<std::string> m_log;
   std::vector<trace_event> m_trace;
+  uint64_t m_trace_max_events = ~0ull, m_trace_dropped = 0;
+  uint32_t m_trace_sample_every = 1;
   std::vector<std::string> m_threads;      // tid-1 -> model name, in first-use order
   std::map<std::string, uint32_t> m_tid;
+};
+
+// The trace's bounds as a run's parameters (`--set trace.max_events=...`): declared
+// once per run, after the overrides and before the models, and applied to the
+// current sim_env. Defaults keep a trace to a few MB (about 110 bytes an event).
+class trace_limits {
+ public:
+  trace_limits();
+
+ private:
+  scope m_scope{"trace", "trace"};
+
+ public:
+  param<unsigned> max_events{m_scope,
+                             "max_events",
+                             30000,
+                             "events",
+                             "trace events recorded at most; later ones are counted in summary.txt",
+                             {1, 100000000}};
+  param<unsigned> sample_every{
+      m_scope,     "sample_every", 1, "events", "per-frame and per-transfer events: one in this many is traced",
+      {1, 1000000}};
 };
 
 }  // namespace iovsim::kit

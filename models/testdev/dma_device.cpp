@@ -201,8 +201,14 @@ void dma_device::complete(uint32_t err_code) {
   }
   const sc_core::sc_time took = sc_core::sc_time_stamp() - m_started;
   m_transfer_time.sample(static_cast<uint64_t>(took.value()));   // picoseconds (1 ps resolution)
-  env.trace_complete(name(), fmt::format("DMA {} {} B", to_host ? "to host" : "from host", len), "dma", m_started,
-                     took);
+  // One transfer in trace.sample_every is a span; when some are skipped, a counter
+  // track of the bytes moved so far carries what the spans leave out.
+  if (env.trace_sample(m_trace_seq)) {
+    env.trace_complete(name(), fmt::format("DMA {} {} B", to_host ? "to host" : "from host", len), "dma", m_started,
+                       took);
+    if (env.trace_sample_every() > 1)
+      env.trace_counter(name(), "bytes moved", "dma", "bytes", static_cast<double>(m_bytes));
+  }
   m_end_event.notify();
   if (m_regs.get(CONTROL, 4) & CONTROL_IRQ_EN) {
     ++m_interrupts;

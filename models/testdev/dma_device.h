@@ -157,6 +157,7 @@ class dma_device : public endpoint {
   sc_core::sc_time m_started;
   uint32_t m_pending_error = ERR_NONE;
   uint64_t m_pending_bytes = 0;
+  uint64_t m_trace_seq = 0;  // transfers seen by the trace's sampling
 
   atc m_atc;
   physical_function* m_pf = nullptr;       // PF 0: the engine's function

@@ -582,6 +582,32 @@ TEST(sim_env, trace_json_is_valid_and_ordered_by_time) {
   EXPECT_NE(text.find(R"("ts":5.000000,"pid":1,"tid":1,"dur":0.001500)"), std::string::npos) << text;
 }
 
+// A trace stays bounded: past trace.max_events events are counted, not kept; per-frame
+// events are sampled one in trace.sample_every; counter tracks are "C" events.
+TEST(sim_env, the_trace_is_bounded_sampled_and_has_counter_tracks) {
+  sim_env env(1);
+  env.set_trace_limits(3, 4);
+  uint64_t seq = 0;
+  int kept = 0;
+  for (int i = 0; i < 9; ++i) kept += env.trace_sample(seq);
+  EXPECT_EQ(kept, 3) << "frames 0, 4 and 8 of nine";
+  env.trace_counter("nic.port0", "rx rate", "nic", "frames/s", 14880952);
+  env.trace_instant("nic.port0", "a", "nic");
+  env.trace_instant("nic.port0", "b", "nic");
+  env.trace_instant("nic.port0", "c", "nic");  // the fourth: past the bound
+  env.trace_instant("nic.port0", "d", "nic");
+  EXPECT_EQ(env.trace_events(), 3u);
+  EXPECT_EQ(env.trace_events_dropped(), 2u);
+  json doc;
+  ASSERT_TRUE(json_reader(env.trace_json()).parse(doc));
+  const json& counter = doc.get("traceEvents")->arr[2];
+  EXPECT_EQ(counter.get("ph")->str, "C");
+  EXPECT_EQ(counter.get("name")->str, "rx rate");
+  EXPECT_EQ(counter.get("args")->get("frames/s")->num, 14880952);
+  env.set_trace_limits(100, 0);  // 0 means every one
+  EXPECT_EQ(env.trace_sample_every(), 1u);
+}
+
 TEST(sim_env, rng_streams_per_model) {
   sim_env a(9);
   rng_stream x = a.rng("nic"), y = rng_stream(9, "nic");
