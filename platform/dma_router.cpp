@@ -17,11 +17,6 @@ bool in_thread() {
 dma_router::dma_router(sc_core::sc_module_name name, iommu::vtd_unit& iommu)
     : sc_module(name), from_devices("from_devices"), to_memory("to_memory"), m_iommu(iommu) {
   from_devices.register_b_transport(this, &dma_router::b_transport);
-  sc_core::sc_spawn_options o;
-  o.spawn_method();
-  o.set_sensitivity(&m_interrupt_event);
-  o.dont_initialize();
-  sc_core::sc_spawn([this] { deliver_interrupts(); }, "interrupts", &o);
 }
 
 size_t dma_router::attach(tlm::tlm_initiator_socket<32>& device, std::vector<pcie::pcie_link*> path) {
@@ -103,16 +98,6 @@ void dma_router::message(const std::vector<pcie::pcie_link*>& path, tlm::tlm_gen
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-void dma_router::deliver_interrupts() {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  while (!m_interrupts.empty() && m_interrupts.top().at <= now) {
-    const interrupt_message m = m_interrupts.top();
-    m_interrupts.pop();
-    if (m_interrupt_sink) m_interrupt_sink(m.address, m.data);
-  }
-  if (!m_interrupts.empty()) m_interrupt_event.notify(m_interrupts.top().at - now);
-}
-
 void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++m_requests;
   const auto& path = m_paths.at(static_cast<size_t>(index));
@@ -132,9 +117,7 @@ void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core
     ++m_interrupt_messages;
     uint32_t data = 0;
     std::memcpy(&data, trans.get_data_ptr(), std::min<unsigned>(trans.get_data_length(), 4));
-    const bool earliest = m_interrupts.empty() || t < m_interrupts.top().at;
-    m_interrupts.push({t, m_interrupt_seq++, addr, data});
-    if (earliest) m_interrupt_event.notify(t - base);
+    m_interrupts.push(t, {addr, data});
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
     delay = t - base;
     return;

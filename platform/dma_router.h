@@ -36,7 +36,6 @@
 
 #include <functional>
 #include <memory>
-#include <queue>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -44,6 +43,7 @@
 #include "models/iommu/vtd.h"
 #include "models/kit/pcie_ext.h"
 #include "models/kit/stats.h"
+#include "models/kit/timed_queue.h"
 #include "models/pcie/link.h"
 
 namespace iovsim::platform {
@@ -85,22 +85,17 @@ class dma_router : public sc_core::sc_module {
   void message(const std::vector<pcie::pcie_link*>& path, tlm::tlm_generic_payload& trans, kit::pcie_ext& ext,
                sc_core::sc_time& delay);
 
-  void deliver_interrupts();
-
   iommu::vtd_unit& m_iommu;
   std::vector<std::vector<pcie::pcie_link*>> m_paths;   // by socket index
   std::function<void(uint64_t, uint32_t)> m_interrupt_sink;
-  // Interrupt messages on their way, by arrival (then order sent): one event for all.
+  // Interrupt messages on their way, delivered when they arrive.
   struct interrupt_message {
-    sc_core::sc_time at;
-    uint64_t seq;
     uint64_t address;
     uint32_t data;
-    bool operator>(const interrupt_message& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
-  std::priority_queue<interrupt_message, std::vector<interrupt_message>, std::greater<interrupt_message>> m_interrupts;
-  uint64_t m_interrupt_seq = 0;
-  sc_core::sc_event m_interrupt_event;
+  kit::timed_queue<interrupt_message> m_interrupts{"interrupts", [this](interrupt_message& m) {
+                                                     if (m_interrupt_sink) m_interrupt_sink(m.address, m.data);
+                                                   }};
 
   // Statistics (the DMA path from every device to memory).
   kit::stat_group m_stats{name(), "device requests between the links and memory"};

@@ -32,13 +32,7 @@
 // on entry reports a stack-use-after-scope that is not there: fuzz_scenario met it
 // after 80,000 runs, in a std::string temporary of pci_sysfs::device_dir(). So
 // munmap clears the shadow of what it unmaps: memory that is gone has no marks.
-#if defined(__SANITIZE_ADDRESS__)
-#define IOVSIM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IOVSIM_ASAN 1
-#endif
-#endif
+#include "models/kit/asan.h"
 
 #ifdef IOVSIM_ASAN
 

@@ -76,33 +76,12 @@ void interrupt_block::try_fire(unsigned vector) {
   m_fire(vector);
 }
 
-interrupt_scheduler::interrupt_scheduler(sc_core::sc_module_name name) : sc_module(name) {
-  sc_core::sc_spawn_options o;
-  o.spawn_method();
-  o.set_sensitivity(&m_event);
-  o.dont_initialize();
-  sc_core::sc_spawn([this] { run(); }, "run", &o);
-}
-
-void interrupt_scheduler::at(const sc_core::sc_time& when, interrupt_block& block, unsigned vector, bool window) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  const sc_core::sc_time t = when < now ? now : when;
-  const bool earliest = m_heap.empty() || t < m_heap.top().when;
-  m_heap.push({t, m_seq++, &block, vector, window});
-  if (earliest) m_event.notify(t - now);
-}
-
-void interrupt_scheduler::run() {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  while (!m_heap.empty() && m_heap.top().when <= now) {
-    const entry e = m_heap.top();
-    m_heap.pop();
-    if (e.window)
-      e.block->window_end(e.vector);
-    else
-      e.block->raise(e.vector);  // may schedule again (a later time)
-  }
-  if (!m_heap.empty()) m_event.notify(m_heap.top().when - now);
-}
+interrupt_scheduler::interrupt_scheduler(sc_core::sc_module_name name)
+    : sc_module(name), m_queue("run", [](item& i) {
+        if (i.window)
+          i.block->window_end(i.vector);
+        else
+          i.block->raise(i.vector);  // may schedule again (a later time)
+      }) {}
 
 }  // namespace iovsim::nic

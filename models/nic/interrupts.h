@@ -6,16 +6,16 @@
 // software unmasks it. Firing clears the cause (EIAC: auto-clear in MSI-X mode, as
 // ixgbe sets it) and sends the vector's MSI-X message through `fire`.
 //
-// One event for the whole NIC: causes wait in a heap ordered by time (no allocation
-// once it has grown to its deepest), so a burst of completions costs one event per
-// message sent, not per cause.
+// One event for the whole NIC: causes wait in a kit::timed_queue, so a burst of
+// completions costs one event per message sent, not per cause.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <systemc>
 #include <vector>
+
+#include "models/kit/timed_queue.h"
 
 namespace iovsim::nic {
 
@@ -69,21 +69,17 @@ class interrupt_scheduler : public sc_core::sc_module {
  public:
   explicit interrupt_scheduler(sc_core::sc_module_name name);
   // Calls block.raise(vector) (or window_end) at `at`.
-  void at(const sc_core::sc_time& at, interrupt_block& block, unsigned vector, bool window = false);
+  void at(const sc_core::sc_time& at, interrupt_block& block, unsigned vector, bool window = false) {
+    m_queue.push(at, {&block, vector, window});
+  }
 
  private:
-  struct entry {
-    sc_core::sc_time when;
-    uint64_t seq;  // ties go in the order they were asked (determinism)
+  struct item {
     interrupt_block* block;
     unsigned vector;
     bool window;
-    bool operator>(const entry& o) const { return when != o.when ? when > o.when : seq > o.seq; }
   };
-  void run();
-  std::priority_queue<entry, std::vector<entry>, std::greater<entry>> m_heap;
-  uint64_t m_seq = 0;
-  sc_core::sc_event m_event;
+  kit::timed_queue<item> m_queue;
 };
 
 }  // namespace iovsim::nic

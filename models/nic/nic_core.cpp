@@ -95,6 +95,8 @@ void nic_core::reset() {
   for (int b = 0; b < 2; ++b) hi |= static_cast<uint32_t>((mac >> (8 - 8 * b)) & 0xff) << (8 * b);
   m_pf_regs.set(RAL0, 4, lo);
   m_pf_regs.set(RAL0 + 4, 4, hi | RAH_AV);
+  m_rar_stale = true;
+  update_rss_key();
   for (unsigned q = 0; q < m_cfg.queues; ++q) {
     m_rx[q]->ring = ring_state{};
     m_rx[q]->buffer_bytes = DEFAULT_BUFFER_BYTES;
@@ -131,17 +133,16 @@ nic_core::destination nic_core::classify(const net::frame& f) const {
   // Receive addresses: RAL holds the first four octets (lowest first), RAH the last
   // two and AV; MPSAR the pools the address belongs to.
   const uint8_t* dst = f.data();
-  const uint32_t lo = uint32_t{dst[0]} | uint32_t{dst[1]} << 8 | uint32_t{dst[2]} << 16 | uint32_t{dst[3]} << 24;
-  const uint32_t hi = uint32_t{dst[4]} | uint32_t{dst[5]} << 8;
   unsigned pool = ~0u;
   if (!(dst[0] & 1)) {
-    for (unsigned i = 0; i < m_cfg.rar_entries && pool == ~0u; ++i) {
-      const auto rah = static_cast<uint32_t>(m_pf_regs.get(RAL0 + 8 * i + 4, 4));
-      if (!(rah & RAH_AV) || (rah & 0xffff) != hi || m_pf_regs.get(RAL0 + 8 * i, 4) != lo) continue;
-      const uint64_t pools = m_pf_regs.get(MPSAR_LO0 + 8 * i, 4) | m_pf_regs.get(MPSAR_LO0 + 8 * i + 4, 4) << 32;
-      for (unsigned p = 0; p < 64 && pool == ~0u; ++p)
-        if (pools & (1ull << p)) pool = p;
-    }
+    if (m_rar_stale) refresh_rar();
+    const uint64_t addr = uint64_t{dst[0]} | uint64_t{dst[1]} << 8 | uint64_t{dst[2]} << 16 | uint64_t{dst[3]} << 24 |
+                          uint64_t{dst[4]} << 32 | uint64_t{dst[5]} << 40;
+    for (const rar_entry& e : m_rar)
+      if (e.address == addr) {
+        pool = e.first_pool;
+        break;
+      }
   }
   // A VF's pool, or the PF's: its own pool number, no match, broadcast and multicast.
   d.fn = pool < m_num_vfs ? 1 + pool : 0;
@@ -152,11 +153,7 @@ nic_core::destination nic_core::classify(const net::frame& f) const {
     const uint32_t fields =
         mrqc & (net::MRQC_RSS_FIELD_IPV4 | net::MRQC_RSS_FIELD_IPV4_TCP | net::MRQC_RSS_FIELD_IPV4_UDP);
     if (fields) {
-      net::rss_key key{};
-      for (unsigned i = 0; i < net::RSS_KEY_BYTES; ++i)
-        key[i] = static_cast<uint8_t>(m_pf_regs.get(RSSRK0 + (i & ~3u), 4) >> (8 * (i & 3)));
-      const net::toeplitz t(key);
-      const net::rss_result r = net::rss_hash(t, net::parse(f, false), fields);
+      const net::rss_result r = net::rss_hash(m_rss, net::parse(f, false), fields);
       d.rss_type = r.type;
       d.rss_hash = r.hash;
       if (r.type != net::RSS_TYPE_NONE) {
@@ -168,6 +165,31 @@ nic_core::destination nic_core::classify(const net::frame& f) const {
     }
   }
   return d;
+}
+
+// The valid receive addresses with a pool, in table order (the first match wins), as
+// the registers hold them now; rebuilt after software wrote RAL, RAH or MPSAR.
+void nic_core::refresh_rar() const {
+  m_rar.clear();
+  for (unsigned i = 0; i < m_cfg.rar_entries; ++i) {
+    const uint64_t rah = m_pf_regs.get(RAL0 + 8 * i + 4, 4);
+    if (!(rah & RAH_AV)) continue;
+    const uint64_t pools = m_pf_regs.get(MPSAR_LO0 + 8 * i, 4) | m_pf_regs.get(MPSAR_LO0 + 8 * i + 4, 4) << 32;
+    if (!pools) continue;  // no pool: the PF's, as an unknown address
+    unsigned first = 0;
+    while (!(pools & (1ull << first))) ++first;
+    m_rar.push_back({m_pf_regs.get(RAL0 + 8 * i, 4) | (rah & 0xffff) << 32, first});
+  }
+  m_rar_stale = false;
+}
+
+// RSSRK(n) holds key bytes 4n..4n+3, the first in the low byte (what ixgbe writes from
+// its byte array on a little-endian host); the hash tables follow the key.
+void nic_core::update_rss_key() {
+  net::rss_key key{};
+  for (unsigned i = 0; i < net::RSS_KEY_BYTES; ++i)
+    key[i] = static_cast<uint8_t>(m_pf_regs.get(RSSRK0 + (i & ~3u), 4) >> (8 * (i & 3)));
+  m_rss = net::toeplitz(key);
 }
 
 void nic_core::frame_arrived(net::frame_ptr f) {

@@ -102,6 +102,8 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
                       std::function<unsigned()> queue_of, unsigned index, bool srrctl_in_block,
                       const std::function<void()>& after_tail);
   void ring_changed(unsigned q, bool tx);
+  void refresh_rar() const;
+  void update_rss_key();
   void write_srrctl(unsigned q, uint64_t value);
 
   config m_cfg;
@@ -109,7 +111,15 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::function<uint16_t(unsigned)> m_requester_id;
   std::function<void(unsigned, unsigned)> m_msix;
   net::frame_pool m_pool{64};  // frames in the transmit buffer; grows if a run needs more
-  net::toeplitz m_rss;
+  net::toeplitz m_rss;         // built from RSSRK when software writes it, not per frame
+  // The receive-address table as the forwarding stage reads it: a valid address (its
+  // six octets, the first lowest) and its first pool; rebuilt lazily after writes.
+  struct rar_entry {
+    uint64_t address;
+    unsigned first_pool;
+  };
+  mutable std::vector<rar_entry> m_rar;
+  mutable bool m_rar_stale = true;
   std::vector<std::unique_ptr<rx_queue>> m_rx;
   std::vector<std::unique_ptr<tx_queue>> m_tx_queues;
   std::vector<uint32_t> m_srrctl;  // per queue

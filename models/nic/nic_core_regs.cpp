@@ -180,20 +180,34 @@ void nic_core::build_pf_regs() {
   for (unsigned i = 0; i < 32; ++i)
     r.add(kit::reg(fmt::format("RETA{}", i), RETA0 + 4 * i, 4).rw().doc("RSS redirection: 4 entries"));
   for (unsigned i = 0; i < 10; ++i)
-    r.add(kit::reg(fmt::format("RSSRK{}", i), RSSRK0 + 4 * i, 4).rw().doc("RSS key, 4 bytes"));
+    r.add(kit::reg(fmt::format("RSSRK{}", i), RSSRK0 + 4 * i, 4)
+              .rw()
+              .doc("RSS key, 4 bytes")
+              .on_write_fn([this](uint64_t, uint64_t) { update_rss_key(); }));
   for (unsigned q = 0; q < m_cfg.queues; ++q)
     add_queue_regs(
         r, "", 0, TX_QUEUE0 + QUEUE_STRIDE * q, [q] { return q; }, q, false, nullptr);
+  const auto rar_changed = [this](uint64_t, uint64_t) { m_rar_stale = true; };
   for (unsigned i = 0; i < m_cfg.rar_entries; ++i) {
-    r.add(kit::reg(fmt::format("RAL{}", i), RAL0 + 8 * i, 4).rw().doc("receive address, low 32 bits"));
+    r.add(kit::reg(fmt::format("RAL{}", i), RAL0 + 8 * i, 4)
+              .rw()
+              .doc("receive address, low 32 bits")
+              .on_write_fn(rar_changed));
     r.add(kit::reg(fmt::format("RAH{}", i), RAL0 + 8 * i + 4, 4)
               .field("RAH", 0, 16)
               .field("AV", 31)
-              .doc("receive address, high 16 bits; AV: valid"));
+              .doc("receive address, high 16 bits; AV: valid")
+              .on_write_fn(rar_changed));
   }
   for (unsigned i = 0; i < m_cfg.rar_entries; ++i) {
-    r.add(kit::reg(fmt::format("MPSAR_LO{}", i), MPSAR_LO0 + 8 * i, 4).rw().doc("pools 0-31 of receive address n"));
-    r.add(kit::reg(fmt::format("MPSAR_HI{}", i), MPSAR_LO0 + 8 * i + 4, 4).rw().doc("pools 32-63"));
+    r.add(kit::reg(fmt::format("MPSAR_LO{}", i), MPSAR_LO0 + 8 * i, 4)
+              .rw()
+              .doc("pools 0-31 of receive address n")
+              .on_write_fn(rar_changed));
+    r.add(kit::reg(fmt::format("MPSAR_HI{}", i), MPSAR_LO0 + 8 * i + 4, 4)
+              .rw()
+              .doc("pools 32-63")
+              .on_write_fn(rar_changed));
   }
 }
 

@@ -16,9 +16,11 @@ constexpr uint32_t MSIX_ENTRY_BYTES = 16, MSIX_PBA_OFFSET = 0x2000;
 constexpr uint16_t MSIX_CTRL_ENABLE = 0x8000, MSIX_CTRL_MASKALL = 0x4000;  // PCI spec 6.8.2.3
 constexpr uint32_t MSIX_VECTOR_MASKED = 0x1;                               // vector control bit 0
 
-int last_bar(const std::array<pcie::bar_info, 6>& bars, int from) {
+// The last implemented BAR from `from` up (where sriov.cpp puts the MSI-X table), or -1.
+template <typename BarOf>
+int last_bar(BarOf bar_of, int from) {
   for (int i = 5; i >= from; --i)
-    if (bars[static_cast<size_t>(i)].size) return i;
+    if (bar_of(i).size) return i;
   return -1;
 }
 }  // namespace
@@ -36,11 +38,10 @@ nic_device::nic_device(sc_core::sc_module_name name, const pb::DeviceProfile& pr
     prt->core = std::make_unique<nic_core>(
         fmt::format("port{}", p).c_str(), cfg, dma, [this, p](unsigned fn) { return requester_id(p, fn); },
         [this, p](unsigned fn, unsigned vector) { fire(p, fn, vector); });
-    prt->pf_msix_bar =
-        profile.msix_vectors() ? last_bar({pf.bar(0), pf.bar(1), pf.bar(2), pf.bar(3), pf.bar(4), pf.bar(5)}, 1) : -1;
+    prt->pf_msix_bar = profile.msix_vectors() ? last_bar([&pf](int i) { return pf.bar(i); }, 1) : -1;
     prt->pf_table.entries.assign(size_t{MSIX_ENTRY_BYTES} * std::max(1u, profile.msix_vectors()), 0);
     if (profile.has_sriov()) {
-      prt->vf_msix_bar = last_bar(pf.vf_bars(), 0);
+      prt->vf_msix_bar = last_bar([&pf](int i) { return pf.vf_bars()[static_cast<size_t>(i)]; }, 0);
       const unsigned vectors = profile.sriov().vf_msix_vectors() ? profile.sriov().vf_msix_vectors() : 3;
       prt->vf_tables.resize(profile.sriov().total_vfs());
       for (msix_table& t : prt->vf_tables) t.entries.assign(size_t{MSIX_ENTRY_BYTES} * vectors, 0);

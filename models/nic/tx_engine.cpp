@@ -7,7 +7,7 @@ namespace iovsim::nic {
 
 tx_engine::tx_engine(sc_core::sc_module_name name, dma_port& dma, net::frame_pool& pool,
                      std::function<void(tx_queue&, const sc_core::sc_time&)> done)
-    : sc_module(name), m_dma(dma), m_pool(pool), m_done(std::move(done)), m_fifo(16) {
+    : sc_module(name), m_dma(dma), m_pool(pool), m_done(std::move(done)) {
   m_scratch.resize(size_t{tx_desc_prefetch} * DESCRIPTOR_BYTES);
   for (int i = 0; i < 2; ++i) {
     sc_core::sc_spawn_options o;
@@ -49,13 +49,7 @@ bool tx_engine::stage_one(tx_queue& q) {
     if (q.cache[n].eop() || !(q.cache[n].is_data() || q.cache[n].is_context())) break;
   }
   ++n;
-  if (m_fifo_count == m_fifo.size()) {
-    std::vector<staged> bigger(2 * m_fifo.size());
-    for (size_t i = 0; i < m_fifo_count; ++i) bigger[i] = std::move(m_fifo[(m_fifo_head + i) % m_fifo.size()]);
-    m_fifo = std::move(bigger);
-    m_fifo_head = 0;
-  }
-  staged& s = m_fifo[(m_fifo_head + m_fifo_count) % m_fifo.size()];
+  staged& s = m_fifo.push_slot();  // reused in place: its dd_slots keep their capacity
   s.f = m_pool.get();
   s.q = &q;
   s.dd_slots.clear();
@@ -89,9 +83,8 @@ bool tx_engine::stage_one(tx_queue& q) {
   q.cache.erase(q.cache.begin(), q.cache.begin() + n);
   q.ring.head = (q.ring.head + n) % q.ring.count();
   if (!ok || size == 0) s.f.reset();  // consumed, not sent (counted above)
-  ++m_fifo_count;
   m_buffered += size;
-  if (m_fifo_count == 1) m_tx_event.notify(s.ready - now);
+  if (m_fifo.size() == 1) m_tx_event.notify(s.ready - now);
   return true;
 }
 
@@ -106,9 +99,9 @@ void tx_engine::stage() {
 }
 
 void tx_engine::transmit() {
-  if (m_fifo_count == 0) return;
+  if (m_fifo.empty()) return;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
-  staged& s = m_fifo[m_fifo_head];
+  staged& s = m_fifo.front();
   if (s.ready > now) {
     m_tx_event.notify(s.ready - now);
     return;
@@ -139,12 +132,11 @@ void tx_engine::transmit() {
       ++s.q->dma_faults;
   }
   s.f.reset();
-  m_fifo_head = (m_fifo_head + 1) % m_fifo.size();
-  --m_fifo_count;
+  m_fifo.pop_front();
   m_buffered -= size;
   m_stage_event.notify(sc_core::SC_ZERO_TIME);
-  if (m_fifo_count) {
-    const sc_core::sc_time& next = m_fifo[m_fifo_head].ready;
+  if (!m_fifo.empty()) {
+    const sc_core::sc_time& next = m_fifo.front().ready;
     m_tx_event.notify(next > now ? next - now : sc_core::SC_ZERO_TIME);
   }
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "models/kit/param.h"
+#include "models/kit/ring.h"
 #include "models/kit/stats.h"
 #include "models/net/frame.h"
 #include "models/nic/descriptors.h"
@@ -88,8 +89,7 @@ class tx_engine : public sc_core::sc_module {
   unsigned m_side = 0;
   std::vector<tx_queue*> m_queues;
   size_t m_next_queue = 0;
-  std::vector<staged> m_fifo;  // a ring: frames in the packet buffer, in order
-  size_t m_fifo_head = 0, m_fifo_count = 0;
+  kit::grow_ring<staged> m_fifo{16};  // frames in the packet buffer, in order
   uint32_t m_buffered = 0;
   std::vector<uint8_t> m_scratch;
   sc_core::sc_event m_stage_event, m_tx_event;

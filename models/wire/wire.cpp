@@ -48,24 +48,11 @@ void wire::update_link() {
 }
 
 void wire::drop_in_flight(direction& d) {
-  for (; d.count; --d.count) {
-    d.ring[d.head].f.reset();
-    d.head = (d.head + 1) % d.ring.size();
+  for (; !d.flights.empty(); d.flights.pop_front()) {
+    d.flights.front().f.reset();
     ++d.counts.dropped_link_down;
   }
   d.arrive.cancel();
-}
-
-void wire::push(direction& d, flight&& fl) {
-  if (d.count == d.ring.size()) {
-    // Full: twice the room, the frames in flight moved to the front in order.
-    std::vector<flight> bigger(d.ring.empty() ? 8 : 2 * d.ring.size());
-    for (size_t i = 0; i < d.count; ++i) bigger[i] = std::move(d.ring[(d.head + i) % d.ring.size()]);
-    d.ring = std::move(bigger);
-    d.head = 0;
-  }
-  d.ring[(d.head + d.count) % d.ring.size()] = std::move(fl);
-  ++d.count;
 }
 
 sc_core::sc_time wire::send(unsigned side, net::frame_ptr f) {
@@ -80,8 +67,8 @@ sc_core::sc_time wire::send(unsigned side, net::frame_ptr f) {
   const sc_core::sc_time done = d.channel.reserve(now, serialization_time(wire_bytes(f->size()), m_rate_mbps));
   // The last bit of the FCS leaves one IFG before the direction is free again.
   const sc_core::sc_time arrival = done - serialization_time(IFG_BYTES, m_rate_mbps) + propagation_delay();
-  const bool first = d.count == 0;
-  push(d, flight{std::move(f), arrival});
+  const bool first = d.flights.empty();
+  d.flights.push_slot() = flight{std::move(f), arrival};
   if (first) d.arrive.notify(arrival - now);
   return done;
 }
@@ -89,15 +76,14 @@ sc_core::sc_time wire::send(unsigned side, net::frame_ptr f) {
 void wire::deliver(unsigned side) {
   direction& d = m_dir[side];
   const sc_core::sc_time now = sc_core::sc_time_stamp();
-  while (d.count && d.ring[d.head].arrival <= now) {
-    net::frame_ptr f = std::move(d.ring[d.head].f);
-    d.head = (d.head + 1) % d.ring.size();
-    --d.count;
+  while (!d.flights.empty() && d.flights.front().arrival <= now) {
+    net::frame_ptr f = std::move(d.flights.front().f);
+    d.flights.pop_front();
     ++d.counts.frames_delivered;
     // The receiver may send (on either direction) or take the link down from here.
     m_end[1 - side]->frame_arrived(std::move(f));
   }
-  if (d.count) d.arrive.notify(d.ring[d.head].arrival - now);
+  if (!d.flights.empty()) d.arrive.notify(d.flights.front().arrival - now);
 }
 
 }  // namespace iovsim::wire

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "models/kit/param.h"
+#include "models/kit/ring.h"
 #include "models/kit/stats.h"
 #include "models/kit/timed_resource.h"
 #include "models/net/frame.h"
@@ -61,7 +62,7 @@ class wire : public sc_core::sc_module {
   };
   const direction_counts& counts(unsigned side) const { return m_dir[side].counts; }
   // Frames on the wire from `side` now.
-  uint64_t in_flight(unsigned side) const { return m_dir[side].count; }
+  uint64_t in_flight(unsigned side) const { return m_dir[side].flights.size(); }
   const kit::timed_resource& channel(unsigned side) const { return m_dir[side].channel; }
 
  private:
@@ -73,12 +74,10 @@ class wire : public sc_core::sc_module {
   // frame once it reached the deepest the wire ever held).
   struct direction {
     kit::timed_resource channel;
-    std::vector<flight> ring;
-    size_t head = 0, count = 0;
+    kit::grow_ring<flight> flights;
     sc_core::sc_event arrive;
     direction_counts counts;
   };
-  void push(direction& d, flight&& fl);
   void deliver(unsigned side);
   void update_link();
   void drop_in_flight(direction& d);

@@ -13,20 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "models/kit/asan.h"
 #include "models/kit/reg_bank.h"
 #include "models/kit/rng.h"
 #include "models/kit/sim_env.h"
 #include "models/kit/units.h"
 #include "tests/unit/test_util.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define IOVSIM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IOVSIM_TEST_ASAN 1
-#endif
-#endif
-#ifdef IOVSIM_TEST_ASAN
+#ifdef IOVSIM_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -619,7 +612,7 @@ TEST(sim_env, rng_streams_per_model) {
 // to the next mapping at that address, or the next coroutine stack there reports
 // errors that are not there.
 TEST(systemc_asan, unmapped_memory_passes_no_marks_on) {
-#ifndef IOVSIM_TEST_ASAN
+#ifndef IOVSIM_ASAN
   GTEST_SKIP() << "only the sanitizer build replaces munmap";
 #else
   constexpr size_t LEN = 4 * 4096;

@@ -8,16 +8,9 @@
 
 #include <string>
 
+#include "models/kit/asan.h"
 #include "scenarios/engine.h"
 #include "scenarios/loader.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define IOVSIM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IOVSIM_TEST_ASAN 1
-#endif
-#endif
 
 namespace iovsim::scen {
 namespace {
@@ -30,7 +23,7 @@ size_t bytes_in_use() {
 }
 
 TEST(run_memory, a_sweep_in_one_process_does_not_grow) {
-#ifdef IOVSIM_TEST_ASAN
+#ifdef IOVSIM_ASAN
   GTEST_SKIP() << "ASan's allocator does not answer mallinfo2(); LeakSanitizer covers this build";
 #endif
   // VFs enabled and bound (driver threads), the DMA engine (its interrupt thread),
