@@ -5,7 +5,7 @@ iovsim_test(loader_test SOURCES unit/loader_test.cpp LIBS iovsim_loader)
 iovsim_test(firmware_test SOURCES unit/firmware_test.cpp LIBS iovsim_firmware)
 # The packet library (frames, headers, RSS, pcap): no SystemC either. Its captures are
 # read by the real tshark: net_pcap_writer writes one frame of each kind for the script.
-iovsim_test(net_test SOURCES unit/net_test.cpp LIBS iovsim_net)
+iovsim_test(net_test SOURCES unit/net_test.cpp unit/net_pool_pcap_test.cpp LIBS iovsim_net)
 add_executable(net_pcap_writer unit/net_pcap_writer.cpp)
 target_link_libraries(net_pcap_writer PRIVATE iovsim_net)
 add_test(NAME net.pcap_tshark COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/pcap_tshark_test.sh
@@ -13,14 +13,16 @@ add_test(NAME net.pcap_tshark COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/p
 # The shell and coreutils are a library of their own, without SystemC or the kernel.
 iovsim_test(shell_test SOURCES unit/shell_test.cpp LIBS iovsim_userland_shell)
 iovsim_test(shell_script_test SOURCES unit/shell_script_test.cpp LIBS iovsim_userland_shell)
-iovsim_test(kit_test SYSTEMC SOURCES unit/kit_test.cpp unit/kit_declarations_test.cpp LIBS iovsim_kit)
+iovsim_test(kit_test SYSTEMC SOURCES unit/kit_test.cpp unit/kit_sim_env_test.cpp unit/kit_declarations_test.cpp
+            LIBS iovsim_kit)
 iovsim_test(pcie_test SYSTEMC SOURCES unit/pcie_test.cpp LIBS iovsim_pcie iovsim_loader)
 iovsim_test(platform_host_test SYSTEMC SOURCES unit/platform_host_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(linux_fidelity_test SYSTEMC SOURCES unit/linux_fidelity_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(link_test SYSTEMC SOURCES unit/link_test.cpp LIBS iovsim_pcie)
 iovsim_test(memory_dma_test SYSTEMC SOURCES unit/memory_dma_test.cpp LIBS iovsim_testdev iovsim_memory iovsim_loader)
-iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp unit/iommu_vtd_params_test.cpp
+iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp unit/iommu_vtd_prq_test.cpp
+            unit/iommu_vtd_params_test.cpp
             LIBS iovsim_iommu)
 iovsim_test(dmar_test SYSTEMC SOURCES unit/dmar_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(iotlb_reach_test SYSTEMC SOURCES unit/iotlb_reach_test.cpp LIBS iovsim_host iovsim_loader)
