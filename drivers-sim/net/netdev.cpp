@@ -97,6 +97,18 @@ int net_core::set_up(netdev& nd, bool up) {
   return up ? nd.ops->open(nd) : nd.ops->stop(nd);
 }
 
+drvinfo netdev_ops::get_drvinfo(netdev& nd) {
+  drvinfo d;
+  d.driver = nd.driver;
+  if (nd.dev) d.bus_info = nd.dev->bdf();
+  return d;
+}
+
+void net_core::receive(netdev& nd, const uint8_t* frame, uint32_t len) {
+  if (m_handler) m_handler->receive(nd, frame, len);
+  else ++nd.stats.rx_dropped;
+}
+
 std::vector<link_info> net_core::getlink() const {
   std::vector<link_info> out;
   link_info lo;

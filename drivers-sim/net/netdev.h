@@ -7,9 +7,11 @@
 // has returned (udev handles the KOBJ_ADD after the fact, as in Linux).
 #pragma once
 
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drivers-sim/kernel/kernel.h"
@@ -21,6 +23,23 @@ namespace iovsim::host {
 
 struct netdev;
 
+// struct rtnl_link_stats64 as `ip -s link` prints it: drivers count what their rings
+// saw, the stack what it dropped.
+struct link_stats {
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
+  uint64_t rx_errors = 0, tx_errors = 0, rx_dropped = 0, tx_dropped = 0;
+  uint64_t multicast = 0, collisions = 0;
+  uint64_t rx_missed_errors = 0;   // frames the NIC dropped for want of a descriptor
+};
+
+// ethtool -i (struct ethtool_drvinfo).
+struct drvinfo {
+  std::string driver, version, fw_version, bus_info;
+  std::string expansion_rom_version;
+  bool supports_statistics = true, supports_test = false, supports_eeprom_access = false,
+       supports_register_dump = false, supports_priv_flags = false;
+};
+
 class netdev_ops {
  public:
   virtual ~netdev_ops() = default;
@@ -28,6 +47,26 @@ class netdev_ops {
   virtual int stop(netdev& nd) = 0;    // ndo_stop
   // ndo_get_vf_config for each VF of a PF netdev (empty for others).
   virtual std::vector<vf_link_info> vf_config(netdev& /*nd*/) { return {}; }
+  // ndo_start_xmit: the frame's bytes (destination MAC to the end of the payload, no
+  // FCS) are copied into the driver's ring (the skb becomes the driver's); 0
+  // (NETDEV_TX_OK), -EBUSY (NETDEV_TX_BUSY: ring full, the caller drops or retries),
+  // -ENETDOWN. Called from a SystemC thread (the sender's CPU): it may wait() for the
+  // CPU time the driver spends.
+  virtual int start_xmit(netdev& /*nd*/, const uint8_t* /*frame*/, uint32_t /*len*/) { return -EOPNOTSUPP; }
+  // ethtool -S: the driver's statistics, in the order the driver lists them.
+  virtual std::vector<std::pair<std::string, uint64_t>> ethtool_stats(netdev& /*nd*/) { return {}; }
+  // ethtool -i.
+  virtual drvinfo get_drvinfo(netdev& nd);
+
+};
+
+// What receives frames a driver passes up (netif_receive_skb / napi_gro_receive):
+// the network stack. Called from the driver's NAPI poll, a SystemC thread: it may
+// wait() for the CPU time the stack spends.
+class packet_handler {
+ public:
+  virtual ~packet_handler() = default;
+  virtual void receive(netdev& nd, const uint8_t* frame, uint32_t len) = 0;
 };
 
 struct netdev {
@@ -40,6 +79,7 @@ struct netdev {
   pci_dev* dev = nullptr;
   std::string driver;
   netdev_ops* ops = nullptr;
+  link_stats stats;             // the driver's and the stack's counts (ndo_get_stats64)
 };
 
 class net_core {
@@ -67,6 +107,11 @@ class net_core {
   // netif_carrier_on/off.
   void set_carrier(netdev& nd, bool on) { nd.carrier = on; }
 
+  // netif_receive_skb(): a driver hands a received frame up; with no stack
+  // registered it is counted as dropped.
+  void receive(netdev& nd, const uint8_t* frame, uint32_t len);
+  void set_packet_handler(packet_handler* h) { m_handler = h; }
+
   // rtnetlink's link dump: lo, then every netdev by ifindex.
   std::vector<link_info> getlink() const;
 
@@ -79,6 +124,7 @@ class net_core {
  private:
   kernel_log& m_log;
   kit::rng_stream m_rng;
+  packet_handler* m_handler = nullptr;
   std::vector<std::unique_ptr<netdev>> m_netdevs;
   std::vector<int> m_pending_uevents;  // ifindex, in registration order
   int m_next_ifindex = 2;              // 1 is lo
