@@ -136,6 +136,7 @@ void host_system::start_kernel() {
   kernel_parts& k = *m_k;
   k.pages = std::make_unique<page_allocator>(m_machine.cpu(), page_allocator::DEFAULT_BASE,
                                              m_machine.dram().size_bytes());
+  k.irq = std::make_unique<irq_core>();
   k.iommu = std::make_unique<intel_iommu>(m_machine.cpu(), *k.pages, m_params, m_log);
   k.dma = std::make_unique<dma_api>(k.iommu.get(), m_log);
   k.pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log);
@@ -144,6 +145,9 @@ void host_system::start_kernel() {
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
   k.net->on_uevent = [this](const std::string& ifname) { udev_net_added(*this, ifname); };
   k.net_env.reset(new intel_env{*k.pci, *k.bus, *k.net, m_log, m_machine.profiles()});
+  k.net_env->dma = k.dma.get();
+  k.net_env->pages = k.pages.get();
+  k.net_env->irq = k.irq.get();
   k.dmatest = std::make_unique<dmatest_driver>(
       m_machine, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
       dma_test_ids(m_machine.profiles()));
@@ -162,7 +166,10 @@ void host_system::start_kernel() {
   k.iopf->set_resolver([this](const iommu::page_request& r, sc_core::sc_time& cpu, std::string& why) {
     return m_k->vms->resolve_page_request(r, cpu, why);
   });
-  m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) { m_k->iommu->handle_msi(addr, data); });
+  // Message-signalled interrupts: the remapping unit's own events, then the devices'.
+  m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) {
+    if (!m_k->iommu->handle_msi(addr, data)) m_k->irq->deliver(addr, data);
+  });
   k.pci->on_enumerated = [this] {
     m_k->iommu->init(m_k->pci->devices());
     m_iommu_ready = true;

@@ -13,6 +13,7 @@
 #include "drivers-sim/iommu/dma_api.h"
 #include "drivers-sim/iommu/dmar.h"
 #include "drivers-sim/iommu/iopf.h"
+#include "drivers-sim/kernel/irq.h"
 #include "drivers-sim/kernel/kernel.h"
 #include "drivers-sim/kernel/kernfs.h"
 #include "drivers-sim/kernel/module.h"
@@ -72,6 +73,7 @@ class host_system : public sim_host, private syscalls {
   module_loader& modules() { return *m_k->modules; }
   intel_iommu& iommu_driver() override { return *m_k->iommu; }
   dma_api& dma() { return *m_k->dma; }
+  irq_core& irq() { return *m_k->irq; }
   dmatest_driver& dmatest() override { return *m_k->dmatest; }
   vm_manager& vms() override { return *m_k->vms; }
   fault_injector& injector() override { return *m_k->inject; }
@@ -91,6 +93,7 @@ class host_system : public sim_host, private syscalls {
   // destructor runs it backwards: users before what they use).
   struct kernel_parts {
     std::unique_ptr<page_allocator> pages;
+    std::unique_ptr<irq_core> irq;
     std::unique_ptr<intel_iommu> iommu;
     std::unique_ptr<dma_api> dma;
     std::unique_ptr<pci_core> pci;

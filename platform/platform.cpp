@@ -37,9 +37,11 @@ uint64_t host_cpu::transport(kit::tlp_kind kind, uint16_t target, uint64_t addr,
   m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   bus->b_transport(m_trans, delay);
+  // Several host threads (the shell, interrupt threads) share this CPU port: the
+  // payload is read before waiting, when another thread may reuse it.
+  if (!write && m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) data = ~0ull;
   // Loosely timed: the access costs what the fabric annotated; the thread waits it.
   if (delay > sc_core::SC_ZERO_TIME) wait(delay);
-  if (!write && m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) data = ~0ull;
   if (len < 8) data &= (1ull << (8 * len)) - 1;
   return data;
 }

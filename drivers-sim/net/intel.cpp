@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "drivers-sim/net/ixgbe_hw.h"
 #include "models/pcie/pci_regs.h"
 
 namespace iovsim::host {
@@ -65,9 +66,72 @@ uint64_t intel_driver::read_mac(const pci_dev& dev) {
   return mac;
 }
 
+ixgbe_datapath* intel_driver::datapath(netdev& nd, bool vf) {
+  if (!m_env.dma || !m_env.pages || !m_env.irq || !nd.dev) return nullptr;
+  auto& dp = m_datapaths[nd.dev];
+  if (!dp) {
+    ixgbe_regs_view view;
+    view.vf = vf;
+    dp = std::make_unique<ixgbe_datapath>(
+        ixgbe_dp_env{m_env.pci.hw(), *m_env.pages, *m_env.dma, *m_env.irq, m_env.net, m_env.dp}, *nd.dev, nd, view);
+  }
+  return dp.get();
+}
+
+ixgbe_datapath* intel_driver::datapath_of(const pci_dev& dev) const {
+  auto it = m_datapaths.find(&dev);
+  return it == m_datapaths.end() ? nullptr : it->second.get();
+}
+
+void intel_driver::drop_datapath(const pci_dev& dev) {
+  auto it = m_datapaths.find(&dev);
+  if (it == m_datapaths.end()) return;
+  std::unique_ptr<ixgbe_datapath> dp = std::move(it->second);
+  m_datapaths.erase(it);
+  dp->down();
+}
+
+int intel_driver::start_xmit(netdev& nd, const uint8_t* frame, uint32_t len) {
+  ixgbe_datapath* dp = nd.dev ? datapath_of(*nd.dev) : nullptr;
+  if (!dp || !dp->is_up() || !nd.carrier) {
+    ++nd.stats.tx_dropped;
+    return -ENETDOWN;
+  }
+  return dp->xmit(frame, len);
+}
+
+// ixgbe_get_ethtool_stats(): the netdev's counters, then the rings'.
+std::vector<std::pair<std::string, uint64_t>> intel_driver::ethtool_stats(netdev& nd) {
+  std::vector<std::pair<std::string, uint64_t>> out{
+      {"rx_packets", nd.stats.rx_packets}, {"tx_packets", nd.stats.tx_packets}, {"rx_bytes", nd.stats.rx_bytes},
+      {"tx_bytes", nd.stats.tx_bytes},     {"rx_errors", nd.stats.rx_errors},   {"tx_errors", nd.stats.tx_errors},
+      {"rx_dropped", nd.stats.rx_dropped}, {"tx_dropped", nd.stats.tx_dropped}, {"multicast", nd.stats.multicast}};
+  if (ixgbe_datapath* dp = nd.dev ? datapath_of(*nd.dev) : nullptr) {
+    const ixgbe_ring_stats st = dp->stats();
+    out.emplace_back("tx_busy", st.tx_busy);
+    out.emplace_back("tx_dma_map_failed", st.tx_map_failed);
+    out.emplace_back("rx_irqs", st.rx_irqs);
+    out.emplace_back("rx_polls", st.rx_polls);
+    dp->ethtool_stats(out);
+  }
+  return out;
+}
+
+// ixgbe_get_drvinfo(): in-tree drivers report the kernel release as their version.
+drvinfo intel_driver::get_drvinfo(netdev& nd) {
+  drvinfo d = netdev_ops::get_drvinfo(nd);
+  d.version = "6.1.0-iovsim";
+  d.supports_test = !m_info.vf;
+  d.supports_eeprom_access = !m_info.vf;
+  d.supports_register_dump = true;
+  d.supports_priv_flags = !m_info.vf;
+  return d;
+}
+
 // ---- PF ------------------------------------------------------------------------
 
 int intel_pf_driver::open(netdev& nd) {
+  if (int err = datapath_open(nd)) return err;
   schedule_carrier(nd);
   update_vf_carriers(*nd.dev);
   return 0;
@@ -77,6 +141,7 @@ int intel_pf_driver::stop(netdev& nd) {
   if (nd.carrier) m_env.net.info(nd, "NIC Link is Down");
   m_env.net.set_carrier(nd, false);
   update_vf_carriers(*nd.dev);
+  datapath_stop(nd);
   return 0;
 }
 
@@ -103,9 +168,15 @@ void intel_pf_driver::schedule_carrier(netdev& nd) {
   const sc_core::sc_time training = m_env.link_up_time();
   sc_core::sc_spawn([this, net, ifindex, alive, training] {
     sc_core::wait(training);
-    if (alive.expired() || !*alive.lock()) return;   // the driver that asked was unloaded or rebooted away
+    // The watchdog (ixgbe_watchdog_task, every 2 s) until the PHY reports a link.
+    while (true) {
+      if (alive.expired() || !*alive.lock()) return;  // the driver that asked was unloaded or rebooted away
+      netdev* n = net->find(ifindex);
+      if (!n || !n->admin_up || n->carrier) return;
+      if (phy_link_up(*n)) break;
+      sc_core::wait(sc_core::sc_time(2, sc_core::SC_SEC));
+    }
     netdev* n = net->find(ifindex);
-    if (!n || !n->admin_up || n->carrier) return;
     net->set_carrier(*n, true);
     net->info(*n, link_up_text(*n));
     update_vf_carriers(*n->dev);

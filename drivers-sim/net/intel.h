@@ -11,7 +11,11 @@
 #include <systemc>
 #include <vector>
 
+#include "drivers-sim/iommu/dma_api.h"
+#include "drivers-sim/kernel/irq.h"
 #include "drivers-sim/kernel/module.h"
+#include "drivers-sim/kernel/page_alloc.h"
+#include "drivers-sim/net/ixgbe_ring.h"
 #include "drivers-sim/net/netdev.h"
 #include "drivers-sim/pci/pci_driver.h"
 #include "models/kit/param.h"
@@ -32,6 +36,12 @@ struct intel_env {
   // 802.3 clauses 28/40/55); Intel drivers report link 1-3 s after ifup.
   kit::param<sc_core::sc_time> link_up_time{scope, "link_up_time", sc_core::sc_time(2, sc_core::SC_SEC),
                                             "time from `ip link set up` to carrier on a PF"};
+  // The data path's memory, mappings and interrupts (set by the kernel after
+  // construction; null in tests that only enumerate).
+  dma_api* dma = nullptr;
+  page_allocator* pages = nullptr;
+  irq_core* irq = nullptr;
+  ixgbe_dp_params dp;
 };
 
 class intel_driver;
@@ -65,12 +75,23 @@ class intel_driver : public pci_driver, public netdev_ops {
   void enable_device(pci_dev& dev);
   // The permanent MAC in receive address register 0, through BAR0.
   uint64_t read_mac(const pci_dev& dev);
+  // The data path of a netdev (ixgbe_ring.h), made on first use; null when the
+  // kernel gave the drivers no DMA API (enumeration-only tests).
+  ixgbe_datapath* datapath(netdev& nd, bool vf);
+  void drop_datapath(const pci_dev& dev);
+  ixgbe_datapath* datapath_of(const pci_dev& dev) const;
+  int start_xmit(netdev& nd, const uint8_t* frame, uint32_t len) override;
+  std::vector<std::pair<std::string, uint64_t>> ethtool_stats(netdev& nd) override;
+  drvinfo get_drvinfo(netdev& nd) override;
+  // The MMIO base of BAR0.
+  uint64_t bar0(const pci_dev& dev) const { return dev.bars[0].start; }
 
   const intel_module_info& m_info;
   intel_env& m_env;
   std::vector<pci_device_id> m_ids;
   // Timers spawned by this driver outlive it across an unload or a reboot: they check this.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+  std::map<const pci_dev*, std::unique_ptr<ixgbe_datapath>> m_datapaths;
 };
 
 // A PF driver: carrier after link training, VF carriers following the PF's.
@@ -91,6 +112,12 @@ class intel_pf_driver : public intel_driver {
   virtual std::string link_up_text(const netdev& nd) const = 0;
   // Whether ndo_get_vf_config reports IFLA_VF_RSS_QUERY_EN (ixgbe does, igb not).
   virtual bool reports_rss_query() const { return false; }
+  // The data path under ndo_open / ndo_stop (ixgbe: rings, vectors, the mailbox
+  // interrupt); 0 or -errno. igb has none yet: its interfaces carry no frames.
+  virtual int datapath_open(netdev& /*nd*/) { return 0; }
+  virtual void datapath_stop(netdev& /*nd*/) {}
+  // The watchdog's view of the PHY (LINKS.LINK_UP for ixgbe); igb's is always up.
+  virtual bool phy_link_up(const netdev& /*nd*/) { return true; }
   void update_vf_carriers(pci_dev& pf);
   void schedule_carrier(netdev& nd);
 

@@ -6,10 +6,9 @@
 #include <fmt/format.h>
 
 #include "drivers-sim/net/intel.h"
+#include "drivers-sim/net/ixgbe_mbx.h"
 
 namespace iovsim::host {
-
-bool ixgbe_vf_reset(pci_bus_type& bus, pci_dev& pf, unsigned vf_index);
 
 namespace {
 class ixgbevf_driver final : public intel_vf_driver {
@@ -19,14 +18,18 @@ class ixgbevf_driver final : public intel_vf_driver {
   int probe(pci_dev& dev) override {
     enable_device(dev);
     // ixgbevf_sw_init(): reset_hw over the mailbox, then the MAC the PF handed out.
-    if (pf_answers(dev) && dev.physfn) {
-      ixgbe_vf_reset(m_env.bus, *dev.physfn, dev.vf_index);
-      info(dev, "MAC address not assigned by administrator.");
-    } else {
+    uint64_t mac = 0;
+    ixgbevf_mailbox mbx(m_env.pci.hw(), bar0(dev));
+    const ixgbevf_mailbox::result r = dev.bars[0].assigned ? mbx.reset_hw(mac) : ixgbevf_mailbox::result::reset_failed;
+    if (r == ixgbevf_mailbox::result::reset_failed || r == ixgbevf_mailbox::result::timeout)
       info(dev, "PF still in reset state.  Is the PF interface up?");
+    else if (!mac)
+      info(dev, "MAC address not assigned by administrator.");
+    if (!mac) {
+      info(dev, "Assigning random MAC address");
+      mac = m_env.net.random_mac();
     }
-    info(dev, "Assigning random MAC address");
-    netdev& nd = m_env.net.register_netdev(dev, name(), m_env.net.random_mac(), *this);
+    netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
     // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
     // board_X540_vf = 2) and its name.
     info(dev, format_mac(nd.mac));
@@ -34,6 +37,28 @@ class ixgbevf_driver final : public intel_vf_driver {
     info(dev, fmt::format("MAC: {}", x540 ? 2 : 1));
     info(dev, x540 ? "Intel(R) X540 Virtual Function" : "Intel(R) 82599 Virtual Function");
     return 0;
+  }
+
+  void remove(pci_dev& dev) override {
+    drop_datapath(dev);
+    intel_vf_driver::remove(dev);
+  }
+
+  // ixgbevf_open(): rings and vectors (one queue pair: no API negotiation, so the PF
+  // grants the default single queue), then ixgbevf_up_complete() tells the PF the MAC
+  // (set_rar: SET_MAC_ADDR), so the switch sends the VF its frames.
+  int open(netdev& nd) override {
+    if (ixgbe_datapath* dp = datapath(nd, true)) {
+      if (int err = dp->up(0, 1)) return err;
+      ixgbevf_mailbox mbx(m_env.pci.hw(), bar0(*nd.dev));
+      mbx.set_mac(nd.mac);
+    }
+    return intel_vf_driver::open(nd);
+  }
+
+  int stop(netdev& nd) override {
+    if (ixgbe_datapath* dp = datapath_of(*nd.dev)) dp->down();
+    return intel_vf_driver::stop(nd);
   }
 };
 }  // namespace

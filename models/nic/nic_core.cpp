@@ -25,8 +25,11 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
       m_requester_id(std::move(requester_id)),
       m_msix(std::move(msix)),
       m_pf_regs(std::string(this->name()) + ".bar0", cfg.register_bytes) {
-  if (cfg.queues == 0 || cfg.queues > 64 || cfg.queues_per_pool == 0 || cfg.rar_entries == 0 || cfg.rar_entries > 128)
-    throw std::invalid_argument(fmt::format("{}: 1..64 queues, 1..128 receive addresses", this->name()));
+  if (cfg.queues == 0 || cfg.queues > 128 || cfg.queues_per_pool == 0 || cfg.queues_per_pool > cfg.queues ||
+      cfg.rar_entries == 0 || cfg.rar_entries > 128)
+    throw std::invalid_argument(fmt::format("{}: 1..128 queues, 1..128 receive addresses", this->name()));
+  // Every VF's pool and the PF's must fit in the queues.
+  m_cfg.max_vfs = std::min(cfg.max_vfs, cfg.queues / cfg.queues_per_pool - 1);
   m_tx = std::make_unique<tx_engine>("tx", m_dma, m_pool, [this](tx_queue& q, const sc_core::sc_time& at) {
     const unsigned fn = owner(q.index);
     const unsigned v = vector_of(fn, q.index, true);
@@ -81,6 +84,7 @@ void nic_core::set_num_vfs(unsigned n) {
     if (v >= m_num_vfs) {
       m_vf_regs[v]->reset();
       m_irq[1 + v]->reset();
+      m_mbx[v] = mailbox{};
     }
   }
   m_num_vfs = n;
@@ -108,6 +112,10 @@ void nic_core::reset() {
     if (irq) irq->reset();
   for (auto& vf : m_vf_regs)
     if (vf) vf->reset();
+  // A PF reset empties the mailboxes; CTRL_EXT.PFRSTD is clear again, so every VF sees
+  // RSTI until the PF driver says it is ready.
+  for (mailbox& m : m_mbx) m = mailbox{};
+  m_mbicr = {};
 }
 
 void nic_core::connect(wire::wire& w, unsigned side) {

@@ -42,14 +42,15 @@ namespace iovsim::nic {
 class nic_core : public sc_core::sc_module, public wire::wire_end {
  public:
   struct config {
-    unsigned queues = 64;          // queue pairs (the 82599 has 128; 64 keep the PF map in one block)
+    unsigned queues = 128;         // queue pairs (82599, X540: 128, enough for 63 VF pools of 2 and the PF's)
     unsigned queues_per_pool = 2;  // with VFs: ixgbe's 2 queues per pool for up to 63 VFs
     unsigned max_vfs = 63;
     unsigned rar_entries = 128;     // receive-address registers (profile mac_filters)
     uint64_t mac = 0;               // the port's permanent address, in RAL/RAH(0) at reset
     // The part of the PF's BAR0 the register map covers: every register modelled lies
-    // below 64 KiB (the MPSARs end at 0xADFF); the rest reads 0 and ignores writes.
-    uint32_t register_bytes = 0x10000;
+    // below 80 KiB (the last, PFMBMEM(63), ends at 0x13FFF); the rest reads 0 and
+    // ignores writes.
+    uint32_t register_bytes = 0x14000;
   };
   nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dma,
            std::function<uint16_t(unsigned)> requester_id, std::function<void(unsigned fn, unsigned vector)> msix);
@@ -86,6 +87,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   uint64_t rx_delivered() const { return m_rx_delivered; }
   uint64_t rx_dropped(rx_drop reason) const { return m_rx_dropped[static_cast<size_t>(reason)]; }
   uint64_t tx_frames() const { return m_tx->frames_sent(); }
+  uint64_t mailbox_messages() const { return m_mbx_messages; }
   rx_queue& rxq(unsigned q) { return *m_rx[q]; }
   tx_queue& txq(unsigned q) { return *m_tx_queues[q]; }
   interrupt_block& irq(unsigned fn) { return *m_irq[fn]; }
@@ -105,6 +107,18 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   void refresh_rar() const;
   void update_rss_key();
   void write_srrctl(unsigned q, uint64_t value);
+  // The PF-VF mailbox (nic_core_mbx.cpp): 16 words per VF both sides see, the lock
+  // bits, the VF's read-to-clear status bits, the PF's per-VF request/ack causes.
+  struct mailbox {
+    std::array<uint32_t, 16> mem{};
+    bool vfu = false, pfu = false;  // who holds the buffer
+    bool pfsts = false, pfack = false, rstd = false;
+  };
+  void add_pf_mailbox_regs(unsigned part);
+  void add_vf_mailbox_regs(kit::reg_bank& bank, unsigned vf);
+  void mailbox_reset_vf(unsigned vf);
+  void pf_other_cause();               // the PF's "other" vector (IVAR_MISC)
+  void vf_mailbox_cause(unsigned vf);  // the VF's mailbox vector (VTIVAR_MISC)
 
   config m_cfg;
   dma_port& m_dma;
@@ -129,6 +143,9 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   kit::reg_bank m_pf_regs;
   std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;
   unsigned m_num_vfs = 0;
+  std::vector<mailbox> m_mbx;         // by VF (max_vfs)
+  std::array<uint32_t, 4> m_mbicr{};  // PFMBICR: VFREQ / VFACK bits
+  uint64_t m_mbx_messages = 0;
   bool m_link_up = false;
   uint64_t m_rx_offered = 0, m_rx_delivered = 0;
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};

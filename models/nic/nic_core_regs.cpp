@@ -148,6 +148,8 @@ void nic_core::build_pf_regs() {
               if (v & CTRL_RST) reset();  // self-clearing: reset() restores CTRL's reset value
             }));
   r.add(kit::reg("STATUS", STATUS, 4).doc("device status"));
+  add_pf_mailbox_regs(0);  // CTRL_EXT
+  add_pf_mailbox_regs(1);  // PFMBICR
   const std::function<interrupt_block&()> irq = [this]() -> interrupt_block& { return *m_irq[0]; };
   r.add(interrupt_reg(r, irq_reg::icr, "EICR", EICR, irq));
   r.add(interrupt_reg(r, irq_reg::ics, "EICS", EICS, irq));
@@ -157,7 +159,8 @@ void nic_core::build_pf_regs() {
   r.add(interrupt_reg(r, irq_reg::iam, "EIAM", EIAM, irq));
   for (unsigned i = 0; i < (m_cfg.queues + 1) / 2; ++i)
     r.add(kit::reg(fmt::format("IVAR{}", i), IVAR0 + 4 * i, 4).rw().doc("vectors of queues 2n and 2n+1 (RX, TX)"));
-  for (unsigned q = 0; q < m_cfg.queues; ++q)
+  add_pf_mailbox_regs(2);  // IVAR_MISC
+  for (unsigned q = 0; q < std::min(m_cfg.queues, 64u); ++q)
     add_queue_regs(
         r, "", RX_QUEUE0 + QUEUE_STRIDE * q, 0, [q] { return q; }, q, q >= 16, nullptr);
   // Queues 0-15 keep SRRCTL in a block of their own (above, it sits in each queue's block).
@@ -176,6 +179,7 @@ void nic_core::build_pf_regs() {
   r.add(kit::reg("LINKS", LINKS, 4).doc("link status: LINK_UP (bit 30), speed [29:28]").on_read_fn([this, &r] {
     r.set(LINKS, 4, m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
   }));
+  add_pf_mailbox_regs(3);  // PFMAILBOX
   r.add(kit::reg("MRQC", MRQC, 4).rw().doc("multiple receive queues: RSS field selection"));
   for (unsigned i = 0; i < 32; ++i)
     r.add(kit::reg(fmt::format("RETA{}", i), RETA0 + 4 * i, 4).rw().doc("RSS redirection: 4 entries"));
@@ -209,6 +213,11 @@ void nic_core::build_pf_regs() {
               .doc("pools 32-63")
               .on_write_fn(rar_changed));
   }
+  // RX queues 64-127 have their block at 0xD000 (RDBAL(n) = 0x0D000 + 0x40(n - 64)).
+  for (unsigned q = 64; q < m_cfg.queues; ++q)
+    add_queue_regs(
+        r, "", RX_QUEUE_HIGH0 + QUEUE_STRIDE * (q - 64), 0, [q] { return q; }, q, true, nullptr);
+  add_pf_mailbox_regs(4);  // PFMBMEM
 }
 
 std::unique_ptr<kit::reg_bank> nic_core::build_vf_regs(unsigned vf) {
@@ -229,6 +238,7 @@ std::unique_ptr<kit::reg_bank> nic_core::build_vf_regs(unsigned vf) {
                 m_tx_queues[q]->restart();
               }
               irq().reset();
+              mailbox_reset_vf(fn - 1);
               r.set(VFCTRL, 4, 0);
             }));
   r.add(kit::reg("VFSTATUS", VFSTATUS, 4).doc("VF status"));
@@ -241,7 +251,8 @@ std::unique_ptr<kit::reg_bank> nic_core::build_vf_regs(unsigned vf) {
   r.add(interrupt_reg(r, irq_reg::imc, "VTEIMC", VTEIMC, irq));
   r.add(interrupt_reg(r, irq_reg::iam, "VTEIAM", VTEIAM, irq));
   r.add(kit::reg("VTIVAR0", VTIVAR0, 4).rw().doc("vectors of queues 0 and 1 (RX, TX)"));
-  r.add(kit::reg("VTIVAR_MISC", 0x0140, 4).rw().doc("the mailbox's vector"));
+  r.add(kit::reg("VTIVAR_MISC", VTIVAR_MISC, 4).rw().doc("the mailbox's vector"));
+  add_vf_mailbox_regs(r, vf);
   for (unsigned i = 0; i < VF_VECTORS; ++i) r.add(throttle_reg(fmt::format("VTEITR{}", i), VTEITR0 + 4 * i, i, irq));
   const unsigned qpp = m_cfg.queues_per_pool;
   auto rx_counter = [this, &r, fn] {

@@ -30,7 +30,7 @@ nic_device::nic_device(sc_core::sc_module_name name, const pb::DeviceProfile& pr
     pcie::physical_function& pf = *pfs()[p];
     auto prt = std::make_unique<port>();
     nic_core::config cfg;
-    cfg.queues = 64;
+    cfg.queues = 128;
     cfg.queues_per_pool = 2;
     cfg.max_vfs = profile.has_sriov() ? std::min(profile.sriov().total_vfs(), 63u) : 0;
     cfg.rar_entries = profile.mac_filters() ? std::min(profile.mac_filters(), 128u) : 128;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "drivers-sim/host.h"
+#include "models/nic/nic_device.h"
+#include "models/wire/wire.h"
 #include "platform/platform.h"
 #include "scenarios/loader.h"
 #include "tests/unit/sc_fixture.h"
@@ -32,12 +34,24 @@ class host_fixture : public sc_fixture {
     pb::Platform spec;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(platform_text, &spec)) << platform_text;
     platform::machine m(spec, scen::builtin_profiles());
+    // A cable between the two ports of each two-port NIC (a loopback cable, as on a
+    // test bench): without one a port never has a link.
+    std::vector<std::unique_ptr<wire::wire>> cables;
+    if (loopback_cable)
+      for (pcie::endpoint* ep : m.endpoints())
+        if (auto* nic = dynamic_cast<nic::nic_device*>(ep); nic && nic->ports() >= 2) {
+          cables.push_back(std::make_unique<wire::wire>(sc_core::sc_gen_unique_name("cable"), 10000));
+          nic->core(0).connect(*cables.back(), 0);
+          nic->core(1).connect(*cables.back(), 1);
+        }
     host::host_system h(m, seed);
     run_thread([&] {
       h.boot();
       body(h);
     });
   }
+  // Cable the two ports of each dual-port NIC to each other before booting.
+  bool loopback_cable = false;
   // A new run inside one test: new SystemC context, new sim_env.
   void restart() {
     env.reset();

@@ -1,0 +1,71 @@
+#include "drivers-sim/kernel/irq.h"
+
+namespace iovsim::host {
+
+irq_core::irq_core() = default;
+
+irq_core::~irq_core() {
+  for (auto& [v, l] : m_lines) {
+    l->alive = false;
+    l->fn = nullptr;
+    l->wake.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+unsigned irq_core::request_irq(const std::string& name, handler h) {
+  unsigned vector = FIRST_DEVICE_VECTOR;
+  while (vector <= LAST_DEVICE_VECTOR && m_lines.count(vector)) ++vector;
+  if (vector > LAST_DEVICE_VECTOR) return 0;
+  auto l = std::make_shared<line>();
+  l->name = name;
+  l->fn = std::move(h);
+  l->entry = m_entry();
+  m_lines[vector] = l;
+  sc_core::sc_spawn([l] { thread(l); }, sc_core::sc_gen_unique_name("irq"));
+  return vector;
+}
+
+void irq_core::free_irq(unsigned vector) {
+  auto it = m_lines.find(vector);
+  if (it == m_lines.end()) return;
+  it->second->alive = false;
+  it->second->fn = nullptr;
+  it->second->wake.notify(sc_core::SC_ZERO_TIME);
+  m_lines.erase(it);
+}
+
+bool irq_core::deliver(uint64_t addr, uint32_t data) {
+  if ((addr & 0xfff00000) != MSI_ADDRESS) return false;
+  auto it = m_lines.find(data & 0xff);
+  if (it == m_lines.end()) {
+    ++m_spurious;
+    return false;
+  }
+  line& l = *it->second;
+  ++l.count;
+  l.pending = true;
+  l.wake.notify(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
+void irq_core::thread(std::shared_ptr<line> l) {
+  while (true) {
+    sc_core::wait(l->wake);
+    while (l->alive && l->pending) {
+      l->pending = false;
+      sc_core::wait(l->entry);
+      if (!l->alive) break;
+      const handler fn = l->fn;  // free_irq() from inside the handler must not destroy it while it runs
+      fn();
+    }
+    if (!l->alive) return;
+  }
+}
+
+std::vector<irq_core::irq_info> irq_core::irqs() const {
+  std::vector<irq_info> out;
+  for (const auto& [v, l] : m_lines) out.push_back({v, l->name, l->count});
+  return out;
+}
+
+}  // namespace iovsim::host
