@@ -105,6 +105,8 @@ host_system::host_system(platform::machine& machine, uint64_t seed)
   register_util_linux(*m_shell, sys);
   register_busybox(*m_shell, sys);
   register_pciutils(*m_shell, sys, m_ids);
+  register_iputils(*m_shell, sys);
+  register_ethtool(*m_shell, sys);
   register_sim_verbs(*m_shell, *this);
 }
 
@@ -121,6 +123,8 @@ void host_system::stop_kernel() {
   m_k->modules.reset();
   m_k->dmatest.reset();
   m_k->net_env.reset();
+  if (m_k->net) m_k->net->set_packet_handler(nullptr);
+  m_k->stack.reset();
   m_k->net.reset();
   m_k->bus.reset();
   m_k->pci.reset();
@@ -144,6 +148,8 @@ void host_system::start_kernel() {
   k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, modalias); };
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
   k.net->on_uevent = [this](const std::string& ifname) { udev_net_added(*this, ifname); };
+  k.stack = std::make_unique<ipv4_stack>(*k.net, m_log, m_seed + m_boots);
+  k.net->set_packet_handler(k.stack.get());
   k.net_env.reset(new intel_env{*k.pci, *k.bus, *k.net, m_log, m_machine.profiles()});
   k.net_env->dma = k.dma.get();
   k.net_env->pages = k.pages.get();
@@ -239,6 +245,48 @@ int host_system::rtnl_setlink_up(int ifindex, bool up) {
 }
 
 int host_system::rtnl_setlink_name(int ifindex, const std::string& name) { return m_k->net->rename(ifindex, name); }
+
+int host_system::rtnl_newaddr(int ifindex, uint32_t local, unsigned prefixlen, uint32_t broadcast) {
+  return m_k->stack->add_address(ifindex, local, prefixlen, broadcast);
+}
+
+int host_system::rtnl_deladdr(int ifindex, uint32_t local, unsigned prefixlen) {
+  return m_k->stack->del_address(ifindex, local, prefixlen);
+}
+
+std::vector<ifaddr_info> host_system::rtnl_getaddr() { return m_k->stack->addresses(); }
+std::vector<route_info> host_system::rtnl_getroute() { return m_k->stack->routes(); }
+std::vector<neigh_info> host_system::rtnl_getneigh() { return m_k->stack->neighbours(); }
+
+int host_system::ethtool_drvinfo(const std::string& ifname, drvinfo& info) {
+  netdev* nd = m_k->net->find(ifname);
+  if (!nd) return -ENODEV;
+  info = nd->ops->get_drvinfo(*nd);
+  return 0;
+}
+
+int host_system::ethtool_stats(const std::string& ifname, std::vector<std::pair<std::string, uint64_t>>& stats) {
+  netdev* nd = m_k->net->find(ifname);
+  if (!nd) return -ENODEV;
+  stats = nd->ops->ethtool_stats(*nd);
+  return 0;
+}
+
+int host_system::ping_socket(const std::string& ifname) { return m_k->stack->ping_open(ifname); }
+
+int host_system::ping_send(int fd, uint32_t dst, uint16_t sequence, const std::vector<uint8_t>& data) {
+  return m_k->stack->ping_send(fd, dst, sequence, data);
+}
+
+int host_system::ping_recv(int fd, ping_message& msg, uint64_t timeout_ns) {
+  return m_k->stack->ping_recv(fd, msg, sc_core::sc_time(static_cast<double>(timeout_ns), sc_core::SC_NS));
+}
+
+void host_system::close_socket(int fd) { m_k->stack->close(fd); }
+
+uint64_t host_system::clock_ns() {
+  return static_cast<uint64_t>(sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+}
 
 int host_system::devmem(uint64_t addr, void* data, unsigned len, bool write) {
   if (!m_machine.dram().contains(addr, len)) return -EFAULT;  // also when addr + len wraps

@@ -22,6 +22,7 @@
 #include "drivers-sim/misc/dmatest.h"
 #include "drivers-sim/net/intel.h"
 #include "drivers-sim/net/netdev.h"
+#include "drivers-sim/net/stack.h"
 #include "drivers-sim/pci/pci.h"
 #include "drivers-sim/pci/pci_driver.h"
 #include "drivers-sim/pci/pci_sysfs.h"
@@ -70,6 +71,7 @@ class host_system : public sim_host, private syscalls {
   pci_core& pci() override { return *m_k->pci; }
   pci_bus_type& pci_bus() override { return *m_k->bus; }
   net_core& net() { return *m_k->net; }
+  ipv4_stack& stack() { return *m_k->stack; }
   module_loader& modules() { return *m_k->modules; }
   intel_iommu& iommu_driver() override { return *m_k->iommu; }
   dma_api& dma() { return *m_k->dma; }
@@ -99,6 +101,7 @@ class host_system : public sim_host, private syscalls {
     std::unique_ptr<pci_core> pci;
     std::unique_ptr<pci_bus_type> bus;
     std::unique_ptr<net_core> net;
+    std::unique_ptr<ipv4_stack> stack;  // net_core's packet handler
     std::unique_ptr<intel_env> net_env;
     std::unique_ptr<dmatest_driver> dmatest;
     std::unique_ptr<module_loader> modules;
@@ -121,6 +124,18 @@ class host_system : public sim_host, private syscalls {
   std::vector<link_info> rtnl_getlink() override;
   int rtnl_setlink_up(int ifindex, bool up) override;
   int rtnl_setlink_name(int ifindex, const std::string& name) override;
+  int rtnl_newaddr(int ifindex, uint32_t local, unsigned prefixlen, uint32_t broadcast) override;
+  int rtnl_deladdr(int ifindex, uint32_t local, unsigned prefixlen) override;
+  std::vector<ifaddr_info> rtnl_getaddr() override;
+  std::vector<route_info> rtnl_getroute() override;
+  std::vector<neigh_info> rtnl_getneigh() override;
+  int ethtool_drvinfo(const std::string& ifname, drvinfo& info) override;
+  int ethtool_stats(const std::string& ifname, std::vector<std::pair<std::string, uint64_t>>& stats) override;
+  int ping_socket(const std::string& ifname) override;
+  int ping_send(int fd, uint32_t dst, uint16_t sequence, const std::vector<uint8_t>& data) override;
+  int ping_recv(int fd, ping_message& msg, uint64_t timeout_ns) override;
+  void close_socket(int fd) override;
+  uint64_t clock_ns() override;
   int devmem(uint64_t addr, void* data, unsigned len, bool write) override;
 
   platform::machine& m_machine;

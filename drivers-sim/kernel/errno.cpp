@@ -13,7 +13,7 @@ struct errno_entry {
 };
 
 // ENOTSUP is EOPNOTSUPP on Linux: the first entry with a value names it.
-constexpr std::array<errno_entry, 39> ERRNOS = {{
+constexpr std::array<errno_entry, 42> ERRNOS = {{
     {EPERM, "EPERM", "Operation not permitted"},
     {ENOENT, "ENOENT", "No such file or directory"},
     {ESRCH, "ESRCH", "No such process"},
@@ -47,7 +47,10 @@ constexpr std::array<errno_entry, 39> ERRNOS = {{
     {ENODATA, "ENODATA", "No data available"},
     {EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported"},
     {ENOTSUP, "ENOTSUP", "Operation not supported"},
+    {EMSGSIZE, "EMSGSIZE", "Message too long"},
     {EADDRINUSE, "EADDRINUSE", "Address already in use"},
+    {EADDRNOTAVAIL, "EADDRNOTAVAIL", "Cannot assign requested address"},
+    {ENETUNREACH, "ENETUNREACH", "Network is unreachable"},
     {ENETDOWN, "ENETDOWN", "Network is down"},
     {ETIMEDOUT, "ETIMEDOUT", "Connection timed out"},
     {EALREADY, "EALREADY", "Operation already in progress"},

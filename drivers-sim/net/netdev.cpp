@@ -126,6 +126,7 @@ std::vector<link_info> net_core::getlink() const {
     l.admin_up = n->admin_up;
     l.carrier = n->carrier;
     l.vfs = n->ops->vf_config(*n);
+    l.stats = n->stats;
     out.push_back(l);
   }
   return out;

@@ -23,22 +23,7 @@ namespace iovsim::host {
 
 struct netdev;
 
-// struct rtnl_link_stats64 as `ip -s link` prints it: drivers count what their rings
-// saw, the stack what it dropped.
-struct link_stats {
-  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
-  uint64_t rx_errors = 0, tx_errors = 0, rx_dropped = 0, tx_dropped = 0;
-  uint64_t multicast = 0, collisions = 0;
-  uint64_t rx_missed_errors = 0;   // frames the NIC dropped for want of a descriptor
-};
-
-// ethtool -i (struct ethtool_drvinfo).
-struct drvinfo {
-  std::string driver, version, fw_version, bus_info;
-  std::string expansion_rom_version;
-  bool supports_statistics = true, supports_test = false, supports_eeprom_access = false,
-       supports_register_dump = false, supports_priv_flags = false;
-};
+// link_stats and drvinfo, what rtnetlink and ethtool report, are in kernel/syscalls.h.
 
 class netdev_ops {
  public:

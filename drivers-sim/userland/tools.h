@@ -16,6 +16,8 @@ void register_kmod(shell& sh, syscalls& sys);                        // kmod/: m
 void register_iproute2(shell& sh, syscalls& sys);                    // iproute2/: ip
 void register_util_linux(shell& sh, syscalls& sys);                  // util-linux/: dmesg
 void register_busybox(shell& sh, syscalls& sys);                     // busybox/: devmem
+void register_iputils(shell& sh, syscalls& sys);                     // iputils/: ping
+void register_ethtool(shell& sh, syscalls& sys);                     // ethtool/: ethtool
 void register_pciutils(shell& sh, syscalls& sys, const pci_ids& ids);  // lspci/: lspci
 
 // systemd-udevd's handling of a device's KOBJ_ADD uevent: `modprobe -b MODALIAS`

@@ -1,28 +1,39 @@
 // iproute2's `ip link` (ip/iplink.c, ip/ipaddress.c print_linkinfo and print_vfinfo),
-// over rtnetlink: RTM_GETLINK dumps, RTM_SETLINK to change IFF_UP.
+// over rtnetlink: RTM_GETLINK dumps, RTM_SETLINK to change IFF_UP. `ip addr`, `ip
+// route` and `ip neigh` are in ip_addr.cpp; `-s` adds the counters.
+#include "drivers-sim/userland/iproute2/ip.h"
+
 #include <fmt/format.h>
 
 #include "drivers-sim/userland/tools.h"
 
 namespace iovsim::host {
 
-namespace {
+namespace ip {
 std::string format_mac(uint64_t mac) {
   return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (mac >> 40) & 0xff, (mac >> 32) & 0xff,
                      (mac >> 24) & 0xff, (mac >> 16) & 0xff, (mac >> 8) & 0xff, mac & 0xff);
 }
 
-std::string show(const link_info& l) {
-  if (l.loopback)
-    return fmt::format("{}: {}: <LOOPBACK,UP,LOWER_UP> mtu {} qdisc noqueue state UNKNOWN mode DEFAULT group default "
-                       "qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n",
-                       l.ifindex, l.name, l.mtu);
+std::string show_link(const link_info& l, bool do_link, bool stats) {
+  const char* mode = do_link ? "mode DEFAULT " : "";
+  std::string out;
+  if (l.loopback) {
+    out = fmt::format(
+        "{}: {}: <LOOPBACK,UP,LOWER_UP> mtu {} qdisc noqueue state UNKNOWN {}group default "
+        "qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
+        l.ifindex, l.name, l.mtu, mode);
+    if (do_link && stats) out += "\n" + link_stats_block(l.stats);
+    return out + "\n";
+  }
   std::string flags = l.admin_up && !l.carrier ? "NO-CARRIER,BROADCAST,MULTICAST,UP" : "BROADCAST,MULTICAST";
   if (l.admin_up && l.carrier) flags += ",UP,LOWER_UP";
-  std::string out = fmt::format("{}: {}: <{}> mtu {} qdisc {} state {} mode DEFAULT group default qlen 1000\n",
-                                l.ifindex, l.name, flags, l.mtu, l.admin_up ? "mq" : "noop",
-                                l.admin_up && l.carrier ? "UP" : "DOWN");
-  out += fmt::format("    link/ether {} brd ff:ff:ff:ff:ff:ff\n", format_mac(l.mac));
+  out = fmt::format("{}: {}: <{}> mtu {} qdisc {} state {} {}group default qlen 1000\n", l.ifindex, l.name, flags,
+                    l.mtu, l.admin_up ? "mq" : "noop", l.admin_up && l.carrier ? "UP" : "DOWN", mode);
+  out += fmt::format("    link/ether {} brd ff:ff:ff:ff:ff:ff", format_mac(l.mac));
+  if (do_link && stats) out += "\n" + link_stats_block(l.stats);
+  out += "\n";
+  if (!do_link) return out;
   for (size_t i = 0; i < l.vfs.size(); ++i) {
     const vf_link_info& v = l.vfs[i];
     out += fmt::format("    vf {}     link/ether {} brd ff:ff:ff:ff:ff:ff, spoof checking {}, link-state {}, trust {}",
@@ -33,27 +44,79 @@ std::string show(const link_info& l) {
   return out;
 }
 
+// ipaddress.c print_stats64(): columns as wide as their widest number, every number
+// followed by a space, the TX numbers' line ended by the caller.
+std::string link_stats_block(const link_stats& s) {
+  unsigned cols[] = {10, 7, 6, 7, 7, 7, 10, 9};  // "*X errors:", "packets", ... "compressed", "otherhost"
+  auto size = [&cols](std::initializer_list<uint64_t> values) {
+    unsigned i = 0;
+    for (uint64_t v : values) {
+      unsigned len = 1;
+      for (; v > 9; v /= 10) ++len;
+      cols[i] = std::max(cols[i], len);
+      ++i;
+    }
+  };
+  size({s.rx_bytes, s.rx_packets, s.rx_errors, s.rx_dropped, s.rx_missed_errors, s.multicast, 0, 0});
+  size({s.tx_bytes, s.tx_packets, s.tx_errors, s.tx_dropped, 0, s.collisions, 0, 0});
+  auto numbers = [&cols](std::initializer_list<uint64_t> values) {
+    std::string out = "    ";
+    unsigned i = 0;
+    for (uint64_t v : values) out += fmt::format("{:>{}} ", v, cols[i++]);
+    return out;
+  };
+  std::string out =
+      fmt::format("    RX: {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}\n", "bytes", cols[0] - 4, "packets",
+                  cols[1], "errors", cols[2], "dropped", cols[3], "missed", cols[4], "mcast", cols[5], "", cols[6]);
+  out += numbers({s.rx_bytes, s.rx_packets, s.rx_errors, s.rx_dropped, s.rx_missed_errors, s.multicast}) + "\n";
+  out +=
+      fmt::format("    TX: {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}\n", "bytes", cols[0] - 4, "packets",
+                  cols[1], "errors", cols[2], "dropped", cols[3], "carrier", cols[4], "collsns", cols[5], "", cols[6]);
+  out += numbers({s.tx_bytes, s.tx_packets, s.tx_errors, s.tx_dropped, 0, s.collisions});
+  return out;
+}
+
 const link_info* find(const std::vector<link_info>& links, const std::string& name) {
   for (const link_info& l : links)
     if (l.name == name) return &l;
   return nullptr;
 }
 
-cmd_result ip(syscalls& sys, const std::vector<std::string>& argv) {
-  std::vector<std::string> a(argv.begin() + 1, argv.end());
-  const std::string usage = "Usage: ip link [ show [ dev ] IFNAME ] | ip link set [ dev ] IFNAME { up | down }\n";
+}  // namespace ip
+
+namespace {
+using namespace ip;
+
+cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
+  std::vector<std::string> a;
+  bool stats = false;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (a.empty() && (argv[i] == "-s" || argv[i] == "-stats" || argv[i] == "-statistics"))
+      stats = true;
+    else if (a.empty() && argv[i] == "-4")
+      continue;
+    else
+      a.push_back(argv[i]);
+  }
+  const std::string usage =
+      "Usage: ip [ -s ] link [ show [ dev ] IFNAME ] | ip link set [ dev ] IFNAME { up | down }\n"
+      "       ip addr [ show [ dev IFNAME ] | { add | del } PREFIX dev IFNAME ] | ip route | ip neigh\n";
+  if (!a.empty() && (a[0] == "addr" || a[0] == "a" || a[0] == "address")) return ip_addr(sys, a, usage);
+  if (!a.empty() && (a[0] == "route" || a[0] == "r" || a[0] == "ro")) return ip_route(sys, a, usage);
+  if (!a.empty() && (a[0] == "neigh" || a[0] == "n" || a[0] == "neighbour" || a[0] == "neighbor"))
+    return ip_neigh(sys, a, usage);
   if (a.empty() || (a[0] != "link" && a[0] != "l")) return cmd_result{255, "", usage, ""};
   const std::vector<link_info> links = sys.rtnl_getlink();
   if (a.size() == 1 || a[1] == "show" || a[1] == "list" || a[1] == "ls") {
     if (a.size() <= 2) {
       std::string out;
-      for (const link_info& l : links) out += show(l);
+      for (const link_info& l : links) out += show_link(l, true, stats);
       return cmd_result{0, out, "", ""};
     }
     const std::string name = a[2] == "dev" && a.size() > 3 ? a[3] : a[2];
     const link_info* l = find(links, name);
     if (!l) return cmd_result{1, "", fmt::format("Device \"{}\" does not exist.\n", name), "ENODEV"};
-    return cmd_result{0, show(*l), "", ""};
+    return cmd_result{0, show_link(*l, true, stats), "", ""};
   }
   if (a[1] == "set" && a.size() >= 4) {
     size_t i = 2;
@@ -73,8 +136,10 @@ cmd_result ip(syscalls& sys, const std::vector<std::string>& argv) {
 }  // namespace
 
 void register_iproute2(shell& sh, syscalls& sys) {
-  sh.add_command("ip", [&sys](const std::vector<std::string>& argv, const std::string&) { return ip(sys, argv); },
-                 "network devices: ip link [show [dev] IF], ip link set [dev] IF up|down");
+  sh.add_command(
+      "ip", [&sys](const std::vector<std::string>& argv, const std::string&) { return ip_main(sys, argv); },
+      "network devices: ip [-s] link [show [dev] IF], ip link set [dev] IF up|down, ip addr, ip route, "
+      "ip neigh");
 }
 
 }  // namespace iovsim::host
