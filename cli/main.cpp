@@ -1,5 +1,6 @@
 // iovsim: the command line. run / shell / validate / list. Exit codes: 0 all
 // expectations hold, 1 an expectation failed, 2 bad input or usage.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <systemc>
 
+#include "scenarios/bench.h"
 #include "scenarios/engine.h"
 #include "scenarios/loader.h"
 #include "scenarios/outputs.h"
@@ -78,6 +80,42 @@ int main(int argc, char** argv) { return run_cli(argc, argv); }
 int sc_main(int argc, char** argv) { return run_cli(argc, argv); }
 
 namespace {
+// `iovsim bench`: one line per case (or one JSON object per line with --json).
+int cmd_bench(std::vector<std::string> names, bool json, bool list, uint64_t packets) {
+  if (list) {
+    for (const auto& c : scen::bench_cases()) std::cout << fmt::format("{:<18} {}\n", c.name, c.description);
+    return 0;
+  }
+  if (names.empty())
+    for (const auto& c : scen::bench_cases()) names.push_back(c.name);
+  for (const std::string& n : names) {
+    bool known = false;
+    for (const auto& c : scen::bench_cases()) known |= c.name == n;
+    if (!known) {
+      std::cerr << "iovsim bench: no case \"" << n << "\" (iovsim bench --list shows them)\n";
+      return 2;
+    }
+  }
+  if (!json)
+    std::cout << fmt::format("{:<18} {:>12} {:>9} {:>19} {:>17}\n", "case", "sim_packets", "wall_s",
+                             "packets_per_wall_s", "sim_s_per_wall_s");
+  for (const std::string& n : names) {
+    const scen::bench_result r = scen::run_bench(n, packets);
+    if (json)
+      std::cout << fmt::format(
+          "{{\"case\": \"{}\", \"sim_packets\": {}, \"delivered\": {}, \"dropped\": {}, \"drops\": \"{}\", \"wall_s\": "
+          "{:.3f}, "
+          "\"sim_s\": {:.6f}, \"packets_per_wall_s\": {:.0f}, \"sim_s_per_wall_s\": {:.4f}}}\n",
+          r.name, r.sim_packets, r.delivered, r.dropped, r.drops, r.wall_s, r.sim_s, r.packets_per_wall_s(),
+          r.sim_s_per_wall_s());
+    else
+      std::cout << fmt::format("{:<18} {:>12} {:>9.3f} {:>19.0f} {:>17.4f}\n", r.name, r.sim_packets, r.wall_s,
+                               r.packets_per_wall_s(), r.sim_s_per_wall_s());
+    std::cout << std::flush;
+  }
+  return 0;
+}
+
 int run_cli(int argc, char** argv) {
   // Outputs must not depend on the host: no SystemC banner on standard output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
@@ -115,6 +153,15 @@ int run_cli(int argc, char** argv) {
   bool list_params = false;
   list->add_flag("--params", list_params, "list the timing parameters (--set name=value) instead");
 
+  auto* bench = app.add_subcommand("bench", "run named benchmark cases: simulated packets per wall second");
+  std::vector<std::string> bench_names;
+  bool bench_json = false, bench_list = false;
+  uint64_t bench_packets = 0;
+  bench->add_option("case", bench_names, "cases to run (default: all; --list shows them)");
+  bench->add_flag("--json", bench_json, "one JSON object per case instead of the table");
+  bench->add_flag("--list", bench_list, "list the cases and stop");
+  bench->add_option("--packets", bench_packets, "frames per case (default: the case's)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -126,6 +173,7 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("list")) return cmd_list();
+  if (app.got_subcommand("bench")) return cmd_bench(bench_names, bench_json, bench_list, bench_packets);
 
   scen::loaded_scenario loaded;
   try {

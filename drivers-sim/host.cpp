@@ -147,6 +147,7 @@ void host_system::start_kernel() {
   k.bus = std::make_unique<pci_bus_type>(*k.pci, m_log);
   k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, modalias); };
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
+  k.packet_generator = std::make_unique<pktgen>();
   k.net->on_uevent = [this](const std::string& ifname) { udev_net_added(*this, ifname); };
   k.stack = std::make_unique<ipv4_stack>(*k.net, m_log, m_seed + m_boots);
   k.net->set_packet_handler(k.stack.get());

@@ -22,6 +22,7 @@
 #include "drivers-sim/misc/dmatest.h"
 #include "drivers-sim/net/intel.h"
 #include "drivers-sim/net/netdev.h"
+#include "drivers-sim/net/pktgen.h"
 #include "drivers-sim/net/stack.h"
 #include "drivers-sim/pci/pci.h"
 #include "drivers-sim/pci/pci_driver.h"
@@ -70,7 +71,8 @@ class host_system : public sim_host, private syscalls {
   // The booted kernel's parts (new after every reboot).
   pci_core& pci() override { return *m_k->pci; }
   pci_bus_type& pci_bus() override { return *m_k->bus; }
-  net_core& net() { return *m_k->net; }
+  net_core& net() override { return *m_k->net; }
+  pktgen& packet_generator() override { return *m_k->packet_generator; }
   ipv4_stack& stack() { return *m_k->stack; }
   module_loader& modules() { return *m_k->modules; }
   intel_iommu& iommu_driver() override { return *m_k->iommu; }
@@ -101,6 +103,7 @@ class host_system : public sim_host, private syscalls {
     std::unique_ptr<pci_core> pci;
     std::unique_ptr<pci_bus_type> bus;
     std::unique_ptr<net_core> net;
+    std::unique_ptr<pktgen> packet_generator;
     std::unique_ptr<ipv4_stack> stack;  // net_core's packet handler
     std::unique_ptr<intel_env> net_env;
     std::unique_ptr<dmatest_driver> dmatest;

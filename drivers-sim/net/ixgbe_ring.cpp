@@ -317,9 +317,13 @@ unsigned ixgbe_datapath::clean_rx(const std::shared_ptr<shared>& s, queue_vector
     rx_buf& b = q.rx[i];
     const bool good = (status & RXD_STAT_EOP) && len <= m_slot_bytes && len <= q.frame.size();
     if (good) m_env.bus.mem_read(b.page + b.offset, q.frame.data(), len);
-    // Page reuse: on 4 KiB pages the other half goes back to the NIC.
+    // Page reuse (ixgbe_reuse_rx_page()): on 4 KiB pages the other half of the page
+    // goes back to the NIC, in the slot the ring refills next (next_to_alloc: the
+    // ring keeps one slot empty, so it trails the slot just cleaned by one).
     if (m_slot_bytes <= RXBUFFER_2K) b.offset ^= RXBUFFER_2K;
-    post_rx(q, i);
+    const unsigned alloc = (q.rx_next_to_use + q.rx_unposted) % q.rx_count;
+    if (alloc != i) std::swap(q.rx[alloc], q.rx[i]);
+    post_rx(q, alloc);
     q.rx_next_to_clean = (i + 1) % q.rx_count;
     ++done;
     if (++q.rx_unposted >= RX_BUFFER_WRITE) {

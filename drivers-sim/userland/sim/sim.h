@@ -10,6 +10,8 @@
 
 #include "drivers-sim/iommu/dmar.h"
 #include "drivers-sim/misc/dmatest.h"
+#include "drivers-sim/net/netdev.h"
+#include "drivers-sim/net/pktgen.h"
 #include "drivers-sim/pci/pci.h"
 #include "drivers-sim/pci/pci_driver.h"
 #include "drivers-sim/userland/shell/shell.h"
@@ -32,6 +34,8 @@ class sim_host {
   virtual dmatest_driver& dmatest() = 0;
   virtual vm_manager& vms() = 0;
   virtual fault_injector& injector() = 0;
+  virtual net_core& net() = 0;
+  virtual pktgen& packet_generator() = 0;
   // Platform reset and a new boot with this kernel command line.
   virtual void reboot(const std::string& cmdline) = 0;
 };
@@ -42,5 +46,6 @@ void register_sim_verbs(shell& sh, sim_host& host);
 cmd_result dmatest_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result iommu_verb(sim_host& host, const std::vector<std::string>& argv);
+cmd_result pktgen_verb(sim_host& host, const std::vector<std::string>& argv);
 
 }  // namespace iovsim::host

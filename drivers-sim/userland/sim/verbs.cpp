@@ -49,6 +49,10 @@ void register_sim_verbs(shell& sh, sim_host& host) {
   sh.add_command("vm", [&host](const std::vector<std::string>& argv, const std::string&) {
     return vm_verb(host, argv);
   }, "virtual machines with an assigned function: vm create|assign|dma|list|isolation (simulator verb)");
+  sh.add_command(
+      "pktgen", [&host](const std::vector<std::string>& argv, const std::string&) { return pktgen_verb(host, argv); },
+      "the kernel's packet generator below the stack (simulator verb for /proc/net/pktgen): pktgen DEV --dst MAC "
+      "[--size BYTES (with FCS, default 64)] [--count N] [--rate PPS]");
   sh.add_command("iommu", [&host](const std::vector<std::string>& argv, const std::string&) {
     return iommu_verb(host, argv);
   }, "IOMMU state: iommu stats (IOTLB and walk statistics per requester); simulator controls: "

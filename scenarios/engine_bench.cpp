@@ -1,0 +1,156 @@
+#include <fmt/format.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <systemc>
+
+#include "drivers-sim/host.h"
+#include "models/kit/processes.h"
+#include "models/kit/sim_env.h"
+#include "models/nic/nic_device.h"
+#include "models/wire/traffic.h"
+#include "models/wire/wire.h"
+#include "platform/platform.h"
+#include "scenarios/bench.h"
+#include "scenarios/loader.h"
+
+namespace iovsim::scen {
+
+const std::vector<bench_case_info>& bench_cases() {
+  static const std::vector<bench_case_info> cases{
+      {"vf_rx_64B_iommu",
+       "a generator at 10 Gb/s line rate of 64 B frames to one VF, IOMMU on (its rings and "
+       "buffers mapped once), ixgbevf receiving"},
+      {"pf_rx_1500B_10G", "a generator at 10 Gb/s line rate of 1500 B frames to the PF, IOMMU on, ixgbe receiving"},
+      {"vf_tx_64B_iommu",
+       "pktgen on a VF sending 64 B frames as fast as the driver takes them (a DMA mapping per "
+       "frame, IOMMU on, lazy) to a sink"},
+  };
+  return cases;
+}
+
+namespace {
+
+// The host's thread for the case: setup (untimed), then the measured part.
+class bench_runner : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(bench_runner);
+  bench_runner(sc_core::sc_module_name n, std::function<void()> body) : sc_module(n), m_body(std::move(body)) {
+    SC_THREAD(run);
+    set_stack_size(1 << 20);
+  }
+
+ private:
+  void run() {
+    m_body();
+    kit::end_spawned_processes();
+    sc_core::sc_stop();
+  }
+  std::function<void()> m_body;
+};
+
+uint64_t mac_of(const net::mac_addr& m) {
+  uint64_t v = 0;
+  for (uint8_t b : m.bytes) v = v << 8 | b;
+  return v;
+}
+net::mac_addr to_mac(uint64_t v) {
+  net::mac_addr m;
+  for (int b = 0; b < 6; ++b) m.bytes[b] = static_cast<uint8_t>(v >> (40 - 8 * b));
+  return m;
+}
+
+}  // namespace
+
+bench_result run_bench(const std::string& name, uint64_t packets) {
+  bool known = false;
+  for (const auto& c : bench_cases()) known |= c.name == name;
+  if (!known) throw std::invalid_argument(fmt::format("no bench case \"{}\"", name));
+  const bool vf = name.rfind("vf_", 0) == 0;
+  const bool tx = name.find("_tx_") != std::string::npos;
+  const uint32_t size = name.find("1500B") != std::string::npos ? 1500 : 64;  // with FCS
+  if (!packets) packets = size == 64 ? 2000000 : 500000;
+
+  kit::fresh_systemc_context();
+  kit::sim_env env(1);
+  env.set_trace_categories({"none"});  // nothing traced: the bench measures the models
+  const kit::trace_limits limits;
+  pb::Platform spec;
+  spec.set_kernel_cmdline("intel_iommu=on");
+  pb::RootPort* rp = spec.add_root_port();
+  rp->set_name("rp1");
+  rp->set_device(1);
+  pb::Endpoint* ep = spec.add_endpoint();
+  ep->set_name("nic");
+  ep->set_profile("x540");
+  ep->set_attach("rp1");
+  bench_result result;
+  result.name = name;
+  {
+    platform::machine m(spec, builtin_profiles());
+    auto* nic = dynamic_cast<nic::nic_device*>(m.endpoints().front());
+    wire::wire cable("cable", 10000);
+    nic->core(0).connect(cable, 0);
+    wire::traffic_port gen("gen", cable, 1, 512);
+    host::host_system h(m, 1);
+    std::chrono::steady_clock::time_point wall_start, wall_end;
+    sc_core::sc_time sim_start, sim_end;
+    bench_runner runner("bench", [&] {
+      h.boot();
+      h.run("ip link set enp1s0f0 up");
+      std::string dev = "enp1s0f0";
+      if (vf) {
+        h.run("echo 1 > /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs");
+        h.run("ip link set enp1s0f0v0 up");
+        dev = "enp1s0f0v0";
+      }
+      h.run("run 2100ms");  // link training
+      host::netdev* nd = h.net().find(dev);
+      if (!nd || !nd->carrier) throw std::runtime_error("bench: the interface did not come up");
+      wall_start = std::chrono::steady_clock::now();
+      sim_start = sc_core::sc_time_stamp();
+      if (tx) {
+        host::pktgen_config cfg;
+        cfg.dst_mac = 0x0200000000ff;  // the sink takes every frame
+        cfg.pkt_size = size - 4;
+        cfg.count = packets;
+        h.packet_generator().run(*nd, cfg);
+        sc_core::wait(sc_core::sc_time(1, sc_core::SC_MS));  // the last frames leave
+      } else {
+        wire::traffic_spec s;
+        s.sizes = {size};
+        s.dst = {to_mac(nd->mac)};
+        s.src = to_mac(0x0200000000ff);
+        s.count = packets;
+        gen.start(s);
+        while (gen.running()) sc_core::wait(sc_core::sc_time(100, sc_core::SC_US));
+        sc_core::wait(sc_core::sc_time(1, sc_core::SC_MS));  // the last frames are polled
+      }
+      sim_end = sc_core::sc_time_stamp();
+      wall_end = std::chrono::steady_clock::now();
+      nic::nic_core& core = nic->core(0);
+      if (tx) {
+        result.sim_packets = core.tx_frames();
+        result.delivered = gen.port_counts().rx_frames;
+      } else {
+        result.sim_packets = core.rx_offered();
+        result.delivered = nd->stats.rx_packets;
+        for (unsigned r = 1; r < static_cast<unsigned>(nic::rx_drop::count); ++r) {
+          const auto reason = static_cast<nic::rx_drop>(r);
+          result.dropped += core.rx_dropped(reason);
+          result.drops += fmt::format("{}{}={}", result.drops.empty() ? "" : " ", nic::rx_drop_name(reason),
+                                      core.rx_dropped(reason));
+        }
+      }
+    });
+    sc_core::sc_start();
+    result.wall_s = std::chrono::duration<double>(wall_end - wall_start).count();
+    result.sim_s = (sim_end - sim_start).to_seconds();
+  }
+  kit::release_systemc_context();
+  return result;
+}
+
+}  // namespace iovsim::scen
