@@ -127,7 +127,7 @@ void nic_core::ring_changed(unsigned q, bool tx) {
   if (tx) {
     m_tx_queues[q]->requester_id = m_requester_id(owner(q));
     m_tx_queues[q]->restart();
-    m_tx->doorbell();
+    m_tx->doorbell(m_tx_queues[q].get());
   } else {
     m_rx[q]->restart();
   }

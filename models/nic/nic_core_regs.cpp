@@ -120,7 +120,7 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                  // The doorbell: DMA for this queue goes out as its owner (bus numbers
                  // and pools may have changed since the ring was set up).
                  m_tx_queues[queue_of()]->requester_id = m_requester_id(owner(queue_of()));
-                 m_tx->doorbell();
+                 m_tx->doorbell(m_tx_queues[queue_of()].get());
                }));
   if (after_tail) after_tail();
   bank.add(kit::reg(fmt::format("{}XDCTL{}", p, n), base + Q_DCTL, 4)

@@ -40,8 +40,8 @@ bool tx_engine::ensure(tx_queue& q, uint32_t n, const sc_core::sc_time& at) {
 
 // Takes one frame of `q` into the packet buffer: false when `q` has no whole frame.
 bool tx_engine::stage_one(tx_queue& q) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (!q.ring.enabled || q.ring.count() == 0 || q.ring.pending() == 0) return false;
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
   // The frame's descriptors: up to and including the first with EOP.
   uint32_t n = 0;
   for (;; ++n) {
@@ -90,11 +90,15 @@ bool tx_engine::stage_one(tx_queue& q) {
 
 void tx_engine::stage() {
   // Round robin over the queues, a frame each, while the packet buffer has room.
-  size_t idle = 0;
-  while (m_buffered < tx_buffer_bytes && idle < m_queues.size()) {
-    tx_queue& q = *m_queues[m_next_queue];
-    m_next_queue = (m_next_queue + 1) % m_queues.size();
-    idle = stage_one(q) ? 0 : idle + 1;
+  const size_t n = m_queues.size();
+  while (m_buffered < tx_buffer_bytes && m_work_count) {
+    size_t i = m_next_queue;
+    while (!m_work[i]) i = i + 1 == n ? 0 : i + 1;
+    m_next_queue = i + 1 == n ? 0 : i + 1;
+    if (!stage_one(*m_queues[i])) {
+      m_work[i] = 0;  // nothing whole to send until the next doorbell
+      --m_work_count;
+    }
   }
 }
 

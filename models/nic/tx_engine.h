@@ -11,6 +11,7 @@
 // run); one event per frame sent.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -32,6 +33,7 @@ struct tx_queue {
   tx_queue(std::string queue_name, uint16_t rid) : name(std::move(queue_name)), requester_id(rid) {}
   std::string name;
   uint32_t index = 0;  // the owner's number for it
+  uint32_t engine_slot = 0;  // its place in the engine's round robin
   ring_state ring;
   uint16_t requester_id;
   // Descriptors fetched from ring.head on, and when they arrived.
@@ -60,9 +62,24 @@ class tx_engine : public sc_core::sc_module {
     m_wire = w;
     m_side = side;
   }
-  void add_queue(tx_queue& q) { m_queues.push_back(&q); }
-  // A TDT write: there may be new work.
-  void doorbell() { m_stage_event.notify(sc_core::SC_ZERO_TIME); }
+  void add_queue(tx_queue& q) {
+    q.engine_slot = static_cast<uint32_t>(m_queues.size());
+    m_queues.push_back(&q);
+    m_work.push_back(0);
+  }
+  // A TDT write to `q` (every queue when null): there may be new work. Staging only
+  // visits queues a doorbell marked, so a port with 128 queues and one busy costs
+  // nothing for the other 127.
+  void doorbell(tx_queue* q = nullptr) {
+    if (q) {
+      if (!m_work[q->engine_slot]) ++m_work_count;
+      m_work[q->engine_slot] = 1;
+    } else {
+      std::fill(m_work.begin(), m_work.end(), 1);
+      m_work_count = m_work.size();
+    }
+    m_stage_event.notify(sc_core::SC_ZERO_TIME);
+  }
 
   uint64_t frames_sent() const { return m_sent; }
   uint64_t dropped_no_link() const { return m_no_link; }
@@ -88,6 +105,8 @@ class tx_engine : public sc_core::sc_module {
   wire::wire* m_wire = nullptr;
   unsigned m_side = 0;
   std::vector<tx_queue*> m_queues;
+  std::vector<uint8_t> m_work;  // per queue: a doorbell rang since it last had no whole frame
+  size_t m_work_count = 0;      // queues marked
   size_t m_next_queue = 0;
   kit::grow_ring<staged> m_fifo{16};  // frames in the packet buffer, in order
   uint32_t m_buffered = 0;
