@@ -35,3 +35,4 @@ iovsim_test(nic_queue_test SYSTEMC SOURCES unit/nic_queue_test.cpp LIBS iovsim_n
 iovsim_test(nic_core_test SYSTEMC SOURCES unit/nic_core_test.cpp LIBS iovsim_nic)
 iovsim_test(nic_device_test SYSTEMC SOURCES unit/nic_device_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(trace_bounds_test SYSTEMC SOURCES unit/trace_bounds_test.cpp LIBS iovsim_scenarios)
+iovsim_test(world_test SYSTEMC SOURCES unit/world_test.cpp LIBS iovsim_scenarios)
