@@ -415,6 +415,12 @@ std::vector<std::string> describe_params() {
   dma->set_attach("rp2");
   platform::machine machine(spec, builtin_profiles());
   host::host_system host(machine, 0);
+  // A wire and a traffic port as a world has them (net.wire0, net.gen0).
+  struct net_scope : sc_core::sc_module {
+    explicit net_scope(sc_core::sc_module_name n) : sc_module(n), cable("wire0", 10000), port("gen0", cable, 0) {}
+    wire::wire cable;
+    wire::traffic_port port;
+  } net("net");
   std::vector<std::string> out;
   out.push_back("Set one with --set NAME=VALUE (or a scenario's param): by its name for that instance, or with");
   out.push_back("the kind in place of the instance for every one (dmar0.iotlb_entries, iommu.iotlb_entries).");
