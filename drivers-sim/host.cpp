@@ -85,9 +85,12 @@ void host_system::settle() {
   if (m_k && m_k->net) m_k->net->flush_uevents();
 }
 
-host_system::host_system(platform::machine& machine, uint64_t seed)
-    : m_machine(machine), m_seed(seed), m_params(kernel_params::parse(machine.spec().kernel_cmdline())),
-      m_ids(pci_ids_of(machine.profiles())) {
+host_system::host_system(platform::machine& machine, uint64_t seed, const std::string& name_prefix)
+    : m_machine(machine),
+      m_seed(seed),
+      m_params(kernel_params::parse(machine.spec().kernel_cmdline())),
+      m_ids(pci_ids_of(machine.profiles())),
+      m_prefix(name_prefix) {
   for (const char* d : k_fixed_dirs) m_fs.mkdir(d);
   for (const auto& f : machine.spec().file()) m_fs.put_file(f.path(), f.content());
   // DMA writes are checked against memory ownership for the whole run (reboots too).

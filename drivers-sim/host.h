@@ -58,7 +58,9 @@ pci_ids pci_ids_of(const pb::ProfileLibrary& profiles);
 
 class host_system : public sim_host, private syscalls {
  public:
-  host_system(platform::machine& machine, uint64_t seed);
+  // `name_prefix`: "" for a machine alone or the first of a world, "b." for machine
+  // b, so the host's statistics (b.host.pci.functions) stay apart.
+  host_system(platform::machine& machine, uint64_t seed, const std::string& name_prefix = "");
   ~host_system() override;
 
   // Firmware, then kernel enumeration and coldplug. Call from an SC_THREAD.
@@ -88,6 +90,9 @@ class host_system : public sim_host, private syscalls {
   shell& sh() { return *m_shell; }
   // The file tree userland sees (sysfs, procfs, /etc, /tmp).
   kernfs& files() override { return m_fs; }
+  // The wires and traffic ports of the world this machine is in (nullptr: none).
+  world_access* world() override { return m_world; }
+  void set_world(world_access* w) { m_world = w; }
 
   // What `lspci` sees: every function with its config bytes and names.
   std::vector<lspci_device> lspci_view();
@@ -156,9 +161,11 @@ class host_system : public sim_host, private syscalls {
   pci_ids m_ids;
   std::unique_ptr<kernel_parts> m_k;
   std::unique_ptr<shell> m_shell;
+  world_access* m_world = nullptr;
+  const std::string m_prefix;
 
   // Statistics of the host software (host.pci.functions ...).
-  kit::stat_group m_stats{"host", "the host's software"};
+  kit::stat_group m_stats{m_prefix + "host", "the host's software"};
   kit::stat_group m_pci_stats{m_stats, "pci", "what the kernel's PCI core found"};
   kit::formula m_functions{m_pci_stats, "functions", "functions", "PCI functions the kernel knows",
                            [this] { return static_cast<double>(m_k->pci->devices().size()); }};

@@ -123,7 +123,7 @@ pcie::link_config negotiate(const pb::Link& a, const pb::Link& b) {
 }
 }  // namespace
 
-machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
+machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix)
     : m_spec(spec), m_profiles(profiles) {
   m_cpu = std::make_unique<host_cpu>("cpu");
   m_dram = std::make_unique<mem::dram>("mem", spec.memory_bytes() ? spec.memory_bytes() : DEFAULT_MEMORY_BYTES);
@@ -203,7 +203,7 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
       const pb::PortProfile& sw_prof = port_profile(prof, "");
       auto sw = std::make_unique<pcie::pcie_switch>(module_name(s.name()).c_str(), sw_prof);
       const port_ref& above = ports.at(s.attach());
-      m_links.push_back(std::make_unique<pcie::pcie_link>("link." + module_name(s.name()),
+      m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(s.name()),
                                                           negotiate(above.profile->link(), sw_prof.link())));
       std::vector<pcie::pcie_link*> chain{m_links.back().get()};
       chain.insert(chain.end(), above.uplinks.begin(), above.uplinks.end());
@@ -218,7 +218,7 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles)
       const pb::Endpoint& e = spec.endpoint(static_cast<int>(v - first_endpoint));
       const pb::DeviceProfile& prof = device_profile(e.profile());
       const port_ref& above = ports.at(e.attach());
-      m_links.push_back(std::make_unique<pcie::pcie_link>("link." + module_name(e.name()),
+      m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(e.name()),
                                                           negotiate(above.profile->link(), prof.link())));
       std::vector<pcie::pcie_link*> path{m_links.back().get()};
       path.insert(path.end(), above.uplinks.begin(), above.uplinks.end());

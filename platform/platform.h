@@ -76,7 +76,10 @@ class machine {
  public:
   // Builds the hardware. Throws std::invalid_argument for an impossible platform
   // the loader could not know about (it validates names and references).
-  machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles);
+  // `name_prefix` goes before the names of its models that are not SystemC modules
+  // (the PCIe links, "b.link.nic"): "" for a machine alone, "b." for machine b of a
+  // world, whose modules are built inside a module named "b".
+  machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix = "");
   ~machine();
 
   host_cpu& cpu() { return *m_cpu; }

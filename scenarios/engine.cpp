@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <systemc>
 
 #include "drivers-sim/host.h"
@@ -17,6 +18,7 @@
 #include "models/kit/sim_env.h"
 #include "platform/platform.h"
 #include "scenarios/outputs.h"
+#include "scenarios/world.h"
 
 namespace iovsim::scen {
 
@@ -142,8 +144,10 @@ std::string check(const pb::Expect& e, const host::cmd_result& r, const std::str
 // of this session (kept in memory only: nothing of the real machine comes in) and
 // completion from the simulated host, never from the real file system.
 
-const char* const PROMPT = "root@iovsim:~# ";
 const char* const CONTINUATION_PROMPT = "> ";  // bash's PS2
+
+// The shell prompt of a machine: root@iovsim:~# for a scenario's only machine.
+std::string prompt_of(const std::string& machine) { return fmt::format("root@{}:~# ", machine); }
 
 // readline's callbacks take no context: the host whose shell is being typed at, and
 // the matches of the completion under way.
@@ -168,9 +172,9 @@ char** complete(const char* text, int start, int end) {
 
 // One command from the terminal, with bash's continuation lines ("> ") while it is
 // not whole; false at end of input.
-bool read_command(std::string& command) {
+bool read_command(const std::string& first_prompt, std::string& command) {
   command.clear();
-  for (const char* prompt = PROMPT;; prompt = CONTINUATION_PROMPT) {
+  for (const char* prompt = first_prompt.c_str();; prompt = CONTINUATION_PROMPT) {
     char* raw = readline(prompt);
     if (!raw) return !command.empty();
     const std::string line = raw;
@@ -181,13 +185,14 @@ bool read_command(std::string& command) {
   }
 }
 
-// The host's software thread: boot, then the timeline (or an interactive shell).
+// The first machine's software thread: boot, wait for the other machines to boot,
+// then the timeline (or an interactive shell), each step on its machine's shell.
 class scenario_runner : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(scenario_runner);
-  scenario_runner(sc_core::sc_module_name name, const loaded_scenario& s, host::host_system& host, run_report& report,
+  scenario_runner(sc_core::sc_module_name name, const loaded_scenario& s, world& w, run_report& report,
                   std::istream* in, std::ostream* out, bool prompt)
-      : sc_module(name), m_s(s), m_host(host), m_report(report), m_in(in), m_out(out), m_prompt(prompt) {
+      : sc_module(name), m_s(s), m_world(w), m_report(report), m_in(in), m_out(out), m_prompt(prompt) {
     SC_THREAD(run);
     // The shell nests (shell::MAX_NESTING levels, a few KiB each) and libedit runs
     // here too: more than SystemC's default 256 KiB.
@@ -196,14 +201,13 @@ class scenario_runner : public sc_core::sc_module {
 
   static constexpr std::size_t STACK_BYTES = 1 << 20;
 
-  std::vector<host::lspci_device> final_view;
-
  private:
   void run() {
-    m_host.boot();
+    m_world.machine(0).host->boot();
+    m_world.wait_all_booted();
     if (m_in) interactive();
     else timeline();
-    final_view = m_host.lspci_view();
+    for (world_machine& m : m_world.machines()) m.final_view = m.host->lspci_view();
     // Threads the host spawned and left waiting (interrupt threads, timers) go now,
     // or they and their stacks would outlive the run (kit/processes.h).
     kit::end_spawned_processes();
@@ -216,20 +220,22 @@ class scenario_runner : public sc_core::sc_module {
       const pb::Step& step = m_s.scenario.step(i);
       const sc_core::sc_time at(static_cast<double>(m_s.step_time_ps[static_cast<size_t>(i)]), sc_core::SC_PS);
       if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
+      world_machine& m = m_world.machine(m_s.step_machine[static_cast<size_t>(i)]);
       step_outcome o;
       o.at = kit::format_sim_time(sc_core::sc_time_stamp());
+      if (m_world.machines().size() > 1) o.machine = m.name;
       o.shell = step.shell();
       const sc_core::sc_time start = sc_core::sc_time_stamp();
-      const host::cmd_result r = m_host.run(step.shell());
-      env.trace_complete("host.shell", step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
-      env.log("host", "host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
+      const host::cmd_result r = m.host->run(step.shell());
+      env.trace_complete(m.prefix + "host.shell", step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
+      env.log("host", m.prefix + "host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
       o.output = r.out + r.err;
       o.status = r.status;
       for (const pb::Capture& c : step.capture()) {
-        std::smatch m;
-        if (std::regex_search(o.output, m, std::regex(c.regex())) && m.size() > 1) {
+        std::smatch match;
+        if (std::regex_search(o.output, match, std::regex(c.regex())) && match.size() > 1) {
           try {
-            m_captured[c.name()] = std::stod(m[1]);
+            m_captured[c.name()] = std::stod(match[1]);
           } catch (const std::exception&) {
           }
         }
@@ -237,7 +243,7 @@ class scenario_runner : public sc_core::sc_module {
       for (const pb::Expect& e : step.expect()) {
         bool passed = false;
         std::string failure;
-        const std::string what = check(e, r, o.output, m_host, m_captured, passed, failure);
+        const std::string what = check(e, r, o.output, *m.host, m_captured, passed, failure);
         o.checks.emplace_back(what, passed);
         ++m_report.expectations;
         if (!passed) {
@@ -249,6 +255,36 @@ class scenario_runner : public sc_core::sc_module {
     }
   }
 
+  // `machine` and `machine NAME` of the interactive shell (several machines): true
+  // when the line was one of them.
+  bool machine_command(const std::string& line) {
+    std::istringstream words(line);
+    std::string verb, name, extra;
+    words >> verb >> name >> extra;
+    if (m_world.machines().size() < 2 || verb != "machine") return false;
+    if (!extra.empty()) {
+      *m_out << "usage: machine [NAME]\n" << std::flush;
+      return true;
+    }
+    if (name.empty()) {
+      for (size_t i = 0; i < m_world.machines().size(); ++i)
+        *m_out << (i == m_current ? "* " : "  ") << m_world.machine(i).name << "\n";
+      *m_out << std::flush;
+      return true;
+    }
+    for (size_t i = 0; i < m_world.machines().size(); ++i)
+      if (m_world.machine(i).name == name) {
+        m_current = i;
+        if (g_completing_host) g_completing_host = m_world.machine(i).host.get();  // on a terminal
+        return true;
+      }
+    *m_out << fmt::format("machine: no machine \"{}\" (`machine` lists them)\n", name) << std::flush;
+    return true;
+  }
+
+  host::host_system& current() { return *m_world.machine(m_current).host; }
+  std::string prompt() { return prompt_of(m_world.machine(m_current).name); }
+
   void interactive() {
     // A terminal gets line editing; scripted input is read as it always was.
     if (m_prompt && m_in == &std::cin && isatty(STDIN_FILENO)) {
@@ -257,10 +293,11 @@ class scenario_runner : public sc_core::sc_module {
     }
     std::string line;
     while (true) {
-      if (m_prompt) *m_out << "root@iovsim:~# " << std::flush;
+      if (m_prompt) *m_out << prompt() << std::flush;
       if (!std::getline(*m_in, line)) break;
       if (line == "exit" || line == "logout") break;
-      const host::cmd_result r = m_host.run(line);
+      if (machine_command(line)) continue;
+      const host::cmd_result r = current().run(line);
       *m_out << r.out << r.err << std::flush;
     }
   }
@@ -271,11 +308,12 @@ class scenario_runner : public sc_core::sc_module {
     rl_completion_entry_function = no_match;
     using_history();
     stifle_history(1000);
-    g_completing_host = &m_host;
+    g_completing_host = &current();
     std::string command;
-    while (read_command(command)) {
+    while (read_command(prompt(), command)) {
       if (command == "exit" || command == "logout") break;
-      const host::cmd_result r = m_host.run(command);
+      if (machine_command(command)) continue;
+      const host::cmd_result r = current().run(command);
       *m_out << r.out << r.err << std::flush;
     }
     if (command.empty()) *m_out << "\nlogout\n";  // Ctrl-D, as a login bash says it
@@ -285,7 +323,8 @@ class scenario_runner : public sc_core::sc_module {
   }
 
   const loaded_scenario& m_s;
-  host::host_system& m_host;
+  world& m_world;
+  size_t m_current = 0;  // the machine the interactive shell is on
   std::map<std::string, double> m_captured;
   run_report& m_report;
   std::istream* m_in;
@@ -309,9 +348,8 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   for (const auto& [k, v] : opt.sets) env.params().set_override(k, v);
   try {
     const kit::trace_limits trace_limits;  // trace.max_events, trace.sample_every
-    platform::machine machine(s.scenario.platform(), s.profiles);
-    host::host_system host(machine, seed);
-    scenario_runner runner("host", s, host, report, in, out, prompt);
+    world w(s, seed, opt.dry_run ? "" : opt.out_dir);
+    scenario_runner runner("host", s, w, report, in, out, prompt);
     for (const std::string& name : env.params().unused_overrides()) {
       int line = 0, col = 0;
       for (int i = 0; i < s.scenario.param_size(); ++i)
@@ -329,7 +367,8 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
     if (opt.dry_run) return report;
     sc_core::sc_start();
     report.exit_code = report.failures ? 1 : 0;
-    if (!opt.out_dir.empty()) write_outputs(opt.out_dir, s, seed, report, env, machine, host, runner.final_view);
+    w.finish();
+    if (!opt.out_dir.empty()) write_outputs(opt.out_dir, s, seed, report, env, w);
   } catch (const std::invalid_argument& e) {
     // A model refused a parameter value: point at the scenario line that set it.
     report.exit_code = 2;
@@ -376,6 +415,12 @@ std::vector<std::string> describe_params() {
   dma->set_attach("rp2");
   platform::machine machine(spec, builtin_profiles());
   host::host_system host(machine, 0);
+  // A wire and a traffic port as a world has them (net.wire0, net.gen0).
+  struct net_scope : sc_core::sc_module {
+    explicit net_scope(sc_core::sc_module_name n) : sc_module(n), cable("wire0", 10000), port("gen0", cable, 0) {}
+    wire::wire cable;
+    wire::traffic_port port;
+  } net("net");
   std::vector<std::string> out;
   out.push_back("Set one with --set NAME=VALUE (or a scenario's param): by its name for that instance, or with");
   out.push_back("the kind in place of the instance for every one (dmar0.iotlb_entries, iommu.iotlb_entries).");

@@ -27,6 +27,7 @@ struct run_options {
 
 struct step_outcome {
   std::string at;          // simulated time the step ran
+  std::string machine;     // where it ran, in a scenario of several machines ("" in one of one)
   std::string shell;
   std::string output;      // stdout then stderr, as a terminal shows them
   int status = 0;
@@ -49,7 +50,9 @@ run_report run_scenario(const loaded_scenario& scenario, const run_options& opti
 std::vector<std::string> describe_params();
 
 // Interactive host shell on the scenario's platform after boot (its steps are not
-// run): reads lines from `in`, writes results to `out`; prompts when `prompt`.
+// run): reads lines from `in`, writes results to `out`; prompts when `prompt`. With
+// several machines, `machine NAME` moves to another machine's shell (the prompt
+// says which: root@NAME:~#) and `machine` lists them.
 int run_shell(const loaded_scenario& scenario, const run_options& options, std::istream& in, std::ostream& out,
               bool prompt);
 

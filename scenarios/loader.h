@@ -4,6 +4,8 @@
 // completely and consistently or throws input_error.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +42,36 @@ struct source_location {
   int col = 0;
 };
 
+// One end of a scenario's wire, as the loader resolved it.
+struct wire_end_ref {
+  std::string text;  // as written: "a:nic0:1", "traffic:gen0"
+  bool is_traffic = false;
+  size_t machine = 0;  // a NIC port: the machine's index, the endpoint, the port
+  std::string endpoint;
+  unsigned port = 0;
+  size_t traffic = 0;  // a generator: its index in `traffic`
+};
+
+struct wire_ref {
+  wire_end_ref end[2];
+  uint32_t rate_mbps = 10000;
+  std::string propagation_delay;  // "" : the parameter's default
+};
+
+// A traffic entry read into numbers (models/net/traffic_text.h), and where it sits.
+struct traffic_ref {
+  uint64_t rate_bps = 0, rate_pps = 0;      // both 0: line rate
+  std::vector<uint32_t> sizes;              // empty: the generator's default (64)
+  std::vector<std::array<uint8_t, 6>> dst;  // empty: the port at the other end
+  uint16_t vlan = 0;                        // 0: untagged
+  uint32_t flows = 0;                       // 0: the generator's default (1)
+  uint64_t count = 0;                       // 0: no limit
+  long long duration_ps = 0;
+  long long start_ps = -1;  // -1: not started by the scenario
+  size_t wire = 0;          // the wire it is on, and which end
+  unsigned side = 0;
+};
+
 struct loaded_scenario {
   std::string path;                      // as given
   pb::Scenario scenario;
@@ -47,7 +79,22 @@ struct loaded_scenario {
   std::vector<source_location> step_loc; // where each step starts
   std::vector<source_location> param_loc;// where each param starts
   std::vector<long long> step_time_ps;   // absolute simulated time of each step, ps
+  // The world: machine names (the first is the steps' default; "iovsim" for a scenario
+  // with `platform`), each step's machine, the wires and traffic ports resolved.
+  std::vector<std::string> machine_names;
+  std::vector<size_t> step_machine;
+  std::vector<wire_ref> wires;
+  std::vector<traffic_ref> traffic;
+
+  // Machine i's platform (`platform` itself when the scenario has no `machine`).
+  const pb::Platform& platform(size_t i) const {
+    return scenario.machine_size() ? scenario.machine(static_cast<int>(i)).platform() : scenario.platform();
+  }
+  size_t machines() const { return machine_names.size(); }
 };
+
+// The machine name of a scenario written with `platform` alone.
+constexpr const char* DEFAULT_MACHINE_NAME = "iovsim";
 
 // Parses a simulated-time string: "0", "250ns", "1.5ms", "2s", "100us", "10ps".
 // Returns false when the text is not a time.

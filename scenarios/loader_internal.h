@@ -65,6 +65,13 @@ void validate_and_merge(const pb::ProfileLibrary& lib, const locator& where,
 void validate_scenario(loaded_scenario& out, const locator& where,
                        const pb::ProfileLibrary& profiles);
 
+// Checks one machine's platform (kernel command line, topology, files).
+void validate_platform(const pb::Platform& p, const locator& at, const pb::ProfileLibrary& profiles);
+
+// Checks the machines' names, the wires, the traffic ports and each step's machine,
+// and fills in machine_names, step_machine, wires and traffic (loader_world.cpp).
+void validate_world(loaded_scenario& out, const locator& where, const pb::ProfileLibrary& profiles);
+
 // Parses protobuf text, reporting syntax errors as input_error with 1-based positions.
 void parse_text(const std::string& path, const std::string& text,
                 google::protobuf::Message& out,

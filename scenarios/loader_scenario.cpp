@@ -393,11 +393,7 @@ void check_steps(loaded_scenario& out, const locator& at) {
 
 }  // namespace
 
-void validate_scenario(loaded_scenario& out, const locator& where,
-                       const pb::ProfileLibrary& profiles) {
-  const pb::Scenario& s = out.scenario;
-  const pb::Platform& p = s.platform();
-  const locator platform = where.nested(s, "platform");
+void validate_platform(const pb::Platform& p, const locator& platform, const pb::ProfileLibrary& profiles) {
   check_kernel_cmdline(p, platform);
   check_topology(p, platform, profiles);
   for (int i = 0; i < p.file_size(); ++i) {
@@ -407,7 +403,22 @@ void validate_scenario(loaded_scenario& out, const locator& where,
       l.fail(f, "path", -1, fmt::format("file path \"{}\" is not absolute", f.path()));
     }
   }
+}
+
+void validate_scenario(loaded_scenario& out, const locator& where, const pb::ProfileLibrary& profiles) {
+  const pb::Scenario& s = out.scenario;
+  if (s.machine_size() == 0) {
+    validate_platform(s.platform(), where.nested(s, "platform"), profiles);
+  } else {
+    if (s.has_platform())
+      where.fail(s, "platform", -1, "a scenario has either `platform` (one machine) or `machine` entries, not both");
+    for (int i = 0; i < s.machine_size(); ++i) {
+      const locator m = where.nested(s, "machine", i);
+      validate_platform(s.machine(i).platform(), m.nested(s.machine(i), "platform"), profiles);
+    }
+  }
   check_steps(out, where);
+  validate_world(out, where, profiles);
   for (int i = 0; i < s.param_size(); ++i) out.param_loc.push_back(where.at(s, "param", i));
 }
 

@@ -11,7 +11,9 @@
 
 #include "models/kit/stats.h"
 #include "results.pb.h"
+#include "scenarios/outputs_world.h"
 #include "scenarios/utf8.h"
+#include "scenarios/world.h"
 #include "viz/topology.h"
 
 namespace iovsim::scen {
@@ -50,30 +52,6 @@ std::string indent(const std::string& text, const std::string& pad) {
   return out;
 }
 
-std::vector<viz::topo_node> topology(host::host_system& host) {
-  std::vector<viz::topo_node> nodes;
-  auto& pci = host.pci();
-  auto parent_of = [&](const host::pci_dev& d) -> std::string {
-    if (d.is_virtfn && d.physfn) return d.physfn->bdf();
-    if (d.bus == 0) return d.devfn == 0 ? "" : "0000:00:00.0";
-    for (host::pci_dev* b : pci.devices())
-      if (b->is_bridge && b->secondary == d.bus) return b->bdf();
-    return "";
-  };
-  for (host::pci_dev* d : pci.devices()) {
-    std::string kind = "function";
-    if (d->bus == 0 && d->devfn == 0) kind = "host_bridge";
-    else if (d->is_bridge) kind = d->bus == 0 ? "root_port" : "switch_port";
-    else if (d->is_virtfn) kind = "vf";
-    else if (d->sriov_pos) kind = "pf";
-    std::string label = fmt::format("{}\\n{:04x}:{:04x}", d->short_bdf(), d->vendor, d->device);
-    if (d->is_bridge) label += fmt::format("\\n{}", host::format_bus_range(d->secondary, d->subordinate));
-    if (!d->driver.empty()) label += "\\n" + d->driver;
-    if (!d->netdev.empty()) label += " " + d->netdev;
-    nodes.push_back({d->bdf(), label, kind, parent_of(*d)});
-  }
-  return nodes;
-}
 }  // namespace
 
 std::string config_file_name(const host::lspci_device& d) {
@@ -108,12 +86,17 @@ bool prepare_output_dir(const std::string& dir, bool force) {
 }
 
 void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t seed, const run_report& report,
-                   kit::sim_env& env, platform::machine& machine, host::host_system& host,
-                   const std::vector<host::lspci_device>& view) {
+                   kit::sim_env& env, world& w) {
   const fs::path out(dir);
   std::error_code ec;
-  fs::create_directories(out / "config", ec);
-  if (ec) throw output_error(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
+  // The first machine's files at the top, as for a machine alone; the others' in a
+  // folder each.
+  for (const world_machine& m : w.machines()) {
+    fs::create_directories(m.prefix.empty() ? out / "config" : out / m.name / "config", ec);
+    if (ec) throw output_error(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
+  }
+  host::host_system& host = *w.machine(0).host;
+  const bool is_world = w.is_world();
 
   // results.json
   pb::RunResults results;
@@ -175,6 +158,7 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     m->set_unit(st.unit());
     m->set_description(st.description());
   });
+  if (is_world) *results.mutable_world() = world_results(w);
   std::string json;
   google::protobuf::util::JsonPrintOptions jopt;
   jopt.add_whitespace = true;
@@ -189,8 +173,15 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   // summary.txt: what a person reads first.
   std::string sum = fmt::format("scenario: {}\n", s.scenario.name());
   if (!s.scenario.description().empty()) sum += indent(s.scenario.description(), "  ");
-  sum += fmt::format("seed: {}\nkernel command line: {}\nsimulated time: {} s\n", seed,
-                     s.scenario.platform().kernel_cmdline(), results.sim_time());
+  if (w.machines().size() == 1) {
+    sum += fmt::format("seed: {}\nkernel command line: {}\nsimulated time: {} s\n", seed,
+                       s.platform(0).kernel_cmdline(), results.sim_time());
+  } else {
+    sum += fmt::format("seed: {}\nmachines:\n", seed);
+    for (size_t i = 0; i < w.machines().size(); ++i)
+      sum += fmt::format("  {}: kernel command line: {}\n", w.machine(i).name, s.platform(i).kernel_cmdline());
+    sum += fmt::format("simulated time: {} s\n", results.sim_time());
+  }
   // A trace that hit its bound says so (nothing is said of a trace that fit).
   if (env.trace_events_dropped())
     sum += fmt::format(
@@ -201,7 +192,8 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   sum += "steps:\n";
   for (size_t i = 0; i < report.steps.size(); ++i) {
     const step_outcome& st = report.steps[i];
-    sum += fmt::format("  {:>3} [{}] $ {}   (status {})\n", i + 1, st.at, st.shell, st.status);
+    sum += fmt::format("  {:>3} [{}] {}$ {}   (status {})\n", i + 1, st.at, st.machine.empty() ? "" : st.machine + ": ",
+                       st.shell, st.status);
     for (const auto& [what, passed] : st.checks) sum += fmt::format("        {} {}\n", passed ? "ok  " : "FAIL", what);
     for (const auto& f : st.failures) sum += fmt::format("             -> {}\n", f);
   }
@@ -215,26 +207,40 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
       sum += fmt::format("  {:<40} {:>10} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g} {}\n", d.name(), d.count(), d.mean(),
                          d.p50(), d.p99(), d.max(), d.unit());
   }
-  sum += "\nPCI functions:\n";
-  for (const pb::FunctionInfo& f : results.function())
-    sum += fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),
-                       f.netdev().empty() ? "-" : f.netdev(), f.virtfn() ? "  (VF of " + f.physfn() + ")" : "");
+  if (is_world) sum += world_summary(results.world());
+  auto functions = [&](const std::string& title, const google::protobuf::RepeatedPtrField<pb::FunctionInfo>& list) {
+    sum += title;
+    for (const pb::FunctionInfo& f : list)
+      sum += fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),
+                         f.netdev().empty() ? "-" : f.netdev(), f.virtfn() ? "  (VF of " + f.physfn() + ")" : "");
+  };
+  if (w.machines().size() == 1) {
+    functions("\nPCI functions:\n", results.function());
+  } else {
+    for (const pb::World::Machine& m : results.world().machine())
+      functions(fmt::format("\nPCI functions of {}:\n", m.name()), m.function());
+  }
   write_file(out / "summary.txt", sum);
 
   // transcript.txt: every step with its full output.
   std::string tr;
-  for (const step_outcome& st : report.steps) tr += fmt::format("[{}] $ {}\n{}", st.at, st.shell, st.output);
+  for (const step_outcome& st : report.steps)
+    tr += fmt::format("[{}] {}$ {}\n{}", st.at, st.machine.empty() ? "" : st.machine + ": ", st.shell, st.output);
   write_file(out / "transcript.txt", tr);
 
   std::string log;
   for (const auto& l : env.log_lines()) log += l + "\n";
   write_file(out / "log.txt", log);
-  std::string dmesg;
-  for (const auto& l : host.dmesg().lines()) dmesg += l + "\n";
-  write_file(out / "dmesg.txt", dmesg);
+  for (world_machine& m : w.machines()) {
+    const fs::path folder = m.prefix.empty() ? out : out / m.name;
+    std::string dmesg;
+    for (const auto& l : m.host->dmesg().lines()) dmesg += l + "\n";
+    write_file(folder / "dmesg.txt", dmesg);
+    for (const host::lspci_device& d : m.final_view)
+      write_file(folder / "config" / config_file_name(d), host::lspci_dump(d));
+  }
   write_file(out / "trace.json", env.trace_json());
-  for (const host::lspci_device& d : view) write_file(out / "config" / config_file_name(d), host::lspci_dump(d));
-  write_file(out / "topology.dot", viz::topology_dot(topology(host)));
+  write_file(out / "topology.dot", is_world ? world_topology(w) : viz::topology_dot(topology(host)));
 }
 
 }  // namespace iovsim::scen

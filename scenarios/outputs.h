@@ -15,6 +15,8 @@
 
 namespace iovsim::scen {
 
+class world;
+
 // The output folder could not be made ready or written (a file in the way, no
 // permission, a full disk): the CLI reports it and exits 2.
 struct output_error : std::runtime_error {
@@ -29,9 +31,11 @@ struct output_error : std::runtime_error {
 bool prepare_output_dir(const std::string& dir, bool force);
 
 // Throws output_error when a file cannot be written completely.
+// A world of several machines also gets <machine>/dmesg.txt and <machine>/config/ for
+// each machine after the first, the wires and traffic ports in results.json and
+// summary.txt, and one cluster per machine in topology.dot.
 void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t seed, const run_report& report,
-                   kit::sim_env& env, platform::machine& machine, host::host_system& host,
-                   const std::vector<host::lspci_device>& view);
+                   kit::sim_env& env, world& w);
 
 // The name of a function's config dump: "0000_03_10_1.txt".
 std::string config_file_name(const host::lspci_device& d);

@@ -39,3 +39,9 @@ add_test(NAME outputs.expectations_can_fail
 add_test(NAME outputs.out_dir_errors
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/out_dir_test.sh $<TARGET_FILE:iovsim>
                  ${PROJECT_SOURCE_DIR}/scenarios/library/numvfs_all_or_nothing.pbtxt ${PROJECT_BINARY_DIR}/out-dir-test)
+
+# The real tshark reads the pcap files the two_machines_wire scenario's `capture` steps wrote.
+add_test(NAME outputs.world_pcap_tshark
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/world_pcap_tshark_test.sh
+                 ${PROJECT_BINARY_DIR}/scenario-out/two_machines_wire/a ${PROJECT_BINARY_DIR}/world-pcap-tshark-test)
+set_tests_properties(outputs.world_pcap_tshark PROPERTIES DEPENDS scenario.two_machines_wire)

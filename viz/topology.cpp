@@ -53,4 +53,48 @@ std::string topology_dot(const std::vector<topo_node>& nodes) {
   return out.str();
 }
 
+std::string world_dot(const std::vector<world_cluster>& machines, const std::vector<world_link>& wires) {
+  std::ostringstream out;
+  out << "digraph G {\nrankdir=LR;\nnode [fontname=\"monospace\", fontsize=10];\n";
+  // Node names: m<cluster>_<index> for a machine's nodes, t_<n> for traffic ports, in
+  // the order given (no pointers or hashes: the file is the same every run).
+  std::vector<std::map<std::string, std::string>> ids(machines.size());
+  for (size_t c = 0; c < machines.size(); ++c) {
+    out << "subgraph cluster_" << c << " {\nlabel=\"" << escape(machines[c].name) << "\";\n";
+    const auto& nodes = machines[c].nodes;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const std::string id = "m" + std::to_string(c) + "_" + std::to_string(i);
+      ids[c][nodes[i].id] = id;
+      out << id << " [label=\"" << escape(nodes[i].label) << "\", shape=" << shape_of(nodes[i].kind)
+          << (nodes[i].kind == "vf" ? ", style=dashed" : "") << "];\n";
+    }
+    for (const topo_node& n : nodes)
+      if (!n.parent.empty() && ids[c].count(n.parent))
+        out << ids[c][n.parent] << "->" << ids[c][n.id] << (n.kind == "vf" ? " [style=dashed]" : "") << ";\n";
+    out << "}\n";
+  }
+  std::map<std::string, std::string> traffic;
+  auto node_of = [&](const world_port& p) -> std::string {
+    if (p.cluster >= 0) {
+      const auto& m = ids[static_cast<size_t>(p.cluster)];
+      const auto it = m.find(p.id);
+      return it == m.end() ? "" : it->second;
+    }
+    auto it = traffic.find(p.id);
+    if (it == traffic.end()) {
+      const std::string id = "t_" + std::to_string(traffic.size());
+      out << id << " [label=\"traffic\\n" << escape(p.id) << "\", shape=cds];\n";
+      it = traffic.emplace(p.id, id).first;
+    }
+    return it->second;
+  };
+  for (const world_link& w : wires) {
+    const std::string a = node_of(w.a), b = node_of(w.b);
+    if (a.empty() || b.empty()) continue;
+    out << a << "->" << b << " [dir=none, penwidth=2, label=\"" << escape(w.label) << "\"];\n";
+  }
+  out << "}\n";
+  return out.str();
+}
+
 }  // namespace iovsim::viz

@@ -64,7 +64,9 @@ sc_core::sc_time wire::send(unsigned side, net::frame_ptr f) {
     ++d.counts.dropped_link_down;
     return now;
   }
-  const sc_core::sc_time done = d.channel.reserve(now, serialization_time(wire_bytes(f->size()), m_rate_mbps));
+  const sc_core::sc_time on_wire = serialization_time(wire_bytes(f->size()), m_rate_mbps);
+  const sc_core::sc_time done = d.channel.reserve(now, on_wire);
+  if (m_tap[side]) m_tap[side]->frame_seen(*f, done - on_wire, true);
   // The last bit of the FCS leaves one IFG before the direction is free again.
   const sc_core::sc_time arrival = done - serialization_time(IFG_BYTES, m_rate_mbps) + propagation_delay();
   const bool first = d.flights.empty();
@@ -80,6 +82,7 @@ void wire::deliver(unsigned side) {
     net::frame_ptr f = std::move(d.flights.front().f);
     d.flights.pop_front();
     ++d.counts.frames_delivered;
+    if (m_tap[1 - side]) m_tap[1 - side]->frame_seen(*f, now, false);
     // The receiver may send (on either direction) or take the link down from here.
     m_end[1 - side]->frame_arrived(std::move(f));
   }

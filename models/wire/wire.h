@@ -35,6 +35,15 @@ class wire_end {
   virtual void link_changed(bool up) { (void)up; }
 };
 
+// Sees the frames at one end of a wire, as a capture on that port would (tcpdump):
+// frames the end sends, at the time their first bit leaves, and frames it receives,
+// when their last bit arrives. Frames sent on a link that is down are not seen.
+class wire_tap {
+ public:
+  virtual ~wire_tap() = default;
+  virtual void frame_seen(const net::frame& f, const sc_core::sc_time& at, bool sent) = 0;
+};
+
 class wire : public sc_core::sc_module {
  public:
   // `rate_mbps`: the speed the ports negotiated (a parameter's default); one of
@@ -46,6 +55,11 @@ class wire : public sc_core::sc_module {
   // A port going down or up at `side` (ip link set down/up, a cable pulled).
   void set_port_up(unsigned side, bool up);
   bool link_up() const { return m_link_up; }
+  // What sits at `side` (nullptr: nothing attached).
+  wire_end* end(unsigned side) const { return m_end[side]; }
+  // One tap per end (nullptr: none); a capture starts and stops with it.
+  void set_tap(unsigned side, wire_tap* tap) { m_tap[side] = tap; }
+  wire_tap* tap(unsigned side) const { return m_tap[side]; }
   uint32_t rate_mbps() const { return m_rate_mbps; }
 
   // Sends `f` from `side` now. Returns when its last bit (and the IFG after it) has
@@ -96,6 +110,7 @@ class wire : public sc_core::sc_module {
  private:
   uint32_t m_rate_mbps = 0;
   std::array<wire_end*, 2> m_end{};
+  std::array<wire_tap*, 2> m_tap{};
   std::array<bool, 2> m_port_up{};
   bool m_link_up = false;
   std::array<direction, 2> m_dir;

@@ -58,6 +58,14 @@ void register_sim_verbs(shell& sh, sim_host& host) {
   }, "IOMMU state: iommu stats (IOTLB and walk statistics per requester); simulator controls: "
      "iommu stats reset, iommu config [entries=N [ways=M] [policy=lru|random]] (empties the IOTLB) "
      "[pwc=N] (paging-structure cache entries per level, 0 = none)");
+  sh.add_command(
+      "traffic", [&host](const std::vector<std::string>& argv, const std::string&) { return traffic_verb(host, argv); },
+      "the world's traffic generators (simulator verb): traffic start NAME [--rate R] [--size S|imix] [--dst MAC,...] "
+      "[--vlan ID] [--flows N] [--count N] [--duration T], traffic stop NAME, traffic stats [NAME]");
+  sh.add_command(
+      "capture", [&host](const std::vector<std::string>& argv, const std::string&) { return capture_verb(host, argv); },
+      "capture frames at a wire end into a pcap file of the run's output folder (simulator verb): "
+      "capture start PORT FILE [--snaplen N], capture stop PORT");
 }
 
 }  // namespace iovsim::host
