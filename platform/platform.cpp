@@ -4,6 +4,7 @@
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
+#include <map>
 #include <stdexcept>
 
 #include "models/kit/sim_env.h"
@@ -123,8 +124,10 @@ pcie::link_config negotiate(const pb::Link& a, const pb::Link& b) {
 }
 }  // namespace
 
-machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix)
+machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix,
+                 unsigned instance)
     : m_spec(spec), m_profiles(profiles) {
+  std::map<std::string, unsigned> seen_profiles;  // endpoints of each profile so far
   m_cpu = std::make_unique<host_cpu>("cpu");
   m_dram = std::make_unique<mem::dram>("mem", spec.memory_bytes() ? spec.memory_bytes() : DEFAULT_MEMORY_BYTES);
   m_cpu->set_memory(*m_dram);
@@ -216,7 +219,11 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       m_switches.push_back(std::move(sw));
     } else if (v >= first_endpoint) {
       const pb::Endpoint& e = spec.endpoint(static_cast<int>(v - first_endpoint));
-      const pb::DeviceProfile& prof = device_profile(e.profile());
+      // The endpoint keeps a reference to its profile: this instance's copy lives here.
+      m_instance_profiles.push_back(std::make_unique<pb::DeviceProfile>(device_profile(e.profile())));
+      pb::DeviceProfile& prof = *m_instance_profiles.back();
+      const unsigned nth = seen_profiles[e.profile()]++;
+      if (prof.mac_base()) prof.set_mac_base(prof.mac_base() + (uint64_t{instance} << 12) + (uint64_t{nth} << 4));
       const port_ref& above = ports.at(e.attach());
       m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(e.name()),
                                                           negotiate(above.profile->link(), prof.link())));

@@ -79,7 +79,12 @@ class machine {
   // `name_prefix` goes before the names of its models that are not SystemC modules
   // (the PCIe links, "b.link.nic"): "" for a machine alone, "b." for machine b of a
   // world, whose modules are built inside a module named "b".
-  machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix = "");
+  // `instance`: the machine's place in its world (0 for the first). NICs get their
+  // profile's MAC base plus instance << 12 and, for the n-th endpoint of the same
+  // profile in this machine, n << 4: every port of a world has its own address, as
+  // every real card does, and the first machine's first card keeps the profile's.
+  machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix = "",
+          unsigned instance = 0);
   ~machine();
 
   host_cpu& cpu() { return *m_cpu; }
@@ -125,6 +130,7 @@ class machine {
   std::unique_ptr<pcie::root_complex> m_rc;
   std::vector<std::unique_ptr<pcie::pcie_link>> m_links;
   std::vector<std::unique_ptr<pcie::pcie_switch>> m_switches;
+  std::vector<std::unique_ptr<pb::DeviceProfile>> m_instance_profiles;  // per endpoint (its MAC base)
   std::vector<std::unique_ptr<pcie::endpoint>> m_endpoint_store;
   std::vector<pcie::endpoint*> m_endpoints;
   std::vector<ats_device> m_ats_devices;   // in build order

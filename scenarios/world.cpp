@@ -19,7 +19,7 @@ class world::machine_scope : public sc_core::sc_module {
   machine_scope(sc_core::sc_module_name name, world& w, size_t index, const loaded_scenario& s, uint64_t seed)
       : sc_module(name) {
     world_machine& m = w.m_machines[index];
-    m.hw = std::make_unique<platform::machine>(s.platform(index), s.profiles, m.prefix);
+    m.hw = std::make_unique<platform::machine>(s.platform(index), s.profiles, m.prefix, index);
     m.host = std::make_unique<host::host_system>(*m.hw, seed, m.prefix);
     w.m_boot.push_back(std::make_unique<boot_thread>("host", w, index));
   }
