@@ -111,6 +111,11 @@ pb::World world_results(world& w) {
       out->set_rx_buffer_too_small(core.rx_dropped(nic::rx_drop::buffer_too_small));
       out->set_rx_dma_fault(core.rx_dropped(nic::rx_drop::dma_fault));
       out->set_tx_frames(core.tx_frames());
+      out->set_rx_replicas(core.rx_replicas());
+      uint64_t dropped = 0;
+      for (unsigned d = 1; d < static_cast<unsigned>(nic::rx_drop::count); ++d)
+        dropped += core.rx_dropped(static_cast<nic::rx_drop>(d));
+      out->set_books_balance(core.rx_offered() + core.rx_replicas() == core.rx_delivered() + dropped);
     }
   for (const auto& [name, port] : w.traffic()) {
     pb::World::Traffic* out = r.add_traffic();
@@ -158,11 +163,11 @@ std::string world_summary(const pb::World& r) {
     sum += "\nNIC ports on wires:\n";
     for (const pb::World::NicPort& p : r.nic_port())
       sum += fmt::format(
-          "  {:<20} link {:<4}  rx {} offered, {} delivered, dropped: {} queue disabled, {} no descriptor, {} buffer "
-          "too "
-          "small, {} DMA fault;  tx {}\n",
-          p.end(), p.link_up() ? "up" : "down", p.rx_offered(), p.rx_delivered(), p.rx_queue_disabled(),
-          p.rx_no_descriptor(), p.rx_buffer_too_small(), p.rx_dma_fault(), p.tx_frames());
+          "  {:<20} link {:<4}  rx {} offered + {} copies, {} delivered, dropped: {} queue disabled, {} no "
+          "descriptor, {} buffer too small, {} DMA fault ({});  tx {}\n",
+          p.end(), p.link_up() ? "up" : "down", p.rx_offered(), p.rx_replicas(), p.rx_delivered(),
+          p.rx_queue_disabled(), p.rx_no_descriptor(), p.rx_buffer_too_small(), p.rx_dma_fault(),
+          p.books_balance() ? "books balance" : "BOOKS DO NOT BALANCE", p.tx_frames());
   }
   if (r.traffic_size()) {
     sum += fmt::format("\ntraffic:\n  {:<12} {:>10} {:>10} {:>8} {:>11} {:>11} {:>11} {:>11} {:>11}\n", "", "sent",

@@ -20,7 +20,9 @@ class world::machine_scope : public sc_core::sc_module {
       : sc_module(name) {
     world_machine& m = w.m_machines[index];
     m.hw = std::make_unique<platform::machine>(s.platform(index), s.profiles, m.prefix, index);
-    m.host = std::make_unique<host::host_system>(*m.hw, seed, m.prefix);
+    // Each machine's kernel draws from a stream of its own (random VF MACs, RSS keys,
+    // ARP timers): the run seed advanced by the machine's index (SplitMix64's step).
+    m.host = std::make_unique<host::host_system>(*m.hw, seed + index * 0x9e3779b97f4a7c15ull, m.prefix);
     w.m_boot.push_back(std::make_unique<boot_thread>("host", w, index));
   }
 };

@@ -45,3 +45,9 @@ add_test(NAME outputs.world_pcap_tshark
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/world_pcap_tshark_test.sh
                  ${PROJECT_BINARY_DIR}/scenario-out/two_machines_wire/a ${PROJECT_BINARY_DIR}/world-pcap-tshark-test)
 set_tests_properties(outputs.world_pcap_tshark PROPERTIES DEPENDS scenario.two_machines_wire)
+
+# The real tshark reads the captures of both ends of ping_two_hosts' cable.
+add_test(NAME outputs.ping_pcap_tshark
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/ping_pcap_tshark_test.sh
+                 ${PROJECT_BINARY_DIR}/scenario-out/ping_two_hosts/a ${PROJECT_BINARY_DIR}/ping-pcap-tshark-test)
+set_tests_properties(outputs.ping_pcap_tshark PROPERTIES DEPENDS scenario.ping_two_hosts)

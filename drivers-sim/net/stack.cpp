@@ -215,9 +215,9 @@ void ipv4_stack::icmp_receive(netdev& nd, const net::parsed_frame& p, const uint
     }
     sc_core::wait(tx_cost());
     auto f = m_pool.get();
-    build_echo(*f,
-               {nd.mac, p.ip.dst.value, p.ip.src.value, next_ip_id(p.ip.src.value), false, true, p.icmp.id, p.icmp.seq},
-               data, data_bytes);
+    build_echo(
+        *f, {out->mac, p.ip.dst.value, p.ip.src.value, next_ip_id(p.ip.src.value), false, true, p.icmp.id, p.icmp.seq},
+        data, data_bytes);
     ++m_snmp.icmp_out_msgs;
     ++m_snmp.icmp_out_echo_reps;
     output(*out, p.ip.src.value, std::move(f));

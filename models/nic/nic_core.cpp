@@ -203,11 +203,31 @@ void nic_core::update_rss_key() {
 void nic_core::frame_arrived(net::frame_ptr f) {
   ++m_rx_offered;
   const destination d = classify(*f);
+  deliver(*f, d);
+  // Broadcast goes to every pool that accepts it (82599 VMOLR.BAM, which ixgbe sets
+  // for the PF's pool and every VF's: ixgbe_set_vmolr()): the PF's above, and each VF
+  // whose first receive queue is enabled (its driver is up). Each copy is DMA of its
+  // own. The rest of replication (multicast hash, promiscuous pools, VMOLR itself)
+  // is the switch's, issue 11.
+  if (m_num_vfs && f->size() >= 6 && is_broadcast(f->data()))
+    for (unsigned v = 0; v < m_num_vfs; ++v) {
+      const unsigned q = pool_base(1 + v);
+      if (!m_rx[q]->ring.enabled) continue;
+      ++m_rx_replicas;
+      deliver(*f, destination{1 + v, q, 0, 0});
+    }
+}
+
+bool nic_core::is_broadcast(const uint8_t* dst) {
+  return (dst[0] & dst[1] & dst[2] & dst[3] & dst[4] & dst[5]) == 0xff;
+}
+
+void nic_core::deliver(const net::frame& f, const destination& d) {
   rx_queue& q = *m_rx[d.queue];
   q.requester_id = m_requester_id(d.fn);
   sc_core::sc_time done;
   uint64_t fault = 0;
-  const rx_drop r = q.receive(*f, d.rss_type, d.rss_hash, done, fault);
+  const rx_drop r = q.receive(f, d.rss_type, d.rss_hash, done, fault);
   if (r != rx_drop::none) {
     ++m_rx_dropped[static_cast<size_t>(r)];
     return;

@@ -82,8 +82,10 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   };
   destination classify(const net::frame& f) const;
 
-  // Conservation (DESIGN.md 9): frames offered by the wire = delivered + dropped.
+  // Conservation (DESIGN.md 9): frames offered by the wire + copies made for more
+  // pools = delivered + dropped.
   uint64_t rx_offered() const { return m_rx_offered; }
+  uint64_t rx_replicas() const { return m_rx_replicas; }
   uint64_t rx_delivered() const { return m_rx_delivered; }
   uint64_t rx_dropped(rx_drop reason) const { return m_rx_dropped[static_cast<size_t>(reason)]; }
   uint64_t tx_frames() const { return m_tx->frames_sent(); }
@@ -98,6 +100,8 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   unsigned pool_base(unsigned fn) const;
   unsigned vector_of(unsigned fn, unsigned queue, bool tx) const;
   void rx_done(unsigned fn, unsigned queue, const sc_core::sc_time& at);
+  void deliver(const net::frame& f, const destination& d);  // one copy to one queue
+  static bool is_broadcast(const uint8_t* dst);
   void build_pf_regs();
   std::unique_ptr<kit::reg_bank> build_vf_regs(unsigned vf);
   void add_queue_regs(kit::reg_bank& bank, const std::string& prefix, uint32_t rx_base, uint32_t tx_base,
@@ -147,7 +151,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::array<uint32_t, 4> m_mbicr{};  // PFMBICR: VFREQ / VFACK bits
   uint64_t m_mbx_messages = 0;
   bool m_link_up = false;
-  uint64_t m_rx_offered = 0, m_rx_delivered = 0;
+  uint64_t m_rx_offered = 0, m_rx_delivered = 0, m_rx_replicas = 0;
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};
 
   kit::stat_group m_stats{name(), "an SR-IOV NIC port"};
