@@ -79,7 +79,7 @@ class host_system : public sim_host, private syscalls {
   module_loader& modules() { return *m_k->modules; }
   intel_iommu& iommu_driver() override { return *m_k->iommu; }
   dma_api& dma() { return *m_k->dma; }
-  irq_core& irq() { return *m_k->irq; }
+  irq_core& irq() override { return *m_k->irq; }
   dmatest_driver& dmatest() override { return *m_k->dmatest; }
   vm_manager& vms() override { return *m_k->vms; }
   fault_injector& injector() override { return *m_k->inject; }

@@ -53,18 +53,31 @@ void irq_core::thread(std::shared_ptr<line> l) {
     sc_core::wait(l->wake);
     while (l->alive && l->pending) {
       l->pending = false;
+      const sc_core::sc_time start = sc_core::sc_time_stamp();
+      ++l->runs;
       sc_core::wait(l->entry);
-      if (!l->alive) break;
-      const handler fn = l->fn;  // free_irq() from inside the handler must not destroy it while it runs
-      fn();
+      if (l->alive) {
+        const handler fn = l->fn;  // free_irq() from inside the handler must not destroy it while it runs
+        fn();
+      }
+      l->busy += sc_core::sc_time_stamp() - start;
     }
     if (!l->alive) return;
   }
 }
 
+void irq_core::reset_stats() {
+  for (auto& [v, l] : m_lines) {
+    l->count = l->runs = 0;
+    l->busy = sc_core::SC_ZERO_TIME;
+  }
+  m_spurious = 0;
+  m_since = sc_core::sc_time_stamp();
+}
+
 std::vector<irq_core::irq_info> irq_core::irqs() const {
   std::vector<irq_info> out;
-  for (const auto& [v, l] : m_lines) out.push_back({v, l->name, l->count});
+  for (const auto& [v, l] : m_lines) out.push_back({v, l->name, l->count, l->runs, l->busy});
   return out;
 }
 

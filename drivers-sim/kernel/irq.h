@@ -51,11 +51,16 @@ class irq_core {
   struct irq_info {
     unsigned vector;
     std::string name;
-    uint64_t count;
+    uint64_t count;         // messages taken
+    uint64_t runs;          // handler runs (a message during a run makes one more)
+    sc_core::sc_time busy;  // CPU time in entry and handler (the irq's CPU was busy)
   };
   // Requested irqs by vector, with the messages each took (/proc/interrupts).
   std::vector<irq_info> irqs() const;
   uint64_t spurious() const { return m_spurious; }
+  // Counts and busy times start again from now (`cpu stats --reset`).
+  void reset_stats();
+  const sc_core::sc_time& stats_since() const { return m_since; }
   const sc_core::sc_time& entry_cost() const { return m_entry(); }
 
  private:
@@ -65,8 +70,8 @@ class irq_core {
     handler fn;
     sc_core::sc_event wake;
     bool pending = false, alive = true;
-    uint64_t count = 0;
-    sc_core::sc_time entry;
+    uint64_t count = 0, runs = 0;
+    sc_core::sc_time entry, busy;
   };
   static void thread(std::shared_ptr<line> l);
 
@@ -78,6 +83,7 @@ class irq_core {
                                        "CPU time to enter, dispatch and leave an interrupt handler"};
   std::map<unsigned, std::shared_ptr<line>> m_lines;
   uint64_t m_spurious = 0;
+  sc_core::sc_time m_since;
 };
 
 }  // namespace iovsim::host

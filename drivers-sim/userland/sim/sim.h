@@ -10,6 +10,7 @@
 #include <string>
 
 #include "drivers-sim/iommu/dmar.h"
+#include "drivers-sim/kernel/irq.h"
 #include "drivers-sim/misc/dmatest.h"
 #include "drivers-sim/net/netdev.h"
 #include "drivers-sim/net/pktgen.h"
@@ -57,6 +58,7 @@ class sim_host {
   virtual vm_manager& vms() = 0;
   virtual fault_injector& injector() = 0;
   virtual net_core& net() = 0;
+  virtual irq_core& irq() = 0;
   virtual pktgen& packet_generator() = 0;
   // Platform reset and a new boot with this kernel command line.
   virtual void reboot(const std::string& cmdline) = 0;
@@ -71,6 +73,7 @@ cmd_result dmatest_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result iommu_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result pktgen_verb(sim_host& host, const std::vector<std::string>& argv);
+cmd_result cpu_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result traffic_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result capture_verb(sim_host& host, const std::vector<std::string>& argv);
 

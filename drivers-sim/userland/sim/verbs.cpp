@@ -50,6 +50,9 @@ void register_sim_verbs(shell& sh, sim_host& host) {
     return vm_verb(host, argv);
   }, "virtual machines with an assigned function: vm create|assign|dma|list|isolation (simulator verb)");
   sh.add_command(
+      "cpu", [&host](const std::vector<std::string>& argv, const std::string&) { return cpu_verb(host, argv); },
+      "host CPU time in interrupt handlers (simulator verb): cpu stats [--reset]; each irq thread is a CPU of its own");
+  sh.add_command(
       "pktgen", [&host](const std::vector<std::string>& argv, const std::string&) { return pktgen_verb(host, argv); },
       "the kernel's packet generator below the stack (simulator verb for /proc/net/pktgen): pktgen DEV --dst MAC "
       "[--size BYTES (with FCS, default 64)] [--count N] [--rate PPS]");
