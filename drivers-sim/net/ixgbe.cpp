@@ -72,6 +72,7 @@ class ixgbe_driver final : public intel_pf_driver {
     const uint64_t mac = read_mac(dev);
     info(dev, format_mac(mac));  // e_dev_info() of the address in printk's MAC format
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
+    nd.rx_csum_offload = true;  // ixgbe_probe(): NETIF_F_RXCSUM in the features
     if (vfs) m_env.net.info(nd, fmt::format("IOV is enabled with {} VFs", vfs));
     info(dev, "Intel(R) 10 Gigabit Network Connection");
     return 0;

@@ -294,7 +294,8 @@ unsigned ixgbe_datapath::clean_tx(const std::shared_ptr<shared>& s, queue_vector
     ++m_nd.stats.tx_packets;
     m_nd.stats.tx_bytes += len;
     ++done;
-    sc_core::wait(m_env.params.tx_clean());
+    q.debt += m_env.params.tx_clean();
+    settle(q.debt);  // the DMA API's work (an IOTLB invalidation) is visible to the IOMMU
     if (!live(s, q)) return done;
     m_env.dma.unmap_single(m_dev, dma, len, dma_direction::to_device);
     if (!live(s, q)) return done;
@@ -329,6 +330,8 @@ unsigned ixgbe_datapath::clean_rx(const std::shared_ptr<shared>& s, queue_vector
     if (++q.rx_unposted >= RX_BUFFER_WRITE) {
       q.rx_next_to_use = (q.rx_next_to_use + q.rx_unposted) % q.rx_count;
       q.rx_unposted = 0;
+      settle(q.debt);  // the tail write is seen by the NIC: the time spent comes first
+      if (!live(s, q)) return done;
       wr(m_view.rx_queue(hq) + Q_T, q.rx_next_to_use);
     }
     if (!good) {
@@ -340,9 +343,8 @@ unsigned ixgbe_datapath::clean_rx(const std::shared_ptr<shared>& s, queue_vector
     ++m_nd.stats.rx_packets;
     m_nd.stats.rx_bytes += len;
     if (q.frame[0] & 1) ++m_nd.stats.multicast;
-    sc_core::wait(m_env.params.rx_frame());
-    if (!live(s, q)) return done;
-    m_env.net.receive(m_nd, q.frame.data(), len);
+    q.debt += m_env.params.rx_frame();
+    m_env.net.receive(m_nd, q.frame.data(), len, q.debt);
     if (!live(s, q)) return done;
   }
   return done;
@@ -354,15 +356,17 @@ void ixgbe_datapath::napi(const std::shared_ptr<queue_vector>& qp) {
   ++q.stats.rx_irqs;
   while (true) {
     ++q.stats.rx_polls;
-    sc_core::wait(s->dp->m_env.params.poll());
-    if (!live(s, q)) return;
+    q.debt += s->dp->m_env.params.poll();
     s->dp->clean_tx(s, q);
     if (!live(s, q)) return;
     const unsigned budget = s->dp->m_env.params.napi_budget();
     const unsigned done = s->dp->clean_rx(s, q, budget);
     if (!live(s, q)) return;
     if (done < budget) {
-      // napi_complete_done(), then ixgbe_irq_enable_queues(): the vector unmasked.
+      // napi_complete_done(), then ixgbe_irq_enable_queues(): the vector unmasked,
+      // once the poll's time is spent.
+      settle(q.debt);
+      if (!live(s, q)) return;
       s->dp->wr(s->dp->m_view.eims(), 1u << q.index);
       return;
     }

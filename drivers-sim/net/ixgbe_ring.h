@@ -149,6 +149,7 @@ class ixgbe_datapath {
     bool tx_locked = false;      // HARD_TX_LOCK
     bool alive = true;           // false once down() took the queue away
     std::vector<uint8_t> frame;  // a received frame on its way up (reused)
+    sc_core::sc_time debt;       // CPU time the poll owes (netdev.h packet_handler)
     sc_core::sc_event tx_unlocked;
     ixgbe_ring_stats stats;
   };

@@ -30,6 +30,7 @@ class ixgbevf_driver final : public intel_vf_driver {
       mac = m_env.net.random_mac();
     }
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
+    nd.rx_csum_offload = true;  // ixgbevf_probe(): NETIF_F_RXCSUM
     // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
     // board_X540_vf = 2) and its name.
     info(dev, format_mac(nd.mac));

@@ -104,8 +104,9 @@ drvinfo netdev_ops::get_drvinfo(netdev& nd) {
   return d;
 }
 
-void net_core::receive(netdev& nd, const uint8_t* frame, uint32_t len) {
-  if (m_handler) m_handler->receive(nd, frame, len);
+void net_core::receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::sc_time& debt) {
+  if (m_handler)
+    m_handler->receive(nd, frame, len, debt);
   else ++nd.stats.rx_dropped;
 }
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <systemc>
 #include <utility>
 #include <vector>
 
@@ -46,13 +47,29 @@ class netdev_ops {
 };
 
 // What receives frames a driver passes up (netif_receive_skb / napi_gro_receive):
-// the network stack. Called from the driver's NAPI poll, a SystemC thread: it may
-// wait() for the CPU time the stack spends.
+// the network stack. Called from the driver's NAPI poll, a SystemC thread.
+//
+// CPU time is owed, not waited, until something becomes visible (TLM-2's loosely
+// timed "local time offset"): `debt` is what the poll has spent and not yet waited.
+// The handler adds its own cost and, before anything another process can see (a
+// frame sent, a socket woken, a timer armed), waits the whole debt and zeroes it; a
+// frame it only counts and drops leaves the debt to the caller, which waits it before
+// its own next visible step (a tail or mask register write). The visible timeline is
+// the one of waiting every cost at once, with one thread switch per batch instead of
+// one or two per frame.
 class packet_handler {
  public:
   virtual ~packet_handler() = default;
-  virtual void receive(netdev& nd, const uint8_t* frame, uint32_t len) = 0;
+  virtual void receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::sc_time& debt) = 0;
 };
+
+// Waits what `debt` holds and zeroes it.
+inline void settle(sc_core::sc_time& debt) {
+  if (debt > sc_core::SC_ZERO_TIME) {
+    sc_core::wait(debt);
+    debt = sc_core::SC_ZERO_TIME;
+  }
+}
 
 struct netdev {
   int ifindex = 0;
@@ -65,6 +82,9 @@ struct netdev {
   std::string driver;
   netdev_ops* ops = nullptr;
   link_stats stats;             // the driver's and the stack's counts (ndo_get_stats64)
+  // NETIF_F_RXCSUM: the NIC checks L4 checksums and the driver marks frames
+  // CHECKSUM_UNNECESSARY (ixgbe_rx_checksum()); the stack does not sum them again.
+  bool rx_csum_offload = false;
 };
 
 class net_core {
@@ -94,7 +114,7 @@ class net_core {
 
   // netif_receive_skb(): a driver hands a received frame up; with no stack
   // registered it is counted as dropped.
-  void receive(netdev& nd, const uint8_t* frame, uint32_t len);
+  void receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::sc_time& debt);
   void set_packet_handler(packet_handler* h) { m_handler = h; }
 
   // rtnetlink's link dump: lo, then every netdev by ifindex.

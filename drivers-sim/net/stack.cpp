@@ -143,9 +143,16 @@ void ipv4_stack::xmit(netdev& nd, const uint8_t* frame, uint32_t len) {
 
 // ---- input (ip_input.c, net/core/dev.c) ----------------------------------------------
 
-void ipv4_stack::receive(netdev& nd, const uint8_t* frame, uint32_t len) {
-  sc_core::wait(rx_cost());
-  const net::parsed_frame p = net::parse(frame, len, true);
+void ipv4_stack::receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::sc_time& debt) {
+  // The cost is owed (netdev.h): a frame that is only counted and dropped is waited
+  // for by the driver later; ARP, ICMP and a datagram for a socket settle first.
+  debt += rx_cost();
+  // The IP header checksum is always checked (ip_rcv_core(): ip_fast_csum); L4 ones
+  // only without the NIC's checksum offload (CHECKSUM_UNNECESSARY skips them).
+  net::parsed_frame p = net::parse(frame, len, !nd.rx_csum_offload);
+  if (nd.rx_csum_offload && p.has_ipv4 && !p.truncated && p.ip.header_bytes >= 20 &&
+      net::inet_checksum(frame + p.l3_offset, p.ip.header_bytes) != 0)
+    p.bad_ip_checksum = true;
   if (!p.has_eth) {
     ++nd.stats.rx_dropped;
     return;
@@ -162,7 +169,10 @@ void ipv4_stack::receive(netdev& nd, const uint8_t* frame, uint32_t len) {
     return;
   }
   if (p.ethertype == net::ETHERTYPE_ARP) {
-    if (p.has_arp && !p.malformed) arp_receive(nd, p);
+    if (p.has_arp && !p.malformed) {
+      settle(debt);
+      arp_receive(nd, p);
+    }
     return;
   }
   ++m_snmp.ip_in_receives;
@@ -183,11 +193,12 @@ void ipv4_stack::receive(netdev& nd, const uint8_t* frame, uint32_t len) {
     return;
   }
   ++m_snmp.ip_in_delivers;
-  if (p.ip.protocol == net::IP_PROTO_ICMP)
+  if (p.ip.protocol == net::IP_PROTO_ICMP) {
+    settle(debt);
     icmp_receive(nd, p, frame);
-  else if (p.ip.protocol == net::IP_PROTO_UDP)
-    udp_receive(p, frame);
-  else
+  } else if (p.ip.protocol == net::IP_PROTO_UDP) {
+    udp_receive(p, frame, debt);
+  } else
     ++m_snmp.ip_in_discards;
 }
 
@@ -265,13 +276,24 @@ void ipv4_stack::report_unreachable(const uint8_t* frame, uint32_t len) {
 
 // ---- UDP (udp.c) --------------------------------------------------------------------
 
-void ipv4_stack::udp_receive(const net::parsed_frame& p, const uint8_t* frame) {
+void ipv4_stack::udp_receive(const net::parsed_frame& p, const uint8_t* frame, sc_core::sc_time& debt) {
   if (!p.has_udp || p.bad_l4_checksum) {
     ++m_snmp.udp_in_errors;
     return;
   }
-  for (auto& [fd, s] : m_sockets) {
-    if (s->ping || s->port != p.dst_port) continue;
+  int listener = -1;
+  for (auto& [fd, s] : m_sockets)
+    if (!s->ping && s->port == p.dst_port) {
+      listener = fd;
+      break;
+    }
+  if (listener >= 0) {
+    settle(debt);                       // the socket wakes at the time the stack is done with the frame
+    socket* s = find_socket(listener);  // it may have closed while we waited
+    if (!s) {
+      ++m_snmp.udp_no_ports;
+      return;
+    }
     udp_datagram d;
     d.src = p.ip.src.value;
     d.src_port = p.src_port;

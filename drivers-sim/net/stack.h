@@ -66,7 +66,7 @@ class ipv4_stack : public packet_handler {
 
   // ---- the datapath ---------------------------------------------------------------
   // netif_receive_skb(): from the driver's NAPI poll thread.
-  void receive(netdev& nd, const uint8_t* frame, uint32_t len) override;
+  void receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::sc_time& debt) override;
 
   // ---- sockets --------------------------------------------------------------------
   // Ping sockets (net/ipv4/ping.c): the stack picks the echo identifier.
@@ -135,7 +135,7 @@ class ipv4_stack : public packet_handler {
   unsigned neigh_state(const neighbour& n) const;
 
   void icmp_receive(netdev& nd, const net::parsed_frame& p, const uint8_t* frame);
-  void udp_receive(const net::parsed_frame& p, const uint8_t* frame);
+  void udp_receive(const net::parsed_frame& p, const uint8_t* frame, sc_core::sc_time& debt);
   // An ICMP error about a packet we sent (here: host unreachable after ARP failed),
   // queued on the sending ping socket's error queue.
   void report_unreachable(const uint8_t* frame, uint32_t len);

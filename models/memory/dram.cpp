@@ -31,13 +31,32 @@ void dram::read(uint64_t addr, void* data, unsigned len) {
   while (len) {
     const uint64_t off = addr % PAGE_BYTES;
     const unsigned n = static_cast<unsigned>(std::min<uint64_t>(len, PAGE_BYTES - off));
-    auto it = m_pages.find(addr / PAGE_BYTES);
-    if (it == m_pages.end()) std::memset(out, 0, n);
-    else std::memcpy(out, it->second->data() + off, n);
+    page* pg = find_page(addr / PAGE_BYTES, false);
+    if (!pg)
+      std::memset(out, 0, n);
+    else
+      std::memcpy(out, pg->data() + off, n);
     addr += n;
     out += n;
     len -= n;
   }
+}
+
+dram::page* dram::find_page(uint64_t number, bool create) {
+  cached_page& c = m_page_cache[number % PAGE_CACHE];
+  if (c.number == number) return c.p;
+  page* p = nullptr;
+  if (create) {
+    std::unique_ptr<page>& pg = m_pages[number];
+    if (!pg) pg = std::make_unique<page>();  // value-initialised: zero-filled
+    p = pg.get();
+  } else {
+    auto it = m_pages.find(number);
+    if (it == m_pages.end()) return nullptr;  // not cached: a later write creates it
+    p = it->second.get();
+  }
+  c = {number, p};
+  return p;
 }
 
 void dram::write(uint64_t addr, const void* data, unsigned len) {
@@ -46,9 +65,7 @@ void dram::write(uint64_t addr, const void* data, unsigned len) {
   while (len) {
     const uint64_t off = addr % PAGE_BYTES;
     const unsigned n = static_cast<unsigned>(std::min<uint64_t>(len, PAGE_BYTES - off));
-    std::unique_ptr<page>& pg = m_pages[addr / PAGE_BYTES];
-    if (!pg) pg = std::make_unique<page>();  // value-initialised: zero-filled
-    std::memcpy(pg->data() + off, in, n);
+    std::memcpy(find_page(addr / PAGE_BYTES, true)->data() + off, in, n);
     addr += n;
     in += n;
     len -= n;

@@ -94,6 +94,15 @@ class dram : public sc_core::sc_module, public phys_mem {
   uint64_t m_size;
   kit::timed_resource m_channel;
   std::map<uint64_t, std::unique_ptr<page>> m_pages;   // page number -> bytes
+  // Pages are never freed: a direct-mapped cache of page pointers saves the map walk
+  // on the hot paths (descriptors, buffers and page tables are touched again and again).
+  static constexpr size_t PAGE_CACHE = 256;
+  struct cached_page {
+    uint64_t number = ~0ull;
+    page* p = nullptr;
+  };
+  std::array<cached_page, PAGE_CACHE> m_page_cache{};
+  page* find_page(uint64_t number, bool create);
   std::map<uint64_t, owner_range> m_owners;            // start -> [start, end) owner
   std::map<uint16_t, std::string> m_requester_owner;
   std::vector<write_observer> m_observers;

@@ -41,7 +41,9 @@ struct cable_ops : netdev_ops {
       sc_core::wait(d);
       ++p->stats.rx_packets;
       p->stats.rx_bytes += bytes->size();
-      net->receive(*p, bytes->data(), static_cast<uint32_t>(bytes->size()));
+      sc_time debt;
+      net->receive(*p, bytes->data(), static_cast<uint32_t>(bytes->size()), debt);
+      settle(debt);
     });
     return 0;
   }
@@ -298,12 +300,20 @@ TEST_F(net_stack_test, FramesNotForUsAreDropped) {
     s.ip.src.value = 0x0a000002;
     s.ip.dst.value = 0x0a000001;
     net::build_icmp_echo(*f, s);
-    a->net.receive(*a->nd, f->data(), f->size());
+    {
+      sc_core::sc_time debt;
+      a->net.receive(*a->nd, f->data(), f->size(), debt);
+      settle(debt);
+    }
     EXPECT_EQ(a->nd->stats.rx_otherhost_dropped, 1u);
     s.eth.dst = net::mac_addr::from_u64(0x001b21000001);  // our MAC, another IP
     s.ip.dst.value = 0x0a000063;
     net::build_icmp_echo(*f, s);
-    a->net.receive(*a->nd, f->data(), f->size());
+    {
+      sc_core::sc_time debt;
+      a->net.receive(*a->nd, f->data(), f->size(), debt);
+      settle(debt);
+    }
     EXPECT_EQ(a->stack->snmp().ip_in_addr_errors, 1u);
     EXPECT_EQ(a->stack->snmp().icmp_in_echos, 0u);
     EXPECT_TRUE(a->ops.sent.empty());

@@ -26,7 +26,8 @@ struct recorder : packet_handler {
     sc_time at;
   };
   std::vector<seen> frames;
-  void receive(netdev& nd, const uint8_t* f, uint32_t len) override {
+  void receive(netdev& nd, const uint8_t* f, uint32_t len, sc_time& debt) override {
+    settle(debt);
     frames.push_back({nd.name, std::vector<uint8_t>(f, f + len), sc_core::sc_time_stamp()});
   }
 };
