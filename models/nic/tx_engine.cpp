@@ -90,15 +90,13 @@ bool tx_engine::stage_one(tx_queue& q) {
 
 void tx_engine::stage() {
   // Round robin over the queues, a frame each, while the packet buffer has room.
-  const size_t n = m_queues.size();
-  while (m_buffered < tx_buffer_bytes && m_work_count) {
-    size_t i = m_next_queue;
-    while (!m_work[i]) i = i + 1 == n ? 0 : i + 1;
-    m_next_queue = i + 1 == n ? 0 : i + 1;
-    if (!stage_one(*m_queues[i])) {
+  while (m_buffered < tx_buffer_bytes && !m_ready.empty()) {
+    const uint32_t i = m_ready.front();
+    m_ready.pop_front();
+    if (stage_one(*m_queues[i]))
+      m_ready.push_slot() = i;  // one frame a turn
+    else
       m_work[i] = 0;  // nothing whole to send until the next doorbell
-      --m_work_count;
-    }
   }
 }
 

@@ -72,11 +72,9 @@ class tx_engine : public sc_core::sc_module {
   // nothing for the other 127.
   void doorbell(tx_queue* q = nullptr) {
     if (q) {
-      if (!m_work[q->engine_slot]) ++m_work_count;
-      m_work[q->engine_slot] = 1;
+      mark(q->engine_slot);
     } else {
-      std::fill(m_work.begin(), m_work.end(), 1);
-      m_work_count = m_work.size();
+      for (uint32_t i = 0; i < m_work.size(); ++i) mark(i);
     }
     m_stage_event.notify(sc_core::SC_ZERO_TIME);
   }
@@ -105,8 +103,15 @@ class tx_engine : public sc_core::sc_module {
   wire::wire* m_wire = nullptr;
   unsigned m_side = 0;
   std::vector<tx_queue*> m_queues;
-  std::vector<uint8_t> m_work;  // per queue: a doorbell rang since it last had no whole frame
-  size_t m_work_count = 0;      // queues marked
+  // Queues a doorbell marked since they last had no whole frame, in round-robin order
+  // (each staged frame sends its queue to the back).
+  std::vector<uint8_t> m_work;
+  kit::grow_ring<uint32_t> m_ready{8};
+  void mark(uint32_t slot) {
+    if (m_work[slot]) return;
+    m_work[slot] = 1;
+    m_ready.push_slot() = slot;
+  }
   size_t m_next_queue = 0;
   kit::grow_ring<staged> m_fifo{16};  // frames in the packet buffer, in order
   uint32_t m_buffered = 0;
