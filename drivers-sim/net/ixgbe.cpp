@@ -6,6 +6,7 @@
 // NVM contents the model does not have).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <map>
@@ -81,9 +82,23 @@ class ixgbe_driver final : public intel_pf_driver {
   void remove(pci_dev& dev) override {
     drop_datapath(dev);
     m_pf.erase(&dev);
+    m_rx_no_dma_resources.erase(&dev);
     disable_sriov(dev);  // with assigned VFs it warns and leaves them
     m_env.net.unregister_netdev(dev);
     info(dev, "complete");
+  }
+
+  // ixgbe_get_ethtool_stats() calls ixgbe_update_stats() first, which adds the
+  // clear-on-read QPRDC(0..15) to hw_rx_no_dma_resources (ethtool's
+  // "rx_no_dma_resources": frames a queue dropped for want of a descriptor).
+  std::vector<std::pair<std::string, uint64_t>> ethtool_stats(netdev& nd) override {
+    std::vector<std::pair<std::string, uint64_t>> out = intel_pf_driver::ethtool_stats(nd);
+    if (!nd.dev || !datapath_of(*nd.dev)) return out;
+    uint64_t& drops = m_rx_no_dma_resources[nd.dev];
+    for (unsigned i = 0; i < 16; ++i) drops += read(*nd.dev, QPRDC(i));
+    auto after = std::find_if(out.begin(), out.end(), [](const auto& e) { return e.first == "multicast"; });
+    out.insert(after == out.end() ? out.end() : after + 1, {"rx_no_dma_resources", drops});
+    return out;
   }
 
   int sriov_configure(pci_dev& pf, unsigned num_vfs) override {
@@ -325,6 +340,7 @@ class ixgbe_driver final : public intel_pf_driver {
   }
 
   std::map<const pci_dev*, pf_data> m_pf;
+  std::map<const pci_dev*, uint64_t> m_rx_no_dma_resources;  // adapter->hw_rx_no_dma_resources
   int m_pool_vfs = -1;  // during ixgbe_sriov_reinit(): the VF count the PF's pool follows
 
   // ixgbe_disable_sriov(): refused while a VF is assigned (pci_vfs_assigned()),

@@ -19,6 +19,7 @@ inline uint32_t RDBAL(unsigned q) { return q < 64 ? 0x01000 + 0x40 * q : 0x0D000
 inline uint32_t TDBAL(unsigned q) { return 0x06000 + 0x40 * q; }
 inline uint32_t SRRCTL(unsigned q) { return q <= 15 ? 0x02100 + 4 * q : RDBAL(q) + 0x14; }
 constexpr uint32_t LINKS = 0x042A4, LINKS_UP = 0x40000000;
+inline uint32_t QPRDC(unsigned n) { return 0x01430 + 0x40 * n; }  // n < 16, clear on read
 constexpr uint32_t MRQC = 0x05818, MRQC_RSSEN = 0x1;
 constexpr uint32_t MRQC_RSS_FIELD_IPV4_TCP = 0x00010000, MRQC_RSS_FIELD_IPV4 = 0x00020000,
                    MRQC_RSS_FIELD_IPV4_UDP = 0x00400000;

@@ -92,6 +92,7 @@ void nic_core::set_num_vfs(unsigned n) {
 
 void nic_core::reset() {
   m_pf_regs.reset();
+  m_qprdc_cleared = rx_dropped(rx_drop::no_descriptor);  // statistics clear at reset
   // RAL/RAH(0): the permanent address, valid (the EEPROM loads it at reset).
   const uint64_t mac = m_cfg.mac;
   uint32_t lo = 0, hi = 0;

@@ -160,9 +160,28 @@ void nic_core::build_pf_regs() {
   for (unsigned i = 0; i < (m_cfg.queues + 1) / 2; ++i)
     r.add(kit::reg(fmt::format("IVAR{}", i), IVAR0 + 4 * i, 4).rw().doc("vectors of queues 2n and 2n+1 (RX, TX)"));
   add_pf_mailbox_regs(2);  // IVAR_MISC
-  for (unsigned q = 0; q < std::min(m_cfg.queues, 64u); ++q)
+  // QPRDC(n) sits at +0x30 of RX queue 16+n's block: clear on read
+  // (ixgbe_update_stats() adds each read to hw_rx_no_dma_resources).
+  const auto add_qprdc = [this, &r](unsigned n) {
+    r.add(kit::reg(fmt::format("QPRDC{}", n), QPRDC0 + QUEUE_STRIDE * n, 4)
+              .doc("receive queue drop packet count: no free descriptor (clear on read; RQSMR maps all queues to 0)")
+              .on_read_fn([this, &r, n] {
+                uint64_t v = 0;
+                if (n == 0) {
+                  const uint64_t total = rx_dropped(rx_drop::no_descriptor);
+                  v = total - m_qprdc_cleared;
+                  m_qprdc_cleared = total;
+                }
+                r.set(QPRDC0 + QUEUE_STRIDE * n, 4, lo32(v));
+              }));
+  };
+  const unsigned low_queues = std::min(m_cfg.queues, 64u);
+  for (unsigned q = 0; q < low_queues; ++q) {
     add_queue_regs(
         r, "", RX_QUEUE0 + QUEUE_STRIDE * q, 0, [q] { return q; }, q, q >= 16, nullptr);
+    if (q >= 16 && q < 16 + QPRDC_COUNT) add_qprdc(q - 16);
+  }
+  for (unsigned n = low_queues > 16 ? low_queues - 16 : 0; n < QPRDC_COUNT; ++n) add_qprdc(n);
   // Queues 0-15 keep SRRCTL in a block of their own (above, it sits in each queue's block).
   for (unsigned q = 0; q < std::min(m_cfg.queues, 16u); ++q)
     r.add(kit::reg(fmt::format("SRRCTL{}", q), SRRCTL_LOW0 + 4 * q, 4)

@@ -35,6 +35,12 @@ constexpr uint32_t LINKS_UP = 0x40000000, LINKS_SPEED_10G = 0x30000000, LINKS_SP
 // Per-queue statistics (queue n < 16): QPRC 0x1030 + 0x40n, QPTC 0x6030 + 0x40n are
 // not modelled; the port's GPRC / GPTC are.
 constexpr uint32_t GPRC = 0x04074, GPTC = 0x04080;
+// QPRDC(n) 0x01430 + 0x40n (n < 16), "Receive Queue Drop Packet Count" (82599/X540
+// data sheets; Linux ixgbe_type.h IXGBE_QPRDC): frames a queue dropped for want of a
+// descriptor, clear on read. Queues reach counter n through RQSMR, whose reset value
+// (0) sends every queue to counter 0; ixgbe writes RQSMR only for DCB, which is not
+// modelled, so QPRDC(0) counts the port's drops and QPRDC(1..15) read 0.
+constexpr uint32_t QPRDC0 = 0x01430, QPRDC_COUNT = 16;
 // RSS: MRQC field selection (models/net/toeplitz.h MRQC_RSS_FIELD_*), RETA(n) 0x5C00 + 4n
 // (4 entries each, 128 in all), RSSRK(n) 0x5C80 + 4n (the 40-byte key).
 constexpr uint32_t MRQC = 0x05818, RETA0 = 0x05C00, RSSRK0 = 0x05C80;

@@ -256,6 +256,10 @@ TEST_F(nic_core_test, no_descriptors_is_a_counted_drop_and_ctrl_rst_resets_the_p
     sc_core::wait(sc_time(10, SC_US));
     EXPECT_EQ(core->rx_delivered(), 7u);
     EXPECT_EQ(core->rx_dropped(rx_drop::no_descriptor), 3u);
+    // QPRDC(0) shows them (RQSMR's reset value maps every queue to counter 0), clear on read.
+    EXPECT_EQ(rd(false, QPRDC0), 3u);
+    EXPECT_EQ(rd(false, QPRDC0), 0u);
+    EXPECT_EQ(rd(false, QPRDC0 + QUEUE_STRIDE), 0u);
     // Offsets no register covers (beyond the map, or in a hole) read 0 and take no write.
     wr(false, 0x40000, 0xffffffff);
     EXPECT_EQ(rd(false, 0x40000), 0u);
