@@ -41,9 +41,10 @@ void dma_router::translation_request(const std::vector<pcie::pcie_link*>& path, 
   // A read request for one 8-byte entry: the request TLP itself carries no data.
   for (pcie::pcie_link* link : path) t = link->read_request(t, TRANSLATION_BYTES);
   const uint64_t iova = trans.get_address() & ~(PAGE_4K - 1);
-  sc_core::sc_time lat = sc_core::SC_ZERO_TIME;
+  // The unit takes latencies as offsets from now: the request reaches it at t.
+  sc_core::sc_time lat = t - base;
   const iommu::translation tr = m_iommu.translate_ats(ext.requester_id, iova, lat);
-  t += lat;
+  t = base + lat;
   ext.translated_address = 0;
   ext.translation_bytes = PAGE_4K;
   ext.translation_read = ext.translation_write = false;
@@ -126,7 +127,11 @@ void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core
   // The root complex asks the IOMMU (identity when translation is off). A translated
   // request skips translation if its requester may hold a device-TLB.
   const uint64_t iova = trans.get_address();
-  sc_core::sc_time lat = sc_core::SC_ZERO_TIME;
+  // The unit takes latencies as offsets from now: the request reaches it at t, so the
+  // page walker is asked from then (it was asked from now, and the offset then counted
+  // twice: under a burst of misses each walk queued behind the last and added its own
+  // head start again, delaying line-rate RX by hundreds of microseconds).
+  sc_core::sc_time lat = t - base;
   iommu::translation tr;
   if (ext && ext->at == kit::address_type::translated) {
     ++m_translated_requests;
@@ -136,7 +141,7 @@ void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core
   } else {
     tr = m_iommu.translate(requester, iova, trans.is_write(), lat);
   }
-  t += lat;
+  t = base + lat;
   if (tr.fault != iommu::fault_reason::none) {
     // The request is dropped at the root complex: writes vanish, reads complete
     // with Unsupported Request (VT-d spec 7.1); the device sees an error.

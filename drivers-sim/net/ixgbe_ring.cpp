@@ -356,7 +356,11 @@ void ixgbe_datapath::napi(const std::shared_ptr<queue_vector>& qp) {
   ++q.stats.rx_irqs;
   while (true) {
     ++q.stats.rx_polls;
+    // The round's entry is waited now: the descriptors read next show what the NIC
+    // wrote by this time.
     q.debt += s->dp->m_env.params.poll();
+    settle(q.debt);
+    if (!live(s, q)) return;
     s->dp->clean_tx(s, q);
     if (!live(s, q)) return;
     const unsigned budget = s->dp->m_env.params.napi_budget();

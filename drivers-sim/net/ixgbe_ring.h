@@ -17,10 +17,16 @@
 // (EIMS); otherwise it polls again. The CPU time of each step is a named parameter
 // (intel_env), charged by waiting in the poll's thread.
 //
-// Known simplification: the poll reads DD from host memory as soon as the NIC model
+// CPU time inside a poll is owed and waited in batches (netdev.h packet_handler):
+// before each poll round, each RX tail write (every 16 frames), each unmapping and
+// the final unmask, and whenever the stack does something visible. Frames the stack
+// only counts cost no thread switch of their own.
+//
+// Known simplifications: the poll reads DD from host memory as soon as the NIC model
 // has written it, which may be a little before the write-back's simulated completion
-// (the model writes the bytes at reservation time); an interrupt only comes at
-// completion, so only a poll already running can see a frame early.
+// (the model writes the bytes at reservation time), and within a batch a descriptor
+// is read up to the batch's owed time early; an interrupt only comes at completion,
+// so only a poll already running can see a frame early.
 #pragma once
 
 #include <cstdint>
