@@ -370,22 +370,29 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
     w.finish();
     if (!opt.out_dir.empty()) write_outputs(opt.out_dir, s, seed, report, env, w);
   } catch (const std::invalid_argument& e) {
-    // A model refused a parameter value: point at the scenario line that set it.
+    // A model refused a parameter value: point at what set it, the command line's
+    // --set (which wins) or the scenario line.
     report.exit_code = 2;
     report.error = one_line_text(fmt::format("{}: {}", s.path, e.what()));
     const std::string what = e.what();
-    for (int i = 0; i < s.scenario.param_size() && static_cast<size_t>(i) < s.param_loc.size(); ++i) {
-      const std::string& name = s.scenario.param(i).name();
+    auto mentions = [&what](const std::string& name) {
       const size_t at = what.find(name);
-      const bool whole_word = at != std::string::npos &&
-                              (at + name.size() == what.size() || !(std::isalnum(static_cast<unsigned char>(what[at + name.size()])) ||
-                                                                    what[at + name.size()] == '_' || what[at + name.size()] == '.'));
-      if (whole_word) {
+      if (at == std::string::npos) return false;
+      if (at + name.size() == what.size()) return true;
+      const char next = what[at + name.size()];
+      return !(std::isalnum(static_cast<unsigned char>(next)) || next == '_' || next == '.');
+    };
+    for (const auto& [name, value] : opt.sets)
+      if (mentions(name)) {
+        report.error = one_line_text(fmt::format("--set {}={}: {}", name, value, what));
+        return report;
+      }
+    for (int i = 0; i < s.scenario.param_size() && static_cast<size_t>(i) < s.param_loc.size(); ++i)
+      if (mentions(s.scenario.param(i).name())) {
         const source_location& loc = s.param_loc[static_cast<size_t>(i)];
         report.error = one_line_text(fmt::format("{}:{}:{}: {}", s.path, loc.line, loc.col, what));
         break;
       }
-    }
   }
   return report;
 }

@@ -225,11 +225,32 @@ void check_wires(loaded_scenario& out, const locator& where, const pb::ProfileLi
     for (unsigned side = 0; side < 2; ++side) {
       if (!r.end[side].is_traffic) continue;
       const int t = static_cast<int>(r.end[side].traffic);
-      if (out.traffic[static_cast<size_t>(t)].rate_bps > uint64_t{r.rate_mbps} * 1000000)
+      const traffic_ref& tr = out.traffic[static_cast<size_t>(t)];
+      if (tr.rate_bps > uint64_t{r.rate_mbps} * 1000000)
         where.nested(s, "traffic", t)
             .fail(s.traffic(t), "rate", -1,
                   fmt::format("traffic \"{}\": rate {} is above the line rate of its wire ({} Mb/s)",
                               s.traffic(t).name(), s.traffic(t).rate(), r.rate_mbps));
+      // A frame rate: its frames' wire time (preamble, SFD, IFG; the sizes in turn,
+      // 64 B by default) must fit the line, as the generator checks when it starts
+      // (wire::traffic_port::start()); here it is a located error, not a run failure.
+      if (tr.rate_pps) {
+        const std::vector<uint32_t> sizes = tr.sizes.empty() ? std::vector<uint32_t>{64} : tr.sizes;
+        uint64_t wire_bits = 0;
+        // wire::wire_bytes(): preamble 7, SFD 1, the frame with FCS (64 B at least,
+        // as the sizes are), IFG 12.
+        for (const uint32_t size : sizes) wire_bits += 8 * (uint64_t{size} + 20);
+        const unsigned __int128 need = static_cast<unsigned __int128>(tr.rate_pps) * wire_bits;
+        const unsigned __int128 line = static_cast<unsigned __int128>(r.rate_mbps) * 1000000 * sizes.size();
+        if (need > line)
+          where.nested(s, "traffic", t)
+              .fail(s.traffic(t), "rate", -1,
+                    fmt::format("traffic \"{}\": rate {} of {} B frames is above the line rate of its wire "
+                                "({} Mb/s carries at most {} of them a second)",
+                                s.traffic(t).name(), s.traffic(t).rate(),
+                                sizes.size() == 1 ? std::to_string(sizes[0]) : s.traffic(t).size(), r.rate_mbps,
+                                static_cast<uint64_t>(line / (wire_bits ? wire_bits : 1))));
+      }
     }
     if (!w.propagation_delay().empty()) {
       long long ps = 0;

@@ -5,21 +5,21 @@
 #   bash scripts/fuzz.sh [TARGET|all] [SECONDS]    # default: all, 30 s each
 #   bash scripts/fuzz.sh --smoke                   # CI: every target ~20 s (under 3 min)
 #
-# TARGET: fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame (the fuzz_ prefix
+# TARGET: fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame fuzz_nic (the fuzz_ prefix
 # may be left out). Each run works on a copy of tests/fuzz/corpus/TARGET (the checked-in
 # seeds stay as they are) plus, read-only, tests/fuzz/regressions/TARGET. Prints per
 # target the executions per second and the coverage reached (cov: edges, ft: features);
 # exits 1 when any target found a crash, leak, undefined behaviour, timeout or
 # out-of-memory, naming the reproducer (kept under BUILD/fuzz/artifacts/TARGET/).
 # To check a reproducer again: BUILD/tests/fuzz/TARGET FILE (IOVSIM_FUZZ_VERBOSE=1
-# makes fuzz_config, fuzz_mmio and fuzz_shell print what they decode). A fixed bug's
+# makes fuzz_config, fuzz_mmio, fuzz_nic and fuzz_shell print what they decode). A fixed bug's
 # reproducer goes into tests/fuzz/regressions/TARGET/ (ctest fuzz.TARGET.regressions).
 #
 # Environment: IOVSIM_FUZZ_BUILD (build folder, default build-fuzz), JOBS (default 2),
 # FUZZ_ARGS (more libFuzzer options).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ALL=(fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame)
+ALL=(fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame fuzz_nic)
 build=${IOVSIM_FUZZ_BUILD:-build-fuzz}
 jobs=${JOBS:-2}
 seconds=30
@@ -48,7 +48,7 @@ cmake --build "$build" -j "$jobs" --target "${targets[@]}" >/dev/null || {
 
 # Per target: the longest input, and the time one input may take (a boot under ASan
 # is a fraction of a second; more is a hang).
-max_len() { case $1 in fuzz_shell) echo 512 ;; fuzz_config|fuzz_mmio) echo 4096 ;; fuzz_frame) echo 9800 ;; *) echo 16384 ;; esac; }
+max_len() { case $1 in fuzz_shell) echo 512 ;; fuzz_config|fuzz_mmio|fuzz_nic) echo 4096 ;; fuzz_frame) echo 9800 ;; *) echo 16384 ;; esac; }
 timeout_s() { case $1 in fuzz_shell|fuzz_profile) echo 60 ;; *) echo 30 ;; esac; }
 
 status=0

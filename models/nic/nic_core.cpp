@@ -231,6 +231,9 @@ void nic_core::deliver(const net::frame& f, const destination& d) {
   const rx_drop r = q.receive(f, d.rss_type, d.rss_hash, done, fault);
   if (r != rx_drop::none) {
     ++m_rx_dropped[static_cast<size_t>(r)];
+    // A descriptor used up by writes the IOMMU dropped: the hardware cannot tell, it
+    // raises the queue's interrupt as for any write-back (rx_queue::receive()).
+    if (q.consumed()) rx_done(d.fn, d.queue, done);
     return;
   }
   ++m_rx_delivered;

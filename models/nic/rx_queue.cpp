@@ -37,6 +37,7 @@ void rx_queue::restart() {
 
 rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
                           uint64_t& fault_addr) {
+  m_consumed = false;
   const uint32_t count = ring.count();
   if (!ring.enabled || count == 0) return drop(rx_drop::queue_disabled);
   if (f.size() > buffer_bytes) return drop(rx_drop::buffer_too_small);
@@ -60,9 +61,11 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
   }
   const uint64_t buffer = m_cache[m_cache_first];
   sc_core::sc_time data_done;
+  // Posted writes (see receive() in the header): a fault is noted, nothing stops.
+  bool lost = false;
   if (!m_dma.write(requester_id, buffer, f.data(), f.size(), std::max(now, m_cache_ready), data_done)) {
     fault_addr = buffer;
-    return drop(rx_drop::dma_fault);
+    lost = true;
   }
   rx_writeback wb;
   wb.rss_type = rss_type;
@@ -71,13 +74,15 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
   uint8_t desc[DESCRIPTOR_BYTES];
   wb.encode(desc);
   const uint64_t slot = ring.base + uint64_t{ring.head} * DESCRIPTOR_BYTES;
-  if (!m_dma.write(requester_id, slot, desc, DESCRIPTOR_BYTES, data_done, done)) {
+  if (!m_dma.write(requester_id, slot, desc, DESCRIPTOR_BYTES, data_done, done) && !lost) {
     fault_addr = slot;
-    return drop(rx_drop::dma_fault);
+    lost = true;
   }
   ++m_cache_first;
   --m_cached;
   ring.head = (ring.head + 1) % count;
+  m_consumed = true;
+  if (lost) return drop(rx_drop::dma_fault);
   ++m_frames;
   m_bytes += f.size();
   return rx_drop::none;

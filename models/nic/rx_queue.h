@@ -51,10 +51,19 @@ class rx_queue {
   void restart();
 
   // `f` for this queue, now. On success `done` is when its write-back is in memory.
-  // A DMA that completes with an error (an IOMMU fault) drops the frame and leaves the
-  // descriptor for the next one; `fault_addr` says where.
+  // A descriptor fetch that completes with an error (an IOMMU fault, a UR: a read has
+  // a completion) drops the frame; the fetch is tried again for the next one. The
+  // data and the write-back are posted writes: no completion comes back, so the
+  // hardware cannot see the IOMMU drop them (PCIe base spec 2.4.1; QEMU igb_core.c
+  // igb_write_to_rx_buffers() ignores pci_dma_write()'s result the same way). The
+  // descriptor is consumed and written back as if the data had landed, and the queue
+  // moves on: a bad buffer costs one frame, not the queue. The model knows, so the
+  // frame counts as dropped (dma_fault) and `fault_addr` says where; consumed() is
+  // true then, `done` is when the write-back went out (the interrupt cause).
   rx_drop receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
                   uint64_t& fault_addr);
+  // The last receive() used up a descriptor (delivered, or its posted writes dropped).
+  bool consumed() const { return m_consumed; }
 
   uint64_t frames() const { return m_frames; }
   uint64_t bytes() const { return m_bytes; }
@@ -75,6 +84,7 @@ class rx_queue {
   sc_core::sc_time m_cache_ready;  // when the cached descriptors arrived
   std::vector<uint8_t> m_scratch;  // descriptor bytes of one fetch
   uint64_t m_frames = 0, m_bytes = 0, m_fetches = 0;
+  bool m_consumed = false;
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_drops{};
 };
 

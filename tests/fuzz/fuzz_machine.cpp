@@ -28,9 +28,9 @@ const char* const PLATFORM = R"(
   endpoint { name: "dma_plain" profile: "iovsim_dma" attach: "rp3b" }
 )";
 
-pb::Platform platform_spec() {
+pb::Platform platform_spec(const char* text) {
   pb::Platform spec;
-  if (!google::protobuf::TextFormat::ParseFromString(PLATFORM, &spec)) fuzz_fail("bad fuzz platform");
+  if (!google::protobuf::TextFormat::ParseFromString(text ? text : PLATFORM, &spec)) fuzz_fail("bad fuzz platform");
   return spec;
 }
 
@@ -53,7 +53,8 @@ constexpr unsigned ABSENT_BUS0_DEVFNS[] = {0x08 | 1, 0x10 | 7, 0xf8, 0xff};
 
 }  // namespace
 
-fuzz_machine::fuzz_machine() : m_machine(platform_spec(), scen::builtin_profiles()) {}
+fuzz_machine::fuzz_machine(const char* platform_text)
+    : m_machine(platform_spec(platform_text), scen::builtin_profiles()) {}
 
 void fuzz_machine::bring_up() {
   bios_hal hal(m_machine.cpu());
@@ -71,8 +72,8 @@ std::vector<function_ref> fuzz_machine::functions() {
   std::vector<function_ref> out;
   for (auto& slot : m_machine.rc().ports()) out.push_back({0, slot.devfn, slot.port.get(), nullptr});
   // The switch hangs below the second root port; its ports on the buses they route.
-  auto& rp2 = *m_machine.rc().ports()[1].port;
   for (auto& sw : m_machine.switches()) {
+    auto& rp2 = *m_machine.rc().ports().at(1).port;
     out.push_back({rp2.secondary_bus(), 0, &sw->upstream_port(), nullptr});
     for (auto& slot : sw->ports())
       out.push_back({sw->upstream_port().secondary_bus(), slot.devfn, slot.port.get(), nullptr});

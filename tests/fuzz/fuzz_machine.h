@@ -49,8 +49,10 @@ struct mmio_region {
 
 class fuzz_machine {
  public:
-  // Builds the machine in a fresh SystemC context (the caller owns the sim_env).
-  fuzz_machine();
+  // Builds the machine in a fresh SystemC context (the caller owns the sim_env):
+  // the one described above, or `platform_text` (a pb::Platform in text form; the
+  // functions it has are found the same way, switches below its second root port).
+  explicit fuzz_machine(const char* platform_text = nullptr);
 
   platform::machine& hw() { return m_machine; }
   platform::host_bus& bus() { return m_machine.cpu(); }

@@ -37,6 +37,9 @@ touch "$work/run/old.pcap" "$work/run/config/0000_09_00_0.txt"
 want_error '--set: unknown parameter "nope" (iovsim list --params shows them)' --out "$work/run" --set nope=1
 [ -d "$work/run" ] && [ -z "$(ls -A "$work/run")" ] || fail "a refused run left files in $work/run"
 "$iovsim" run "$scenario" --out "$work/run" >/dev/null || fail "the run after a refused one"
+# A --set value a model refuses names the --set, not a scenario line.
+want_error '--set host.nic.rx_ring=5: parameter host.nic.rx_ring: 5 is not in 8..8192' --out "$work/set" \
+  --set host.nic.rx_ring=5
 
 # A full disk (here a file-size limit: writes fail with EFBIG instead of ENOSPC).
 err=$(bash -c "trap '' XFSZ; ulimit -f 8; exec \"$iovsim\" run \"$scenario\" --out \"$work/full\"" 2>&1 >/dev/null)

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "models/net/traffic_text.h"
 #include "scenarios/engine.h"
@@ -167,6 +168,56 @@ TEST_F(world_run, parameters_of_a_machine_go_by_its_name_and_by_kind_for_all) {
   const run_report r = run("", {{"c.dmar0.iotlb_entries", "64"}});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.error.find("unknown parameter \"c.dmar0.iotlb_entries\""), std::string::npos) << r.error;
+}
+
+// Bad arguments to the world's verbs and the host's simulator verbs: each step
+// fails with status 2 and a one-line reason or the usage, the run goes on (issue 10).
+TEST_F(world_run, bad_arguments_to_traffic_capture_pktgen_and_cpu_are_clear_errors) {
+  const std::vector<std::string> lines = {
+      "traffic",
+      "traffic start",
+      "traffic start tester --rate",
+      "traffic start tester --rate 5G",
+      "traffic start tester --size 9800",
+      "traffic start tester --size 63",
+      "traffic start tester --size 64,,128",
+      "traffic start tester --rate 20Mpps --size 64",
+      "traffic start tester --vlan 4095",
+      "traffic start tester --flows 0",
+      "traffic start tester --count 0",
+      "traffic start tester --count 99999999999999999999999",
+      "traffic start tester --duration forever",
+      "traffic start tester --dst 00:11:22:33:44",
+      "traffic start tester --bogus 1",
+      "traffic stop",
+      "traffic stop tester extra",
+      "traffic stats nosuch",
+      "traffic stats a b c",
+      "capture",
+      "capture start",
+      "capture start a:nic0:7 x.pcap",
+      "capture start nosuch:nic0 x.pcap",
+      "capture start a:nic0:1 x.pcap --snaplen 0",
+      "capture start a:nic0:1 x.pcap --snaplen 99999999999",
+      "capture start a:nic0:1 /abs.pcap",
+      "capture stop traffic:nosuch",
+      "pktgen",
+      "pktgen nosuch --dst 00:11:22:33:44:55",
+      "cpu",
+      "cpu stats --bogus",
+      "cpu load",
+  };
+  std::string steps;
+  for (const std::string& l : lines) steps += "step { shell: \"" + l + "\" }\n";
+  const run_report r = run(steps);
+  ASSERT_EQ(r.exit_code, 0) << r.error;
+  ASSERT_EQ(r.steps.size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(r.steps[i].status, 2) << lines[i] << "\n" << r.steps[i].output;
+    EXPECT_FALSE(r.steps[i].output.empty()) << lines[i];
+    EXPECT_EQ(r.steps[i].output.find("internal error"), std::string::npos) << lines[i] << "\n" << r.steps[i].output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.parent_path() / "abs.pcap"));
 }
 
 TEST_F(world_run, capture_writes_both_directions_with_simulated_times) {
