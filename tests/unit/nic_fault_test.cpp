@@ -32,7 +32,8 @@ constexpr uint64_t UNMAPPED_IOVA = 0x5000;
 
 struct recorder : packet_handler {
   std::vector<std::pair<std::string, std::vector<uint8_t>>> frames;
-  void receive(netdev& nd, const uint8_t* f, uint32_t len) override {
+  void receive(netdev& nd, const uint8_t* f, uint32_t len, sc_core::sc_time& debt) override {
+    settle(debt);
     frames.emplace_back(nd.name, std::vector<uint8_t>(f, f + len));
   }
 };
