@@ -220,7 +220,10 @@ class scenario_runner : public sc_core::sc_module {
       const pb::Step& step = m_s.scenario.step(i);
       const sc_core::sc_time at(static_cast<double>(m_s.step_time_ps[static_cast<size_t>(i)]), sc_core::SC_PS);
       if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
-      world_machine& m = m_world.machine(m_s.step_machine[static_cast<size_t>(i)]);
+      // A scenario built in code (the fuzz targets, tests) may leave the machines out: the first.
+      const size_t machine =
+          static_cast<size_t>(i) < m_s.step_machine.size() ? m_s.step_machine[static_cast<size_t>(i)] : 0;
+      world_machine& m = m_world.machine(machine);
       step_outcome o;
       o.at = kit::format_sim_time(sc_core::sc_time_stamp());
       if (m_world.machines().size() > 1) o.machine = m.name;

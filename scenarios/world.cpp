@@ -47,7 +47,7 @@ class world::boot_thread : public sc_core::sc_module {
   size_t m_index;
 };
 
-// "net": the wires and traffic ports, and the thread that starts the scenario's
+// "net": the wires and traffic ports, and the method that starts the scenario's
 // traffic at its times.
 class world::net_module : public sc_core::sc_module {
  public:
@@ -58,14 +58,30 @@ class world::net_module : public sc_core::sc_module {
       if (s.traffic[i].start_ps >= 0) m_starts.push_back(i);
     std::stable_sort(m_starts.begin(), m_starts.end(),
                      [&](size_t a, size_t b) { return s.traffic[a].start_ps < s.traffic[b].start_ps; });
-    if (!m_starts.empty()) SC_THREAD(start_traffic);
+    // An event of this module and a method, not a waiting thread: a run that ends
+    // before the last start (its steps are done) leaves no wake-up behind once the
+    // module is gone (a thread's timeout lives in the process, which outlives it).
+    if (!m_starts.empty()) {
+      sc_core::sc_spawn_options o;
+      o.spawn_method();
+      o.set_sensitivity(&m_due);
+      o.dont_initialize();
+      sc_core::sc_spawn([this] { start_due(); }, "start_traffic", &o);
+      m_due.notify(sc_core::sc_time(static_cast<double>(s.traffic[m_starts.front()].start_ps), sc_core::SC_PS));
+    }
   }
 
  private:
-  void start_traffic() {
-    for (const size_t i : m_starts) {
+  // Starts every generator whose time has come, then waits for the next one's.
+  void start_due() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    for (; m_next < m_starts.size(); ++m_next) {
+      const size_t i = m_starts[m_next];
       const sc_core::sc_time at(static_cast<double>(m_s.traffic[i].start_ps), sc_core::SC_PS);
-      if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
+      if (at > now) {
+        m_due.notify(at - now);
+        return;
+      }
       wire::traffic_port& port = *m_world.m_traffic[i].second;
       try {
         port.start(m_world.scenario_spec(i, m_s.traffic[i]));
@@ -77,6 +93,8 @@ class world::net_module : public sc_core::sc_module {
       }
     }
   }
+  sc_core::sc_event m_due;
+  size_t m_next = 0;
   world& m_world;
   const loaded_scenario& m_s;
   std::vector<size_t> m_starts;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "models/kit/sim_env.h"
 #include "models/net/headers.h"
 #include "models/nic/nic_regs.h"
 
@@ -229,15 +230,32 @@ void nic_core::deliver(const net::frame& f, const destination& d) {
   sc_core::sc_time done;
   uint64_t fault = 0;
   const rx_drop r = q.receive(f, d.rss_type, d.rss_hash, done, fault);
+  kit::sim_env& env = kit::sim_env::current();
+  const bool traced = env.trace_enabled("nic");
   if (r != rx_drop::none) {
     ++m_rx_dropped[static_cast<size_t>(r)];
     // A descriptor used up by writes the IOMMU dropped: the hardware cannot tell, it
     // raises the queue's interrupt as for any write-back (rx_queue::receive()).
     if (q.consumed()) rx_done(d.fn, d.queue, done);
+    // Category "nic": drops as a counter track per reason, sampled like frames.
+    if (traced && env.trace_sample(m_trace_drop_seq))
+      env.trace_counter(name(), "rx dropped", "nic", rx_drop_name(r),
+                        static_cast<double>(m_rx_dropped[static_cast<size_t>(r)]));
     return;
   }
   ++m_rx_delivered;
   rx_done(d.fn, d.queue, done);
+  // One delivered frame in trace.sample_every as a span from its last bit to its
+  // write-back, with counter tracks of the frames delivered and of the descriptors
+  // software has left the queue (its free ring seen from the NIC).
+  if (traced && env.trace_sample(m_trace_rx_seq)) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    env.trace_complete(name(), "rx frame", "nic", now, done - now,
+                       fmt::format(R"({{"fn":{},"queue":{},"bytes":{}}})", d.fn, d.queue, f.size()));
+    env.trace_counter(name(), "rx delivered", "nic", "frames", static_cast<double>(m_rx_delivered));
+    env.trace_counter(name(), fmt::format("rx ring {} free", d.queue), "nic", "descriptors",
+                      static_cast<double>(q.ring.pending()));
+  }
 }
 
 void nic_core::rx_done(unsigned fn, unsigned queue, const sc_core::sc_time& at) {

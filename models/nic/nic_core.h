@@ -152,6 +152,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   uint64_t m_mbx_messages = 0;
   bool m_link_up = false;
   uint64_t m_rx_offered = 0, m_rx_delivered = 0, m_rx_replicas = 0;
+  uint64_t m_trace_rx_seq = 0, m_trace_drop_seq = 0;  // trace sampling (trace.sample_every)
   uint64_t m_qprdc_cleared = 0;  // no-descriptor drops QPRDC(0) showed before its last read or reset
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};
 

@@ -1,7 +1,11 @@
 #include "models/nic/tx_engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
+
+#include "models/kit/sim_env.h"
 
 namespace iovsim::nic {
 
@@ -118,6 +122,14 @@ void tx_engine::transmit() {
     ++s.q->frames;
     s.q->bytes += size;
     ++m_sent;
+    // Category "nic": one sent frame in trace.sample_every, from its data in the
+    // buffer to its first bit on the wire, with a counter track of the buffer's fill.
+    kit::sim_env& env = kit::sim_env::current();
+    if (env.trace_enabled("nic") && env.trace_sample(m_trace_seq)) {
+      env.trace_complete(name(), "tx frame", "nic", s.ready, now - s.ready,
+                         fmt::format(R"({{"queue":{},"bytes":{}}})", s.q->index, size));
+      env.trace_counter(name(), "tx buffer", "nic", "bytes", static_cast<double>(m_buffered));
+    }
     if (m_wire)
       m_wire->send(m_side, std::move(s.f));
     else

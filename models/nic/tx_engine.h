@@ -118,6 +118,7 @@ class tx_engine : public sc_core::sc_module {
   std::vector<uint8_t> m_scratch;
   sc_core::sc_event m_stage_event, m_tx_event;
   uint64_t m_sent = 0, m_no_link = 0;
+  uint64_t m_trace_seq = 0;  // trace sampling (trace.sample_every)
   kit::scope m_scope{name(), "nic"};
 
  public:

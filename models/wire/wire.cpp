@@ -15,6 +15,7 @@ wire::wire(sc_core::sc_module_name name, uint32_t rate_mbps) : sc_module(name), 
     rate.fail(fmt::format("{} Mb/s is not a port speed (one of {})", rate.get(), supported_rates_text()));
   m_rate_mbps = rate;
   for (unsigned side = 0; side < 2; ++side) {
+    m_dir[side].trace_name = fmt::format("{}.from{}", this->name(), side);
     sc_core::sc_spawn_options o;
     o.spawn_method();
     o.set_sensitivity(&m_dir[side].arrive);
@@ -67,6 +68,14 @@ sc_core::sc_time wire::send(unsigned side, net::frame_ptr f) {
   const sc_core::sc_time on_wire = serialization_time(wire_bytes(f->size()), m_rate_mbps);
   const sc_core::sc_time done = d.channel.reserve(now, on_wire);
   if (m_tap[side]) m_tap[side]->frame_seen(*f, done - on_wire, true);
+  // Category "wire": one frame in trace.sample_every as a span on its direction, with
+  // a counter track of the bytes sent carrying the frames between samples.
+  kit::sim_env& env = kit::sim_env::current();
+  if (env.trace_enabled("wire") && env.trace_sample(d.trace_seq)) {
+    env.trace_complete(d.trace_name, "frame", "wire", done - on_wire, on_wire,
+                       fmt::format(R"({{"bytes":{}}})", f->size()));
+    env.trace_counter(d.trace_name, "bytes sent", "wire", "bytes", static_cast<double>(d.counts.bytes_sent));
+  }
   // The last bit of the FCS leaves one IFG before the direction is free again.
   const sc_core::sc_time arrival = done - serialization_time(IFG_BYTES, m_rate_mbps) + propagation_delay();
   const bool first = d.flights.empty();

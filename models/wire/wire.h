@@ -91,6 +91,8 @@ class wire : public sc_core::sc_module {
     kit::grow_ring<flight> flights;
     sc_core::sc_event arrive;
     direction_counts counts;
+    uint64_t trace_seq = 0;  // frames sent, for trace sampling
+    std::string trace_name;  // "<wire>.from0": the direction's trace row
   };
   void deliver(unsigned side);
   void update_link();

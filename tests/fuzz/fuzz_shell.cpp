@@ -99,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.scenario.add_step()->set_shell(line);
     s.step_loc.push_back(scen::source_location{});
     s.step_time_ps.push_back(0);
+    s.step_machine.push_back(0);
   }
   const scen::run_report r = fuzz::run_scenario(s, scen::run_options{});
   if (r.exit_code != 0) fuzz::fuzz_fail("the engine refused the run: " + r.error);
