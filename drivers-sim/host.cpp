@@ -250,6 +250,11 @@ int host_system::rtnl_setlink_up(int ifindex, bool up) {
 
 int host_system::rtnl_setlink_name(int ifindex, const std::string& name) { return m_k->net->rename(ifindex, name); }
 
+int host_system::rtnl_setlink_mtu(int ifindex, unsigned mtu, std::string& why) {
+  netdev* nd = m_k->net->find(ifindex);
+  return nd ? m_k->net->set_mtu(*nd, mtu, why) : -ENODEV;
+}
+
 int host_system::rtnl_newaddr(int ifindex, uint32_t local, unsigned prefixlen, uint32_t broadcast) {
   return m_k->stack->add_address(ifindex, local, prefixlen, broadcast);
 }

@@ -132,6 +132,7 @@ class host_system : public sim_host, private syscalls {
   std::vector<link_info> rtnl_getlink() override;
   int rtnl_setlink_up(int ifindex, bool up) override;
   int rtnl_setlink_name(int ifindex, const std::string& name) override;
+  int rtnl_setlink_mtu(int ifindex, unsigned mtu, std::string& why) override;
   int rtnl_newaddr(int ifindex, uint32_t local, unsigned prefixlen, uint32_t broadcast) override;
   int rtnl_deladdr(int ifindex, uint32_t local, unsigned prefixlen) override;
   std::vector<ifaddr_info> rtnl_getaddr() override;

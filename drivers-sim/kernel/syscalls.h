@@ -124,6 +124,9 @@ class syscalls {
   virtual int rtnl_setlink_up(int ifindex, bool up) = 0;
   // RTM_SETLINK IFLA_IFNAME: 0 or -errno (-EBUSY while the interface is up).
   virtual int rtnl_setlink_name(int ifindex, const std::string& name) = 0;
+  // RTM_SETLINK IFLA_MTU: 0 or -errno, with the kernel's extack message in `why`
+  // (dev_validate_mtu(): "mtu less than device minimum.").
+  virtual int rtnl_setlink_mtu(int /*ifindex*/, unsigned /*mtu*/, std::string& /*why*/) { return -95; }
 
   // RTM_NEWADDR / RTM_DELADDR of an IPv4 address: 0 or -errno (-ENODEV, -EEXIST,
   // -EADDRNOTAVAIL: no such address). `broadcast` is IFA_BROADCAST, 0 for none.

@@ -22,6 +22,8 @@ namespace {
 constexpr unsigned IXGBE_MAX_VFS_DRV_LIMIT = 63;  // IXGBE_MAX_VF_FUNCTIONS - 1
 constexpr unsigned QUEUES_PER_POOL = 2;           // the model's VMDq split (64 pools x 2)
 constexpr unsigned NUM_RAR = 128;                 // 82599/X540 receive addresses
+// IXGBE_MAX_JUMBO_FRAME_SIZE (9728) - (ETH_HLEN + ETH_FCS_LEN): netdev->max_mtu.
+constexpr unsigned MAX_JUMBO_MTU = 9728 - 14 - 4;
 
 using namespace ixgbe_hw;
 
@@ -74,6 +76,7 @@ class ixgbe_driver final : public intel_pf_driver {
     info(dev, format_mac(mac));  // e_dev_info() of the address in printk's MAC format
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
     nd.rx_csum_offload = true;  // ixgbe_probe(): NETIF_F_RXCSUM in the features
+    nd.max_mtu = MAX_JUMBO_MTU;
     if (vfs) m_env.net.info(nd, fmt::format("IOV is enabled with {} VFs", vfs));
     info(dev, "Intel(R) 10 Gigabit Network Connection");
     return 0;
@@ -185,6 +188,16 @@ class ixgbe_driver final : public intel_pf_driver {
       for (vf_data& v : it->second.vfs) v.clear_to_send = false;  // they must reset again
     }
     if (ixgbe_datapath* dp = datapath_of(pf)) dp->down();
+  }
+
+  // ixgbe_change_mtu(): said in the log, and a running interface is reinitialised
+  // (ixgbe_reinit_locked()): its rings come back with buffers for the new size.
+  int change_mtu(netdev& nd, unsigned mtu) override {
+    m_env.net.info(nd, fmt::format("changing MTU from {} to {}", nd.mtu, mtu));
+    const bool running = nd.admin_up && datapath_of(*nd.dev) && datapath_of(*nd.dev)->is_up();
+    if (running) datapath_stop(nd);
+    nd.mtu = mtu;
+    return running ? datapath_open(nd) : 0;
   }
 
   bool phy_link_up(const netdev& nd) override {

@@ -31,6 +31,7 @@ class ixgbevf_driver final : public intel_vf_driver {
     }
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
     nd.rx_csum_offload = true;  // ixgbevf_probe(): NETIF_F_RXCSUM
+    nd.max_mtu = 9728 - 14 - 4;  // IXGBE_MAX_JUMBO_FRAME_SIZE - (ETH_HLEN + ETH_FCS_LEN)
     // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
     // board_X540_vf = 2) and its name.
     info(dev, format_mac(nd.mac));
@@ -55,6 +56,16 @@ class ixgbevf_driver final : public intel_vf_driver {
       mbx.set_mac(nd.mac);
     }
     return intel_vf_driver::open(nd);
+  }
+
+  // ixgbevf_change_mtu(): the PF is asked for large frames (SET_LPE, issue 11: not
+  // sent yet), a running interface is reinitialised with buffers for the new size.
+  int change_mtu(netdev& nd, unsigned mtu) override {
+    ixgbe_datapath* dp = datapath_of(*nd.dev);
+    const bool running = nd.admin_up && dp && dp->is_up();
+    if (running) dp->down();
+    nd.mtu = mtu;
+    return running ? dp->up(0, 1) : 0;
   }
 
   int stop(netdev& nd) override {

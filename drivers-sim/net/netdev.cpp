@@ -97,6 +97,24 @@ int net_core::set_up(netdev& nd, bool up) {
   return up ? nd.ops->open(nd) : nd.ops->stop(nd);
 }
 
+int netdev_ops::change_mtu(netdev& nd, unsigned mtu) {
+  nd.mtu = mtu;
+  return 0;
+}
+
+int net_core::set_mtu(netdev& nd, unsigned mtu, std::string& why) {
+  if (mtu == nd.mtu) return 0;
+  if (mtu < nd.min_mtu) {
+    why = "mtu less than device minimum.";
+    return -EINVAL;
+  }
+  if (mtu > nd.max_mtu) {
+    why = "mtu greater than device maximum.";
+    return -EINVAL;
+  }
+  return nd.ops->change_mtu(nd, mtu);
+}
+
 drvinfo netdev_ops::get_drvinfo(netdev& nd) {
   drvinfo d;
   d.driver = nd.driver;

@@ -33,6 +33,9 @@ class netdev_ops {
   virtual int stop(netdev& nd) = 0;    // ndo_stop
   // ndo_get_vf_config for each VF of a PF netdev (empty for others).
   virtual std::vector<vf_link_info> vf_config(netdev& /*nd*/) { return {}; }
+  // ndo_change_mtu, after the core checked the device's range: 0 or -errno. The
+  // default takes it (a device with nothing to resize).
+  virtual int change_mtu(netdev& nd, unsigned mtu);
   // ndo_start_xmit: the frame's bytes (destination MAC to the end of the payload, no
   // FCS) are copied into the driver's ring (the skb becomes the driver's); 0
   // (NETDEV_TX_OK), -EBUSY (NETDEV_TX_BUSY: ring full, the caller drops or retries),
@@ -78,6 +81,7 @@ struct netdev {
   bool admin_up = false;
   bool carrier = false;
   unsigned mtu = 1500;
+  unsigned min_mtu = 68, max_mtu = 1500;  // ETH_MIN_MTU; the driver sets the maximum
   pci_dev* dev = nullptr;
   std::string driver;
   netdev_ops* ops = nullptr;
@@ -109,6 +113,9 @@ class net_core {
 
   // dev_change_flags(IFF_UP): ndo_open / ndo_stop; 0 or -errno.
   int set_up(netdev& nd, bool up);
+  // dev_set_mtu(): the device's range (dev_validate_mtu(), its message in `why`),
+  // then ndo_change_mtu; 0 or -errno.
+  int set_mtu(netdev& nd, unsigned mtu, std::string& why);
   // netif_carrier_on/off.
   void set_carrier(netdev& nd, bool on) { nd.carrier = on; }
 

@@ -45,9 +45,23 @@ bool tlm_dma_port::transfer(bool write, uint16_t rid, uint64_t addr, uint8_t* da
     m_trans.set_streaming_width(n);
     m_trans.set_dmi_allowed(false);
     m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = at > now ? at - now : sc_core::SC_ZERO_TIME;
+    sc_core::sc_time start = at;
+    sc_core::sc_time* tag = nullptr;
+    if (!write) {
+      // A tag: a free one, or the oldest read's once it completes.
+      if (m_read_tags.size() < max_read_requests) {
+        m_read_tags.push_back(sc_core::SC_ZERO_TIME);
+        tag = &m_read_tags.back();
+      } else {
+        tag = &m_read_tags[m_oldest_tag];
+        m_oldest_tag = (m_oldest_tag + 1) % m_read_tags.size();
+        start = std::max(start, *tag);
+      }
+    }
+    sc_core::sc_time delay = start > now ? start - now : sc_core::SC_ZERO_TIME;
     socket->b_transport(m_trans, delay);
     done = std::max(done, now + delay);
+    if (tag) *tag = now + delay;
     ok = ok && m_trans.get_response_status() == tlm::TLM_OK_RESPONSE;
     off += n;
   }

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <systemc>
 #include <tlm>
+#include <vector>
 
+#include "models/kit/param.h"
 #include "models/kit/pcie_ext.h"
 
 namespace iovsim::nic {
@@ -46,6 +48,19 @@ class tlm_dma_port : public sc_core::sc_module, public dma_port {
                 sc_core::sc_time& done);
   tlm::tlm_generic_payload m_trans;
   kit::pcie_ext m_ext;
+  kit::scope m_scope{name(), "nic"};
+  // Completion times of the read requests in flight, oldest first: a read asks for a
+  // tag, and with every tag out it starts when the oldest read's completion frees one.
+  std::vector<sc_core::sc_time> m_read_tags;
+  size_t m_oldest_tag = 0;
+
+ public:
+  // Non-posted requests a function may have outstanding: 32 with 5-bit tags (PCIe
+  // base spec 2.0, 2.2.6.2: without Extended Tag Field Enable, which Linux leaves
+  // off on these parts). The 82599's own limit is not in the sources at hand; the
+  // spec's is the ceiling.
+  kit::param<unsigned> max_read_requests{
+      m_scope, "max_read_requests", 32, "requests", "read requests in flight at once (PCIe tags)", {1, 256}};
 };
 
 }  // namespace iovsim::nic

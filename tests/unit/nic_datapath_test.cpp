@@ -130,6 +130,64 @@ TEST_F(nic_datapath, vf_resets_over_the_mailbox_and_receives_its_frames) {
   });
 }
 
+// Three laps of both rings: buffers are refilled where the ring's empty slot moved
+// (next_to_alloc), TX descriptors are cleaned and reused.
+TEST_F(nic_datapath, many_laps_of_the_rings) {
+  boot(X540_IOMMU, 2, [](host_system& h) {
+    recorder rec;
+    h.net().set_packet_handler(&rec);
+    out(h, "ip link set enp1s0f0 up");
+    out(h, "ip link set enp1s0f1 up");
+    out(h, "run 2100ms");
+    netdev& a = *h.net().find("enp1s0f0");
+    netdev& b = *h.net().find("enp1s0f1");
+    const std::vector<uint8_t> f = frame(b.mac, a.mac, 128);
+    for (int batch = 0; batch < 6; ++batch) {
+      for (int i = 0; i < 256; ++i) ASSERT_EQ(a.ops->start_xmit(a, f.data(), 128), 0) << batch << " " << i;
+      out(h, "run 2ms");
+    }
+    EXPECT_EQ(rec.frames.size(), 1536u);
+    EXPECT_EQ(b.stats.rx_packets, 1536u);
+    EXPECT_EQ(a.stats.tx_packets, 1536u);
+  });
+}
+
+// Jumbo frames: a 9000-byte frame needs MTU 9000 on the receiver (its buffers follow
+// the MTU); with 1500 it is dropped by the NIC for want of a buffer big enough. The
+// MTU's range is the driver's (ixgbe: 9710) and iproute2 says so.
+TEST_F(nic_datapath, jumbo_frames_follow_the_receivers_mtu) {
+  boot(X540_IOMMU, 1, [](host_system& h) {
+    recorder rec;
+    h.net().set_packet_handler(&rec);
+    out(h, "ip link set enp1s0f0 up");
+    out(h, "ip link set enp1s0f1 up");
+    out(h, "run 2100ms");
+    netdev& a = *h.net().find("enp1s0f0");
+    netdev& b = *h.net().find("enp1s0f1");
+    out(h, "ip link set dev enp1s0f0 mtu 9000");
+    EXPECT_EQ(a.mtu, 9000u);
+    const std::vector<uint8_t> big = frame(b.mac, a.mac, 9014);
+    ASSERT_EQ(a.ops->start_xmit(a, big.data(), static_cast<uint32_t>(big.size())), 0);
+    out(h, "run 1ms");
+    EXPECT_TRUE(rec.frames.empty());  // b's 2 KiB buffers cannot take it
+    out(h, "ip link set dev enp1s0f1 mtu 9000");
+    ASSERT_EQ(a.ops->start_xmit(a, big.data(), static_cast<uint32_t>(big.size())), 0);
+    out(h, "run 1ms");
+    ASSERT_EQ(rec.frames.size(), 1u);
+    EXPECT_EQ(rec.frames[0].bytes, big);
+    EXPECT_EQ(dmesg(h, "changing MTU"),
+              (std::vector<std::string>{"ixgbe 0000:01:00.0 enp1s0f0: changing MTU from 1500 to 9000",
+                                        "ixgbe 0000:01:00.1 enp1s0f1: changing MTU from 1500 to 9000"}));
+    const cmd_result r = h.run("ip link set dev enp1s0f1 mtu 9711");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "Error: mtu greater than device maximum.\n");
+    EXPECT_EQ(h.run("ip link set dev enp1s0f1 mtu 67").err, "Error: mtu less than device minimum.\n");
+    EXPECT_EQ(h.run("ip link set dev enp1s0f1 mtu big").err,
+              "Error: argument \"big\" is wrong: Invalid \"mtu\" value\n");
+    EXPECT_NE(out(h, "ip link show dev enp1s0f1").find("mtu 9000"), std::string::npos);
+  });
+}
+
 // The PF down: a VF probing then cannot finish its reset (RSTI), as ixgbevf says.
 TEST_F(nic_datapath, vf_under_a_pf_that_is_down) {
   boot(X540_IOMMU, 1, [](host_system& h) {

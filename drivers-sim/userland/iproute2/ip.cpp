@@ -99,7 +99,7 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
       a.push_back(argv[i]);
   }
   const std::string usage =
-      "Usage: ip [ -s ] link [ show [ dev ] IFNAME ] | ip link set [ dev ] IFNAME { up | down }\n"
+      "Usage: ip [ -s ] link [ show [ dev ] IFNAME ] | ip link set [ dev ] IFNAME { up | down | mtu MTU }\n"
       "       ip addr [ show [ dev IFNAME ] | { add | del } PREFIX dev IFNAME ] | ip route | ip neigh\n";
   if (!a.empty() && (a[0] == "addr" || a[0] == "a" || a[0] == "address")) return ip_addr(sys, a, usage);
   if (!a.empty() && (a[0] == "route" || a[0] == "r" || a[0] == "ro")) return ip_route(sys, a, usage);
@@ -125,6 +125,17 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
     const link_info* l = find(links, a[i]);
     if (!l || l->loopback) return cmd_result{1, "", fmt::format("Cannot find device \"{}\"\n", a[i]), "ENODEV"};
     const std::string& what = a[i + 1];
+    if (what == "mtu") {
+      // iplink.c: get_unsigned(&mtu, *argv, 0) or invarg("Invalid \"mtu\" value\n", *argv).
+      const std::string v = i + 2 < a.size() ? a[i + 2] : "";
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9)
+        return cmd_result{255, "", fmt::format("Error: argument \"{}\" is wrong: Invalid \"mtu\" value\n", v), ""};
+      std::string why;
+      const int rc = sys.rtnl_setlink_mtu(l->ifindex, static_cast<unsigned>(std::stoul(v)), why);
+      if (rc && !why.empty()) return cmd_result{2, "", fmt::format("Error: {}\n", why), errno_name(-rc)};
+      if (rc) return cmd_result{2, "", fmt::format("RTNETLINK answers: {}\n", errno_message(-rc)), errno_name(-rc)};
+      return cmd_result{};
+    }
     if (what != "up" && what != "down")
       return cmd_result{255, "", fmt::format("Error: either \"dev\" is duplicate, or \"{}\" is a garbage.\n", what), ""};
     const int rc = sys.rtnl_setlink_up(l->ifindex, what == "up");
