@@ -39,19 +39,28 @@ bool ixgbevf_mailbox::poll(uint32_t mask) {
   return false;
 }
 
-ixgbevf_mailbox::result ixgbevf_mailbox::request(const uint32_t* msg, unsigned words, mbx_msg& reply,
-                                                 unsigned reply_words) {
-  // Take the buffer (VFU), write, post (REQ), wait for the PF's ACK.
+// Takes the buffer (VFU), drops stale status bits, writes the message, posts it (REQ).
+bool ixgbevf_mailbox::post(const uint32_t* msg, unsigned words) {
   wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_VFU);
-  if (!(read_v2p() & VFMAILBOX_VFU)) return result::timeout;
+  if (!(read_v2p() & VFMAILBOX_VFU)) return false;
   check_bit(VFMAILBOX_PFSTS | VFMAILBOX_PFACK);  // stale bits from an earlier exchange
   for (unsigned i = 0; i < words; ++i) wr(m_bus, m_bar0 + VFMBMEM + 4 * i, msg[i]);
   wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_REQ);
-  if (!poll(VFMAILBOX_PFACK)) return result::timeout;
-  if (!poll(VFMAILBOX_PFSTS)) return result::timeout;
+  return true;
+}
+
+// Waits for the PF's message (PFSTS), reads it and acknowledges it (which frees the buffer).
+bool ixgbevf_mailbox::read_reply(mbx_msg& reply, unsigned words) {
+  if (!poll(VFMAILBOX_PFSTS)) return false;
   wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_VFU);
-  for (unsigned i = 0; i < reply_words; ++i) reply[i] = rd(m_bus, m_bar0 + VFMBMEM + 4 * i);
-  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_ACK);  // acknowledged, buffer released
+  for (unsigned i = 0; i < words; ++i) reply[i] = rd(m_bus, m_bar0 + VFMBMEM + 4 * i);
+  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_ACK);
+  return true;
+}
+
+ixgbevf_mailbox::result ixgbevf_mailbox::request(const uint32_t* msg, unsigned words, mbx_msg& reply,
+                                                 unsigned reply_words) {
+  if (!post(msg, words) || !poll(VFMAILBOX_PFACK) || !read_reply(reply, reply_words)) return result::timeout;
   return result::ok;
 }
 
@@ -67,18 +76,12 @@ ixgbevf_mailbox::result ixgbevf_mailbox::reset_hw(uint64_t& mac) {
     sc_core::wait(us(VF_INIT_POLL_US));
   }
   if (!timeout) return result::reset_failed;
+  // ixgbevf_reset_hw_vf() writes RESET, then mdelay(10) before reading the reply.
   const uint32_t msg = VF_RESET;
-  // ixgbevf_reset_hw_vf() writes the message, then mdelay(10) before reading the reply.
-  mbx_msg reply{};
-  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_VFU);
-  if (!(read_v2p() & VFMAILBOX_VFU)) return result::timeout;
-  wr(m_bus, m_bar0 + VFMBMEM, msg);
-  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_REQ);
+  if (!post(&msg, 1)) return result::timeout;
   sc_core::wait(sc_core::sc_time(10, sc_core::SC_MS));
-  if (!poll(VFMAILBOX_PFSTS)) return result::timeout;
-  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_VFU);
-  for (unsigned i = 0; i < VF_PERMADDR_MSG_LEN; ++i) reply[i] = rd(m_bus, m_bar0 + VFMBMEM + 4 * i);
-  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_ACK);
+  mbx_msg reply{};
+  if (!read_reply(reply, VF_PERMADDR_MSG_LEN)) return result::timeout;
   if (reply[0] == (VF_RESET | VT_MSGTYPE_ACK)) {
     // The MAC in words 1 and 2, first octet lowest.
     for (unsigned b = 0; b < 6; ++b) mac = mac << 8 | ((reply[1 + b / 4] >> (8 * (b % 4))) & 0xff);

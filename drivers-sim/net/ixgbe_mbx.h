@@ -36,6 +36,8 @@ class ixgbevf_mailbox {
  private:
   // One message out (lock, words, REQ, wait for the PF's ACK) and the reply in.
   result request(const uint32_t* msg, unsigned words, mbx_msg& reply, unsigned reply_words);
+  bool post(const uint32_t* msg, unsigned words);
+  bool read_reply(mbx_msg& reply, unsigned words);
   uint32_t read_v2p();
   bool check_bit(uint32_t mask);
   bool poll(uint32_t mask);

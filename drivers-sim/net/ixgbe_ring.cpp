@@ -123,7 +123,7 @@ int ixgbe_datapath::setup_queue(const std::shared_ptr<queue_vector>& qp) {
   q.tx.resize(q.tx_count);
   for (unsigned i = 0; i < q.tx_count; ++i) q.tx[i].slot = q.tx_slots + uint64_t{i} * m_slot_bytes;
   // RX buffers: one page per descriptor, mapped once (ixgbe_alloc_mapped_page()).
-  const uint64_t page_bytes = m_slot_bytes <= RXBUFFER_2K ? PAGE : (m_slot_bytes + PAGE - 1) / PAGE * PAGE;
+  const uint64_t page_bytes = rx_page_bytes();
   q.rx.resize(q.rx_count);
   for (rx_buf& b : q.rx) {
     b.page = m_env.pages.alloc_contiguous(page_bytes, PAGE, false);
@@ -175,6 +175,12 @@ int ixgbe_datapath::setup_queue(const std::shared_ptr<queue_vector>& qp) {
   return 0;
 }
 
+// One RX buffer's pages: a 4 KiB page holds two 2 KiB buffers; a larger buffer (a
+// jumbo MTU) takes whole pages of its own.
+uint64_t ixgbe_datapath::rx_page_bytes() const {
+  return m_slot_bytes <= RXBUFFER_2K ? PAGE : (m_slot_bytes + PAGE - 1) / PAGE * PAGE;
+}
+
 void ixgbe_datapath::post_rx(queue_vector& q, unsigned i) {
   uint8_t d[DESC_BYTES] = {};
   put64(d, q.rx[i].dma + q.rx[i].offset);  // packet buffer; header buffer 0 clears DD
@@ -200,7 +206,7 @@ void ixgbe_datapath::down() {
 }
 
 void ixgbe_datapath::free_queue(queue_vector& q) {
-  const uint64_t page_bytes = m_slot_bytes <= RXBUFFER_2K ? PAGE : (m_slot_bytes + PAGE - 1) / PAGE * PAGE;
+  const uint64_t page_bytes = rx_page_bytes();
   for (rx_buf& b : q.rx) {
     if (b.dma && !dma_mapping_error(b.dma))
       m_env.dma.unmap_single(m_dev, b.dma, page_bytes, dma_direction::from_device);

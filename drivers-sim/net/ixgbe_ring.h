@@ -164,6 +164,7 @@ class ixgbe_datapath {
   int setup_queue(const std::shared_ptr<queue_vector>& qp);
   void free_queue(queue_vector& q);
   void post_rx(queue_vector& q, unsigned i);
+  uint64_t rx_page_bytes() const;
   // The NAPI poll of a queue vector (the irq's handler). Everything that waits checks
   // afterwards that the data path and the queue are still there (`live`).
   void napi(const std::shared_ptr<queue_vector>& q);

@@ -102,7 +102,7 @@ void nic_core::reset() {
   m_pf_regs.set(RAL0, 4, lo);
   m_pf_regs.set(RAL0 + 4, 4, hi | RAH_AV);
   m_rar_stale = true;
-  update_rss_key();
+  m_rss_stale = true;
   for (unsigned q = 0; q < m_cfg.queues; ++q) {
     m_rx[q]->ring = ring_state{};
     m_rx[q]->buffer_bytes = DEFAULT_BUFFER_BYTES;
@@ -163,6 +163,7 @@ nic_core::destination nic_core::classify(const net::frame& f) const {
     const uint32_t fields =
         mrqc & (net::MRQC_RSS_FIELD_IPV4 | net::MRQC_RSS_FIELD_IPV4_TCP | net::MRQC_RSS_FIELD_IPV4_UDP);
     if (fields) {
+      if (m_rss_stale) update_rss_key();
       const net::rss_result r = net::rss_hash(m_rss, net::parse(f, false), fields);
       d.rss_type = r.type;
       d.rss_hash = r.hash;
@@ -195,11 +196,12 @@ void nic_core::refresh_rar() const {
 
 // RSSRK(n) holds key bytes 4n..4n+3, the first in the low byte (what ixgbe writes from
 // its byte array on a little-endian host); the hash tables follow the key.
-void nic_core::update_rss_key() {
+void nic_core::update_rss_key() const {
   net::rss_key key{};
   for (unsigned i = 0; i < net::RSS_KEY_BYTES; ++i)
     key[i] = static_cast<uint8_t>(m_pf_regs.get(RSSRK0 + (i & ~3u), 4) >> (8 * (i & 3)));
   m_rss = net::toeplitz(key);
+  m_rss_stale = false;
 }
 
 void nic_core::frame_arrived(net::frame_ptr f) {

@@ -109,7 +109,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
                       const std::function<void()>& after_tail);
   void ring_changed(unsigned q, bool tx);
   void refresh_rar() const;
-  void update_rss_key();
+  void update_rss_key() const;
   void write_srrctl(unsigned q, uint64_t value);
   // The PF-VF mailbox (nic_core_mbx.cpp): 16 words per VF both sides see, the lock
   // bits, the VF's read-to-clear status bits, the PF's per-VF request/ack causes.
@@ -129,7 +129,10 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::function<uint16_t(unsigned)> m_requester_id;
   std::function<void(unsigned, unsigned)> m_msix;
   net::frame_pool m_pool{64};  // frames in the transmit buffer; grows if a run needs more
-  net::toeplitz m_rss;         // built from RSSRK when software writes it, not per frame
+  // Built from RSSRK when a frame first needs it after software wrote the key (ixgbe
+  // writes it in ten words: one build, not ten), never per frame.
+  mutable net::toeplitz m_rss;
+  mutable bool m_rss_stale = true;
   // The receive-address table as the forwarding stage reads it: a valid address (its
   // six octets, the first lowest) and its first pool; rebuilt lazily after writes.
   struct rar_entry {

@@ -206,7 +206,7 @@ void nic_core::build_pf_regs() {
     r.add(kit::reg(fmt::format("RSSRK{}", i), RSSRK0 + 4 * i, 4)
               .rw()
               .doc("RSS key, 4 bytes")
-              .on_write_fn([this](uint64_t, uint64_t) { update_rss_key(); }));
+              .on_write_fn([this](uint64_t, uint64_t) { m_rss_stale = true; }));
   for (unsigned q = 0; q < m_cfg.queues; ++q)
     add_queue_regs(
         r, "", 0, TX_QUEUE0 + QUEUE_STRIDE * q, [q] { return q; }, q, false, nullptr);

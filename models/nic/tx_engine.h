@@ -112,7 +112,6 @@ class tx_engine : public sc_core::sc_module {
     m_work[slot] = 1;
     m_ready.push_slot() = slot;
   }
-  size_t m_next_queue = 0;
   kit::grow_ring<staged> m_fifo{16};  // frames in the packet buffer, in order
   uint32_t m_buffered = 0;
   std::vector<uint8_t> m_scratch;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "models/net/headers.h"
-#include "tests/unit/host_fixture.h"
+#include "tests/unit/nic_host_fixture.h"
 
 namespace iovsim::host {
 namespace {
@@ -19,39 +19,10 @@ using sc_core::sc_time;
 using test::dmesg;
 using test::out;
 
-struct recorder : packet_handler {
-  struct seen {
-    std::string dev;
-    std::vector<uint8_t> bytes;
-    sc_time at;
-  };
-  std::vector<seen> frames;
-  void receive(netdev& nd, const uint8_t* f, uint32_t len, sc_time& debt) override {
-    settle(debt);
-    frames.push_back({nd.name, std::vector<uint8_t>(f, f + len), sc_core::sc_time_stamp()});
-  }
-};
+using recorder = test::frame_recorder;
+using test::raw_frame;
 
-// An Ethernet frame of `len` bytes to `dst` from `src`, payload counting up.
-std::vector<uint8_t> frame(uint64_t dst, uint64_t src, uint32_t len) {
-  std::vector<uint8_t> f(len);
-  for (int b = 0; b < 6; ++b) {
-    f[b] = static_cast<uint8_t>(dst >> (40 - 8 * b));
-    f[6 + b] = static_cast<uint8_t>(src >> (40 - 8 * b));
-  }
-  f[12] = 0x88;  // local experimental ethertype 0x88B5
-  f[13] = 0xb5;
-  for (uint32_t i = 14; i < len; ++i) f[i] = static_cast<uint8_t>(i);
-  return f;
-}
-
-class nic_datapath : public test::host_fixture {
- protected:
-  void SetUp() override {
-    host_fixture::SetUp();
-    loopback_cable = true;
-  }
-};
+class nic_datapath : public test::nic_host_fixture {};
 
 const char* const X540_IOMMU = R"(
   kernel_cmdline: "intel_iommu=on"
@@ -63,13 +34,11 @@ TEST_F(nic_datapath, pf_to_pf_over_the_cable) {
   boot(X540_IOMMU, 1, [](host_system& h) {
     recorder rec;
     h.net().set_packet_handler(&rec);
-    out(h, "ip link set enp1s0f0 up");
-    out(h, "ip link set enp1s0f1 up");
-    out(h, "run 2100ms");
+    bring_up(h, {"enp1s0f0", "enp1s0f1"});
     ASSERT_EQ(dmesg(h, "Link is Up").size(), 2u);
     netdev& a = *h.net().find("enp1s0f0");
     netdev& b = *h.net().find("enp1s0f1");
-    const std::vector<uint8_t> f = frame(b.mac, a.mac, 1000);
+    const std::vector<uint8_t> f = raw_frame(b.mac, a.mac, 1000);
     const sc_time sent = sc_core::sc_time_stamp();
     for (int i = 0; i < 3; ++i) ASSERT_EQ(a.ops->start_xmit(a, f.data(), static_cast<uint32_t>(f.size())), 0);
     out(h, "run 1ms");
@@ -111,7 +80,7 @@ TEST_F(nic_datapath, vf_resets_over_the_mailbox_and_receives_its_frames) {
     ASSERT_TRUE(vf.carrier);
     // To the VF's MAC (the PF put it in a receive address for the VF's pool when the
     // VF sent SET_MAC_ADDR), then to the PF's.
-    const std::vector<uint8_t> to_vf = frame(vf.mac, a.mac, 200), to_pf = frame(pf.mac, a.mac, 300);
+    const std::vector<uint8_t> to_vf = raw_frame(vf.mac, a.mac, 200), to_pf = raw_frame(pf.mac, a.mac, 300);
     ASSERT_EQ(a.ops->start_xmit(a, to_vf.data(), 200), 0);
     ASSERT_EQ(a.ops->start_xmit(a, to_pf.data(), 300), 0);
     out(h, "run 1ms");
@@ -121,7 +90,7 @@ TEST_F(nic_datapath, vf_resets_over_the_mailbox_and_receives_its_frames) {
     EXPECT_EQ(rec.frames[1].dev, "enp1s0f1");
     EXPECT_EQ(rec.frames[1].bytes, to_pf);
     // And back: the VF sends to port 0.
-    const std::vector<uint8_t> back = frame(a.mac, vf.mac, 64);
+    const std::vector<uint8_t> back = raw_frame(a.mac, vf.mac, 64);
     ASSERT_EQ(vf.ops->start_xmit(vf, back.data(), 64), 0);
     out(h, "run 1ms");
     ASSERT_EQ(rec.frames.size(), 3u);
@@ -136,12 +105,10 @@ TEST_F(nic_datapath, many_laps_of_the_rings) {
   boot(X540_IOMMU, 2, [](host_system& h) {
     recorder rec;
     h.net().set_packet_handler(&rec);
-    out(h, "ip link set enp1s0f0 up");
-    out(h, "ip link set enp1s0f1 up");
-    out(h, "run 2100ms");
+    bring_up(h, {"enp1s0f0", "enp1s0f1"});
     netdev& a = *h.net().find("enp1s0f0");
     netdev& b = *h.net().find("enp1s0f1");
-    const std::vector<uint8_t> f = frame(b.mac, a.mac, 128);
+    const std::vector<uint8_t> f = raw_frame(b.mac, a.mac, 128);
     for (int batch = 0; batch < 6; ++batch) {
       for (int i = 0; i < 256; ++i) ASSERT_EQ(a.ops->start_xmit(a, f.data(), 128), 0) << batch << " " << i;
       out(h, "run 2ms");
@@ -159,14 +126,12 @@ TEST_F(nic_datapath, jumbo_frames_follow_the_receivers_mtu) {
   boot(X540_IOMMU, 1, [](host_system& h) {
     recorder rec;
     h.net().set_packet_handler(&rec);
-    out(h, "ip link set enp1s0f0 up");
-    out(h, "ip link set enp1s0f1 up");
-    out(h, "run 2100ms");
+    bring_up(h, {"enp1s0f0", "enp1s0f1"});
     netdev& a = *h.net().find("enp1s0f0");
     netdev& b = *h.net().find("enp1s0f1");
     out(h, "ip link set dev enp1s0f0 mtu 9000");
     EXPECT_EQ(a.mtu, 9000u);
-    const std::vector<uint8_t> big = frame(b.mac, a.mac, 9014);
+    const std::vector<uint8_t> big = raw_frame(b.mac, a.mac, 9014);
     ASSERT_EQ(a.ops->start_xmit(a, big.data(), static_cast<uint32_t>(big.size())), 0);
     out(h, "run 1ms");
     EXPECT_TRUE(rec.frames.empty());  // b's 2 KiB buffers cannot take it
@@ -207,12 +172,10 @@ TEST_F(nic_datapath, strict_iommu_costs_more_per_sent_frame_than_passthrough) {
     boot(platform, 1, [&took](host_system& h) {
       recorder rec;
       h.net().set_packet_handler(&rec);
-      out(h, "ip link set enp1s0f0 up");
-      out(h, "ip link set enp1s0f1 up");
-      out(h, "run 2100ms");
+      bring_up(h, {"enp1s0f0", "enp1s0f1"});
       netdev& a = *h.net().find("enp1s0f0");
       netdev& b = *h.net().find("enp1s0f1");
-      const std::vector<uint8_t> f = frame(b.mac, a.mac, 64);
+      const std::vector<uint8_t> f = raw_frame(b.mac, a.mac, 64);
       const sc_time t0 = sc_core::sc_time_stamp();
       for (int i = 0; i < 200; ++i) ASSERT_EQ(a.ops->start_xmit(a, f.data(), 64), 0);
       took = sc_core::sc_time_stamp() - t0;

@@ -12,7 +12,7 @@
 #include "models/nic/descriptors.h"
 #include "models/nic/nic_device.h"
 #include "models/nic/nic_regs.h"
-#include "tests/unit/host_fixture.h"
+#include "tests/unit/nic_host_fixture.h"
 
 namespace iovsim::host {
 namespace {
@@ -30,33 +30,10 @@ const char* const X540_IOMMU = R"(
 // out on a freshly booted host, and an IOVA nothing maps in the PF's domain.
 constexpr uint64_t UNMAPPED_IOVA = 0x5000;
 
-struct recorder : packet_handler {
-  std::vector<std::pair<std::string, std::vector<uint8_t>>> frames;
-  void receive(netdev& nd, const uint8_t* f, uint32_t len, sc_core::sc_time& debt) override {
-    settle(debt);
-    frames.emplace_back(nd.name, std::vector<uint8_t>(f, f + len));
-  }
-};
+using recorder = test::frame_recorder;
+using test::raw_frame;
 
-std::vector<uint8_t> frame(uint64_t dst, uint64_t src, uint32_t len, uint8_t seed) {
-  std::vector<uint8_t> f(len);
-  for (int b = 0; b < 6; ++b) {
-    f[b] = static_cast<uint8_t>(dst >> (40 - 8 * b));
-    f[6 + b] = static_cast<uint8_t>(src >> (40 - 8 * b));
-  }
-  f[12] = 0x88;  // 0x88B5: no RSS type, the PF pool's first queue
-  f[13] = 0xb5;
-  for (uint32_t i = 14; i < len; ++i) f[i] = static_cast<uint8_t>(i + seed);
-  return f;
-}
-
-class nic_fault : public test::host_fixture {
- protected:
-  void SetUp() override {
-    host_fixture::SetUp();
-    loopback_cable = true;
-  }
-};
+class nic_fault : public test::nic_host_fixture {};
 
 // The driver of port 1 is loaded but its interface stays down: the test drives that
 // port's queue 0 itself, through PF BAR0, with memory it maps through the DMA API.
@@ -106,8 +83,7 @@ TEST_F(nic_fault, rx_buffer_outside_the_domain_loses_one_frame_and_the_queue_goe
   boot(X540_IOMMU, 1, [](host_system& h) {
     recorder rec;
     h.net().set_packet_handler(&rec);
-    out(h, "ip link set enp1s0f0 up");
-    out(h, "run 2100ms");
+    bring_up(h, {"enp1s0f0"});
     netdev& a = *h.net().find("enp1s0f0");
     port1 p(h);
     ASSERT_FALSE(dma_mapping_error(p.iova));
@@ -119,7 +95,8 @@ TEST_F(nic_fault, rx_buffer_outside_the_domain_loses_one_frame_and_the_queue_goe
     nic::nic_core& core = p.nic.core(1);
     const uint64_t faults_before = h.machine().iommu().totals().faults;
 
-    const std::vector<uint8_t> f1 = frame(core.cfg().mac, a.mac, 200, 1), f2 = frame(core.cfg().mac, a.mac, 300, 2);
+    const std::vector<uint8_t> f1 = raw_frame(core.cfg().mac, a.mac, 200, 1),
+                               f2 = raw_frame(core.cfg().mac, a.mac, 300, 2);
     ASSERT_EQ(a.ops->start_xmit(a, f1.data(), 200), 0);
     out(h, "run 1ms");
     EXPECT_EQ(core.rx_dropped(nic::rx_drop::dma_fault), 1u);
@@ -155,12 +132,11 @@ TEST_F(nic_fault, tx_buffer_outside_the_domain_is_not_sent_and_the_next_frame_is
   boot(X540_IOMMU, 1, [](host_system& h) {
     recorder rec;
     h.net().set_packet_handler(&rec);
-    out(h, "ip link set enp1s0f0 up");
-    out(h, "run 2100ms");
+    bring_up(h, {"enp1s0f0"});
     netdev& a = *h.net().find("enp1s0f0");
     port1 p(h);
     ASSERT_FALSE(dma_mapping_error(p.iova));
-    const std::vector<uint8_t> good = frame(a.mac, p.nic.core(1).cfg().mac, 120, 3);
+    const std::vector<uint8_t> good = raw_frame(a.mac, p.nic.core(1).cfg().mac, 120, 3);
     h.machine().cpu().mem_write(p.phys + 2 * 4096, good.data(), 120);
     const uint32_t cmd =
         nic::TXD_DTYP_DATA | nic::TXD_CMD_DEXT | nic::TXD_CMD_EOP | nic::TXD_CMD_IFCS | nic::TXD_CMD_RS;
@@ -180,8 +156,8 @@ TEST_F(nic_fault, tx_buffer_outside_the_domain_is_not_sent_and_the_next_frame_is
     EXPECT_NE(lines[0].find("DMAR: [DMA Read NO_PASID]"), std::string::npos) << lines[0];
     // Port 0's driver got the good frame, only it.
     ASSERT_EQ(rec.frames.size(), 1u);
-    EXPECT_EQ(rec.frames[0].first, "enp1s0f0");
-    EXPECT_EQ(rec.frames[0].second, good);
+    EXPECT_EQ(rec.frames[0].dev, "enp1s0f0");
+    EXPECT_EQ(rec.frames[0].bytes, good);
   });
 }
 

@@ -29,6 +29,7 @@ iovsim_test(iotlb_reach_test SYSTEMC SOURCES unit/iotlb_reach_test.cpp LIBS iovs
 iovsim_test(host_ats_pri_test SYSTEMC SOURCES unit/host_ats_pri_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(inject_test SYSTEMC SOURCES unit/inject_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(ats_pri_test SYSTEMC SOURCES unit/ats_pri_test.cpp LIBS iovsim_platform iovsim_loader iovsim_lspci)
+iovsim_test(ats_pri_prq_test SYSTEMC SOURCES unit/ats_pri_prq_test.cpp LIBS iovsim_platform iovsim_loader iovsim_lspci)
 iovsim_test(run_memory_test SYSTEMC SOURCES unit/run_memory_test.cpp LIBS iovsim_scenarios)
 iovsim_test(wire_test SYSTEMC SOURCES unit/wire_test.cpp LIBS iovsim_wire)
 iovsim_test(nic_queue_test SYSTEMC SOURCES unit/nic_queue_test.cpp LIBS iovsim_nic)
