@@ -138,9 +138,11 @@ int intel_pf_driver::open(netdev& nd) {
 }
 
 int intel_pf_driver::stop(netdev& nd) {
-  if (nd.carrier) m_env.net.info(nd, "NIC Link is Down");
+  const bool had_carrier = nd.carrier;
+  if (had_carrier) m_env.net.info(nd, "NIC Link is Down");
   m_env.net.set_carrier(nd, false);
   update_vf_carriers(*nd.dev);
+  if (had_carrier) link_changed(nd, false);
   datapath_stop(nd);
   return 0;
 }
@@ -180,6 +182,7 @@ void intel_pf_driver::schedule_carrier(netdev& nd) {
     net->set_carrier(*n, true);
     net->info(*n, link_up_text(*n));
     update_vf_carriers(*n->dev);
+    link_changed(*n, true);
   });
 }
 

@@ -118,6 +118,8 @@ class intel_pf_driver : public intel_driver {
   virtual void datapath_stop(netdev& /*nd*/) {}
   // The watchdog's view of the PHY (LINKS.LINK_UP for ixgbe); igb's is always up.
   virtual bool phy_link_up(const netdev& /*nd*/) { return true; }
+  // The watchdog saw the link come up or go down (ixgbe pings every VF then).
+  virtual void link_changed(netdev& /*nd*/, bool /*up*/) {}
   void update_vf_carriers(pci_dev& pf);
   void schedule_carrier(netdev& nd);
 

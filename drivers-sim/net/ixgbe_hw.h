@@ -30,6 +30,16 @@ inline uint32_t RAH(unsigned n) { return 0x0A204 + 8 * n; }
 constexpr uint32_t RAH_AV = 0x80000000;
 inline uint32_t MPSAR_LO(unsigned n) { return 0x0A600 + 8 * n; }
 inline uint32_t MPSAR_HI(unsigned n) { return 0x0A604 + 8 * n; }
+// Switch statistics: SSVPC, the anti-spoofing drops (clear on read); per-pool counters
+// (PVFGPRC ...: ixgbe_type.h, as the VF-statistics patches for ixgbe define them).
+constexpr uint32_t SSVPC = 0x08780;
+inline uint32_t PVFGPRC(unsigned x) { return 0x0101C + 0x40 * x; }
+inline uint32_t PVFGORC_LSB(unsigned x) { return 0x01020 + 0x40 * x; }
+inline uint32_t PVFGORC_MSB(unsigned x) { return 0x0D020 + 0x40 * x; }
+inline uint32_t PVFMPRC(unsigned x) { return 0x0D01C + 0x40 * x; }
+inline uint32_t PVFGPTC(unsigned x) { return 0x08300 + 4 * x; }
+inline uint32_t PVFGOTC_LSB(unsigned x) { return 0x08400 + 8 * x; }
+inline uint32_t PVFGOTC_MSB(unsigned x) { return 0x08404 + 8 * x; }
 // Mailbox (ixgbe_mbx.h)
 inline uint32_t PFMAILBOX(unsigned v) { return 0x04B00 + 4 * v; }
 inline uint32_t PFMBMEM(unsigned v) { return 0x13000 + 64 * v; }
@@ -59,7 +69,18 @@ constexpr uint32_t SRRCTL_DESCTYPE_ADV_ONEBUF = 0x02000000;
 
 // ---- Mailbox messages (REFERENCE.md section 4, ixgbevf mbx.h) ---------------------------
 constexpr uint32_t MBX_WORDS = 16;
-constexpr uint32_t VF_RESET = 0x01, VF_SET_MAC_ADDR = 0x02;
+constexpr uint32_t VF_RESET = 0x01, VF_SET_MAC_ADDR = 0x02, VF_SET_MULTICAST = 0x03, VF_SET_VLAN = 0x04,
+                   VF_SET_LPE = 0x05, VF_SET_MACVLAN = 0x06, VF_API_NEGOTIATE = 0x08, VF_GET_QUEUES = 0x09,
+                   VF_UPDATE_XCAST_MODE = 0x0C, VF_GET_LINK_STATE = 0x10;
+constexpr uint32_t PF_CONTROL_MSG = 0x0100;  // a PF-initiated message (ping): CTS when the VF may talk
+// enum ixgbe_pfvf_api_rev: the VF asks for the newest first (ixgbevf_negotiate_api()).
+constexpr int MBOX_API_10 = 0, MBOX_API_20 = 1, MBOX_API_11 = 2, MBOX_API_12 = 3, MBOX_API_13 = 4,
+              MBOX_API_14 = 5;
+// GET_QUEUES reply words (IXGBE_VF_TX_QUEUES ...), IXGBE_VF_GET_QUEUES_RESP_LEN.
+constexpr unsigned VF_TX_QUEUES = 1, VF_RX_QUEUES = 2, VF_TRANS_VLAN = 3, VF_DEF_QUEUE = 4, VF_GET_QUEUES_LEN = 5;
+constexpr unsigned VF_MAX_MC_ENTRIES = 30;  // IXGBE_MAX_VF_MC_ENTRIES: hashes in one SET_MULTICAST
+// enum ixgbevf_xcast_modes.
+constexpr int XCAST_MODE_NONE = 0, XCAST_MODE_MULTI = 1, XCAST_MODE_ALLMULTI = 2, XCAST_MODE_PROMISC = 3;
 constexpr uint32_t VT_MSGTYPE_ACK = 0x80000000, VT_MSGTYPE_NACK = 0x40000000, VT_MSGTYPE_CTS = 0x20000000;
 constexpr uint32_t VT_MSGINFO_SHIFT = 16;
 constexpr uint32_t VF_PERMADDR_MSG_LEN = 4;   // type, MAC (2 words), mc_filter_type

@@ -1,27 +1,64 @@
 // ixgbevf: the 82599/X540 VF driver, Linux 6.1 (drivers/net/ethernet/intel/ixgbevf/
-// ixgbevf_main.c: ixgbevf_probe, ixgbevf_sw_init). The VF resets through the PF's
-// mailbox; an ixgbe PF whose interface is down does not answer (its interrupts are
-// requested in ixgbe_open), and one that is up logs the reset and, with no MAC set
-// by the administrator, answers NACK: the VF then invents a MAC.
+// ixgbevf_main.c: ixgbevf_probe, ixgbevf_sw_init, ixgbevf_negotiate_api,
+// ixgbevf_open / ixgbevf_up_complete / ixgbevf_down / ixgbevf_reset,
+// ixgbevf_set_rx_mode, ixgbevf_change_mtu / ixgbevf_configure_rx (set_rlpml),
+// ixgbevf_msix_other and the watchdog's link check; vf.c for the messages).
+//
+// Everything the VF wants from the switch it asks the PF for over the mailbox: its
+// MAC (SET_MAC_ADDR), its multicast hashes, its xcast mode (NONE / MULTI / ALLMULTI /
+// PROMISC), its largest frame (SET_LPE), its extra unicast filters (SET_MACVLAN).
+// The answers are ignored where ixgbevf ignores them: an untrusted VF that asks for
+// promiscuous mode believes it has it while the PF granted MULTI.
+//
+// Reset: a PF that resets (RSTD/RSTI in VFMAILBOX) or tells the VF it must (a PF
+// control message without CTS: its interface went down, the administrator changed
+// the VF's trust or link state) takes the VF's link down and makes it reset and
+// configure again, as ixgbevf's watchdog does (ixgbevf_check_mac_link_vf(),
+// ixgbevf_reset_subtask()). Simplification: Linux's watchdog retries every 2 s; here
+// the VF retries when the PF next talks (the PF pings every VF when its link comes
+// up), so a PF that stays down costs no events.
 #include <fmt/format.h>
 
+#include <map>
+#include <memory>
+
 #include "drivers-sim/net/intel.h"
+#include "drivers-sim/net/ixgbe_hw.h"
 #include "drivers-sim/net/ixgbe_mbx.h"
 
 namespace iovsim::host {
 
 namespace {
+using namespace ixgbe_hw;
+
+constexpr unsigned ETH_HLEN = 14, ETH_FCS_LEN = 4;
+
+// ixgbevf_mta_vector() with mc_filter_type 0 (what the PF reports in RESET's word 3):
+// bits 47:36 of the address.
+uint16_t mta_vector(uint64_t mac) {
+  const auto b4 = static_cast<uint16_t>((mac >> 8) & 0xff), b5 = static_cast<uint16_t>(mac & 0xff);
+  return static_cast<uint16_t>(((b4 >> 4) | (b5 << 4)) & 0xfff);
+}
+
 class ixgbevf_driver final : public intel_vf_driver {
  public:
   using intel_vf_driver::intel_vf_driver;
 
   int probe(pci_dev& dev) override {
     enable_device(dev);
-    // ixgbevf_sw_init(): reset_hw over the mailbox, then the MAC the PF handed out.
+    vf_state& st = m_vf[&dev];
+    st.mbx = std::make_unique<ixgbevf_mailbox>(m_env.pci.hw(), bar0(dev));
+    // ixgbevf_sw_init(): reset_hw over the mailbox, the API, then the MAC the PF
+    // handed out.
     uint64_t mac = 0;
-    ixgbevf_mailbox mbx(m_env.pci.hw(), bar0(dev));
-    const ixgbevf_mailbox::result r = dev.bars[0].assigned ? mbx.reset_hw(mac) : ixgbevf_mailbox::result::reset_failed;
-    if (r == ixgbevf_mailbox::result::reset_failed || r == ixgbevf_mailbox::result::timeout)
+    ixgbevf_mailbox::result r = ixgbevf_mailbox::result::reset_failed;
+    if (dev.bars[0].assigned) {
+      ixgbevf_mailbox_guard g(*st.mbx);
+      r = st.mbx->reset_hw(mac);
+      if (r == ixgbevf_mailbox::result::ok || r == ixgbevf_mailbox::result::nack) st.mbx->negotiate_api();
+    }
+    st.reset_ok = r == ixgbevf_mailbox::result::ok || r == ixgbevf_mailbox::result::nack;
+    if (!st.reset_ok)
       info(dev, "PF still in reset state.  Is the PF interface up?");
     else if (!mac)
       info(dev, "MAC address not assigned by administrator.");
@@ -30,8 +67,8 @@ class ixgbevf_driver final : public intel_vf_driver {
       mac = m_env.net.random_mac();
     }
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
-    nd.rx_csum_offload = true;  // ixgbevf_probe(): NETIF_F_RXCSUM
-    nd.max_mtu = 9728 - 14 - 4;  // IXGBE_MAX_JUMBO_FRAME_SIZE - (ETH_HLEN + ETH_FCS_LEN)
+    nd.rx_csum_offload = true;                         // ixgbevf_probe(): NETIF_F_RXCSUM
+    nd.max_mtu = 9728 - ETH_HLEN - ETH_FCS_LEN;        // IXGBE_MAX_JUMBO_FRAME_SIZE - (ETH_HLEN + ETH_FCS_LEN)
     // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
     // board_X540_vf = 2) and its name.
     info(dev, format_mac(nd.mac));
@@ -42,36 +79,184 @@ class ixgbevf_driver final : public intel_vf_driver {
   }
 
   void remove(pci_dev& dev) override {
+    if (netdev* nd = m_env.net.of(dev)) free_other(*nd);
     drop_datapath(dev);
+    m_vf.erase(&dev);
     intel_vf_driver::remove(dev);
   }
 
-  // ixgbevf_open(): rings and vectors (one queue pair: no API negotiation, so the PF
-  // grants the default single queue), then ixgbevf_up_complete() tells the PF the MAC
-  // (set_rar: SET_MAC_ADDR), so the switch sends the VF its frames.
+  // ixgbevf_open() -> ixgbevf_up_complete(): rings and vectors, the mailbox vector,
+  // the switch configured through the PF (ixgbevf_configure: rx mode, SET_LPE), then
+  // set_rar (SET_MAC_ADDR) so the switch sends the VF its frames.
   int open(netdev& nd) override {
-    if (ixgbe_datapath* dp = datapath(nd, true)) {
+    vf_state* st = state(nd);
+    if (ixgbe_datapath* dp = datapath(nd, true); dp && st) {
       if (int err = dp->up(0, 1)) return err;
-      ixgbevf_mailbox mbx(m_env.pci.hw(), bar0(*nd.dev));
-      mbx.set_mac(nd.mac);
+      request_other(nd, *st, *dp);
+      configure(nd, *st);
     }
     return intel_vf_driver::open(nd);
   }
 
-  // ixgbevf_change_mtu(): the PF is asked for large frames (SET_LPE, issue 11: not
-  // sent yet), a running interface is reinitialised with buffers for the new size.
+  int stop(netdev& nd) override {
+    down(nd);
+    return intel_vf_driver::stop(nd);
+  }
+
+  // ixgbevf_change_mtu(): a running interface is reinitialised with buffers for the
+  // new size, and ixgbevf_configure_rx() asks the PF for the frame size (SET_LPE).
   int change_mtu(netdev& nd, unsigned mtu) override {
     ixgbe_datapath* dp = datapath_of(*nd.dev);
     const bool running = nd.admin_up && dp && dp->is_up();
     if (running) dp->down();
     nd.mtu = mtu;
-    return running ? dp->up(0, 1) : 0;
+    if (!running) return 0;
+    if (int err = dp->up(0, 1)) return err;
+    if (vf_state* st = state(nd)) set_lpe(nd, *st);
+    return 0;
   }
 
-  int stop(netdev& nd) override {
-    if (ixgbe_datapath* dp = datapath_of(*nd.dev)) dp->down();
-    return intel_vf_driver::stop(nd);
+  // ixgbevf_set_rx_mode(): the most inclusive mode the flags need, the multicast
+  // list and the unicast list, each a message; answers ignored, as ixgbevf does.
+  void set_rx_mode(netdev& nd) override {
+    vf_state* st = state(nd);
+    if (!st || !nd.admin_up || !st->reset_ok) return;
+    ixgbevf_mailbox_guard g(*st->mbx);
+    int mode = XCAST_MODE_MULTI;  // IFF_BROADCAST | IFF_MULTICAST
+    if (nd.promiscuity)
+      mode = XCAST_MODE_PROMISC;
+    else if (nd.allmulti)
+      mode = XCAST_MODE_ALLMULTI;
+    int granted = -1;
+    st->mbx->update_xcast_mode(mode, granted);
+    st->xcast_granted = granted;
+    std::vector<uint16_t> hashes;
+    for (uint64_t a : nd.mc) hashes.push_back(mta_vector(a));
+    st->mbx->set_multicast(hashes);
+    // ixgbevf_write_uc_addr_list(): index 1.. for each address, index 0 to clear.
+    if (nd.uc.empty()) {
+      st->mbx->set_macvlan(0, 0);
+    } else {
+      unsigned index = 0;
+      for (uint64_t a : nd.uc) {
+        st->mbx->set_macvlan(++index, a);
+        sc_core::wait(sc_core::sc_time(200, sc_core::SC_US));  // udelay(200) between them
+      }
+    }
   }
+
+  std::vector<std::pair<std::string, uint64_t>> ethtool_stats(netdev& nd) override {
+    return intel_vf_driver::ethtool_stats(nd);
+  }
+
+ private:
+  struct vf_state {
+    std::unique_ptr<ixgbevf_mailbox> mbx;
+    unsigned other_vector = 0;  // the mailbox vector (ixgbevf_msix_other)
+    bool reset_ok = false;      // the last reset got an answer from the PF
+    bool link_enabled = true;   // GET_LINK_STATE
+    int xcast_granted = -1;
+    bool reinit_running = false;
+  };
+
+  vf_state* state(const netdev& nd) {
+    auto it = nd.dev ? m_vf.find(nd.dev) : m_vf.end();
+    return it == m_vf.end() ? nullptr : &it->second;
+  }
+
+  // ixgbevf_configure() and ixgbevf_up_complete(): rx mode, frame size, MAC.
+  void configure(netdev& nd, vf_state& st) {
+    set_rx_mode(nd);
+    set_lpe(nd, st);
+    ixgbevf_mailbox_guard g(*st.mbx);
+    st.mbx->set_mac(nd.mac);
+    if (st.mbx->api() >= MBOX_API_12) st.mbx->get_link_state(st.link_enabled);
+  }
+
+  void set_lpe(netdev& nd, vf_state& st) {
+    ixgbevf_mailbox_guard g(*st.mbx);
+    if (st.mbx->set_lpe(nd.mtu + ETH_HLEN + ETH_FCS_LEN) == ixgbevf_mailbox::result::nack)
+      info(*nd.dev, fmt::format("Failed to set MTU at {}", nd.mtu));
+  }
+
+  // ixgbevf_down(): the data path stops, then ixgbevf_reset(): reset_hw, the API
+  // again, and the MAC the PF handed out, if it handed out one (the administrator's).
+  void down(netdev& nd) {
+    free_other(nd);
+    if (ixgbe_datapath* dp = datapath_of(*nd.dev)) dp->down();
+    reset(nd);
+  }
+
+  void reset(netdev& nd) {
+    vf_state* st = state(nd);
+    if (!st || !nd.dev->bars[0].assigned) return;
+    uint64_t mac = 0;
+    ixgbevf_mailbox_guard g(*st->mbx);
+    const ixgbevf_mailbox::result r = st->mbx->reset_hw(mac);
+    st->reset_ok = r == ixgbevf_mailbox::result::ok || r == ixgbevf_mailbox::result::nack;
+    if (st->reset_ok) st->mbx->negotiate_api();  // hw_dbg "PF still resetting" otherwise
+    if (mac) nd.mac = mac;                       // eth_hw_addr_set(netdev, hw->mac.addr)
+  }
+
+  // The mailbox vector: entry after the queue vectors, VTIVAR_MISC, VTEIMS.
+  void request_other(netdev& nd, vf_state& st, ixgbe_datapath& dp) {
+    std::weak_ptr<bool> alive = m_alive;
+    pci_dev* dev = nd.dev;
+    st.other_vector = m_env.irq->request_irq(nd.name, [this, alive, dev] {
+      if (!alive.expired() && *alive.lock()) msix_other(*dev);
+    });
+    if (!st.other_vector) return;
+    const unsigned entry = dp.queues();
+    dp.program_msix_entry(entry, st.other_vector, false);
+    write(*dev, VTIVAR_MISC, entry | IVAR_ALLOC_VAL);
+    write(*dev, VTEIMS, 1u << entry);
+  }
+
+  void free_other(netdev& nd) {
+    vf_state* st = state(nd);
+    if (!st || !st->other_vector) return;
+    if (ixgbe_datapath* dp = datapath_of(*nd.dev)) {
+      write(*nd.dev, VTEIMC, 1u << dp->queues());
+      dp->program_msix_entry(dp->queues(), 0, true);
+    }
+    m_env.irq->free_irq(st->other_vector);
+    st->other_vector = 0;
+  }
+
+  // ixgbevf_msix_other() and the watchdog's ixgbevf_check_mac_link_vf(): a reset of
+  // the PF, or a PF message without CTS, means the VF must reset and configure again
+  // (ixgbevf_reinit_locked()).
+  void msix_other(pci_dev& dev) {
+    netdev* nd = m_env.net.of(dev);
+    vf_state* st = nd ? state(*nd) : nullptr;
+    if (!st || !nd->admin_up || st->reinit_running) return;
+    bool must_reset = false;
+    {
+      ixgbevf_mailbox_guard g(*st->mbx);
+      must_reset = st->mbx->check_for_rst();
+      mbx_msg msg{};
+      if (st->mbx->read_pf_message(msg) && !(msg[0] & VT_MSGTYPE_CTS)) must_reset = true;
+    }
+    if (st->other_vector) write(dev, VTEIMS, 1u << (datapath_of(dev) ? datapath_of(dev)->queues() : 1));
+    if (!must_reset) return;
+    st->reinit_running = true;
+    m_env.net.set_carrier(*nd, false);
+    ixgbe_datapath* dp = datapath_of(dev);
+    if (dp) dp->down();
+    reset(*nd);
+    if (st->reset_ok && dp && nd->admin_up && dp->up(0, 1) == 0) {
+      write(dev, VTIVAR_MISC, dp->queues() | IVAR_ALLOC_VAL);
+      write(dev, VTEIMS, 1u << dp->queues());
+      configure(*nd, *st);
+      intel_vf_driver::open(*nd);  // carrier as the PF's, while the administrator lets it
+      if (!st->link_enabled) m_env.net.set_carrier(*nd, false);
+    }
+    st->reinit_running = false;
+  }
+
+  void write(const pci_dev& dev, uint32_t off, uint32_t v) { m_env.pci.hw().mmio_write(bar0(dev) + off, 4, v); }
+
+  std::map<const pci_dev*, vf_state> m_vf;
 };
 }  // namespace
 
