@@ -26,8 +26,9 @@ class nic_hal {
   virtual ~nic_hal() = default;
   virtual uint32_t read32(uint32_t offset) = 0;  // a register of the PF's BAR0
   virtual void write32(uint32_t offset, uint32_t value) = 0;
-  // e_info / e_warn / e_err (netdev_*) against dev_info / dev_warn.
-  enum class level { netdev_info, netdev_warn, netdev_err, dev_info, dev_warn };
+  // e_info / e_warn / e_err (netdev_*) against dev_info / dev_warn / dev_err.
+  // dev_err: ixgbe_ndo_set_vf_link_state()'s refusals.
+  enum class level { netdev_info, netdev_warn, netdev_err, dev_info, dev_warn, dev_err };
   // The text only, as Linux prints it (no prefix, no trailing newline; a "\n" inside stays).
   virtual void log(level l, const std::string& text) = 0;
   virtual void charge(uint64_t ns) = 0;  // CPU time the service spends
@@ -160,6 +161,7 @@ class ixgbe_sriov {
   int del_mac_filter(uint64_t addr, unsigned pool);
   void sync_mac_table(bool full);
   void set_rar(unsigned i, uint64_t addr, unsigned pool);
+  void set_vmdq(unsigned i, unsigned pool);
   void clear_rar(unsigned i);
   void clear_vmdq_all(unsigned i);
   // VLAN tables

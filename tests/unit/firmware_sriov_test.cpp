@@ -59,6 +59,10 @@ class fake_nic : public nic_hal {
   bool logged(const std::string& text) const {
     return std::any_of(logs.begin(), logs.end(), [&](const auto& e) { return e.second == text; });
   }
+  lvl level_of(const std::string& text) const {
+    auto it = std::find_if(logs.begin(), logs.end(), [&](const auto& e) { return e.second == text; });
+    return it == logs.end() ? lvl::netdev_info : it->first;
+  }
   unsigned writes_to(uint32_t off) const {
     return static_cast<unsigned>(
         std::count_if(writes.begin(), writes.end(), [&](const auto& w) { return w.first == off; }));
@@ -142,6 +146,7 @@ TEST_F(sriov, ResetAfterAdministratorMacAcksWithIt) {
   const uint64_t mac = 0x020000000011ull;
   EXPECT_EQ(svc->set_vf_mac(1, mac, true), 0);
   EXPECT_TRUE(nic.logged("setting MAC 02:00:00:00:00:11 on VF 1"));
+  EXPECT_EQ(nic.level_of("setting MAC 02:00:00:00:00:11 on VF 1"), lvl::dev_info);
   EXPECT_TRUE(nic.logged("Reload the VF driver to make this change effective."));
   EXPECT_FALSE(nic.logged("The VF MAC address has been set, but the PF device is not up."));
   const auto r = reset(1);
@@ -154,6 +159,32 @@ TEST_F(sriov, ResetAfterAdministratorMacAcksWithIt) {
   EXPECT_EQ(svc->set_vf_mac(2, mac + 1, false), 0);
   EXPECT_TRUE(nic.logged("The VF MAC address has been set, but the PF device is not up."));
   EXPECT_TRUE(nic.logged("Bring the PF device up before attempting to use the VF device."));
+}
+
+TEST_F(sriov, ResetRestartsQueuesClearsTheMailboxAndHidesThePortVlan) {
+  up(4);  // 4 queues per pool: VF 1 owns 4..7
+  nic.regs[PVFTXDCTL(5)] = 0x00000420;
+  nic.mem[1][9] = 0x12345678;  // stale words from an earlier message
+  ASSERT_EQ(svc->set_vf_vlan(1, 30, 0, ETH_P_8021Q, true), 0);
+  nic.writes.clear();
+  const auto r = reset(1);
+  EXPECT_EQ(r[9], 0u);  // ixgbe_vf_clear_mbx() before the reply
+  EXPECT_EQ(nic.writes_to(PVFTXDCTL(5)), 2u);
+  EXPECT_EQ(nic.writes_to(PVFTXDCTL(4)), 0u);  // never configured: left alone
+  EXPECT_EQ(nic.read32(PVFTXDCTL(5)), 0x00000420u);
+  EXPECT_EQ(nic.read32(QDE), QDE_WRITE | QDE_ENABLE | QDE_HIDE_VLAN | 7u << QDE_IDX_SHIFT);
+  EXPECT_EQ(nic.writes_to(QDE), 4u);
+  EXPECT_TRUE(nic.read32(VMECM(0)) & 2u);
+  EXPECT_EQ(nic.writes_to(PVFTDWBAL(7)), 1u);
+  EXPECT_EQ(nic.read32(VMVIR(1)), 30u | VMVIR_VLANA_DEFAULT);
+  EXPECT_FALSE(nic.read32(VMOLR(1)) & VMOLR_AUPE);
+  // An FLR clears the VF's filters without answering.
+  send(1, mac_msg(VF_SET_MAC_ADDR, 0x020000000077ull));
+  ASSERT_GT(rar_of(0x020000000077ull), 0);
+  nic.delivered[1].clear();
+  svc->vf_flr(1);
+  EXPECT_EQ(rar_of(0x020000000077ull), -1);
+  EXPECT_TRUE(nic.delivered[1].empty());
 }
 
 TEST_F(sriov, EverythingButResetIsNackedBeforeTheReset) {
@@ -382,6 +413,7 @@ TEST_F(sriov, BadMessagesAreNackedOrIgnoredAndCounted) {
   auto r = send(0, {0x07});
   EXPECT_EQ(r[0], 0x07u | VT_MSGTYPE_NACK | VT_MSGTYPE_CTS);
   EXPECT_TRUE(nic.logged("Unhandled Msg 00000007"));
+  EXPECT_EQ(nic.level_of("Unhandled Msg 00000007"), lvl::netdev_err);
   r = send(0, {0x00ff1234});
   EXPECT_EQ(r[0] & VT_MSGTYPE_NACK, VT_MSGTYPE_NACK);
   EXPECT_TRUE(nic.logged("Unhandled Msg 00ff1234"));
@@ -515,8 +547,10 @@ TEST_F(sriov, AdminCallsCheckTheirArguments) {
   EXPECT_EQ(nic.delivered[1].back()[0], PF_CONTROL_MSG);  // must reset
   EXPECT_EQ(svc->set_vf_trust(1, false), 0);
   EXPECT_TRUE(nic.logged("VF 1 is not trusted"));
+  EXPECT_EQ(nic.level_of("VF 1 is not trusted"), lvl::netdev_info);
   EXPECT_EQ(svc->set_vf_link_state(7, 0), -EINVAL);
   EXPECT_TRUE(nic.logged("NDO set VF link - invalid VF identifier 7"));
+  EXPECT_EQ(nic.level_of("NDO set VF link - invalid VF identifier 7"), lvl::dev_err);
   EXPECT_EQ(svc->set_vf_link_state(1, 5), -EINVAL);
   EXPECT_TRUE(nic.logged("NDO set VF 1 - invalid link state 5"));
   EXPECT_EQ(svc->set_vf_link_state(1, IFLA_VF_LINK_STATE_ENABLE), 0);
