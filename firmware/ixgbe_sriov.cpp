@@ -191,6 +191,11 @@ void ixgbe_sriov::configure(uint64_t pf_mac, unsigned num_vfs) {
     }
     // ixgbe_setup_mrqc() with SR-IOV and one traffic class.
     wr(MRQC, qpp == 4 ? MRQC_VMDQRSS32EN : MRQC_VMDQRSS64EN);
+  } else {
+    // Without VFs ixgbe leaves VT mode to the MAC reset before it (ixgbe_reset_hw()),
+    // which the HAL does not have: VT off, one pool.
+    wr(VT_CTL, rd(VT_CTL) & ~(VT_CTL_VT_ENABLE | VT_CTL_POOL_MASK | VT_CTL_REPLEN));
+    wr(GCR_EXT, 0);
   }
   // ixgbe_configure(): the receive mode, then ixgbe_restore_vlan().
   rx_mode();
@@ -249,10 +254,15 @@ void ixgbe_sriov::rx_mode() {
   wr(VMOLR(pool), vmolr);
   wr(FCTRL, fctrl);
   // IFF_PROMISC drops NETIF_F_HW_VLAN_CTAG_FILTER: the PF takes every VLAN.
-  if (m_promisc)
+  if (m_promisc || !m_vlan_filter)
     vlan_promisc_enable();
   else
     vlan_promisc_disable();
+}
+
+void ixgbe_sriov::set_vlan_filter_feature(bool on) {
+  m_vlan_filter = on;
+  rx_mode();
 }
 
 // ixgbe_restore_vf_multicasts(), then ixgbe_full_sync_mac_table() for the VF macvlans.

@@ -111,6 +111,9 @@ class ixgbe_sriov {
                    const std::vector<uint64_t>& uc_list);
   bool uc_promisc_fallback() const { return m_uc_fallback; }
   bool vlan_promisc() const { return m_vlan_promisc; }
+  // NETIF_F_HW_VLAN_CTAG_FILTER (ethtool -K rx-vlan-filter): off, the PF takes every
+  // VLAN as in promiscuous mode. Reruns the receive mode.
+  void set_vlan_filter_feature(bool on);
   void vlan_add(uint16_t vid);                       // ixgbe_vlan_rx_add_vid()
   void vlan_del(uint16_t vid);                       // ixgbe_vlan_rx_kill_vid()
   void set_pf_mtu(unsigned mtu) { m_pf_mtu = mtu; }  // the 82599's SET_LPE rules need it
@@ -220,7 +223,7 @@ class ixgbe_sriov {
   std::bitset<4096> m_active_vlans;
   bool m_vlan_promisc = false;  // IXGBE_FLAG2_VLAN_PROMISC
   // set_rx_mode's inputs, kept for the reruns a VF reset makes
-  bool m_promisc = false, m_allmulti = false, m_uc_fallback = false;
+  bool m_promisc = false, m_allmulti = false, m_uc_fallback = false, m_vlan_filter = true;
   std::vector<uint64_t> m_mc_list, m_uc_list, m_uc_synced;
   bool m_link_up = false;
   unsigned m_link_mbps = 0, m_vf_rate_link_speed = 0;

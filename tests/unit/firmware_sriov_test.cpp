@@ -127,6 +127,11 @@ TEST_F(sriov, ConfigureProgramsThePfPoolAndTheSwitch) {
   big.configure(PF_MAC, 63);
   EXPECT_EQ(nic.read32(GCR_EXT), GCR_EXT_VT_MODE_64);
   EXPECT_EQ(big.queues_per_pool(), 2u);
+  // Back to no VFs: VT mode off, RAR 0 in pool 0 only.
+  big.configure(PF_MAC, 0);
+  EXPECT_EQ(nic.read32(VT_CTL) & VT_CTL_VT_ENABLE, 0u);
+  EXPECT_EQ(nic.read32(MPSAR_LO(0)), 1u);
+  EXPECT_EQ(nic.read32(MPSAR_HI(0)), 0u);
 }
 
 TEST_F(sriov, ResetWithoutAdministratorMacIsNacked) {
@@ -488,6 +493,11 @@ TEST_F(sriov, PfVlanFiltersAndPromiscTrunking) {
   EXPECT_EQ(nic.read32(VFTA(77)), 0u);
   EXPECT_EQ(nic.read32(VFTA(0)), 1u | 1u << 20);  // VLAN 0 and 20 stay
   EXPECT_EQ(nic.read32(VLVFB(2 * 10)), 0u);
+  svc->set_vlan_filter_feature(false);  // ethtool -K rx-vlan-filter off: trunking too
+  EXPECT_TRUE(svc->vlan_promisc());
+  EXPECT_EQ(nic.read32(VFTA(77)), 0xFFFFFFFFu);
+  svc->set_vlan_filter_feature(true);
+  EXPECT_EQ(nic.read32(VFTA(77)), 0u);
   svc->vlan_del(20);
   EXPECT_EQ(nic.read32(VLVF(63)), 0u);
   EXPECT_EQ(nic.read32(VLVFB(126)), 0u);
