@@ -3,6 +3,8 @@ iovsim_test(lspci_test SOURCES unit/lspci_test.cpp LIBS iovsim_lspci)
 iovsim_test(loader_test SOURCES unit/loader_test.cpp LIBS iovsim_loader)
 # Firmware and the config-space conventions: no SystemC in this executable.
 iovsim_test(firmware_test SOURCES unit/firmware_test.cpp LIBS iovsim_firmware)
+# The PF-side SR-IOV service (mailbox, switch tables) on a fake BAR0: no SystemC either.
+iovsim_test(firmware_sriov_test SOURCES unit/firmware_sriov_test.cpp LIBS iovsim_firmware)
 # The packet library (frames, headers, RSS, pcap): no SystemC either. Its captures are
 # read by the real tshark: net_pcap_writer writes one frame of each kind for the script.
 iovsim_test(net_test SOURCES unit/net_test.cpp unit/net_pool_pcap_test.cpp LIBS iovsim_net)
