@@ -214,8 +214,7 @@ class ixgbe_driver final : public intel_pf_driver {
       write(pf, EIMS, 1u << used);
     }
     // ixgbe_up_complete(): "PF reset done": VFs may reset now.
-    sv.pf_up();
-    write(pf, CTRL_EXT, read(pf, CTRL_EXT) | CTRL_EXT_PFRSTD);
+    sv.pf_up();  // CTRL_EXT.PFRSTD, the VFs pinged
     st.hal->settle();
     return 0;
   }
@@ -227,7 +226,6 @@ class ixgbe_driver final : public intel_pf_driver {
       // ixgbe_down(): the VFs are told and stopped, then the PF resets (PFRSTD clear:
       // every VF reads RSTI until the PF is up again).
       it->second.sriov->pf_down();
-      write(pf, CTRL_EXT, read(pf, CTRL_EXT) & ~CTRL_EXT_PFRSTD);
       m_env.irq->free_irq(it->second.other_vector);
       it->second.other_vector = 0;
       it->second.hal->settle();

@@ -19,6 +19,7 @@
 // up), so a PF that stays down costs no events.
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <map>
 #include <memory>
 
@@ -90,6 +91,15 @@ class ixgbevf_driver final : public intel_vf_driver {
   // set_rar (SET_MAC_ADDR) so the switch sends the VF its frames.
   int open(netdev& nd) override {
     vf_state* st = state(nd);
+    // hw->adapter_stopped: the last reset got no answer; one more try, then refuse
+    // with IXGBE_ERR_MBX (-5: "Input/output error" to the user).
+    if (st && !st->reset_ok) {
+      reset(nd);
+      if (!st->reset_ok) {
+        m_env.log.print("ixgbevf: Unable to start - perhaps the PF Driver isn't up yet");
+        return -EIO;
+      }
+    }
     if (ixgbe_datapath* dp = datapath(nd, true); dp && st) {
       if (int err = dp->up(0, 1)) return err;
       request_other(nd, *st, *dp);
