@@ -298,6 +298,30 @@ TEST_F(iproute2_vf, promisc_and_allmulti_flags_log_and_rx_mode) {
   });
 }
 
+// One RTM_NEWLINK for all: do_setlink() sets the MTU, then dev_change_flags() opens
+// the device before it takes the administrator's IFF_PROMISC.
+TEST_F(iproute2_vf, mtu_up_and_promisc_in_one_command) {
+  with_pf([&](host_system& h, netdev& nd) {
+    EXPECT_EQ(out(h, "ip link set eth0 promisc on mtu 1400 up"), "");
+    EXPECT_EQ(nd.mtu, 1400u);
+    EXPECT_EQ(ops.take(), (calls{"open", "rx_mode promisc=0 allmulti=0 uc=0 mc=0",
+                                 "rx_mode promisc=1 allmulti=0 uc=0 mc=0", "rx_mode promisc=1 allmulti=0 uc=0 mc=1"}));
+    EXPECT_EQ(out(h, "ip link show eth0").substr(0, 65),
+              "2: eth0: <BROADCAST,MULTICAST,PROMISC,UP,LOWER_UP> mtu 1400 qdisc");
+    cmd_result r = run(h, "ip link set eth0 mtu 1400 mtu 1500");
+    EXPECT_EQ(r.status, 255);
+    EXPECT_EQ(r.err, "Error: duplicate \"mtu\": \"1500\" is the second value.\n");
+    // A failing MTU stops the request before the flags (do_setlink's errout).
+    r = run(h, "ip link set eth0 mtu 9000 promisc off");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "Error: mtu greater than device maximum.\n");
+    EXPECT_EQ(nd.gflags & IFF_PROMISC, IFF_PROMISC);
+    EXPECT_EQ(run(h, "ip link set eth0 mtu -5").err, "Error: mtu less than device minimum.\n");
+    // A dotted VF address is an IPv4 one (ll_addr_a2n): four bytes, not six.
+    EXPECT_EQ(run(h, "ip link set eth0 vf 0 mac 10.1").err, "Invalid address length 4 - must be 6 bytes\n");
+  });
+}
+
 TEST_F(iproute2_vf, bridge_fdb_through_the_default_fdb) {
   with_pf([&](host_system& h, netdev& nd) {
     EXPECT_EQ(out(h, "bridge fdb show"), "");

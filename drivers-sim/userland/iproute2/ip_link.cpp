@@ -65,24 +65,17 @@ bool get_integer(int& val, const std::string& arg) {
 // Returns the length, or -1 with the message in `err`.
 int ll_addr_a2n(const std::string& arg, uint64_t& mac, std::string& err) {
   if (arg.find('.') != std::string::npos) {
-    unsigned parts = 0;
-    size_t start = 0;
-    for (;;) {
-      const size_t dot = arg.find('.', start);
-      const std::string piece = arg.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      unsigned v = 0;
-      if (piece.empty() || piece.find_first_not_of("0123456789") != std::string::npos || !get_unsigned(v, piece) ||
-          v > 255) {
-        parts = 0;
-        break;
+    // get_addr_ipv4(): up to four dot-separated numbers (strtoul base 0), each <= 255.
+    const char* cp = arg.c_str();
+    for (int i = 0; i < 4; ++i) {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(cp, &end, 0);
+      if (n > 255 || end == cp || (*end && (i == 3 || *end != '.'))) {
+        err = fmt::format("\"{}\" is invalid lladdr.\n", arg);
+        return -1;
       }
-      ++parts;
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    if (parts != 4) {
-      err = fmt::format("\"{}\" is invalid lladdr.\n", arg);
-      return -1;
+      if (!*end) break;
+      cp = end + 1;
     }
     return 4;
   }
@@ -102,7 +95,8 @@ int ll_addr_a2n(const std::string& arg, uint64_t& mac, std::string& err) {
       return -1;
     }
     if (n < 6) mac = mac << 8 | static_cast<uint64_t>(v);
-    if (colon == std::string::npos || n + 1 == 32) break;
+    if (colon == std::string::npos) break;
+    if (n + 1 == 32) return 33;  // the buffer is full: the loop ends with i == len
     start = colon + 1;
   }
   return n + 1;
