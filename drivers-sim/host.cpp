@@ -255,6 +255,22 @@ int host_system::rtnl_setlink_mtu(int ifindex, unsigned mtu, std::string& why) {
   return nd ? m_k->net->set_mtu(*nd, mtu, why) : -ENODEV;
 }
 
+int host_system::rtnl_setlink_flags(int ifindex, unsigned flags, unsigned change) {
+  netdev* nd = m_k->net->find(ifindex);
+  return nd ? m_k->net->change_flags(*nd, flags, change) : -ENODEV;
+}
+
+int host_system::rtnl_setlink_vf(int ifindex, const vf_setting& s) {
+  netdev* nd = m_k->net->find(ifindex);
+  return nd ? m_k->net->set_vf(*nd, s) : -ENODEV;
+}
+
+int host_system::rtnl_fdb_add(const fdb_request& r, std::string& why) { return m_k->net->fdb_add(r, why); }
+int host_system::rtnl_fdb_del(const fdb_request& r, std::string& why) { return m_k->net->fdb_del(r, why); }
+int host_system::rtnl_fdb_dump(int brport_ifindex, int br_ifindex, std::vector<fdb_entry>& out) {
+  return m_k->net->fdb_dump(brport_ifindex, br_ifindex, out);
+}
+
 int host_system::rtnl_newaddr(int ifindex, uint32_t local, unsigned prefixlen, uint32_t broadcast) {
   return m_k->stack->add_address(ifindex, local, prefixlen, broadcast);
 }

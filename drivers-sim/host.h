@@ -133,6 +133,11 @@ class host_system : public sim_host, private syscalls {
   int rtnl_setlink_up(int ifindex, bool up) override;
   int rtnl_setlink_name(int ifindex, const std::string& name) override;
   int rtnl_setlink_mtu(int ifindex, unsigned mtu, std::string& why) override;
+  int rtnl_setlink_flags(int ifindex, unsigned flags, unsigned change) override;
+  int rtnl_setlink_vf(int ifindex, const vf_setting& s) override;
+  int rtnl_fdb_add(const fdb_request& r, std::string& why) override;
+  int rtnl_fdb_del(const fdb_request& r, std::string& why) override;
+  int rtnl_fdb_dump(int brport_ifindex, int br_ifindex, std::vector<fdb_entry>& out) override;
   int rtnl_newaddr(int ifindex, uint32_t local, unsigned prefixlen, uint32_t broadcast) override;
   int rtnl_deladdr(int ifindex, uint32_t local, unsigned prefixlen) override;
   std::vector<ifaddr_info> rtnl_getaddr() override;

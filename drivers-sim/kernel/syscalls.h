@@ -5,7 +5,9 @@
 // the tools build without the kernel or SystemC.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,7 +16,6 @@
 
 namespace iovsim::host {
 
-// One VF as rtnetlink's IFLA_VFINFO_LIST reports it (the PF driver's ndo_get_vf_config).
 // struct rtnl_link_stats64 as `ip -s link` prints it: drivers count what their rings
 // saw, the stack what it dropped.
 struct link_stats {
@@ -34,13 +35,74 @@ struct drvinfo {
        supports_register_dump = false, supports_priv_flags = false;
 };
 
+// Interface flags as rtnetlink reports and takes them (include/uapi/linux/if.h).
+constexpr unsigned IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_RUNNING = 0x40, IFF_PROMISC = 0x100,
+                   IFF_ALLMULTI = 0x200, IFF_MULTICAST = 0x1000, IFF_LOWER_UP = 0x10000;
+// VLAN protocols of a VF's port VLAN (include/uapi/linux/if_ether.h ETH_P_8021Q/AD).
+constexpr uint16_t ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88a8;
+// IFLA_VF_LINK_STATE values (include/uapi/linux/if_link.h).
+constexpr unsigned IFLA_VF_LINK_STATE_AUTO = 0, IFLA_VF_LINK_STATE_ENABLE = 1, IFLA_VF_LINK_STATE_DISABLE = 2;
+
+// One VF as rtnetlink's IFLA_VFINFO_LIST reports it (the PF driver's ndo_get_vf_config,
+// filled as rtnetlink.c rtnl_fill_vfinfo does: IFLA_VF_TX_RATE is max_tx_rate).
 struct vf_link_info {
   uint64_t mac = 0;
+  unsigned vlan = 0, qos = 0;  // the port VLAN the PF inserts (0: none)
+  uint16_t vlan_proto = ETH_P_8021Q;
+  unsigned max_tx_rate = 0, min_tx_rate = 0;  // Mbps, 0: no limit
   bool spoofchk = true;
   bool trusted = false;
   bool rss_query = false;      // IFLA_VF_RSS_QUERY_EN, when the driver reports it
   bool has_rss_query = false;
   std::string link_state = "auto";
+};
+
+// One IFLA_VF_INFO of RTM_SETLINK's IFLA_VFINFO_LIST: what `ip link set IF vf N ...`
+// asks, each attribute present or not (rtnetlink.c do_setvfinfo applies them in this
+// order and stops at the first error).
+struct vf_setting {
+  unsigned vf = 0;              // u32 on the wire: a negative index is >= INT_MAX
+  std::optional<uint64_t> mac;  // IFLA_VF_MAC
+  struct vlan_info {
+    unsigned vlan = 0, qos = 0;
+    uint16_t proto = ETH_P_8021Q;  // IFLA_VF_VLAN for 802.1Q, IFLA_VF_VLAN_LIST otherwise
+  };
+  std::optional<vlan_info> vlan;
+  std::optional<unsigned> tx_rate;  // IFLA_VF_TX_RATE (the legacy `rate`): max, min kept
+  struct rate_info {
+    unsigned min_tx_rate = 0, max_tx_rate = 0;
+  };
+  std::optional<rate_info> rate;       // IFLA_VF_RATE
+  std::optional<bool> spoofchk;        // IFLA_VF_SPOOFCHK
+  std::optional<unsigned> link_state;  // IFLA_VF_LINK_STATE
+  std::optional<bool> rss_query;       // IFLA_VF_RSS_QUERY_EN
+  std::optional<bool> trust;           // IFLA_VF_TRUST
+};
+
+// Neighbour flags and netlink request flags the bridge tool uses
+// (include/uapi/linux/neighbour.h, netlink.h).
+constexpr unsigned NTF_SELF = 0x02, NTF_MASTER = 0x04;
+constexpr unsigned NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
+
+// RTM_NEWNEIGH / RTM_DELNEIGH of family AF_BRIDGE: one forwarding database entry
+// (struct ndmsg + NDA_LLADDR + NDA_VLAN) and the request's nlmsg_flags.
+struct fdb_request {
+  int ifindex = 0;
+  uint64_t mac = 0;
+  bool has_vlan = false;  // NDA_VLAN present
+  uint16_t vlan = 0;
+  uint16_t state = 0;  // ndm_state (NUD_*)
+  uint8_t flags = 0;   // ndm_flags (NTF_*)
+  unsigned nlmsg_flags = 0;
+};
+// One RTM_NEWNEIGH of an AF_BRIDGE dump.
+struct fdb_entry {
+  int ifindex = 0;
+  uint64_t mac = 0;
+  uint16_t vlan = 0;   // 0: no NDA_VLAN
+  uint16_t state = 0;  // NUD_*
+  uint8_t flags = 0;   // NTF_*
+  int master = 0;      // NDA_MASTER, 0: none
 };
 
 // One interface as RTM_NEWLINK describes it.
@@ -52,6 +114,7 @@ struct link_info {
   bool admin_up = false;       // IFF_UP
   bool carrier = false;        // IFF_LOWER_UP
   bool loopback = false;
+  bool promisc = false, allmulti = false;  // IFF_PROMISC / IFF_ALLMULTI as asked (dev_get_flags(): gflags)
   std::vector<vf_link_info> vfs;
   link_stats stats;  // IFLA_STATS64
 };
@@ -126,7 +189,16 @@ class syscalls {
   virtual int rtnl_setlink_name(int ifindex, const std::string& name) = 0;
   // RTM_SETLINK IFLA_MTU: 0 or -errno, with the kernel's extack message in `why`
   // (dev_validate_mtu(): "mtu less than device minimum.").
-  virtual int rtnl_setlink_mtu(int /*ifindex*/, unsigned /*mtu*/, std::string& /*why*/) { return -95; }
+  virtual int rtnl_setlink_mtu(int /*ifindex*/, unsigned /*mtu*/, std::string& /*why*/) { return -EOPNOTSUPP; }
+  // RTM_SETLINK ifi_flags/ifi_change (dev_change_flags()): IFF_UP, IFF_PROMISC,
+  // IFF_ALLMULTI; 0 or -errno. A kernel that knows only IFF_UP answers that.
+  virtual int rtnl_setlink_flags(int ifindex, unsigned flags, unsigned change) {
+    if (change & ~IFF_UP) return -EOPNOTSUPP;
+    return change ? rtnl_setlink_up(ifindex, flags & IFF_UP) : 0;
+  }
+  // RTM_SETLINK IFLA_VFINFO_LIST with one IFLA_VF_INFO: 0 or -errno (-EINVAL: no
+  // such VF, -EOPNOTSUPP: the driver has no such hook).
+  virtual int rtnl_setlink_vf(int /*ifindex*/, const vf_setting& /*s*/) { return -EOPNOTSUPP; }
 
   // RTM_NEWADDR / RTM_DELADDR of an IPv4 address: 0 or -errno (-ENODEV, -EEXIST,
   // -EADDRNOTAVAIL: no such address). `broadcast` is IFA_BROADCAST, 0 for none.
@@ -135,6 +207,15 @@ class syscalls {
   virtual std::vector<ifaddr_info> rtnl_getaddr() = 0;
   virtual std::vector<route_info> rtnl_getroute() = 0;
   virtual std::vector<neigh_info> rtnl_getneigh() = 0;
+  // RTM_NEWNEIGH / RTM_DELNEIGH with AF_BRIDGE (rtnetlink.c rtnl_fdb_add/rtnl_fdb_del):
+  // 0 or -errno, with the kernel's extack message in `why` when it gives one.
+  virtual int rtnl_fdb_add(const fdb_request& /*r*/, std::string& /*why*/) { return -EOPNOTSUPP; }
+  virtual int rtnl_fdb_del(const fdb_request& /*r*/, std::string& /*why*/) { return -EOPNOTSUPP; }
+  // RTM_GETNEIGH dump with AF_BRIDGE (rtnl_fdb_dump): every entry of the port
+  // `brport_ifindex` (0: all) under the bridge `br_ifindex` (0: any); 0 or -errno.
+  virtual int rtnl_fdb_dump(int /*brport_ifindex*/, int /*br_ifindex*/, std::vector<fdb_entry>& /*out*/) {
+    return -EOPNOTSUPP;
+  }
 
   // SIOCETHTOOL ETHTOOL_GDRVINFO and ETHTOOL_GSTRINGS + ETHTOOL_GSTATS: 0 or -ENODEV.
   virtual int ethtool_drvinfo(const std::string& ifname, drvinfo& info) = 0;

@@ -23,6 +23,7 @@
 namespace iovsim::host {
 
 struct netdev;
+class net_core;
 
 // link_stats and drvinfo, what rtnetlink and ethtool report, are in kernel/syscalls.h.
 
@@ -47,6 +48,31 @@ class netdev_ops {
   // ethtool -i.
   virtual drvinfo get_drvinfo(netdev& nd);
 
+  // The PF's embedded switch, as the administrator sets it through RTM_SETLINK
+  // IFLA_VFINFO_LIST (ndo_set_vf_mac, _vlan, _spoofchk, _trust, _link_state, _rate):
+  // 0 or -errno; the defaults say the driver has no such hook (-EOPNOTSUPP).
+  virtual int set_vf_mac(netdev& nd, unsigned vf, uint64_t mac);
+  // `proto` is ETH_P_8021Q or ETH_P_8021AD.
+  virtual int set_vf_vlan(netdev& nd, unsigned vf, unsigned vlan, unsigned qos, uint16_t proto);
+  virtual int set_vf_spoofchk(netdev& nd, unsigned vf, bool on);
+  virtual int set_vf_trust(netdev& nd, unsigned vf, bool on);
+  // IFLA_VF_LINK_STATE_AUTO 0, _ENABLE 1, _DISABLE 2.
+  virtual int set_vf_link_state(netdev& nd, unsigned vf, unsigned state);
+  virtual int set_vf_rate(netdev& nd, unsigned vf, unsigned min_mbps, unsigned max_mbps);
+  // ndo_fdb_add / ndo_fdb_del with NTF_SELF (`bridge fdb add MAC dev IF self`): the
+  // defaults are the core's ndo_dflt_fdb_add / ndo_dflt_fdb_del (the uc/mc lists).
+  // `excl`: NLM_F_EXCL, a duplicate is an error.
+  virtual int fdb_add(netdev& nd, uint64_t mac, uint16_t vid, uint16_t ndm_state, bool excl);
+  virtual int fdb_del(netdev& nd, uint64_t mac, uint16_t vid);
+  // ndo_set_rx_mode: IFF_PROMISC / IFF_ALLMULTI or the uc/mc lists changed while the
+  // interface is up (also right after ndo_open). The driver reprograms its filters.
+  virtual void set_rx_mode(netdev& /*nd*/) {}
+};
+
+// struct netdev_hw_addr: one address of a netdev's unicast or multicast list.
+struct netdev_hw_addr {
+  uint64_t addr = 0;
+  unsigned refcount = 1;
 };
 
 // What receives frames a driver passes up (netif_receive_skb / napi_gro_receive):
@@ -85,10 +111,26 @@ struct netdev {
   pci_dev* dev = nullptr;
   std::string driver;
   netdev_ops* ops = nullptr;
+  net_core* core = nullptr;     // the core it is registered with (the ops' defaults use it)
   link_stats stats;             // the driver's and the stack's counts (ndo_get_stats64)
   // NETIF_F_RXCSUM: the NIC checks L4 checksums and the driver marks frames
   // CHECKSUM_UNNECESSARY (ixgbe_rx_checksum()); the stack does not sum them again.
   bool rx_csum_offload = false;
+
+  // Receive filtering (net/core/dev.c, dev_addr_lists.c). `flags` holds IFF_PROMISC and
+  // IFF_ALLMULTI as the counts make them (dev->flags: set while the count is not 0,
+  // by the administrator or by the kernel itself); `gflags` what the administrator
+  // asked (what `ip link` shows). Drivers read these in set_rx_mode.
+  unsigned flags = 0;
+  unsigned gflags = 0;
+  unsigned promiscuity = 0, allmulti = 0;
+  // The secondary unicast and the multicast addresses to receive, in insertion order.
+  std::vector<netdev_hw_addr> uc, mc;
+  // IFF_UNICAST_FLT: the driver filters extra unicast addresses itself (ixgbe, ixgbevf
+  // and igb set it); without it the core makes the device promiscuous while `uc` is
+  // not empty (__dev_set_rx_mode).
+  bool unicast_flt = false;
+  bool uc_promisc = false;
 };
 
 class net_core {
@@ -112,7 +154,40 @@ class net_core {
   netdev* of(const pci_dev& dev) const;
 
   // dev_change_flags(IFF_UP): ndo_open / ndo_stop; 0 or -errno.
-  int set_up(netdev& nd, bool up);
+  int set_up(netdev& nd, bool up) { return change_flags(nd, up ? IFF_UP : 0, IFF_UP); }
+  // dev_change_flags() as RTM_SETLINK calls it: the bits of `change` (IFF_UP,
+  // IFF_PROMISC, IFF_ALLMULTI) take their value in `flags`. IFF_PROMISC/IFF_ALLMULTI
+  // are the administrator's (gflags): asking twice counts once. 0 or -errno.
+  int change_flags(netdev& nd, unsigned flags, unsigned change);
+  // dev_set_promiscuity(nd, on ? 1 : -1) / dev_set_allmulti(): the kernel's own users
+  // (each `on` undone by one `off`). Entering or leaving promiscuous mode is logged
+  // ("device eth0 entered promiscuous mode"); set_rx_mode follows a change.
+  int set_promiscuity(netdev& nd, bool on);
+  int set_allmulti(netdev& nd, bool on);
+  // dev_set_rx_mode(): ndo_set_rx_mode if the interface is up.
+  void set_rx_mode(netdev& nd);
+  // dev_uc_add_excl / dev_mc_add_excl (-EEXIST for an address already listed),
+  // dev_mc_add (counted), dev_uc_del / dev_mc_del (-ENOENT); set_rx_mode on success.
+  int uc_add_excl(netdev& nd, uint64_t mac);
+  int mc_add_excl(netdev& nd, uint64_t mac);
+  int mc_add(netdev& nd, uint64_t mac);
+  int uc_del(netdev& nd, uint64_t mac);
+  int mc_del(netdev& nd, uint64_t mac);
+  // ndo_dflt_fdb_add / ndo_dflt_fdb_del (rtnetlink.c): permanent entries only, no VLAN.
+  int dflt_fdb_add(netdev& nd, uint64_t mac, uint16_t vid, uint16_t ndm_state, bool excl);
+  int dflt_fdb_del(netdev& nd, uint64_t mac, uint16_t vid, uint16_t ndm_state);
+  // ndo_dflt_fdb_dump: the uc list, then the mc list, each "self permanent".
+  std::vector<fdb_entry> dflt_fdb_dump(const netdev& nd) const;
+  // rtnl_fdb_add / rtnl_fdb_del for a device that is no bridge port (there are no
+  // bridges here): NTF_SELF reaches the driver's fdb_add/fdb_del, NTF_MASTER alone
+  // -EOPNOTSUPP. 0 or -errno, the extack message in `why`.
+  int fdb_add(const fdb_request& r, std::string& why);
+  int fdb_del(const fdb_request& r, std::string& why);
+  // rtnl_fdb_dump: each netdev's entries by ifindex (lo has none: not Ethernet); with a
+  // bridge `br_ifindex` only its ports' (none here). 0 or -ENODEV.
+  int fdb_dump(int brport_ifindex, int br_ifindex, std::vector<fdb_entry>& out) const;
+  // do_setvfinfo(): the VF attributes in the kernel's order, stopping at an error.
+  int set_vf(netdev& nd, const vf_setting& s);
   // dev_set_mtu(): the device's range (dev_validate_mtu(), its message in `why`),
   // then ndo_change_mtu; 0 or -errno.
   int set_mtu(netdev& nd, unsigned mtu, std::string& why);
@@ -139,6 +214,14 @@ class net_core {
   packet_handler* m_handler = nullptr;
   std::vector<std::unique_ptr<netdev>> m_netdevs;
   std::vector<int> m_pending_uevents;  // ifindex, in registration order
+  // ndo_fdb_del has no ndm_state; ndo_dflt_fdb_del checks the request's (NUD_PERMANENT).
+  uint16_t m_fdb_del_state = NUD_PERMANENT;
+  friend class netdev_ops;
+  int promiscuity_change(netdev& nd, int inc);  // __dev_set_promiscuity
+  int allmulti_change(netdev& nd, int inc);     // __dev_set_allmulti
+  // IPv4's all-hosts group on its ethernet address (ip_mc_up / ip_mc_down).
+  void inet_up(netdev& nd);
+  void inet_down(netdev& nd);
   int m_next_ifindex = 2;              // 1 is lo
 };
 

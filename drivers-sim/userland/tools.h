@@ -13,7 +13,7 @@
 namespace iovsim::host {
 
 void register_kmod(shell& sh, syscalls& sys);                        // kmod/: modprobe, rmmod, lsmod
-void register_iproute2(shell& sh, syscalls& sys);                    // iproute2/: ip
+void register_iproute2(shell& sh, syscalls& sys);                    // iproute2/: ip, bridge
 void register_util_linux(shell& sh, syscalls& sys);                  // util-linux/: dmesg
 void register_busybox(shell& sh, syscalls& sys);                     // busybox/: devmem
 void register_iputils(shell& sh, syscalls& sys);                     // iputils/: ping

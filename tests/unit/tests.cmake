@@ -21,6 +21,7 @@ iovsim_test(pcie_test SYSTEMC SOURCES unit/pcie_test.cpp LIBS iovsim_pcie iovsim
 iovsim_test(platform_host_test SYSTEMC SOURCES unit/platform_host_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(host_system_test SYSTEMC SOURCES unit/host_system_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(linux_fidelity_test SYSTEMC SOURCES unit/linux_fidelity_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(iproute2_vf_test SYSTEMC SOURCES unit/iproute2_vf_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(link_test SYSTEMC SOURCES unit/link_test.cpp LIBS iovsim_pcie)
 iovsim_test(memory_dma_test SYSTEMC SOURCES unit/memory_dma_test.cpp LIBS iovsim_testdev iovsim_memory iovsim_loader)
 iovsim_test(iommu_test SYSTEMC SOURCES unit/iommu_test.cpp unit/iommu_vtd_test.cpp unit/iommu_vtd_prq_test.cpp

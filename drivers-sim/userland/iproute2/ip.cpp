@@ -1,9 +1,10 @@
 // iproute2's `ip link` (ip/iplink.c, ip/ipaddress.c print_linkinfo and print_vfinfo),
-// over rtnetlink: RTM_GETLINK dumps, RTM_SETLINK to change IFF_UP. `ip addr`, `ip
-// route` and `ip neigh` are in ip_addr.cpp; `-s` adds the counters.
+// over rtnetlink: RTM_GETLINK dumps; `ip link set` (RTM_SETLINK) is in ip_link.cpp,
+// `ip addr`, `ip route` and `ip neigh` in ip_addr.cpp; `-s` adds the counters.
 #include "drivers-sim/userland/iproute2/ip.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "drivers-sim/userland/tools.h"
 
@@ -15,32 +16,58 @@ std::string format_mac(uint64_t mac) {
                      (mac >> 24) & 0xff, (mac >> 16) & 0xff, (mac >> 8) & 0xff, mac & 0xff);
 }
 
+// print_link_flags(): the flags rtnetlink reports (dev_get_flags()) in iproute2's
+// order, NO-CARRIER first for an interface up without IFF_RUNNING.
+std::string link_flags(const link_info& l) {
+  if (l.loopback) return "LOOPBACK,UP,LOWER_UP";
+  std::vector<const char*> f;
+  const bool running = l.admin_up && l.carrier;
+  if (l.admin_up && !running) f.push_back("NO-CARRIER");
+  f.push_back("BROADCAST");
+  f.push_back("MULTICAST");
+  if (l.allmulti) f.push_back("ALLMULTI");
+  if (l.promisc) f.push_back("PROMISC");
+  if (l.admin_up) f.push_back("UP");
+  if (running) f.push_back("LOWER_UP");
+  return fmt::format("{}", fmt::join(f, ","));
+}
+
+// print_vfinfo(): the kernel sends IFLA_VF_VLAN_LIST, IFLA_VF_TX_RATE (the maximum)
+// and IFLA_VF_RATE for every VF (rtnetlink.c rtnl_fill_vfinfo); zero values print nothing.
+std::string vf_line(size_t index, const vf_link_info& v) {
+  std::string out = fmt::format("    vf {}     link/ether {} brd ff:ff:ff:ff:ff:ff", index, format_mac(v.mac));
+  if (v.vlan) out += fmt::format(", vlan {}", v.vlan);
+  if (v.qos) out += fmt::format(", qos {}", v.qos);
+  if (v.vlan_proto && v.vlan_proto != ETH_P_8021Q)
+    out += v.vlan_proto == ETH_P_8021AD ? std::string(", vlan protocol 802.1ad")
+                                        : fmt::format(", vlan protocol 0x{:04x}", v.vlan_proto);
+  if (v.max_tx_rate) out += fmt::format(", tx rate {} (Mbps)", v.max_tx_rate);
+  if (v.max_tx_rate) out += fmt::format(", max_tx_rate {}Mbps", v.max_tx_rate);
+  if (v.min_tx_rate) out += fmt::format(", min_tx_rate {}Mbps", v.min_tx_rate);
+  out += fmt::format(", spoof checking {}, link-state {}, trust {}", v.spoofchk ? "on" : "off", v.link_state,
+                     v.trusted ? "on" : "off");
+  if (v.has_rss_query) out += fmt::format(", query_rss {}", v.rss_query ? "on" : "off");
+  return out + "\n";
+}
+
 std::string show_link(const link_info& l, bool do_link, bool stats) {
   const char* mode = do_link ? "mode DEFAULT " : "";
   std::string out;
   if (l.loopback) {
     out = fmt::format(
-        "{}: {}: <LOOPBACK,UP,LOWER_UP> mtu {} qdisc noqueue state UNKNOWN {}group default "
+        "{}: {}: <{}> mtu {} qdisc noqueue state UNKNOWN {}group default "
         "qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
-        l.ifindex, l.name, l.mtu, mode);
+        l.ifindex, l.name, link_flags(l), l.mtu, mode);
     if (do_link && stats) out += "\n" + link_stats_block(l.stats);
     return out + "\n";
   }
-  std::string flags = l.admin_up && !l.carrier ? "NO-CARRIER,BROADCAST,MULTICAST,UP" : "BROADCAST,MULTICAST";
-  if (l.admin_up && l.carrier) flags += ",UP,LOWER_UP";
-  out = fmt::format("{}: {}: <{}> mtu {} qdisc {} state {} {}group default qlen 1000\n", l.ifindex, l.name, flags,
-                    l.mtu, l.admin_up ? "mq" : "noop", l.admin_up && l.carrier ? "UP" : "DOWN", mode);
+  out = fmt::format("{}: {}: <{}> mtu {} qdisc {} state {} {}group default qlen 1000\n", l.ifindex, l.name,
+                    link_flags(l), l.mtu, l.admin_up ? "mq" : "noop", l.admin_up && l.carrier ? "UP" : "DOWN", mode);
   out += fmt::format("    link/ether {} brd ff:ff:ff:ff:ff:ff", format_mac(l.mac));
   if (do_link && stats) out += "\n" + link_stats_block(l.stats);
   out += "\n";
   if (!do_link) return out;
-  for (size_t i = 0; i < l.vfs.size(); ++i) {
-    const vf_link_info& v = l.vfs[i];
-    out += fmt::format("    vf {}     link/ether {} brd ff:ff:ff:ff:ff:ff, spoof checking {}, link-state {}, trust {}",
-                       i, format_mac(v.mac), v.spoofchk ? "on" : "off", v.link_state, v.trusted ? "on" : "off");
-    if (v.has_rss_query) out += fmt::format(", query_rss {}", v.rss_query ? "on" : "off");
-    out += "\n";
-  }
+  for (size_t i = 0; i < l.vfs.size(); ++i) out += vf_line(i, l.vfs[i]);
   return out;
 }
 
@@ -99,7 +126,12 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
       a.push_back(argv[i]);
   }
   const std::string usage =
-      "Usage: ip [ -s ] link [ show [ dev ] IFNAME ] | ip link set [ dev ] IFNAME { up | down | mtu MTU }\n"
+      "Usage: ip [ -s ] link [ show [ dev ] IFNAME ]\n"
+      "       ip link set [ dev ] IFNAME [ up | down ] [ mtu MTU ] [ promisc { on | off } ]\n"
+      "                 [ allmulticast { on | off } ] [ vf NUM [ mac LLADDR ] [ vlan VLANID [ qos VLAN-QOS ]\n"
+      "                 [ proto VLAN-PROTO ] ] [ rate TXRATE ] [ max_tx_rate TXRATE ] [ min_tx_rate TXRATE ]\n"
+      "                 [ spoofchk { on | off } ] [ query_rss { on | off } ] [ state { auto | enable | disable } ]\n"
+      "                 [ trust { on | off } ] ]\n"
       "       ip addr [ show [ dev IFNAME ] | { add | del } PREFIX dev IFNAME ] | ip route | ip neigh\n";
   if (!a.empty() && (a[0] == "addr" || a[0] == "a" || a[0] == "address")) return ip_addr(sys, a, usage);
   if (!a.empty() && (a[0] == "route" || a[0] == "r" || a[0] == "ro")) return ip_route(sys, a, usage);
@@ -118,30 +150,7 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
     if (!l) return cmd_result{1, "", fmt::format("Device \"{}\" does not exist.\n", name), "ENODEV"};
     return cmd_result{0, show_link(*l, true, stats), "", ""};
   }
-  if (a[1] == "set" && a.size() >= 4) {
-    size_t i = 2;
-    if (a[i] == "dev") ++i;
-    if (i + 1 >= a.size()) return cmd_result{255, "", usage, ""};
-    const link_info* l = find(links, a[i]);
-    if (!l || l->loopback) return cmd_result{1, "", fmt::format("Cannot find device \"{}\"\n", a[i]), "ENODEV"};
-    const std::string& what = a[i + 1];
-    if (what == "mtu") {
-      // iplink.c: get_unsigned(&mtu, *argv, 0) or invarg("Invalid \"mtu\" value\n", *argv).
-      const std::string v = i + 2 < a.size() ? a[i + 2] : "";
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9)
-        return cmd_result{255, "", fmt::format("Error: argument \"{}\" is wrong: Invalid \"mtu\" value\n", v), ""};
-      std::string why;
-      const int rc = sys.rtnl_setlink_mtu(l->ifindex, static_cast<unsigned>(std::stoul(v)), why);
-      if (rc && !why.empty()) return cmd_result{2, "", fmt::format("Error: {}\n", why), errno_name(-rc)};
-      if (rc) return cmd_result{2, "", fmt::format("RTNETLINK answers: {}\n", errno_message(-rc)), errno_name(-rc)};
-      return cmd_result{};
-    }
-    if (what != "up" && what != "down")
-      return cmd_result{255, "", fmt::format("Error: either \"dev\" is duplicate, or \"{}\" is a garbage.\n", what), ""};
-    const int rc = sys.rtnl_setlink_up(l->ifindex, what == "up");
-    if (rc) return cmd_result{2, "", fmt::format("RTNETLINK answers: {}\n", errno_message(-rc)), errno_name(-rc)};
-    return cmd_result{};
-  }
+  if (a[1] == "set") return ip_link_set(sys, a, usage);
   return cmd_result{255, "", usage, ""};
 }
 }  // namespace
@@ -149,8 +158,12 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
 void register_iproute2(shell& sh, syscalls& sys) {
   sh.add_command(
       "ip", [&sys](const std::vector<std::string>& argv, const std::string&) { return ip_main(sys, argv); },
-      "network devices: ip [-s] link [show [dev] IF], ip link set [dev] IF up|down, ip addr, ip route, "
-      "ip neigh");
+      "network devices: ip [-s] link [show [dev] IF], ip link set [dev] IF up|down|mtu N|promisc on|off|"
+      "allmulticast on|off|vf N (mac|vlan|rate|spoofchk|trust|state ...), ip addr, ip route, ip neigh");
+  sh.add_command(
+      "bridge", [&sys](const std::vector<std::string>& argv, const std::string&) { return bridge_main(sys, argv); },
+      "the embedded switch's forwarding database: bridge fdb add|append|del MAC dev IF [self] [master] "
+      "[permanent|static|dynamic] [vlan VID], bridge fdb show [dev IF] [br BR]");
 }
 
 }  // namespace iovsim::host

@@ -1,4 +1,5 @@
-// What ip.cpp and ip_addr.cpp share: the link line printer and the commands.
+// What iproute2's programs share (ip.cpp, ip_addr.cpp, ip_link.cpp, bridge.cpp): the
+// link line printer and the commands.
 #pragma once
 
 #include <string>
@@ -19,5 +20,9 @@ const link_info* find(const std::vector<link_info>& links, const std::string& na
 cmd_result ip_addr(syscalls& sys, const std::vector<std::string>& a, const std::string& usage);
 cmd_result ip_route(syscalls& sys, const std::vector<std::string>& a, const std::string& usage);
 cmd_result ip_neigh(syscalls& sys, const std::vector<std::string>& a, const std::string& usage);
+// `ip link set ...` (ip_link.cpp): a[0] is "link", a[1] "set".
+cmd_result ip_link_set(syscalls& sys, const std::vector<std::string>& a, const std::string& usage);
+// The `bridge` program (bridge.cpp): argv as the shell passes it.
+cmd_result bridge_main(syscalls& sys, const std::vector<std::string>& argv);
 
 }  // namespace iovsim::host::ip
