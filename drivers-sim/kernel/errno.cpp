@@ -13,7 +13,7 @@ struct errno_entry {
 };
 
 // ENOTSUP is EOPNOTSUPP on Linux: the first entry with a value names it.
-constexpr std::array<errno_entry, 42> ERRNOS = {{
+constexpr std::array<errno_entry, 43> ERRNOS = {{
     {EPERM, "EPERM", "Operation not permitted"},
     {ENOENT, "ENOENT", "No such file or directory"},
     {ESRCH, "ESRCH", "No such process"},
@@ -45,6 +45,7 @@ constexpr std::array<errno_entry, 42> ERRNOS = {{
     {ENOSYS, "ENOSYS", "Function not implemented"},
     {ENOTEMPTY, "ENOTEMPTY", "Directory not empty"},
     {ENODATA, "ENODATA", "No data available"},
+    {EPROTONOSUPPORT, "EPROTONOSUPPORT", "Protocol not supported"},
     {EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported"},
     {ENOTSUP, "ENOTSUP", "Operation not supported"},
     {EMSGSIZE, "EMSGSIZE", "Message too long"},

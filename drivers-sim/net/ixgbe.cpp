@@ -108,6 +108,7 @@ class ixgbe_driver final : public intel_pf_driver {
     info(dev, format_mac(mac));  // e_dev_info() of the address in printk's MAC format
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
     nd.rx_csum_offload = true;  // ixgbe_probe(): NETIF_F_RXCSUM in the features
+    nd.unicast_flt = true;      // IFF_UNICAST_FLT: extra unicast addresses go to the RARs
     nd.max_mtu = MAX_JUMBO_MTU;
     if (vfs) m_env.net.info(nd, fmt::format("IOV is enabled with {} VFs", vfs));
     info(dev, "Intel(R) 10 Gigabit Network Connection");
@@ -200,7 +201,7 @@ class ixgbe_driver final : public intel_pf_driver {
     if (int err = dp->up(first, queues)) return err;
     const unsigned used = dp->queues();
     setup_rss(pf, used, num_vfs);
-    sv.set_rx_mode(nd.promiscuity > 0, nd.allmulti > 0, nd.mc, nd.uc);
+    sv.set_rx_mode(nd.promiscuity > 0, nd.allmulti > 0, addresses_of(nd.mc), addresses_of(nd.uc));
     // The other causes' vector (ixgbe_request_msix_irqs(): named after the netdev):
     // the mailbox task runs in it.
     std::weak_ptr<bool> alive = m_alive;
@@ -294,7 +295,7 @@ class ixgbe_driver final : public intel_pf_driver {
   void set_rx_mode(netdev& nd) override {
     auto it = m_pf.find(nd.dev);
     if (it == m_pf.end() || !pf_up(nd)) return;
-    it->second.sriov->set_rx_mode(nd.promiscuity > 0, nd.allmulti > 0, nd.mc, nd.uc);
+    it->second.sriov->set_rx_mode(nd.promiscuity > 0, nd.allmulti > 0, addresses_of(nd.mc), addresses_of(nd.uc));
     it->second.hal->settle();
   }
 

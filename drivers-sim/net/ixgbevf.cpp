@@ -69,6 +69,7 @@ class ixgbevf_driver final : public intel_vf_driver {
     }
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
     nd.rx_csum_offload = true;                         // ixgbevf_probe(): NETIF_F_RXCSUM
+    nd.unicast_flt = true;                             // IFF_UNICAST_FLT: SET_MACVLAN
     nd.max_mtu = 9728 - ETH_HLEN - ETH_FCS_LEN;        // IXGBE_MAX_JUMBO_FRAME_SIZE - (ETH_HLEN + ETH_FCS_LEN)
     // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
     // board_X540_vf = 2) and its name.
@@ -141,15 +142,15 @@ class ixgbevf_driver final : public intel_vf_driver {
     st->mbx->update_xcast_mode(mode, granted);
     st->xcast_granted = granted;
     std::vector<uint16_t> hashes;
-    for (uint64_t a : nd.mc) hashes.push_back(mta_vector(a));
+    for (const netdev_hw_addr& a : nd.mc) hashes.push_back(mta_vector(a.addr));
     st->mbx->set_multicast(hashes);
     // ixgbevf_write_uc_addr_list(): index 1.. for each address, index 0 to clear.
     if (nd.uc.empty()) {
       st->mbx->set_macvlan(0, 0);
     } else {
       unsigned index = 0;
-      for (uint64_t a : nd.uc) {
-        st->mbx->set_macvlan(++index, a);
+      for (const netdev_hw_addr& a : nd.uc) {
+        st->mbx->set_macvlan(++index, a.addr);
         sc_core::wait(sc_core::sc_time(200, sc_core::SC_US));  // udelay(200) between them
       }
     }

@@ -75,6 +75,14 @@ struct netdev_hw_addr {
   unsigned refcount = 1;
 };
 
+// The addresses of a uc or mc list, in order (what __dev_uc_sync / netdev_for_each_*_addr walk).
+inline std::vector<uint64_t> addresses_of(const std::vector<netdev_hw_addr>& list) {
+  std::vector<uint64_t> out;
+  out.reserve(list.size());
+  for (const netdev_hw_addr& a : list) out.push_back(a.addr);
+  return out;
+}
+
 // What receives frames a driver passes up (netif_receive_skb / napi_gro_receive):
 // the network stack. Called from the driver's NAPI poll, a SystemC thread.
 //

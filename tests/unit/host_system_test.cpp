@@ -236,9 +236,14 @@ TEST_F(host, link_up_time_is_a_parameter_and_vfs_follow_the_pf) {
     // PF1's VFs: 01:00.1 + 128 + 2i = 01:10.1 and 01:10.3, named by systemd v252's
     // net_id after the PF and the VF's index (virtfnN).
     EXPECT_EQ(netdev_names(h), (std::vector<std::string>{"enp1s0f0", "enp1s0f1", "enp1s0f1v0", "enp1s0f1v1"}));
-    EXPECT_EQ(out(h, "ip link set enp1s0f1v1 up"), "");
-    EXPECT_EQ(out(h, "cat /sys/class/net/enp1s0f1v1/carrier"), "0\n");
+    // ixgbevf_open() with no answer from the PF (its interface is down): refused.
+    const cmd_result r = h.run("ip link set enp1s0f1v1 up");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "RTNETLINK answers: Input/output error\n");
+    EXPECT_EQ(dmesg(h, "Unable to start"),
+              (std::vector<std::string>{"ixgbevf: Unable to start - perhaps the PF Driver isn't up yet"}));
     EXPECT_EQ(out(h, "ip link set enp1s0f1 up"), "");
+    EXPECT_EQ(out(h, "ip link set enp1s0f1v1 up"), "");
     EXPECT_EQ(out(h, "run 499ms"), "");
     EXPECT_EQ(out(h, "cat /sys/class/net/enp1s0f1/carrier /sys/class/net/enp1s0f1v1/carrier"), "0\n0\n");
     EXPECT_EQ(out(h, "run 2ms"), "");
