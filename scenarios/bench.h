@@ -21,7 +21,9 @@ const std::vector<bench_case_info>& bench_cases();
 struct bench_result {
   std::string name;
   uint64_t sim_packets = 0;  // frames through the NIC (received from the wire, or sent to it)
-  uint64_t delivered = 0;    // of those, frames the host's driver took (RX) or the sink got (TX)
+  // Of those, frames the host's drivers took (RX; every copy of a replicated frame
+  // counts), or the sink got (TX), or the receiving VF took (VF to VF).
+  uint64_t delivered = 0;
   uint64_t dropped = 0;      // frames the NIC dropped, for any reason
   std::string drops;         // by reason: "no_rx_descriptor=12 dma_fault=0 ..."
   double wall_s = 0;
@@ -31,7 +33,8 @@ struct bench_result {
 };
 
 // Runs one case with `packets` frames (0: the case's default). Throws
-// std::invalid_argument for an unknown case.
+// std::invalid_argument for an unknown case, std::runtime_error for a case the models
+// cannot run (an interface that does not come up, no VF-to-VF loopback).
 bench_result run_bench(const std::string& name, uint64_t packets);
 
 }  // namespace iovsim::scen

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -27,13 +28,20 @@ const std::vector<bench_case_info>& bench_cases() {
       {"vf_tx_64B_iommu",
        "pktgen on a VF sending 64 B frames as fast as the driver takes them (a DMA mapping per "
        "frame, IOMMU on, lazy) to a sink"},
+      {"replication_16way_10G",
+       "a generator at 10 Gb/s line rate of 1500 B broadcast frames into a port whose PF and 15 VFs are up: "
+       "the switch copies each frame to 16 functions (delivered counts the copies)"},
+      {"vf_to_vf_64B",
+       "pktgen on one VF sending 64 B frames to the MAC of another VF of the same port: looped back by the "
+       "switch, never on the wire (delivered: frames the second VF took)"},
   };
   return cases;
 }
 
 namespace {
 
-// The host's thread for the case: setup (untimed), then the measured part.
+// The host's thread for the case: setup (untimed), then the measured part. A case
+// that cannot run says why in failure() (thrown by run_bench() once SystemC is done).
 class bench_runner : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(bench_runner);
@@ -41,21 +49,22 @@ class bench_runner : public sc_core::sc_module {
     SC_THREAD(run);
     set_stack_size(1 << 20);
   }
+  const std::string& failure() const { return m_failure; }
 
  private:
   void run() {
-    m_body();
+    try {
+      m_body();
+    } catch (const std::runtime_error& e) {
+      m_failure = e.what();
+    }
     kit::end_spawned_processes();
     sc_core::sc_stop();
   }
   std::function<void()> m_body;
+  std::string m_failure;
 };
 
-uint64_t mac_of(const net::mac_addr& m) {
-  uint64_t v = 0;
-  for (uint8_t b : m.bytes) v = v << 8 | b;
-  return v;
-}
 net::mac_addr to_mac(uint64_t v) {
   net::mac_addr m;
   for (int b = 0; b < 6; ++b) m.bytes[b] = static_cast<uint8_t>(v >> (40 - 8 * b));
@@ -68,9 +77,12 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
   bool known = false;
   for (const auto& c : bench_cases()) known |= c.name == name;
   if (!known) throw std::invalid_argument(fmt::format("no bench case \"{}\"", name));
-  const bool vf = name.rfind("vf_", 0) == 0;
-  const bool tx = name.find("_tx_") != std::string::npos;
-  const uint32_t size = name.find("1500B") != std::string::npos ? 1500 : 64;  // with FCS
+  // What each case sets up: VFs enabled and up, who sends, where to.
+  const bool replication = name == "replication_16way_10G";
+  const bool vf_to_vf = name == "vf_to_vf_64B";
+  const unsigned vfs = replication ? 15 : vf_to_vf ? 2 : name.rfind("vf_", 0) == 0 ? 1 : 0;
+  const bool tx = name.find("_tx_") != std::string::npos || vf_to_vf;
+  const uint32_t size = name.find("1500B") != std::string::npos || replication ? 1500 : 64;  // with FCS
   if (!packets) packets = size == 64 ? 2000000 : 500000;
 
   kit::fresh_systemc_context();
@@ -88,6 +100,7 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
   ep->set_attach("rp1");
   bench_result result;
   result.name = name;
+  std::string failure;
   {
     platform::machine m(spec, builtin_profiles());
     auto* nic = dynamic_cast<nic::nic_device*>(m.endpoints().front());
@@ -103,19 +116,28 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
       h.boot();
       h.run("ip link set enp1s0f0 up");
       std::string dev = "enp1s0f0";
-      if (vf) {
-        h.run("echo 1 > /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs");
-        h.run("ip link set enp1s0f0v0 up");
-        dev = "enp1s0f0v0";
+      if (vfs) {
+        h.run(fmt::format("echo {} > /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs", vfs));
+        for (unsigned v = 0; v < vfs; ++v) h.run(fmt::format("ip link set enp1s0f0v{} up", v));
+        if (!replication) dev = "enp1s0f0v0";
       }
       h.run("run 2100ms");  // link training
       host::netdev* nd = h.net().find(dev);
       if (!nd || !nd->carrier) throw std::runtime_error("bench: the interface did not come up");
+      // The functions that receive: the PF and the VFs (replication), the second VF
+      // (VF to VF), else the one interface.
+      std::vector<host::netdev*> receivers{nd};
+      if (replication)
+        for (unsigned v = 0; v < vfs; ++v) receivers.push_back(h.net().find(fmt::format("enp1s0f0v{}", v)));
+      if (vf_to_vf) receivers = {h.net().find("enp1s0f0v1")};
+      for (host::netdev* r : receivers)
+        if (!r || !r->carrier) throw std::runtime_error("bench: a receiving interface did not come up");
       wall_start = std::chrono::steady_clock::now();  // allow-nondeterminism: bench wall time, reported only
       sim_start = sc_core::sc_time_stamp();
       if (tx) {
         host::pktgen_config cfg;
-        cfg.dst_mac = 0x0200000000ff;  // the sink takes every frame
+        // The sink takes every frame; VF to VF, the other VF's address.
+        cfg.dst_mac = vf_to_vf ? receivers[0]->mac : 0x0200000000ff;
         cfg.pkt_size = size - 4;
         cfg.count = packets;
         h.packet_generator().run(*nd, cfg);
@@ -123,7 +145,7 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
       } else {
         wire::traffic_spec s;
         s.sizes = {size};
-        s.dst = {to_mac(nd->mac)};
+        s.dst = {replication ? net::mac_addr::broadcast() : to_mac(nd->mac)};
         s.src = to_mac(0x0200000000ff);
         s.count = packets;
         gen.start(s);
@@ -133,12 +155,21 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
       sim_end = sc_core::sc_time_stamp();
       wall_end = std::chrono::steady_clock::now();  // allow-nondeterminism: bench wall time, reported only
       nic::nic_core& core = nic->core(0);
-      if (tx) {
+      if (vf_to_vf) {
+        // Frames the first VF's driver handed the NIC; a frame that reached the wire
+        // was not looped back.
+        result.sim_packets = nd->stats.tx_packets;
+        result.delivered = receivers[0]->stats.rx_packets;
+        result.dropped = result.sim_packets - std::min(result.sim_packets, result.delivered);
+        result.drops = fmt::format("on_wire={}", gen.port_counts().rx_frames);
+        if (result.delivered == 0)
+          throw std::runtime_error("bench: no frame reached the second VF (no VF-to-VF loopback in the switch?)");
+      } else if (tx) {
         result.sim_packets = core.tx_frames();
         result.delivered = gen.port_counts().rx_frames;
       } else {
         result.sim_packets = core.rx_offered();
-        result.delivered = nd->stats.rx_packets;
+        for (host::netdev* r : receivers) result.delivered += r->stats.rx_packets;
         for (unsigned r = 1; r < static_cast<unsigned>(nic::rx_drop::count); ++r) {
           const auto reason = static_cast<nic::rx_drop>(r);
           result.dropped += core.rx_dropped(reason);
@@ -148,10 +179,12 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
       }
     });
     sc_core::sc_start();
+    failure = runner.failure();
     result.wall_s = std::chrono::duration<double>(wall_end - wall_start).count();
     result.sim_s = (sim_end - sim_start).to_seconds();
   }
   kit::release_systemc_context();
+  if (!failure.empty()) throw std::runtime_error(failure);
   return result;
 }
 

@@ -64,6 +64,8 @@ struct traffic_ref {
   std::vector<uint32_t> sizes;              // empty: the generator's default (64)
   std::vector<std::array<uint8_t, 6>> dst;  // empty: the port at the other end
   uint16_t vlan = 0;                        // 0: untagged
+  std::vector<std::array<uint8_t, 6>> src;  // empty: the port's own MAC
+  uint32_t vxlan_vni = 0;                   // 0: not tunnelled
   uint32_t flows = 0;                       // 0: the generator's default (1)
   uint64_t count = 0;                       // 0: no limit
   long long duration_ps = 0;

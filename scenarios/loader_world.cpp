@@ -119,6 +119,14 @@ void check_traffic(loaded_scenario& out, const locator& where, std::map<std::str
       if (!net::parse_mac_list(t.dst(j), macs, error)) l.fail(t, "dst", j, fmt::format("{}: dst {}", who, error));
       for (const net::mac_addr& m : macs) r.dst.push_back(m.bytes);
     }
+    for (int j = 0; j < t.src_size(); ++j) {
+      std::vector<net::mac_addr> macs;
+      if (!net::parse_mac_list(t.src(j), macs, error)) l.fail(t, "src", j, fmt::format("{}: src {}", who, error));
+      for (const net::mac_addr& m : macs) r.src.push_back(m.bytes);
+    }
+    if (t.vxlan() > net::VXLAN_MAX_VNI)
+      l.fail(t, "vxlan", -1, fmt::format("{}: VXLAN VNI {} is outside 1..{}", who, t.vxlan(), net::VXLAN_MAX_VNI));
+    r.vxlan_vni = t.vxlan();
     if (t.vlan() > 4094) l.fail(t, "vlan", -1, fmt::format("{}: VLAN {} is outside 1..4094", who, t.vlan()));
     r.vlan = static_cast<uint16_t>(t.vlan());
     r.flows = t.flows();

@@ -183,6 +183,8 @@ wire::traffic_spec world::scenario_spec(size_t index, const traffic_ref& r) {
     for (const auto& bytes : r.dst) spec.dst.push_back(net::mac_addr{bytes});
   }
   if (r.vlan) spec.vlan_tci = r.vlan;
+  for (const auto& bytes : r.src) spec.src_macs.push_back(net::mac_addr{bytes});
+  if (r.vxlan_vni) spec.vxlan_vni = r.vxlan_vni;
   if (r.flows) spec.flows = r.flows;
   spec.count = r.count;
   spec.duration = sc_core::sc_time(static_cast<double>(r.duration_ps), sc_core::SC_PS);

@@ -232,6 +232,50 @@ uint32_t build_raw(frame& f, const raw_spec& s) {
   return f.size();
 }
 
+uint32_t build_vxlan(frame& f, const vxlan_spec& s) {
+  if (s.vni > VXLAN_MAX_VNI)
+    throw std::invalid_argument("VXLAN VNI " + std::to_string(s.vni) + " does not fit in 24 bits");
+  const uint32_t l2 = l2_bytes(s.eth);
+  const uint32_t inner_l2 = l2_bytes(s.inner.eth);
+  const uint64_t inner_bytes = inner_l2 + IPV4_HEADER_BYTES + UDP_HEADER_BYTES + uint64_t{s.inner.payload.bytes};
+  const uint64_t l4 = UDP_HEADER_BYTES + VXLAN_HEADER_BYTES + inner_bytes;
+  uint8_t* p = start(f, l2 + IPV4_HEADER_BYTES + l4);
+  put_eth(p, s.eth, ETHERTYPE_IPV4);
+  put_ipv4(p + l2, s.ip, IP_PROTO_UDP, static_cast<uint32_t>(l4));
+  uint8_t* u = p + l2 + IPV4_HEADER_BYTES;
+  put16(u, s.src_port);
+  put16(u + 2, VXLAN_UDP_PORT);
+  put16(u + 4, static_cast<uint16_t>(l4));
+  put16(u + 6, 0);  // RFC 7348 section 5: SHOULD be zero over IPv4
+  uint8_t* v = u + UDP_HEADER_BYTES;
+  v[0] = VXLAN_FLAG_I;
+  v[1] = v[2] = v[3] = 0;
+  put32(v + 4, s.vni << 8);  // VNI in bits 31..8, the last byte reserved
+  // The inner frame is built on its own (no minimum pad: it rides in the payload) and
+  // copied in; the outer frame was sized for it above.
+  uint8_t* in = v + VXLAN_HEADER_BYTES;
+  put_eth(in, s.inner.eth, ETHERTYPE_IPV4);
+  put_ipv4(in + inner_l2, s.inner.ip, IP_PROTO_UDP,
+           static_cast<uint32_t>(UDP_HEADER_BYTES + uint64_t{s.inner.payload.bytes}));
+  uint8_t* iu = in + inner_l2 + IPV4_HEADER_BYTES;
+  const uint64_t inner_l4 = UDP_HEADER_BYTES + uint64_t{s.inner.payload.bytes};
+  put16(iu, s.inner.src_port);
+  put16(iu + 2, s.inner.dst_port);
+  put16(iu + 4, static_cast<uint16_t>(inner_l4));
+  put16(iu + 6, 0);
+  put_payload(iu + UDP_HEADER_BYTES, s.inner.payload);
+  const uint16_t sum =
+      checksum_fold(checksum_add(pseudo_sum(s.inner.ip.src, s.inner.ip.dst, IP_PROTO_UDP, inner_l4), iu, inner_l4));
+  put16(iu + 6, sum ? sum : 0xffff);
+  return f.size();
+}
+
+uint32_t vxlan_udp_payload_for(uint32_t frame_bytes, bool vlan) {
+  const uint32_t outer = VXLAN_OVERHEAD_BYTES + (vlan ? VLAN_TAG_BYTES : 0);
+  const uint32_t inner_headers = ETH_HEADER_BYTES + IPV4_HEADER_BYTES + UDP_HEADER_BYTES;
+  return frame_bytes > outer + inner_headers ? frame_bytes - outer - inner_headers : 0;
+}
+
 uint32_t udp_payload_for(uint32_t frame_bytes, bool vlan) {
   const uint32_t headers = ETH_HEADER_BYTES + (vlan ? VLAN_TAG_BYTES : 0) + IPV4_HEADER_BYTES + UDP_HEADER_BYTES;
   return frame_bytes > headers ? frame_bytes - headers : 0;
@@ -300,6 +344,14 @@ void parse_l4(const uint8_t* b, parsed_frame& r, uint32_t declared, uint32_t ava
       r.payload_offset = r.l4_offset + UDP_HEADER_BYTES;
       r.payload_bytes = len - UDP_HEADER_BYTES;
       if (verify && whole && length_ok && get16(l4 + 6) != 0) r.bad_l4_checksum = l4_sum_bad(r.udp_length);
+      // RFC 7348: port 4789 and the I flag; the inner frame needs at least its
+      // Ethernet header to be one.
+      if (r.dst_port == VXLAN_UDP_PORT && whole && r.payload_bytes >= VXLAN_HEADER_BYTES + ETH_HEADER_BYTES &&
+          (b[r.payload_offset] & VXLAN_FLAG_I)) {
+        r.has_vxlan = true;
+        r.vxlan_vni = get32(b + r.payload_offset + 4) >> 8;
+        r.inner_offset = r.payload_offset + VXLAN_HEADER_BYTES;
+      }
       return;
     }
     case IP_PROTO_TCP: {

@@ -1,6 +1,7 @@
 // Protocol headers built and parsed on frame bytes, network byte order, no allocation:
 // Ethernet II, 802.1Q, ARP (RFC 826), IPv4 (RFC 791), ICMP echo (RFC 792), UDP
-// (RFC 768), TCP (RFC 793), and the Internet checksum (RFC 1071, RFC 1624).
+// (RFC 768), TCP (RFC 793), VXLAN (RFC 7348), and the Internet checksum (RFC 1071,
+// RFC 1624).
 // Sizes are frame bytes without the FCS (frame.h) unless a name says otherwise.
 #pragma once
 
@@ -26,6 +27,14 @@ constexpr uint32_t IPV4_HEADER_BYTES = 20;  // without options
 constexpr uint32_t ICMP_ECHO_HEADER_BYTES = 8;
 constexpr uint32_t UDP_HEADER_BYTES = 8;
 constexpr uint32_t TCP_HEADER_BYTES = 20;  // without options
+// RFC 7348 section 5: an 8-byte VXLAN header in UDP to port 4789, flags with the I bit
+// (a valid VNI), a 24-bit VNI; the inner Ethernet frame follows, without its FCS.
+constexpr uint32_t VXLAN_HEADER_BYTES = 8;
+constexpr uint16_t VXLAN_UDP_PORT = 4789;  // IANA
+constexpr uint8_t VXLAN_FLAG_I = 0x08;
+constexpr uint32_t VXLAN_MAX_VNI = 0xffffff;
+// Outer Ethernet, IPv4, UDP and VXLAN headers: what a tunnel adds to the inner frame.
+constexpr uint32_t VXLAN_OVERHEAD_BYTES = ETH_HEADER_BYTES + IPV4_HEADER_BYTES + UDP_HEADER_BYTES + VXLAN_HEADER_BYTES;
 
 // Generators and RFC 2544 quote frame sizes with the FCS (64, 1518): convert here.
 constexpr uint32_t without_fcs(uint32_t wire_frame_bytes) { return wire_frame_bytes - ETH_FCS_BYTES; }
@@ -137,6 +146,16 @@ struct arp_spec {
   mac_addr sender_mac, target_mac;
   ipv4_addr sender_ip, target_ip;
 };
+// A UDP frame tunnelled in VXLAN: outer Ethernet/IPv4/UDP to port 4789 from
+// `src_port`, the VXLAN header with `vni`, then `inner` (whose own FCS is not sent).
+// The outer UDP checksum is zero, as RFC 7348 section 5 says an IPv4 VTEP sends it.
+struct vxlan_spec {
+  eth_spec eth;
+  ipv4_spec ip;
+  uint16_t src_port = 0;  // RFC 7348: a hash of the inner flow, 49152..65535 recommended
+  uint32_t vni = 0;       // 0..VXLAN_MAX_VNI
+  udp_spec inner;
+};
 struct raw_spec {  // a frame of a given size and no protocol: the generator's filler
   eth_spec eth;
   uint16_t ethertype = ETHERTYPE_EXPERIMENTAL;
@@ -152,8 +171,12 @@ uint32_t build_tcp(frame& f, const tcp_spec& s);
 uint32_t build_icmp_echo(frame& f, const icmp_echo_spec& s);
 uint32_t build_arp(frame& f, const arp_spec& s);
 uint32_t build_raw(frame& f, const raw_spec& s);
+uint32_t build_vxlan(frame& f, const vxlan_spec& s);  // throws std::invalid_argument for a VNI over 24 bits
 // The UDP payload that makes a frame of `frame_bytes` (0 when the headers alone fill it).
 uint32_t udp_payload_for(uint32_t frame_bytes, bool vlan);
+// The inner UDP payload that makes a VXLAN frame of `frame_bytes` (an outer tag when
+// `vlan`; 0 when the headers alone fill it).
+uint32_t vxlan_udp_payload_for(uint32_t frame_bytes, bool vlan);
 
 struct arp_fields {
   uint16_t op = 0;
@@ -199,6 +222,12 @@ struct parsed_frame {
   uint16_t src_port = 0, dst_port = 0;  // UDP or TCP
   uint16_t udp_length = 0;
   tcp_fields tcp;
+  // UDP to port 4789 whose payload holds a VXLAN header with the I flag: the VNI and
+  // where the inner Ethernet frame starts (parse it from there: parse() does not
+  // descend, so payload_offset stays on the VXLAN header).
+  bool has_vxlan = false;
+  uint32_t vxlan_vni = 0;
+  uint32_t inner_offset = 0;
 
   bool ok() const { return !truncated && !malformed && !bad_ip_checksum && !bad_l4_checksum; }
 };

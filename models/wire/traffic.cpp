@@ -57,8 +57,16 @@ void traffic_port::start(const traffic_spec& spec) {
         fmt::format("{}: {} is above the line rate of {} Mb/s", who,
                     spec.rate_pps ? fmt::format("{} frames/s", spec.rate_pps) : fmt::format("{} b/s", spec.rate_bps),
                     m_wire.rate_mbps()));
+  if (spec.vxlan_vni && *spec.vxlan_vni > net::VXLAN_MAX_VNI)
+    throw std::invalid_argument(
+        fmt::format("{}: VXLAN VNI {} is outside 0..{}", who, *spec.vxlan_vni, net::VXLAN_MAX_VNI));
   m_spec = spec;
   m_templates.clear();
+  const bool tunnel = spec.vxlan_vni.has_value();
+  m_at.l3 = net::ETH_HEADER_BYTES + (spec.vlan_tci ? net::VLAN_TAG_BYTES : 0);
+  m_at.l4 = m_at.l3 + net::IPV4_HEADER_BYTES;
+  m_at.test_l3 = tunnel ? m_at.l4 + net::UDP_HEADER_BYTES + net::VXLAN_HEADER_BYTES + net::ETH_HEADER_BYTES : m_at.l3;
+  m_at.test_l4 = m_at.test_l3 + net::IPV4_HEADER_BYTES;
   for (const uint32_t size : spec.sizes) {
     const uint32_t frame_bytes = net::without_fcs(size);
     net::udp_spec u;
@@ -67,11 +75,26 @@ void traffic_port::start(const traffic_spec& spec) {
     u.ip.src = spec.src_ip;
     u.ip.dst = spec.dst_ip;
     u.dst_port = spec.dst_port;
-    u.payload.bytes = std::max(net::udp_payload_for(frame_bytes, spec.vlan_tci.has_value()), TEST_HEADER_BYTES);
     frame_template t{m_pool.get(), 0};
-    net::build_udp(*t.f, u);
-    const uint32_t payload = net::ETH_HEADER_BYTES + (spec.vlan_tci ? net::VLAN_TAG_BYTES : 0) +
-                             net::IPV4_HEADER_BYTES + net::UDP_HEADER_BYTES;
+    if (tunnel) {
+      // The inner frame carries the test header; a frame too small to hold it grows.
+      net::vxlan_spec v;
+      v.eth = u.eth;
+      v.ip = u.ip;
+      v.vni = *spec.vxlan_vni;
+      v.inner.eth = {TUNNEL_INNER_DST_MAC, TUNNEL_INNER_SRC_MAC, std::nullopt};
+      v.inner.ip.src = TUNNEL_INNER_SRC_IP;
+      v.inner.ip.dst = TUNNEL_INNER_DST_IP;
+      v.inner.dst_port = spec.dst_port;
+      v.inner.payload.bytes =
+          std::max(net::vxlan_udp_payload_for(frame_bytes, spec.vlan_tci.has_value()), TEST_HEADER_BYTES);
+      u.payload = v.inner.payload;
+      net::build_vxlan(*t.f, v);
+    } else {
+      u.payload.bytes = std::max(net::udp_payload_for(frame_bytes, spec.vlan_tci.has_value()), TEST_HEADER_BYTES);
+      net::build_udp(*t.f, u);
+    }
+    const uint32_t payload = m_at.test_l4 + net::UDP_HEADER_BYTES;
     t.rest_sum = net::checksum_add(0, t.f->data() + payload + TEST_HEADER_BYTES, u.payload.bytes - TEST_HEADER_BYTES);
     m_templates.push_back(std::move(t));
   }
@@ -105,14 +128,21 @@ net::frame_ptr traffic_port::build(uint64_t n, const sc_core::sc_time& now) {
   net::frame_ptr f = m_pool.get();
   f->assign(t.f->data(), t.f->size());
   uint8_t* d = f->data();
-  const uint32_t l3 = net::ETH_HEADER_BYTES + (s.vlan_tci ? net::VLAN_TAG_BYTES : 0);
-  const uint32_t l4 = l3 + net::IPV4_HEADER_BYTES;
+  const uint32_t l3 = m_at.l3, l4 = m_at.test_l4;  // l4: the UDP header before the test header
   const net::mac_addr& dst = s.dst[n % s.dst.size()];
   std::copy(dst.bytes.begin(), dst.bytes.end(), d);
+  if (!s.src_macs.empty()) {
+    const net::mac_addr& src = s.src_macs[n % s.src_macs.size()];
+    std::copy(src.bytes.begin(), src.bytes.end(), d + 6);
+  }
   put16(d + l3 + 4, static_cast<uint16_t>(n));  // IP identification
   put16(d + l3 + 10, 0);
   put16(d + l3 + 10, net::inet_checksum(d + l3, net::IPV4_HEADER_BYTES));
-  put16(d + l4, static_cast<uint16_t>(s.src_port + n % s.flows));
+  const uint16_t flow = static_cast<uint16_t>(n % s.flows);
+  // A tunnel's outer source port follows the inner flow (RFC 7348 section 5), as a
+  // VTEP's hash would; its UDP checksum stays zero. The inner IP id stays the template's.
+  if (s.vxlan_vni) put16(d + m_at.l4, static_cast<uint16_t>(TUNNEL_SRC_PORT_BASE + flow % 16384));
+  put16(d + l4, static_cast<uint16_t>(s.src_port + flow));
   uint8_t* h = d + l4 + net::UDP_HEADER_BYTES;
   put16(h, TEST_HEADER_MAGIC);
   put16(h + 2, s.stream);
@@ -122,7 +152,7 @@ net::frame_ptr traffic_port::build(uint64_t n, const sc_core::sc_time& now) {
   // then the rest of the payload, whose sum the template keeps.
   const uint32_t udp_bytes = get16(d + l4 + 4);
   uint8_t pseudo[12];
-  std::copy(d + l3 + 12, d + l3 + 20, pseudo);
+  std::copy(d + m_at.test_l3 + 12, d + m_at.test_l3 + 20, pseudo);
   pseudo[8] = 0;
   pseudo[9] = net::IP_PROTO_UDP;
   put16(pseudo + 10, static_cast<uint16_t>(udp_bytes));
@@ -166,13 +196,19 @@ void traffic_port::send_next() {
 void traffic_port::frame_arrived(net::frame_ptr f) {
   ++m_counts.rx_frames;
   m_counts.rx_bytes += f->size();
-  const net::parsed_frame p = net::parse(*f, verify_checksums() != 0);
+  const bool verify = verify_checksums() != 0;
+  net::parsed_frame p = net::parse(*f, verify);
+  uint32_t base = 0;  // where the frame holding the test header starts
+  if (p.ok() && p.has_vxlan) {
+    base = p.inner_offset;
+    p = net::parse(f->data() + base, f->size() - base, verify);
+  }
   if (!p.ok()) {
     ++m_counts.rx_bad;
     return;
   }
   if (!p.has_udp || p.payload_bytes < TEST_HEADER_BYTES) return;
-  const uint8_t* h = f->data() + p.payload_offset;
+  const uint8_t* h = f->data() + base + p.payload_offset;
   if (get16(h) != TEST_HEADER_MAGIC) return;
   ++m_counts.rx_test_frames;
   const uint64_t now = to_ps(sc_core::sc_time_stamp());

@@ -4,6 +4,11 @@
 // receives, counting frames and bytes, and for frames a generator sent (a 16-byte
 // test header at the start of the UDP payload) the latency and the sequence gaps.
 //
+// Tunnelled (`vxlan_vni` set): each frame is VXLAN (RFC 7348) over UDP to port 4789
+// from the generator's addresses, the inner frame a UDP frame between two fixed hosts
+// (TUNNEL_INNER_*) that carries the test header; the frame size is the outer frame's.
+// A sink finds the test header inside VXLAN frames too.
+//
 // Test header, big-endian: magic 0x10C5 (2 bytes), stream id (2), sequence (4),
 // transmit time in ps (8). A frame too small to hold it with its headers (64 B with
 // an 802.1Q tag) grows to the smallest that does.
@@ -30,13 +35,23 @@ namespace iovsim::wire {
 
 constexpr uint16_t TEST_HEADER_MAGIC = 0x10C5;
 constexpr uint32_t TEST_HEADER_BYTES = 16;
+// The hosts inside the tunnel: locally administered MACs no generator port takes
+// (scenarios/world.cpp gives 02:00:00:00:00:NN), RFC 5737 documentation addresses.
+// The same in every frame: only the outer addresses tell tunnelled frames apart.
+inline const net::mac_addr TUNNEL_INNER_SRC_MAC = net::mac_addr::from_u64(0x020000ff0001ull);
+inline const net::mac_addr TUNNEL_INNER_DST_MAC = net::mac_addr::from_u64(0x020000ff0002ull);
+constexpr net::ipv4_addr TUNNEL_INNER_SRC_IP{0xc0000201u};  // 192.0.2.1
+constexpr net::ipv4_addr TUNNEL_INNER_DST_IP{0xc0000202u};  // 192.0.2.2
+// RFC 7348 section 5: the outer source port from the inner flow, in 49152..65535.
+constexpr uint16_t TUNNEL_SRC_PORT_BASE = 49152;
 
 struct traffic_spec {
   uint64_t rate_bps = 0;            // wire bits per second; 0 with rate_pps 0: line rate
   uint64_t rate_pps = 0;            // frames per second (wins over rate_bps)
   std::vector<uint32_t> sizes{64};  // frame sizes with FCS, as testers quote them, in turn
   std::vector<net::mac_addr> dst;   // destination MACs, in turn (at least one)
-  net::mac_addr src;
+  net::mac_addr src;                // the source MAC when src_macs is empty
+  std::vector<net::mac_addr> src_macs;  // source MACs, in turn (forged sources, many senders)
   std::optional<uint16_t> vlan_tci;
   net::ipv4_addr src_ip, dst_ip;
   uint16_t src_port = 1024, dst_port = 9;  // UDP discard
@@ -44,6 +59,7 @@ struct traffic_spec {
   uint64_t count = 0;                      // frames; 0: until the duration ends or stop()
   sc_core::sc_time duration = sc_core::SC_ZERO_TIME;
   uint16_t stream = 0;  // the id a sink reports this generator's frames under
+  std::optional<uint32_t> vxlan_vni;  // tunnelled in VXLAN with this VNI (0..16777215)
 };
 
 class traffic_port : public sc_core::sc_module, public wire_end {
@@ -53,7 +69,7 @@ class traffic_port : public sc_core::sc_module, public wire_end {
 
   // Starts generating now (a running generation is replaced). Throws
   // std::invalid_argument for a spec the port cannot send (no destination, a size
-  // outside 64..MAX+4, a rate above the line rate, flows 0).
+  // outside 64..MAX+4, a rate above the line rate, flows 0, a VNI over 24 bits).
   void start(const traffic_spec& spec);
   void stop();
   bool running() const { return m_running; }
@@ -87,6 +103,11 @@ class traffic_port : public sc_core::sc_module, public wire_end {
     net::frame_ptr f;
     uint32_t rest_sum = 0;  // RFC 1071 sum of the UDP payload after the test header
   };
+  // Where build() writes: the outer IPv4 and UDP headers, and the IPv4 and UDP
+  // headers of the frame holding the test header (the inner ones in a tunnel).
+  struct offsets {
+    uint32_t l3 = 0, l4 = 0, test_l3 = 0, test_l4 = 0;
+  };
   void send_next();
   net::frame_ptr build(uint64_t n, const sc_core::sc_time& now);
 
@@ -107,6 +128,7 @@ class traffic_port : public sc_core::sc_module, public wire_end {
   net::frame_pool m_pool;
   traffic_spec m_spec;
   std::vector<frame_template> m_templates;
+  offsets m_at;
   bool m_running = false;
   bool m_link_up = false;
   uint64_t m_sent = 0;           // frames of this generation

@@ -349,6 +349,102 @@ TEST_F(traffic_test, a_spec_the_port_cannot_send_is_refused) {
   EXPECT_EQ(refused(s), "gen: flows must be at least 1");
 }
 
+TEST_F(traffic_test, source_macs_go_in_turn_whatever_they_are) {
+  wire w("w0", 10000);
+  traffic_port gen("gen", w, 0);
+  struct capture : wire_end {
+    std::vector<net::parsed_frame> frames;
+    void frame_arrived(net::frame_ptr f) override { frames.push_back(net::parse(*f)); }
+  } cap;
+  w.attach(1, cap);
+  const net::mac_addr forged = *net::mac_addr::parse("00:1b:21:a1:10:05");  // someone else's
+  run_thread([&] {
+    traffic_spec s = udp_to_b();
+    s.src_macs = {MAC_A, forged, net::mac_addr::from_u64(0x0180c2000000ull)};
+    s.dst = {net::mac_addr::broadcast(), *net::mac_addr::parse("01:00:5e:01:02:03")};
+    s.count = 5;
+    gen.start(s);
+    sc_core::wait(sc_time(1, SC_US));
+  });
+  ASSERT_EQ(cap.frames.size(), 5u);
+  const net::mac_addr src[] = {MAC_A, forged, net::mac_addr::from_u64(0x0180c2000000ull), MAC_A, forged};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_TRUE(cap.frames[i].ok()) << i;
+    EXPECT_EQ(cap.frames[i].src, src[i]) << i;
+    EXPECT_EQ(cap.frames[i].dst.is_broadcast(), i % 2 == 0) << i;
+    EXPECT_TRUE(cap.frames[i].dst.is_multicast()) << i;
+  }
+}
+
+TEST_F(traffic_test, tunnelled_frames_carry_the_test_header_inside) {
+  wire w("w0", 10000);
+  traffic_port gen("gen", w, 0);
+  struct capture : wire_end {
+    std::vector<std::vector<uint8_t>> frames;
+    void frame_arrived(net::frame_ptr f) override { frames.emplace_back(f->data(), f->data() + f->size()); }
+  } cap;
+  w.attach(1, cap);
+  run_thread([&] {
+    traffic_spec s = udp_to_b();
+    s.vxlan_vni = 42;
+    s.sizes = {64, 1518};
+    s.dst = {MAC_B, net::mac_addr::broadcast()};
+    s.flows = 3;
+    s.count = 4;
+    gen.start(s);
+    sc_core::wait(sc_time(2, SC_US));
+  });
+  ASSERT_EQ(cap.frames.size(), 4u);
+  // 64 B cannot hold two sets of headers and the test header: 50 + 42 + 16 bytes.
+  const uint32_t sizes[] = {108, 1514, 108, 1514};
+  for (uint32_t i = 0; i < 4; ++i) {
+    const std::vector<uint8_t>& b = cap.frames[i];
+    const net::parsed_frame p = net::parse(b.data(), static_cast<uint32_t>(b.size()));
+    EXPECT_TRUE(p.ok()) << i;
+    EXPECT_EQ(p.size, sizes[i]) << i;
+    EXPECT_EQ(p.dst, i % 2 ? net::mac_addr::broadcast() : MAC_B) << i;
+    EXPECT_EQ(p.src, MAC_A) << i;
+    ASSERT_TRUE(p.has_vxlan) << i;
+    EXPECT_EQ(p.vxlan_vni, 42u) << i;
+    EXPECT_EQ(p.src_port, TUNNEL_SRC_PORT_BASE + i % 3) << i;  // follows the inner flow
+    EXPECT_EQ(p.ip.id, i) << i;
+    const net::parsed_frame in = net::parse(b.data() + p.inner_offset, p.size - p.inner_offset);
+    EXPECT_TRUE(in.ok()) << i;  // the inner UDP checksum covers the test header written per frame
+    EXPECT_EQ(in.dst, TUNNEL_INNER_DST_MAC) << i;
+    EXPECT_EQ(in.ip.src, TUNNEL_INNER_SRC_IP) << i;
+    EXPECT_EQ(in.src_port, 1024 + i % 3) << i;
+    EXPECT_EQ(net::get16(b.data() + p.inner_offset + in.payload_offset), TEST_HEADER_MAGIC) << i;
+    EXPECT_EQ(net::get32(b.data() + p.inner_offset + in.payload_offset + 4), i) << i;
+  }
+}
+
+TEST_F(traffic_test, a_sink_counts_tunnelled_test_frames_and_refuses_a_wide_vni) {
+  wire w("w0", 10000);
+  traffic_port gen("gen", w, 0), sink("sink", w, 1);
+  run_thread([&] {
+    traffic_spec s = udp_to_b();
+    s.vxlan_vni = 0xffffff;
+    s.sizes = {1518};
+    s.count = 10;
+    s.stream = 3;
+    gen.start(s);
+    sc_core::wait(sc_time(20, SC_US));
+    s.vxlan_vni = 0x1000000;
+    try {
+      gen.start(s);
+      ADD_FAILURE() << "a 25-bit VNI accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), "gen: VXLAN VNI 16777216 is outside 0..16777215");
+    }
+  });
+  EXPECT_EQ(sink.port_counts().rx_frames, 10u);
+  EXPECT_EQ(sink.port_counts().rx_test_frames, 10u);
+  EXPECT_EQ(sink.port_counts().rx_bad, 0u);
+  EXPECT_EQ(sink.streams().at(3).frames, 10u);
+  EXPECT_EQ(sink.streams().at(3).lost, 0u);
+  EXPECT_EQ(sink.latency().count(), 10u);
+}
+
 // Drops the frames whose sequence number is in `drop` and forwards the rest over a
 // second wire: the sink downstream sees the gaps.
 struct dropper : wire_end {

@@ -4,6 +4,8 @@
 // traffic and capture verbs drive the wires.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -111,6 +113,20 @@ TEST(traffic_text, reads_rates_sizes_and_speeds) {
   EXPECT_FALSE(net::parse_link_speed("7G", mbps, error));
 }
 
+TEST(world_loader, traffic_sources_and_tunnel_reach_the_generator_spec) {
+  std::string text = TWO_MACHINES;
+  const std::string gen = R"(traffic { name: "gen" size: "imix" count: 36 start: "1ms" })";
+  text.replace(text.find(gen), gen.size(),
+               R"(traffic { name: "gen" count: 2 start: "1ms" vxlan: 7 src: "02:00:00:00:00:aa,02:00:00:00:00:bb" })");
+  const loaded_scenario s = load_scenario_text("w.pbtxt", text);
+  ASSERT_EQ(s.traffic.size(), 3u);
+  EXPECT_EQ(s.traffic[0].vxlan_vni, 7u);
+  ASSERT_EQ(s.traffic[0].src.size(), 2u);
+  EXPECT_EQ(s.traffic[0].src[1], (std::array<uint8_t, 6>{2, 0, 0, 0, 0, 0xbb}));
+  EXPECT_EQ(s.traffic[1].vxlan_vni, 0u);
+  EXPECT_TRUE(s.traffic[1].src.empty());
+}
+
 class world_run : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -188,6 +204,10 @@ TEST_F(world_run, bad_arguments_to_traffic_capture_pktgen_and_cpu_are_clear_erro
       "traffic start tester --count 99999999999999999999999",
       "traffic start tester --duration forever",
       "traffic start tester --dst 00:11:22:33:44",
+      "traffic start tester --src 00:11:22:33:44:55,",
+      "traffic start tester --src",
+      "traffic start tester --vxlan 16777216",
+      "traffic start tester --vxlan -1",
       "traffic start tester --bogus 1",
       "traffic stop",
       "traffic stop tester extra",
@@ -218,6 +238,39 @@ TEST_F(world_run, bad_arguments_to_traffic_capture_pktgen_and_cpu_are_clear_erro
     EXPECT_EQ(r.steps[i].output.find("internal error"), std::string::npos) << lines[i] << "\n" << r.steps[i].output;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.parent_path() / "abs.pcap"));
+}
+
+// Tunnelled frames from forged sources: the verb says what it sends, the sink finds
+// the test header inside VXLAN, the wire carries the sources given, in turn.
+TEST_F(world_run, traffic_sends_from_given_sources_in_a_vxlan_tunnel) {
+  const run_report r = run(R"(
+step { at: "5ms" shell: "capture start traffic:sink sink.pcap" }
+step { shell: "traffic start gen --vxlan 42 --src 02:00:00:00:00:aa,02:00:00:00:00:bb --dst ff:ff:ff:ff:ff:ff --size 128 --count 3" }
+step { shell: "run 1ms" }
+step { shell: "capture stop traffic:sink" }
+step { shell: "traffic stats sink" }
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.error;
+  EXPECT_EQ(r.steps[1].output,
+            "traffic: gen: sending 128 B frames from 02:00:00:00:00:aa (and 1 more in turn) to ff:ff:ff:ff:ff:ff in "
+            "VXLAN VNI 42 at line rate, 3 frames\n");
+  // 36 IMIX frames from the scenario's start at 1 ms, then the 3 tunnelled ones.
+  EXPECT_NE(r.steps[4].output.find("received            39 frames"), std::string::npos) << r.steps[4].output;
+  EXPECT_NE(r.steps[4].output.find("(39 test frames, 0 bad)"), std::string::npos) << r.steps[4].output;
+  // pcap: a 24-byte file header, then per frame a 16-byte record header and the frame.
+  const std::string pcap = slurp(dir / "sink.pcap");
+  std::vector<std::string> sources;
+  for (size_t at = 24; at + 16 <= pcap.size();) {
+    const auto* h = reinterpret_cast<const uint8_t*>(pcap.data() + at);
+    const uint32_t caplen = h[8] | h[9] << 8 | h[10] << 16 | static_cast<uint32_t>(h[11]) << 24;
+    net::mac_addr src;
+    std::copy(h + 16 + 6, h + 16 + 12, src.bytes.begin());
+    sources.push_back(src.str());
+    EXPECT_EQ(static_cast<uint8_t>(pcap[at + 16 + 36]), 0x12);  // outer UDP to 4789 (0x12b5)
+    EXPECT_EQ(static_cast<uint8_t>(pcap[at + 16 + 37]), 0xb5);
+    at += 16 + caplen;
+  }
+  EXPECT_EQ(sources, (std::vector<std::string>{"02:00:00:00:00:aa", "02:00:00:00:00:bb", "02:00:00:00:00:aa"}));
 }
 
 TEST_F(world_run, capture_writes_both_directions_with_simulated_times) {

@@ -15,8 +15,8 @@ namespace iovsim::host {
 namespace {
 
 const char* const USAGE =
-    "usage: traffic start NAME [--rate R] [--size S|imix] [--dst MAC[,MAC...]] [--vlan ID] [--flows N] [--count N] "
-    "[--duration T]\n"
+    "usage: traffic start NAME [--rate R] [--size S|imix] [--dst MAC[,MAC...]] [--src MAC[,MAC...]] [--vlan ID]\n"
+    "                          [--vxlan VNI] [--flows N] [--count N] [--duration T]\n"
     "       traffic stop NAME\n"
     "       traffic stats [NAME]\n";
 
@@ -72,6 +72,13 @@ cmd_result start(world_access& w, const std::string& name, const std::vector<std
       if (!net::parse_frame_sizes(v, spec.sizes, error)) return fail("--size " + error);
     } else if (a == "--dst") {
       if (!net::parse_mac_list(v, spec.dst, error)) return fail("--dst " + error);
+    } else if (a == "--src") {
+      // Any source a tester can put on the wire: forged ones, many senders in turn.
+      if (!net::parse_mac_list(v, spec.src_macs, error)) return fail("--src " + error);
+    } else if (a == "--vxlan") {
+      if (!kit::parse_u64(v, n) || n > net::VXLAN_MAX_VNI)
+        return fail(fmt::format("--vxlan \"{}\" is not a VXLAN network identifier 0..{}", v, net::VXLAN_MAX_VNI));
+      spec.vxlan_vni = static_cast<uint32_t>(n);
     } else if (a == "--vlan") {
       if (!kit::parse_u64(v, n) || n < 1 || n > 4094)
         return fail(fmt::format("--vlan \"{}\" is not a VLAN ID 1..4094", v));
@@ -101,8 +108,15 @@ cmd_result start(world_access& w, const std::string& name, const std::vector<std
   const std::string rate = spec.rate_pps   ? fmt::format("{} frames/s", spec.rate_pps)
                            : spec.rate_bps ? fmt::format("{} b/s", spec.rate_bps)
                                            : "line rate";
+  std::string to = spec.dst[0].str();
+  if (spec.dst.size() > 1) to += fmt::format(" (and {} more in turn)", spec.dst.size() - 1);
+  std::string from;
+  if (!spec.src_macs.empty())
+    from = fmt::format(" from {}{}", spec.src_macs[0].str(),
+                       spec.src_macs.size() > 1 ? fmt::format(" (and {} more in turn)", spec.src_macs.size() - 1) : "");
+  const std::string tunnel = spec.vxlan_vni ? fmt::format(" in VXLAN VNI {}", *spec.vxlan_vni) : "";
   return cmd_result{0,
-                    fmt::format("traffic: {}: sending {} B frames to {} at {}{}\n", name, sizes, spec.dst[0].str(),
+                    fmt::format("traffic: {}: sending {} B frames{} to {}{} at {}{}\n", name, sizes, from, to, tunnel,
                                 rate, spec.count ? fmt::format(", {} frames", spec.count) : ""),
                     "", ""};
 }
