@@ -2,6 +2,8 @@
 
 #include <editline/readline.h>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <cerrno>
@@ -228,6 +230,7 @@ class scenario_runner : public sc_core::sc_module {
       o.at = kit::format_sim_time(sc_core::sc_time_stamp());
       if (m_world.machines().size() > 1) o.machine = m.name;
       o.shell = step.shell();
+      o.note = step.note();
       const sc_core::sc_time start = sc_core::sc_time_stamp();
       const host::cmd_result r = m.host->run(step.shell());
       env.trace_complete(m.prefix + "host.shell", step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
@@ -238,7 +241,13 @@ class scenario_runner : public sc_core::sc_module {
         std::smatch match;
         if (std::regex_search(o.output, match, std::regex(c.regex())) && match.size() > 1) {
           try {
-            m_captured[c.name()] = std::stod(match[1]);
+            const double v = std::stod(match[1]);
+            m_captured[c.name()] = v;
+            auto it = std::find_if(m_report.captured.begin(), m_report.captured.end(),
+                                   [&c](const run_report::capture& x) { return x.name == c.name(); });
+            if (it == m_report.captured.end()) it = m_report.captured.insert(m_report.captured.end(), {c.name()});
+            it->value = v;
+            it->step = static_cast<unsigned>(m_report.steps.size() + 1);
           } catch (const std::exception&) {
           }
         }

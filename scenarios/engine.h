@@ -29,6 +29,7 @@ struct step_outcome {
   std::string at;          // simulated time the step ran
   std::string machine;     // where it ran, in a scenario of several machines ("" in one of one)
   std::string shell;
+  std::string note;        // the step's note, as the scenario gives it
   std::string output;      // stdout then stderr, as a terminal shows them
   int status = 0;
   std::vector<std::pair<std::string, bool>> checks;   // description, passed
@@ -41,6 +42,14 @@ struct run_report {
   std::vector<step_outcome> steps;
   unsigned expectations = 0;
   unsigned failures = 0;
+  // Every number captured: name, value, 1-based step that captured it last; in the
+  // order the names were first captured.
+  struct capture {
+    std::string name;
+    double value = 0;
+    unsigned step = 0;
+  };
+  std::vector<capture> captured;
 };
 
 // Runs a loaded scenario. Each call is a fresh simulation (a new SystemC context).

@@ -294,6 +294,33 @@ void check_topology(const pb::Platform& p, const locator& at, const pb::ProfileL
   }
 }
 
+// Tables: a name, columns, rows as wide as the columns, "=NAME" cells naming captures.
+void check_tables(const pb::Scenario& s, const locator& at, const std::set<std::string>& captured) {
+  std::set<std::string> names;
+  for (int i = 0; i < s.table_size(); ++i) {
+    const pb::Table& t = s.table(i);
+    const locator tl = at.nested(s, "table", i);
+    const std::string who = fmt::format("table {}", i + 1);
+    if (!is_identifier(t.name())) tl.fail(t, "name", -1, fmt::format("{}: name \"{}\" is not an identifier", who, t.name()));
+    if (!names.insert(t.name()).second) tl.fail(t, "name", -1, fmt::format("{}: a second table \"{}\"", who, t.name()));
+    if (t.column_size() == 0) tl.fail(t, "column", -1, fmt::format("{}: no columns", who));
+    for (int r = 0; r < t.row_size(); ++r) {
+      const pb::Table::Row& row = t.row(r);
+      const locator rl = tl.nested(t, "row", r);
+      if (row.cell_size() != t.column_size())
+        rl.fail(row, "cell", -1,
+                fmt::format("{}, row {}: {} cells for {} columns", who, r + 1, row.cell_size(), t.column_size()));
+      for (int c = 0; c < row.cell_size(); ++c) {
+        const std::string& cell = row.cell(c);
+        if (cell.size() < 2 || cell[0] != '=') continue;
+        const std::string name = cell.substr(1);
+        if (!is_identifier(name) || !captured.count(name))
+          rl.fail(row, "cell", c, fmt::format("{}, row {}: \"{}\" is not captured by any step", who, r + 1, name));
+      }
+    }
+  }
+}
+
 void check_steps(loaded_scenario& out, const locator& at) {
   const pb::Scenario& s = out.scenario;
   long long previous = 0;
@@ -389,6 +416,7 @@ void check_steps(loaded_scenario& out, const locator& at) {
       }
     }
   }
+  check_tables(s, at, captured);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "scenarios/outputs.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <google/protobuf/util/json_util.h>
 
 #include <cerrno>
@@ -48,6 +50,77 @@ std::string indent(const std::string& text, const std::string& pad) {
     if (end == std::string::npos) end = text.size();
     out += pad + text.substr(start, end - start) + "\n";
     start = end + 1;
+  }
+  return out;
+}
+
+// `text` in lines of at most `width` columns after `pad` (words kept whole).
+std::string wrap(const std::string& text, const std::string& pad, size_t width) {
+  std::string out, line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += pad + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  if (!line.empty()) out += pad + line + "\n";
+  return out;
+}
+
+// A scenario table with its cells filled from the captures ("=NAME").
+pb::TableResult fill_table(const pb::Table& spec, const run_report& report) {
+  pb::TableResult t;
+  t.set_name(spec.name());
+  t.set_title(spec.title());
+  *t.mutable_column() = spec.column();
+  for (const pb::Table::Row& r : spec.row()) {
+    pb::TableResult::Row* row = t.add_row();
+    for (const std::string& cell : r.cell()) {
+      pb::TableResult::Cell* c = row->add_cell();
+      if (cell.size() < 2 || cell[0] != '=') {
+        c->set_text(cell);
+        continue;
+      }
+      const std::string name = cell.substr(1);
+      c->set_capture(name);
+      auto it = std::find_if(report.captured.begin(), report.captured.end(),
+                             [&name](const run_report::capture& x) { return x.name == name; });
+      if (it == report.captured.end()) {
+        c->set_missing(true);
+        c->set_text("-");
+      } else {
+        c->set_value(it->value);
+        c->set_text(fmt::format("{:.6g}", it->value));
+      }
+    }
+  }
+  return t;
+}
+
+// summary.txt's form of a table: the title, then columns as wide as their widest cell.
+std::string table_text(const pb::TableResult& t) {
+  std::vector<size_t> width(static_cast<size_t>(t.column_size()));
+  for (int i = 0; i < t.column_size(); ++i) width[static_cast<size_t>(i)] = t.column(i).size();
+  for (const pb::TableResult::Row& r : t.row())
+    for (int i = 0; i < r.cell_size() && i < t.column_size(); ++i)
+      width[static_cast<size_t>(i)] = std::max(width[static_cast<size_t>(i)], r.cell(i).text().size());
+  auto line = [&width](const std::vector<std::string>& cells) {
+    std::string out = " ";
+    for (size_t i = 0; i < cells.size() && i < width.size(); ++i) out += fmt::format(" {:>{}}", cells[i], width[i]);
+    return out + "\n";
+  };
+  std::string out = fmt::format("\n{}:\n", t.title().empty() ? t.name() : t.title());
+  out += line(std::vector<std::string>(t.column().begin(), t.column().end()));
+  for (const pb::TableResult::Row& r : t.row()) {
+    std::vector<std::string> cells;
+    for (const pb::TableResult::Cell& c : r.cell()) cells.push_back(c.text());
+    out += line(cells);
   }
   return out;
 }
@@ -159,6 +232,13 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     m->set_description(st.description());
   });
   if (is_world) *results.mutable_world() = world_results(w);
+  for (const run_report::capture& c : report.captured) {
+    pb::Captured* out_c = results.add_captured();
+    out_c->set_name(c.name);
+    out_c->set_value(c.value);
+    out_c->set_step(c.step);
+  }
+  for (const pb::Table& t : s.scenario.table()) *results.add_table() = fill_table(t, report);
   std::string json;
   google::protobuf::util::JsonPrintOptions jopt;
   jopt.add_whitespace = true;
@@ -194,8 +274,15 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     const step_outcome& st = report.steps[i];
     sum += fmt::format("  {:>3} [{}] {}$ {}   (status {})\n", i + 1, st.at, st.machine.empty() ? "" : st.machine + ": ",
                        st.shell, st.status);
+    if (!st.note.empty()) sum += wrap(st.note, "        # ", 90);
     for (const auto& [what, passed] : st.checks) sum += fmt::format("        {} {}\n", passed ? "ok  " : "FAIL", what);
     for (const auto& f : st.failures) sum += fmt::format("             -> {}\n", f);
+  }
+  for (const pb::TableResult& t : results.table()) sum += table_text(t);
+  if (results.captured_size()) {
+    sum += "\ncaptured:\n";
+    for (const pb::Captured& c : results.captured())
+      sum += fmt::format("  {:<40} {:>16.10g}   (step {})\n", c.name(), c.value(), c.step());
   }
   sum += fmt::format("\nexpectations: {} checked, {} failed: {}\n\nmetrics:\n", report.expectations, report.failures,
                      report.exit_code == 0 ? "PASS" : "FAIL");
