@@ -50,6 +50,7 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
   m_srrctl.assign(cfg.queues + 1, DEFAULT_BUFFER_BYTES / 1024);
   m_vlan_strip.assign(cfg.queues + 1, 0);
   m_strip = m_pool.get();
+  m_switch.tx_enable_changed = [this] { m_tx->doorbell(); };
   m_tx->set_switch({[this](const tx_queue& q) { return m_switch.pool_may_send(pool_of_queue(q.index)); },
                     [this](tx_queue& q, net::frame& f) { return tx_decide(q, f); },
                     [this](tx_queue& q, const net::frame& f) { tx_local(q, f); }});

@@ -114,7 +114,8 @@ constexpr uint32_t PVFGPRC0 = 0x0101C, PVFGORC_LSB0 = 0x01020;  // + 0x40x
 constexpr uint32_t PVFMPRC0 = 0x0D01C, PVFGORC_MSB0 = 0x0D020;  // + 0x40x
 // MRQC.MRQE [3:0] (ixgbe_setup_mrqc()): RSS alone, VMDq with 64 or 32 pools and RSS in
 // each, VMDq without RSS.
-constexpr uint32_t MRQC_MRQE_MASK = 0xF, MRQE_RSS = 0x1, MRQE_VMDQ = 0x8, MRQE_VMDQ_RSS32 = 0xA, MRQE_VMDQ_RSS64 = 0xB;
+constexpr uint32_t MRQC_MRQE_MASK = 0xF, MRQE_RSS = 0x1, MRQE_VMDQ = 0x8, MRQE_VMDQ_RSS32 = 0xA, MRQE_VMDQ_RSS64 = 0xB,
+                   MRQE_VMDQ_RT8TC = 0xC, MRQE_VMDQ_RT4TC = 0xD;
 // The per-queue transmit rate limiter: RTTDQSEL selects the queue RTTBCNRC shows and
 // sets (ixgbe_set_vf_rate_limit()): RS_ENA bit 31, rate factor = line rate / queue
 // rate, integer [23:14], fraction [13:0].

@@ -59,6 +59,13 @@ void nic_switch::decode() const {
       t.qpp = m_default_qpp;
   }
   const uint32_t mrqe = word(MRQC) & MRQC_MRQE_MASK;
+  // Without VT_MODE, MRQC's VMDq mode says it (64 pools: VMDQEN, VMDQRSS64EN; 32:
+  // VMDQRSS32EN, VMDQRT4TCEN; 16: VMDQRT8TCEN).
+  if (!(word(GCR_EXT) & GCR_EXT_VT_MODE_MASK)) {
+    if (mrqe == MRQE_VMDQ || mrqe == MRQE_VMDQ_RSS64) t.qpp = 2;
+    if (mrqe == MRQE_VMDQ_RSS32 || mrqe == MRQE_VMDQ_RT4TC) t.qpp = 4;
+    if (mrqe == MRQE_VMDQ_RT8TC) t.qpp = 8;
+  }
   t.rss = t.vt ? (mrqe == MRQE_VMDQ_RSS32 || mrqe == MRQE_VMDQ_RSS64) : mrqe == MRQE_RSS;
   t.fctrl = word(FCTRL);
   const uint32_t mcst = word(MCSTCTRL);
@@ -212,6 +219,10 @@ bool nic_switch::port_vlan(unsigned pool, uint16_t& tci) const {
 
 void nic_switch::add_regs(kit::reg_bank& r, unsigned part) {
   const auto stale = [this](uint64_t, uint64_t) { invalidate(); };
+  const auto tx_stale = [this](uint64_t, uint64_t) {
+    invalidate();
+    if (tx_enable_changed) tx_enable_changed();
+  };
   const auto table = [&](const char* name, uint32_t base, unsigned n, const char* doc, uint32_t stride = 4) {
     for (unsigned i = 0; i < n; ++i)
       r.add(kit::reg(fmt::format("{}{}", name, i), base + stride * i, 4).rw().doc(doc).on_write_fn(stale));
@@ -234,13 +245,17 @@ void nic_switch::add_regs(kit::reg_bank& r, unsigned part) {
       r.add(kit::reg("VT_CTL", VT_CTL, 4)
                 .rw()
                 .doc("VT control: VT_ENA (bit 0), DEF_PL [12:7], DIS_DEFPL (29), REPLEN (30)")
-                .on_write_fn(stale));
+                .on_write_fn(tx_stale));
       table("PFVFRE", PFVFRE0, 2, "pools 32i..32i+31 may receive");
       table("MTA", MTA0, 128, "multicast hash table, 32 bits");
       return;
     case 1: {
       table("VMVIR", VMVIR0, MAX_POOLS, "port VLAN of pool p: VLANA [31:30] (01 default), TCI [15:0]");
-      table("PFVFTE", PFVFTE0, 2, "pools 32i..32i+31 may transmit");
+      for (unsigned i = 0; i < 2; ++i)
+        r.add(kit::reg(fmt::format("PFVFTE{}", i), PFVFTE0 + 4 * i, 4)
+                  .rw()
+                  .doc("pools 32i..32i+31 may transmit")
+                  .on_write_fn(tx_stale));
       table("PFVFSPOOF", PFVFSPOOF0, 8, "anti-spoofing of pools 8i..8i+7: MAC [7:0], VLAN [15:8]");
       r.add(kit::reg("PFDTXGSWC", PFDTXGSWC, 4)
                 .rw()

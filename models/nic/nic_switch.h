@@ -31,6 +31,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "models/kit/reg_bank.h"
@@ -85,6 +86,10 @@ class nic_switch {
   bool port_vlan(unsigned pool, uint16_t& tci) const;
   bool pool_may_send(unsigned pool) const { return !fresh().vt || (fresh().vfte >> pool & 1); }
   bool loopback_enabled() const { return fresh().vt && fresh().lben; }
+
+  // Called after software changed which pools may transmit (PFVFTE, VT_CTL): the
+  // transmit engine looks at every queue again.
+  std::function<void()> tx_enable_changed;
 
   // Counters software reads: per pool, and SSVPC (clear on read).
   std::array<pool_counters, MAX_POOLS> counters{};

@@ -384,6 +384,21 @@ TEST_F(nic_switch_test, anti_spoofing_drops_a_forged_source_and_ssvpc_clears_on_
   EXPECT_EQ(core->vf_read(0, VFGPTC, 4), 2u);
 }
 
+TEST_F(nic_switch_test, a_pool_without_its_pfvfte_bit_sends_only_once_enabled) {
+  build();
+  run_thread([&] {
+    vt(2);
+    wr(PFVFTE0, rd(PFVFTE0) & ~1u);
+    transmit(pool_queue(0), eth(PEER_MAC, vf_mac(0), 100));
+    sc_core::wait(sc_time(5, SC_US));
+    EXPECT_TRUE(peer.got.empty());
+    EXPECT_EQ(core->txq(pool_queue(0)).ring.head, 0u) << "not even fetched";
+    wr(PFVFTE0, rd(PFVFTE0) | 1u);
+    sc_core::wait(sc_time(5, SC_US));
+  });
+  EXPECT_EQ(peer.got.size(), 1u);
+}
+
 TEST_F(nic_switch_test, vf_to_vf_unicast_is_switched_inside_and_never_reaches_the_wire) {
   build();
   run_thread([&] {
