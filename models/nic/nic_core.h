@@ -1,20 +1,24 @@
 // The NIC core of one port (QEMU igb's split: the core owns every piece of state; the
 // PF's BAR0 and each VF's BAR0 are register views onto it, a VF keeps nothing of its
 // own). What it holds:
-//  - queue pairs (`queues`), each an rx_queue and a tx_queue; with VFs enabled the
-//    queues are split into pools of `queues_per_pool`: pool v (queues v*qpp..) is VF
-//    v's, the pool after the VFs' the PF's (ixgbe: "the PF's pool follows the VF
-//    pools", REFERENCE.md section 3). The PF's view addresses every queue by its
-//    absolute index (RDBAL(n)...), a VF's view its own pool's (VFRDBAL(0)...).
-//  - the receive-address table (RAL/RAH with AV, MPSAR pool bits): the forwarding
-//    stage sends a frame to the pool whose address it carries, anything else to the
-//    PF's pool. Replication, VLAN filters and anti-spoofing are the switch (issue 11);
-//    this is its seam (classify()).
-//  - RSS for the PF's pool (MRQC field selection, RSSRK key, RETA); VFs receive on
-//    their pool's first queue (the 82599's VFs have no RSS of their own).
+//  - queue pairs (`queues`), each an rx_queue and a tx_queue, grouped into pools as
+//    software set the VT mode (GCR_EXT: 64 pools of 2 queues, 32 of 4, 16 of 8; the
+//    config's `queues_per_pool` until it does): pool v (queues v*qpp..) is VF v's,
+//    the pools after the VFs' the PF's (ixgbe's VMDQ_P(0), REFERENCE.md section 3).
+//    The PF's view addresses every queue by its absolute index (RDBAL(n)...), a VF's
+//    view its own pool's (VFRDBAL(0)...).
+//  - the embedded switch (nic_switch.h): receive addresses, multicast/unicast hash
+//    tables, VLAN filters, per-pool offload bits, anti-spoofing, port VLANs, local
+//    switching, all decoded from the registers. Each pool a frame goes to gets a copy
+//    of its own: its own descriptor, data DMA and write-back by that function's
+//    requester ID, counted in the books as a replica.
+//  - RSS (MRQC field selection, RSSRK key, RETA) over the PF's queues, or inside the
+//    PF's pool in VT mode with MRQC's VMDq+RSS modes; VFs receive on their pool's
+//    first queue (VF RSS through PSRTYPE.RQPL is not modelled).
 //  - interrupts per function (PF EICR/EIMS/EITR..., VF VTEICR/...), queues mapped to
 //    vectors by IVAR / VTIVAR, moderated, sent through `msix(fn, vector)`.
-//  - the port's transmit engine and the wire it is cabled to.
+//  - the port's transmit engine (with the per-queue rate limiter, RTTBCNRC) and the
+//    wire it is cabled to.
 // Functions are numbered 0 (PF) and 1 + v (VF v); `requester_id(fn)` gives the
 // routing ID DMA goes out with.
 #pragma once
@@ -33,6 +37,7 @@
 #include "models/net/toeplitz.h"
 #include "models/nic/dma_port.h"
 #include "models/nic/interrupts.h"
+#include "models/nic/nic_switch.h"
 #include "models/nic/rx_queue.h"
 #include "models/nic/tx_engine.h"
 #include "models/wire/wire.h"
@@ -43,7 +48,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
  public:
   struct config {
     unsigned queues = 128;         // queue pairs (82599, X540: 128, enough for 63 VF pools of 2 and the PF's)
-    unsigned queues_per_pool = 2;  // with VFs: ixgbe's 2 queues per pool for up to 63 VFs
+    unsigned queues_per_pool = 2;  // before software sets GCR_EXT.VT_MODE: 64 pools of 2
     unsigned max_vfs = 63;
     unsigned rar_entries = 128;     // receive-address registers (profile mac_filters)
     uint64_t mac = 0;               // the port's permanent address, in RAL/RAH(0) at reset
@@ -73,22 +78,26 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   void link_changed(bool up) override { m_link_up = up; }
   bool link_up() const { return m_link_up; }
 
-  // Which function and queue a frame goes to (the forwarding stage and RSS).
-  struct destination {
-    unsigned fn = 0;
-    unsigned queue = 0;  // absolute queue index
-    uint8_t rss_type = 0;
-    uint32_t rss_hash = 0;
-  };
-  destination classify(const net::frame& f) const;
+  // The switch: its decisions, per-pool counters, SSVPC.
+  nic_switch& sw() { return m_switch; }
+  const nic_switch& sw() const { return m_switch; }
+  // The pool layout as the registers set it now.
+  unsigned queues_per_pool() const { return m_switch.queues_per_pool(); }
+  unsigned pool_of_queue(unsigned queue) const;
+  unsigned function_of_pool(unsigned pool) const;  // 0 the PF, 1 + v VF v
 
-  // Conservation (DESIGN.md 9): frames offered by the wire + copies made for more
-  // pools = delivered + dropped.
+  // Conservation (DESIGN.md 9): frames offered by the wire + frames looped back from
+  // local pools + copies made for more pools = delivered + dropped (per reason).
   uint64_t rx_offered() const { return m_rx_offered; }
+  uint64_t rx_looped() const { return m_rx_looped; }
   uint64_t rx_replicas() const { return m_rx_replicas; }
   uint64_t rx_delivered() const { return m_rx_delivered; }
   uint64_t rx_dropped(rx_drop reason) const { return m_rx_dropped[static_cast<size_t>(reason)]; }
-  uint64_t tx_frames() const { return m_tx->frames_sent(); }
+  uint64_t tx_frames() const { return m_tx->frames_sent(); }  // onto the wire
+  // Transmitted frames the switch kept off the wire: delivered locally only (a
+  // unicast for a local pool), and dropped by anti-spoofing (per reason).
+  uint64_t tx_local_only() const { return m_tx_local_only; }
+  uint64_t tx_dropped(tx_drop reason) const { return m_tx_dropped[static_cast<size_t>(reason)]; }
   uint64_t mailbox_messages() const { return m_mbx_messages; }
   rx_queue& rxq(unsigned q) { return *m_rx[q]; }
   tx_queue& txq(unsigned q) { return *m_tx_queues[q]; }
@@ -100,15 +109,20 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   unsigned pool_base(unsigned fn) const;
   unsigned vector_of(unsigned fn, unsigned queue, bool tx) const;
   void rx_done(unsigned fn, unsigned queue, const sc_core::sc_time& at);
-  void deliver(const net::frame& f, const destination& d);  // one copy to one queue
-  static bool is_broadcast(const uint8_t* dst);
+  // Every pool of `v` gets its copy (RSS and VLAN stripping per pool).
+  void switch_frame(const net::frame& f, const nic_switch::verdict& v);
+  // One copy to one queue of function `fn`; false when it was dropped.
+  bool deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t rss_type, uint32_t rss_hash, bool strip,
+               uint16_t tci);
+  tx_engine::action tx_decide(tx_queue& q, net::frame& f);
+  void tx_local(tx_queue& q, const net::frame& f);
+  bool queue_exists(unsigned q) const { return q < m_cfg.queues; }
   void build_pf_regs();
   std::unique_ptr<kit::reg_bank> build_vf_regs(unsigned vf);
   void add_queue_regs(kit::reg_bank& bank, const std::string& prefix, uint32_t rx_base, uint32_t tx_base,
                       std::function<unsigned()> queue_of, unsigned index, bool srrctl_in_block,
                       const std::function<void()>& after_tail);
   void ring_changed(unsigned q, bool tx);
-  void refresh_rar() const;
   void update_rss_key() const;
   void write_srrctl(unsigned q, uint64_t value);
   // The PF-VF mailbox (nic_core_mbx.cpp): 16 words per VF both sides see, the lock
@@ -133,14 +147,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   // writes it in ten words: one build, not ten), never per frame.
   mutable net::toeplitz m_rss;
   mutable bool m_rss_stale = true;
-  // The receive-address table as the forwarding stage reads it: a valid address (its
-  // six octets, the first lowest) and its first pool; rebuilt lazily after writes.
-  struct rar_entry {
-    uint64_t address;
-    unsigned first_pool;
-  };
-  mutable std::vector<rar_entry> m_rar;
-  mutable bool m_rar_stale = true;
+  net::frame_ptr m_strip;  // a copy with its VLAN tag stripped, reused frame after frame
   std::vector<std::unique_ptr<rx_queue>> m_rx;
   std::vector<std::unique_ptr<tx_queue>> m_tx_queues;
   std::vector<uint32_t> m_srrctl;  // per queue
@@ -148,13 +155,17 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::vector<std::unique_ptr<interrupt_block>> m_irq;  // per function
   std::unique_ptr<tx_engine> m_tx;
   kit::reg_bank m_pf_regs;
+  nic_switch m_switch;
   std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;
   unsigned m_num_vfs = 0;
   std::vector<mailbox> m_mbx;         // by VF (max_vfs)
   std::array<uint32_t, 4> m_mbicr{};  // PFMBICR: VFREQ / VFACK bits
   uint64_t m_mbx_messages = 0;
   bool m_link_up = false;
-  uint64_t m_rx_offered = 0, m_rx_delivered = 0, m_rx_replicas = 0;
+  uint64_t m_rx_offered = 0, m_rx_delivered = 0, m_rx_replicas = 0, m_rx_looped = 0;
+  uint64_t m_tx_local_only = 0;
+  std::array<uint64_t, static_cast<size_t>(tx_drop::count)> m_tx_dropped{};
+  std::vector<uint8_t> m_vlan_strip;                  // per queue: RXDCTL.VME
   uint64_t m_trace_rx_seq = 0, m_trace_drop_seq = 0;  // trace sampling (trace.sample_every)
   uint64_t m_qprdc_cleared = 0;  // no-descriptor drops QPRDC(0) showed before its last read or reset
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};
@@ -175,6 +186,24 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   kit::formula m_stat_tx{
       m_stats, "tx_frames", "frames", "frames sent on the wire", [this] { return static_cast<double>(tx_frames()); },
       true};
+  kit::formula m_stat_replicas{m_stats,
+                               "rx_replicas",
+                               "frames",
+                               "extra copies the switch made for more pools (each its own DMA)",
+                               [this] { return static_cast<double>(m_rx_replicas); },
+                               true};
+  kit::formula m_stat_looped{m_stats,
+                             "rx_looped",
+                             "frames",
+                             "transmitted frames the switch delivered to local pools",
+                             [this] { return static_cast<double>(m_rx_looped); },
+                             true};
+  kit::formula m_stat_spoofed{m_stats,
+                              "tx_anti_spoof_drops",
+                              "frames",
+                              "transmitted frames dropped by MAC or VLAN anti-spoofing (SSVPC)",
+                              [this] { return static_cast<double>(m_switch.ssvpc_total); },
+                              true};
 };
 
 }  // namespace iovsim::nic

@@ -116,7 +116,7 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                .on_read_fn([b, base, ring] { b->set(base + Q_T, 4, ring().tail); })
                .on_write_fn([this, rx, ring, queue_of](uint64_t, uint64_t v) {
                  ring().tail = ring().count() ? static_cast<uint32_t>(v & 0xffff) % ring().count() : 0;
-                 if (rx) return;
+                 if (rx || !queue_exists(queue_of())) return;
                  // The doorbell: DMA for this queue goes out as its owner (bus numbers
                  // and pools may have changed since the ring was set up).
                  m_tx_queues[queue_of()]->requester_id = m_requester_id(owner(queue_of()));
@@ -125,9 +125,11 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
   if (after_tail) after_tail();
   bank.add(kit::reg(fmt::format("{}XDCTL{}", p, n), base + Q_DCTL, 4)
                .rw()
-               .doc("queue control: ENABLE (bit 25)")
-               .on_write_fn([ring, changed](uint64_t, uint64_t v) {
+               .doc(rx ? "queue control: ENABLE (bit 25), VME (bit 30) strip the VLAN tag"
+                       : "queue control: ENABLE (bit 25)")
+               .on_write_fn([this, rx, queue_of, ring, changed](uint64_t, uint64_t v) {
                  ring().enabled = v & DCTL_ENABLE;
+                 if (rx) m_vlan_strip[queue_of()] = (v & RXDCTL_VME) != 0;
                  changed();
                }));
 }
@@ -175,10 +177,39 @@ void nic_core::build_pf_regs() {
                 r.set(QPRDC0 + QUEUE_STRIDE * n, 4, lo32(v));
               }));
   };
+  // Pool x's counters sit in RX queue block x (PVFGPRC, PVFGORC_LSB) and block 64 + x
+  // (PVFMPRC, PVFGORC_MSB), between the tail and RXDCTL (ixgbe_type.h IXGBE_PVF*).
+  const auto pool_stat = [this, &r](const std::string& name, uint32_t off, const char* doc,
+                                    std::function<uint64_t(const pool_counters&)> value, unsigned pool) {
+    r.add(kit::reg(name, off, 4).doc(doc).on_read_fn([this, &r, off, value, pool] {
+      r.set(off, 4, static_cast<uint32_t>(value(m_switch.counters[pool])));
+    }));
+  };
+  const auto low_stats = [&pool_stat](unsigned x) {
+    return [&pool_stat, x] {
+      pool_stat(
+          fmt::format("PVFGPRC{}", x), PVFGPRC0 + QUEUE_STRIDE * x, "good packets received by pool x",
+          [](const pool_counters& c) { return c.rx_packets; }, x);
+      pool_stat(
+          fmt::format("PVFGORC_LSB{}", x), PVFGORC_LSB0 + QUEUE_STRIDE * x,
+          "good octets received by pool x, low 32 bits", [](const pool_counters& c) { return c.rx_octets; }, x);
+    };
+  };
+  const auto high_stats = [&pool_stat](unsigned x) {
+    return [&pool_stat, x] {
+      pool_stat(
+          fmt::format("PVFMPRC{}", x), PVFMPRC0 + QUEUE_STRIDE * x, "multicast packets received by pool x",
+          [](const pool_counters& c) { return c.rx_multicast; }, x);
+      pool_stat(
+          fmt::format("PVFGORC_MSB{}", x), PVFGORC_MSB0 + QUEUE_STRIDE * x,
+          "good octets received by pool x, bits 35:32",
+          [](const pool_counters& c) { return (c.rx_octets >> 32) & 0xf; }, x);
+    };
+  };
   const unsigned low_queues = std::min(m_cfg.queues, 64u);
   for (unsigned q = 0; q < low_queues; ++q) {
     add_queue_regs(
-        r, "", RX_QUEUE0 + QUEUE_STRIDE * q, 0, [q] { return q; }, q, q >= 16, nullptr);
+        r, "", RX_QUEUE0 + QUEUE_STRIDE * q, 0, [q] { return q; }, q, q >= 16, low_stats(q));
     if (q >= 16 && q < 16 + QPRDC_COUNT) add_qprdc(q - 16);
   }
   for (unsigned n = low_queues > 16 ? low_queues - 16 : 0; n < QPRDC_COUNT; ++n) add_qprdc(n);
@@ -198,8 +229,25 @@ void nic_core::build_pf_regs() {
   r.add(kit::reg("LINKS", LINKS, 4).doc("link status: LINK_UP (bit 30), speed [29:28]").on_read_fn([this, &r] {
     r.set(LINKS, 4, m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
   }));
+  r.add(kit::reg("RTTDQSEL", RTTDQSEL, 4).rw(0x7f).doc("the transmit queue RTTBCNRC shows and sets"));
+  r.add(kit::reg("RTTBCNRC", RTTBCNRC, 4)
+            .rw(RTTBCNRC_RS_ENA | RTTBCNRC_RF_MASK)
+            .doc("rate limiter of the selected queue: RS_ENA (bit 31), rate factor [23:0] (10.14)")
+            .on_read_fn([this, &r] {
+              const auto q = static_cast<unsigned>(r.get(RTTDQSEL, 4)) % m_cfg.queues;
+              r.set(RTTBCNRC, 4, m_tx_queues[q]->rate_limit);
+            })
+            .on_write_fn([this, &r](uint64_t, uint64_t v) {
+              const auto q = static_cast<unsigned>(r.get(RTTDQSEL, 4)) % m_cfg.queues;
+              m_tx_queues[q]->rate_limit = static_cast<uint32_t>(v);
+              m_tx->doorbell(m_tx_queues[q].get());  // a held queue may be free now
+            }));
   add_pf_mailbox_regs(3);  // PFMAILBOX
-  r.add(kit::reg("MRQC", MRQC, 4).rw().doc("multiple receive queues: RSS field selection"));
+  m_switch.add_regs(r, 0);  // FCTRL .. MTA
+  r.add(kit::reg("MRQC", MRQC, 4)
+            .rw()
+            .doc("multiple receive queues: MRQE [3:0] (RSS, VMDq, VMDq+RSS), RSS field selection")
+            .on_write_fn([this](uint64_t, uint64_t) { m_switch.invalidate(); }));
   for (unsigned i = 0; i < 32; ++i)
     r.add(kit::reg(fmt::format("RETA{}", i), RETA0 + 4 * i, 4).rw().doc("RSS redirection: 4 entries"));
   for (unsigned i = 0; i < 10; ++i)
@@ -210,7 +258,9 @@ void nic_core::build_pf_regs() {
   for (unsigned q = 0; q < m_cfg.queues; ++q)
     add_queue_regs(
         r, "", 0, TX_QUEUE0 + QUEUE_STRIDE * q, [q] { return q; }, q, false, nullptr);
-  const auto rar_changed = [this](uint64_t, uint64_t) { m_rar_stale = true; };
+  m_switch.add_regs(r, 1);  // VMVIR .. SSVPC
+  m_switch.add_regs(r, 2);  // VFTA
+  const auto rar_changed = [this](uint64_t, uint64_t) { m_switch.invalidate(); };
   for (unsigned i = 0; i < m_cfg.rar_entries; ++i) {
     r.add(kit::reg(fmt::format("RAL{}", i), RAL0 + 8 * i, 4)
               .rw()
@@ -235,7 +285,9 @@ void nic_core::build_pf_regs() {
   // RX queues 64-127 have their block at 0xD000 (RDBAL(n) = 0x0D000 + 0x40(n - 64)).
   for (unsigned q = 64; q < m_cfg.queues; ++q)
     add_queue_regs(
-        r, "", RX_QUEUE_HIGH0 + QUEUE_STRIDE * (q - 64), 0, [q] { return q; }, q, true, nullptr);
+        r, "", RX_QUEUE_HIGH0 + QUEUE_STRIDE * (q - 64), 0, [q] { return q; }, q, true, high_stats(q - 64));
+  m_switch.add_regs(r, 3);  // VMOLR .. PFUTA
+  m_switch.add_regs(r, 4);  // GCR_EXT
   add_pf_mailbox_regs(4);  // PFMBMEM
 }
 
@@ -249,8 +301,9 @@ std::unique_ptr<kit::reg_bank> nic_core::build_vf_regs(unsigned vf) {
             .doc("VF control: RST (bit 26) resets the VF's queues")
             .on_write_fn([this, &r, fn, irq](uint64_t, uint64_t v) {
               if (!(v & CTRL_RST)) return;
-              for (unsigned i = 0; i < m_cfg.queues_per_pool; ++i) {
+              for (unsigned i = 0; i < queues_per_pool(); ++i) {
                 const unsigned q = pool_base(fn) + i;
+                if (!queue_exists(q)) break;
                 m_rx[q]->ring = ring_state{};
                 m_rx[q]->restart();
                 m_tx_queues[q]->ring = ring_state{};
@@ -269,33 +322,52 @@ std::unique_ptr<kit::reg_bank> nic_core::build_vf_regs(unsigned vf) {
   r.add(interrupt_reg(r, irq_reg::ims, "VTEIMS", VTEIMS, irq));
   r.add(interrupt_reg(r, irq_reg::imc, "VTEIMC", VTEIMC, irq));
   r.add(interrupt_reg(r, irq_reg::iam, "VTEIAM", VTEIAM, irq));
-  r.add(kit::reg("VTIVAR0", VTIVAR0, 4).rw().doc("vectors of queues 0 and 1 (RX, TX)"));
+  for (unsigned i = 0; i < VF_MAX_QUEUES / 2; ++i)
+    r.add(kit::reg(fmt::format("VTIVAR{}", i), VTIVAR0 + 4 * i, 4).rw().doc("vectors of queues 2i and 2i+1 (RX, TX)"));
   r.add(kit::reg("VTIVAR_MISC", VTIVAR_MISC, 4).rw().doc("the mailbox's vector"));
   add_vf_mailbox_regs(r, vf);
   for (unsigned i = 0; i < VF_VECTORS; ++i) r.add(throttle_reg(fmt::format("VTEITR{}", i), VTEITR0 + 4 * i, i, irq));
-  const unsigned qpp = m_cfg.queues_per_pool;
-  auto rx_counter = [this, &r, fn] {
-    r.add(kit::reg("VFGPRC", VFGPRC, 4).doc("good packets received by the VF").on_read_fn([this, &r, fn] {
-      uint64_t n = 0;
-      for (unsigned k = 0; k < m_cfg.queues_per_pool; ++k) n += m_rx[pool_base(fn) + k]->frames();
-      r.set(VFGPRC, 4, lo32(n));
+  // The pool's counters (ixgbevf regs.h), free running as on the 82599.
+  const auto counter = [this, &r, fn](const char* name, uint32_t off, const char* doc,
+                                      uint64_t (*value)(const pool_counters&)) {
+    r.add(kit::reg(name, off, 4).doc(doc).on_read_fn([this, &r, fn, off, value] {
+      r.set(off, 4, static_cast<uint32_t>(value(m_switch.counters[fn - 1])));
     }));
   };
-  auto tx_counter = [this, &r, fn] {
-    r.add(kit::reg("VFGPTC", VFGPTC, 4).doc("good packets transmitted by the VF").on_read_fn([this, &r, fn] {
-      uint64_t n = 0;
-      for (unsigned k = 0; k < m_cfg.queues_per_pool; ++k) n += m_tx_queues[pool_base(fn) + k]->frames;
-      r.set(VFGPTC, 4, lo32(n));
-    }));
+  const auto rx_counters = [&counter] {
+    counter("VFGPRC", VFGPRC, "good packets received by the VF's pool",
+            [](const pool_counters& c) { return c.rx_packets; });
+    counter("VFGORC_LSB", VFGORC_LSB, "good octets received, low 32 bits",
+            [](const pool_counters& c) { return c.rx_octets; });
+    counter("VFGORC_MSB", VFGORC_MSB, "good octets received, bits 35:32",
+            [](const pool_counters& c) { return (c.rx_octets >> 32) & 0xf; });
   };
-  for (unsigned i = 0; i < qpp; ++i)
-    add_queue_regs(
-        r, "VF", VF_RX_QUEUE0 + QUEUE_STRIDE * i, 0, [this, fn, i] { return pool_base(fn) + i; }, i, true,
-        i == 0 ? std::function<void()>(rx_counter) : nullptr);
-  for (unsigned i = 0; i < qpp; ++i)
-    add_queue_regs(
-        r, "VF", 0, VF_TX_QUEUE0 + QUEUE_STRIDE * i, [this, fn, i] { return pool_base(fn) + i; }, i, false,
-        i == 0 ? std::function<void()>(tx_counter) : nullptr);
+  const auto tx_counters = [&counter] {
+    counter("VFGPTC", VFGPTC, "good packets transmitted by the VF's pool",
+            [](const pool_counters& c) { return c.tx_packets; });
+    counter("VFGOTC_LSB", VFGOTC_LSB, "good octets transmitted, low 32 bits",
+            [](const pool_counters& c) { return c.tx_octets; });
+    counter("VFGOTC_MSB", VFGOTC_MSB, "good octets transmitted, bits 35:32",
+            [](const pool_counters& c) { return (c.tx_octets >> 32) & 0xf; });
+  };
+  // Queue i of the view is its pool's queue i in the current VT mode; beyond the pool
+  // (or the port), the spare queue that nothing serves.
+  const auto queue_of = [this, fn](unsigned i) {
+    return [this, fn, i] {
+      const unsigned q = pool_base(fn) + i;
+      return i < queues_per_pool() && queue_exists(q) ? q : m_cfg.queues;
+    };
+  };
+  for (unsigned i = 0; i < VF_MAX_QUEUES; ++i) {
+    add_queue_regs(r, "VF", VF_RX_QUEUE0 + QUEUE_STRIDE * i, 0, queue_of(i), i, true,
+                   i == 0 ? std::function<void()>(rx_counters) : nullptr);
+    if (i == 0)
+      counter("VFMPRC", VFMPRC, "multicast packets received by the VF's pool",
+              [](const pool_counters& c) { return c.rx_multicast; });
+  }
+  for (unsigned i = 0; i < VF_MAX_QUEUES; ++i)
+    add_queue_regs(r, "VF", 0, VF_TX_QUEUE0 + QUEUE_STRIDE * i, queue_of(i), i, false,
+                   i == 0 ? std::function<void()>(tx_counters) : nullptr);
   return bank;
 }
 

@@ -79,4 +79,51 @@ constexpr uint32_t VF_VECTORS = 3;  // 82599 VFs: three MSI-X vectors (two queue
 constexpr uint32_t EITR_INTERVAL_MASK = 0x00000ff8;
 constexpr uint32_t EITR_INTERVAL_NS_PER_UNIT = 250;  // of the register value: value x 0.25 us
 
+// ---- the embedded switch (nic_switch.h; Linux ixgbe_type.h, checked there) ------------
+// FCTRL: MPE all multicast, UPE all unicast, BAM broadcast (the port's L2 filter).
+constexpr uint32_t FCTRL = 0x05080, FCTRL_MPE = 0x100, FCTRL_UPE = 0x200, FCTRL_BAM = 0x400;
+// VLNCTRL.VFE: VLAN filtering by VFTA; VME is the 82598's global strip (per queue on 82599).
+constexpr uint32_t VLNCTRL = 0x05088, VLNCTRL_VFE = 0x40000000;
+// MCSTCTRL: MO [1:0] picks the 12 address bits hashed into MTA/PFUTA, MFE (bit 2)
+// enables the multicast table (ixgbe_mta_vector(), ixgbe_update_mc_addr_list_generic()).
+constexpr uint32_t MCSTCTRL = 0x05090, MCSTCTRL_MO_MASK = 0x3, MCSTCTRL_MFE = 0x4;
+constexpr uint32_t MTA0 = 0x05200;  // MTA(n) = 0x5200 + 4n, 128 words: 4096 hash bits
+// VT_CTL: VT_ENA bit 0, DEF_PL [12:7] the default pool, DIS_DEFPL bit 29, REPLEN bit 30.
+constexpr uint32_t VT_CTL = 0x051B0, VT_CTL_VT_ENA = 0x1, VT_CTL_POOL_SHIFT = 7, VT_CTL_POOL_MASK = 0x3F << 7,
+                   VT_CTL_DIS_DEFPL = 0x20000000, VT_CTL_REPLEN = 0x40000000;
+constexpr uint32_t PFVFRE0 = 0x051E0;  // IXGBE_VFRE(i): pools 32i..32i+31 may receive
+constexpr uint32_t VMVIR0 = 0x08000;   // VMVIR(p): port VLAN of pool p
+constexpr uint32_t VMVIR_VLANA_MASK = 0xC0000000, VMVIR_VLANA_DEFAULT = 0x40000000, VMVIR_TCI_MASK = 0xFFFF;
+constexpr uint32_t PFVFTE0 = 0x08110;     // IXGBE_VFTE(i): pools 32i..32i+31 may transmit
+constexpr uint32_t PFVFSPOOF0 = 0x08200;  // 8 of them: pools 8i..8i+7, MAC bits [7:0], VLAN [15:8]
+constexpr uint32_t SPOOF_VLANAS_SHIFT = 8;
+constexpr uint32_t PFDTXGSWC = 0x08220, PFDTXGSWC_VT_LBEN = 0x1;  // local (VM to VM) switching
+constexpr uint32_t PVFGPTC0 = 0x08300;                            // + 4x
+constexpr uint32_t PVFGOTC_LSB0 = 0x08400;                        // + 8x, MSB + 4
+constexpr uint32_t SSVPC = 0x08780;                               // switch security violation packets (clear on read)
+constexpr uint32_t VFTA0 = 0x0A000;                               // 128 words: 4096 VLAN filter bits
+constexpr uint32_t VMOLR0 = 0x0F000;                              // VMOLR(p), 64
+constexpr uint32_t VMOLR_UPE = 0x00400000, VMOLR_VPE = 0x00800000, VMOLR_AUPE = 0x01000000, VMOLR_ROMPE = 0x02000000,
+                   VMOLR_ROPE = 0x04000000, VMOLR_BAM = 0x08000000, VMOLR_MPE = 0x10000000;
+constexpr uint32_t VLVF0 = 0x0F100, VLVF_VIEN = 0x80000000, VLVF_VID_MASK = 0xFFF;  // 64 entries
+constexpr uint32_t VLVFB0 = 0x0F200;  // VLVFB(2i): pools 0-31 of VLVF i, VLVFB(2i+1): 32-63
+constexpr uint32_t PFUTA0 = 0x0F400;  // IXGBE_UTA(i): 128 words, the unicast hash table
+constexpr uint32_t GCR_EXT = 0x11050, GCR_EXT_VT_MODE_MASK = 0x3;  // 1: 16 pools, 2: 32, 3: 64
+// Per-pool statistics the PF reads (IXGBE_PVFGPRC() ...): inside the RX queue blocks.
+constexpr uint32_t PVFGPRC0 = 0x0101C, PVFGORC_LSB0 = 0x01020;  // + 0x40x
+constexpr uint32_t PVFMPRC0 = 0x0D01C, PVFGORC_MSB0 = 0x0D020;  // + 0x40x
+// MRQC.MRQE [3:0] (ixgbe_setup_mrqc()): RSS alone, VMDq with 64 or 32 pools and RSS in
+// each, VMDq without RSS.
+constexpr uint32_t MRQC_MRQE_MASK = 0xF, MRQE_RSS = 0x1, MRQE_VMDQ = 0x8, MRQE_VMDQ_RSS32 = 0xA, MRQE_VMDQ_RSS64 = 0xB,
+                   MRQE_VMDQ_RT8TC = 0xC, MRQE_VMDQ_RT4TC = 0xD;
+// The per-queue transmit rate limiter: RTTDQSEL selects the queue RTTBCNRC shows and
+// sets (ixgbe_set_vf_rate_limit()): RS_ENA bit 31, rate factor = line rate / queue
+// rate, integer [23:14], fraction [13:0].
+constexpr uint32_t RTTDQSEL = 0x04904, RTTBCNRC = 0x04984, RTTBCNRC_RS_ENA = 0x80000000, RTTBCNRC_RF_MASK = 0x00FFFFFF,
+                   RTTBCNRC_RF_INT_SHIFT = 14;
+constexpr uint32_t RXDCTL_VME = 0x40000000;  // strip the VLAN tag into the write-back
+// The VF's view of its pool's counters (ixgbevf regs.h).
+constexpr uint32_t VFGORC_LSB = 0x1020, VFGORC_MSB = 0x1024, VFMPRC = 0x1034, VFGOTC_LSB = 0x2020, VFGOTC_MSB = 0x2024;
+constexpr uint32_t VF_MAX_QUEUES = 8;  // 16 pools x 8 queues: the most a VF's BAR shows
+
 }  // namespace iovsim::nic

@@ -16,6 +16,12 @@ const char* rx_drop_name(rx_drop d) {
       return "buffer_too_small";
     case rx_drop::dma_fault:
       return "dma_fault";
+    case rx_drop::l2_filter:
+      return "l2_filter";
+    case rx_drop::vlan_filter:
+      return "vlan_filter";
+    case rx_drop::pool_disabled:
+      return "pool_rx_disabled";
     case rx_drop::count:
       break;
   }
@@ -36,7 +42,7 @@ void rx_queue::restart() {
 }
 
 rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
-                          uint64_t& fault_addr) {
+                          uint64_t& fault_addr, bool vlan_stripped, uint16_t vlan) {
   m_consumed = false;
   const uint32_t count = ring.count();
   if (!ring.enabled || count == 0) return drop(rx_drop::queue_disabled);
@@ -71,6 +77,10 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
   wb.rss_type = rss_type;
   wb.rss_hash = rss_hash;
   wb.length = static_cast<uint16_t>(f.size());
+  if (vlan_stripped) {
+    wb.status |= RXD_STAT_VP;
+    wb.vlan = vlan;
+  }
   uint8_t desc[DESCRIPTOR_BYTES];
   wb.encode(desc);
   const uint64_t slot = ring.base + uint64_t{ring.head} * DESCRIPTOR_BYTES;

@@ -34,8 +34,21 @@ struct ring_state {
 };
 
 // Why a frame did not reach host memory (conservation: every frame is delivered or
-// dropped with one of these).
-enum class rx_drop : uint8_t { none, queue_disabled, no_descriptor, buffer_too_small, dma_fault, count };
+// dropped with one of these). The queue's own reasons, then the switch's
+// (nic_switch.h): no pool's address filter accepted it, a VLAN filter (VFTA, or no
+// accepting pool is a member of its VLAN / takes it untagged), every accepting pool's
+// receive is disabled (PFVFRE).
+enum class rx_drop : uint8_t {
+  none,
+  queue_disabled,
+  no_descriptor,
+  buffer_too_small,
+  dma_fault,
+  l2_filter,
+  vlan_filter,
+  pool_disabled,
+  count
+};
 const char* rx_drop_name(rx_drop d);
 
 class rx_queue {
@@ -60,8 +73,9 @@ class rx_queue {
   // moves on: a bad buffer costs one frame, not the queue. The model knows, so the
   // frame counts as dropped (dma_fault) and `fault_addr` says where; consumed() is
   // true then, `done` is when the write-back went out (the interrupt cause).
+  // `vlan`: a tag the switch stripped, written back with status VP when `vlan_stripped`.
   rx_drop receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
-                  uint64_t& fault_addr);
+                  uint64_t& fault_addr, bool vlan_stripped = false, uint16_t vlan = 0);
   // The last receive() used up a descriptor (delivered, or its posted writes dropped).
   bool consumed() const { return m_consumed; }
 

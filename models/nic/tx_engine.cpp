@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "models/kit/sim_env.h"
+#include "models/nic/nic_regs.h"
+#include "models/wire/ethernet.h"
 
 namespace iovsim::nic {
 
@@ -13,15 +15,17 @@ tx_engine::tx_engine(sc_core::sc_module_name name, dma_port& dma, net::frame_poo
                      std::function<void(tx_queue&, const sc_core::sc_time&)> done)
     : sc_module(name), m_dma(dma), m_pool(pool), m_done(std::move(done)) {
   m_scratch.resize(size_t{tx_desc_prefetch} * DESCRIPTOR_BYTES);
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     sc_core::sc_spawn_options o;
     o.spawn_method();
-    o.set_sensitivity(i == 0 ? &m_stage_event : &m_tx_event);
+    o.set_sensitivity(i == 0 ? &m_stage_event : i == 1 ? &m_tx_event : &m_release_event);
     o.dont_initialize();
     if (i == 0)
       sc_core::sc_spawn([this] { stage(); }, "stage", &o);
-    else
+    else if (i == 1)
       sc_core::sc_spawn([this] { transmit(); }, "transmit", &o);
+    else
+      sc_core::sc_spawn([this] { release(); }, "release", &o);
   }
 }
 
@@ -57,6 +61,8 @@ bool tx_engine::stage_one(tx_queue& q) {
   s.f = m_pool.get();
   s.q = &q;
   s.dd_slots.clear();
+  s.decided = false;
+  s.act = action::wire;
   s.ready = std::max(now, q.cache_ready);
   bool ok = true;
   uint32_t size = 0;
@@ -87,21 +93,59 @@ bool tx_engine::stage_one(tx_queue& q) {
   q.cache.erase(q.cache.begin(), q.cache.begin() + n);
   q.ring.head = (q.ring.head + n) % q.ring.count();
   if (!ok || size == 0) s.f.reset();  // consumed, not sent (counted above)
+  s.bytes = size;
   m_buffered += size;
+  // The rate limiter: this frame's time on the wire, stretched by the rate factor,
+  // before the queue's next frame may start.
+  if ((q.rate_limit & RTTBCNRC_RS_ENA) && size) {
+    const uint64_t rf = q.rate_limit & RTTBCNRC_RF_MASK;  // x 2^-14
+    const uint64_t mbps = m_wire ? m_wire->rate_mbps() : 10000;
+    const uint64_t ps = wire::wire_bytes(size) * 8'000'000ull * rf / (mbps << 14);
+    q.next_start = std::max(now, q.next_start) + sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
+  }
   if (m_fifo.size() == 1) m_tx_event.notify(s.ready - now);
   return true;
 }
 
 void tx_engine::stage() {
   // Round robin over the queues, a frame each, while the packet buffer has room.
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
   while (m_buffered < tx_buffer_bytes && !m_ready.empty()) {
     const uint32_t i = m_ready.front();
     m_ready.pop_front();
-    if (stage_one(*m_queues[i]))
+    tx_queue& q = *m_queues[i];
+    if (m_switch.may_send && !m_switch.may_send(q)) {
+      m_work[i] = 0;  // its pool may not transmit: a PFVFTE write rings every queue again
+      continue;
+    }
+    if ((q.rate_limit & RTTBCNRC_RS_ENA) && q.next_start > now) {
+      // Held: still marked, out of the round robin until its time (release()).
+      m_held.emplace_back(q.next_start, i);
+      m_release_event.notify(q.next_start - now);  // an earlier pending notification wins
+      continue;
+    }
+    if (stage_one(q))
       m_ready.push_slot() = i;  // one frame a turn
     else
       m_work[i] = 0;  // nothing whole to send until the next doorbell
   }
+}
+
+void tx_engine::release() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  sc_core::sc_time next = sc_core::SC_ZERO_TIME;
+  size_t keep = 0;
+  for (size_t k = 0; k < m_held.size(); ++k) {
+    if (m_held[k].first <= now) {
+      m_ready.push_slot() = m_held[k].second;  // in the order they were held
+    } else {
+      if (next == sc_core::SC_ZERO_TIME || m_held[k].first < next) next = m_held[k].first;
+      m_held[keep++] = m_held[k];
+    }
+  }
+  m_held.resize(keep);
+  if (next != sc_core::SC_ZERO_TIME) m_release_event.notify(next - now);
+  m_stage_event.notify(sc_core::SC_ZERO_TIME);
 }
 
 void tx_engine::transmit() {
@@ -112,15 +156,25 @@ void tx_engine::transmit() {
     m_tx_event.notify(s.ready - now);
     return;
   }
-  if (m_wire && m_wire->tx_free_at(m_side) > now) {
+  // The switch sees the frame once, when it leaves the buffer: a frame only local
+  // pools take, or one anti-spoofing drops, never waits for the wire.
+  if (s.f && !s.decided) {
+    s.act = m_switch.decide ? m_switch.decide(*s.q, *s.f) : action::wire;
+    s.decided = true;
+  }
+  const bool to_wire = s.f && (s.act == action::wire || s.act == action::wire_and_local);
+  if (to_wire && m_wire && m_wire->tx_free_at(m_side) > now) {
     m_tx_event.notify(m_wire->tx_free_at(m_side) - now);
     return;
   }
   const uint32_t size = s.f ? s.f->size() : 0;
   sc_core::sc_time sent_at = now;
-  if (s.f) {
+  if (s.f && s.act != action::drop) {
     ++s.q->frames;
     s.q->bytes += size;
+  }
+  if (to_wire) {
+    if (s.act == action::wire_and_local) m_switch.local(*s.q, *s.f);
     ++m_sent;
     // Category "nic": one sent frame in trace.sample_every, from its data in the
     // buffer to its first bit on the wire, with a counter track of the buffer's fill.
@@ -146,8 +200,8 @@ void tx_engine::transmit() {
       ++s.q->dma_faults;
   }
   s.f.reset();
+  m_buffered -= s.bytes;
   m_fifo.pop_front();
-  m_buffered -= size;
   m_stage_event.notify(sc_core::SC_ZERO_TIME);
   if (!m_fifo.empty()) {
     const sc_core::sc_time& next = m_fifo.front().ready;

@@ -44,6 +44,10 @@ struct tx_queue {
   uint64_t bad_descriptors = 0;  // not an advanced data or context descriptor: skipped
   uint64_t dma_faults = 0;       // frames dropped because a read or write-back failed
   uint64_t oversize = 0;         // frames beyond the largest the port sends
+  // RTTBCNRC (RS_ENA, rate factor = line rate / queue rate, 10.14 fixed point): the
+  // queue may not start its next frame before `next_start`.
+  uint32_t rate_limit = 0;
+  sc_core::sc_time next_start;
   // Software changed the ring: the cache is forgotten.
   void restart() {
     cache.clear();
@@ -53,6 +57,16 @@ struct tx_queue {
 
 class tx_engine : public sc_core::sc_module {
  public:
+  // What the port's switch does with a frame at the head of the packet buffer
+  // (nic_core: anti-spoofing, port VLAN, local switching).
+  enum class action : uint8_t { wire, wire_and_local, local, drop };
+  struct switch_hooks {
+    std::function<bool(const tx_queue&)> may_send;            // PFVFTE: the queue's pool may transmit
+    std::function<action(tx_queue&, net::frame&)> decide;     // may rewrite the frame (a port VLAN)
+    std::function<void(tx_queue&, const net::frame&)> local;  // local copies of a frame for the wire too
+  };
+  void set_switch(switch_hooks hooks) { m_switch = std::move(hooks); }
+
   // `done(queue, at)`: a write-back of DD for `queue` completes at `at`.
   tx_engine(sc_core::sc_module_name name, dma_port& dma, net::frame_pool& pool,
             std::function<void(tx_queue&, const sc_core::sc_time&)> done);
@@ -89,9 +103,13 @@ class tx_engine : public sc_core::sc_module {
     sc_core::sc_time ready;  // its data is in the buffer
     tx_queue* q = nullptr;
     std::vector<uint64_t> dd_slots;  // descriptors to write DD into (RS set)
+    uint32_t bytes = 0;              // what it holds of the buffer
+    bool decided = false;
+    action act = action::wire;
   };
   void stage();
   void transmit();
+  void release();  // rate-limited queues whose time came back into the round robin
   // Makes at least `n` descriptors of `q` cached; false when software has not handed
   // over that many. `at` is when the fetch can be asked.
   bool ensure(tx_queue& q, uint32_t n, const sc_core::sc_time& at);
@@ -113,6 +131,11 @@ class tx_engine : public sc_core::sc_module {
     m_ready.push_slot() = slot;
   }
   kit::grow_ring<staged> m_fifo{16};  // frames in the packet buffer, in order
+  // Queues with work that their rate limiter holds back, and when each may go: they
+  // stay marked (m_work) but out of the round robin, so nothing waits behind them.
+  std::vector<std::pair<sc_core::sc_time, uint32_t>> m_held;
+  sc_core::sc_event m_release_event;
+  switch_hooks m_switch;
   uint32_t m_buffered = 0;
   std::vector<uint8_t> m_scratch;
   sc_core::sc_event m_stage_event, m_tx_event;

@@ -127,6 +127,13 @@ TEST_F(nic_core_test, a_vf_owns_its_pool_through_its_own_bar_and_dma_goes_out_wi
   build();
   run_thread([&] {
     core->set_num_vfs(2);
+    // ixgbe_configure_virtualization(): VT mode, the PF's pool (2, after the VFs') the
+    // default pool, pools 0-2 receiving, each taking untagged frames and broadcast.
+    wr(false, VT_CTL, VT_CTL_VT_ENA | VT_CTL_REPLEN | 2u << VT_CTL_POOL_SHIFT);
+    wr(false, PFVFRE0, 0x7);
+    for (unsigned p = 0; p < 3; ++p) wr(false, VMOLR0 + 4 * p, VMOLR_AUPE | VMOLR_BAM);
+    wr(false, FCTRL, FCTRL_BAM);
+    wr(false, MPSAR_LO0, 1u << 2);  // RAR 0, the PF's address, in the PF's pool
     // ixgbe_set_vf_mac(): the VF's address in a receive-address register, its pool bit.
     wr(false, RAL0 + 8, 0x00000002);
     wr(false, RAL0 + 12, RAH_AV | 0x0100);  // 02:00:00:00:00:01
@@ -178,6 +185,9 @@ TEST_F(nic_core_test, a_vf_transmits_by_its_tail_and_gets_dd_and_its_tx_vector) 
   std::vector<uint16_t> seen_rids;
   run_thread([&] {
     core->set_num_vfs(1);
+    // VT mode, pool 0 (VF 0) may transmit (PFVFTE), no local switching.
+    wr(false, VT_CTL, VT_CTL_VT_ENA | 1u << VT_CTL_POOL_SHIFT);
+    wr(false, PFVFTE0, 0x3);
     net::frame_pool pool(4);
     net::frame_ptr f = pool.get();
     net::udp_spec u;
@@ -219,7 +229,7 @@ TEST_F(nic_core_test, rss_spreads_udp_flows_over_the_pf_queues_by_reta) {
       wr(false, RSSRK0 + 4 * i, key);
     }
     for (unsigned i = 0; i < 32; ++i) wr(false, RETA0 + 4 * i, 0x03020100);  // entries 0,1,2,3 in turn
-    wr(false, MRQC, net::MRQC_RSS_FIELD_IPV4 | net::MRQC_RSS_FIELD_IPV4_UDP);
+    wr(false, MRQC, MRQE_RSS | net::MRQC_RSS_FIELD_IPV4 | net::MRQC_RSS_FIELD_IPV4_UDP);
     wire::traffic_spec s = udp_to(PORT_MAC, 8);
     s.flows = 8;
     peer->start(s);

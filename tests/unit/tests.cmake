@@ -37,6 +37,7 @@ iovsim_test(run_memory_test SYSTEMC SOURCES unit/run_memory_test.cpp LIBS iovsim
 iovsim_test(wire_test SYSTEMC SOURCES unit/wire_test.cpp LIBS iovsim_wire)
 iovsim_test(nic_queue_test SYSTEMC SOURCES unit/nic_queue_test.cpp LIBS iovsim_nic)
 iovsim_test(nic_core_test SYSTEMC SOURCES unit/nic_core_test.cpp LIBS iovsim_nic)
+iovsim_test(nic_switch_test SYSTEMC SOURCES unit/nic_switch_test.cpp LIBS iovsim_nic)
 iovsim_test(nic_device_test SYSTEMC SOURCES unit/nic_device_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(trace_bounds_test SYSTEMC SOURCES unit/trace_bounds_test.cpp LIBS iovsim_scenarios)
 iovsim_test(nic_datapath_test SYSTEMC SOURCES unit/nic_datapath_test.cpp LIBS iovsim_host iovsim_loader)
