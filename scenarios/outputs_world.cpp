@@ -112,10 +112,26 @@ pb::World world_results(world& w) {
       out->set_rx_dma_fault(core.rx_dropped(nic::rx_drop::dma_fault));
       out->set_tx_frames(core.tx_frames());
       out->set_rx_replicas(core.rx_replicas());
+      out->set_rx_looped(core.rx_looped());
+      out->set_tx_local_only(core.tx_local_only());
       uint64_t dropped = 0;
-      for (unsigned d = 1; d < static_cast<unsigned>(nic::rx_drop::count); ++d)
-        dropped += core.rx_dropped(static_cast<nic::rx_drop>(d));
-      out->set_books_balance(core.rx_offered() + core.rx_replicas() == core.rx_delivered() + dropped);
+      for (unsigned d = 1; d < static_cast<unsigned>(nic::rx_drop::count); ++d) {
+        const auto reason = static_cast<nic::rx_drop>(d);
+        dropped += core.rx_dropped(reason);
+        if (!core.rx_dropped(reason)) continue;
+        pb::World::NicPort::Drops* e = out->add_rx_dropped();
+        e->set_reason(nic::rx_drop_name(reason));
+        e->set_frames(core.rx_dropped(reason));
+      }
+      for (unsigned d = 1; d < static_cast<unsigned>(nic::tx_drop::count); ++d) {
+        const auto reason = static_cast<nic::tx_drop>(d);
+        if (!core.tx_dropped(reason)) continue;
+        pb::World::NicPort::Drops* e = out->add_tx_dropped();
+        e->set_reason(nic::tx_drop_name(reason));
+        e->set_frames(core.tx_dropped(reason));
+      }
+      out->set_books_balance(core.rx_offered() + core.rx_looped() + core.rx_replicas() ==
+                             core.rx_delivered() + dropped);
     }
   for (const auto& [name, port] : w.traffic()) {
     pb::World::Traffic* out = r.add_traffic();
@@ -161,13 +177,18 @@ std::string world_summary(const pb::World& r) {
   }
   if (r.nic_port_size()) {
     sum += "\nNIC ports on wires:\n";
-    for (const pb::World::NicPort& p : r.nic_port())
-      sum += fmt::format(
-          "  {:<20} link {:<4}  rx {} offered + {} copies, {} delivered, dropped: {} queue disabled, {} no "
-          "descriptor, {} buffer too small, {} DMA fault ({});  tx {}\n",
-          p.end(), p.link_up() ? "up" : "down", p.rx_offered(), p.rx_replicas(), p.rx_delivered(),
-          p.rx_queue_disabled(), p.rx_no_descriptor(), p.rx_buffer_too_small(), p.rx_dma_fault(),
-          p.books_balance() ? "books balance" : "BOOKS DO NOT BALANCE", p.tx_frames());
+    for (const pb::World::NicPort& p : r.nic_port()) {
+      std::string drops;
+      for (const auto& d : p.rx_dropped()) drops += fmt::format("{}{} {}", drops.empty() ? "" : ", ", d.frames(), d.reason());
+      std::string tx_drops;
+      for (const auto& d : p.tx_dropped()) tx_drops += fmt::format(", {} {}", d.frames(), d.reason());
+      sum += fmt::format("  {:<20} link {:<4}  rx {} offered + {} looped + {} copies, {} delivered, dropped: {} ({});  "
+                         "tx {}, {} kept inside{}\n",
+                         p.end(), p.link_up() ? "up" : "down", p.rx_offered(), p.rx_looped(), p.rx_replicas(),
+                         p.rx_delivered(), drops.empty() ? "none" : drops,
+                         p.books_balance() ? "books balance" : "BOOKS DO NOT BALANCE", p.tx_frames(), p.tx_local_only(),
+                         tx_drops);
+    }
   }
   if (r.traffic_size()) {
     sum += fmt::format("\ntraffic:\n  {:<12} {:>10} {:>10} {:>8} {:>11} {:>11} {:>11} {:>11} {:>11}\n", "", "sent",

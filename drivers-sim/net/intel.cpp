@@ -188,8 +188,15 @@ void intel_pf_driver::schedule_carrier(netdev& nd) {
 
 void intel_pf_driver::update_vf_carriers(pci_dev& pf) {
   netdev* p = m_env.net.of(pf);
-  for (pci_dev* vf : pf.vfs)
-    if (netdev* v = m_env.net.of(*vf)) m_env.net.set_carrier(*v, v->admin_up && p && p->carrier);
+  for (pci_dev* vf : pf.vfs) {
+    netdev* v = m_env.net.of(*vf);
+    if (!v) continue;
+    const bool on = v->admin_up && p && p->carrier;
+    // ixgbevf's watchdog: ixgbevf_watchdog_link_is_up() / _down() (dev_info).
+    if (on != v->carrier && v->admin_up && v->driver == "ixgbevf")
+      m_env.log.print(fmt::format("ixgbevf {}: NIC Link is {}", vf->bdf(), on ? "Up 10 Gbps" : "Down"));
+    m_env.net.set_carrier(*v, on);
+  }
 }
 
 // ---- VF ------------------------------------------------------------------------

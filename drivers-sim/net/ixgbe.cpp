@@ -170,12 +170,17 @@ class ixgbe_driver final : public intel_pf_driver {
     // __ixgbe_enable_sriov() speaks before the VFs exist, so the line stands even
     // when pci_enable_sriov() then fails.
     if (netdev* nd = m_env.net.of(pf)) m_env.net.info(*nd, fmt::format("SR-IOV enabled with {} VFs", num_vfs));
+    // __ixgbe_enable_sriov(): vfinfo, every VF at its defaults, before the VFs exist
+    // (their drivers' resets are answered); an interface reopened for the new pool
+    // layout already has it.
+    fw::ixgbe_sriov& sv = sriov_of(pf);
+    if (sv.num_vfs() != num_vfs) sv.set_num_vfs(num_vfs);
     const int err = m_env.pci.enable_sriov(pf, num_vfs);
     if (err) {
       info(pf, fmt::format("Failed to enable PCI sriov: {}", err));
+      sv.set_num_vfs(0);
       return err;
     }
-    sriov_of(pf).set_num_vfs(num_vfs);  // __ixgbe_enable_sriov(): vfinfo, every VF at its defaults
     update_vf_carriers(pf);
     return static_cast<int>(num_vfs);
   }

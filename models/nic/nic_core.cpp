@@ -174,13 +174,29 @@ void nic_core::update_rss_key() const {
 
 void nic_core::frame_arrived(net::frame_ptr f) {
   ++m_rx_offered;
-  switch_frame(*f, m_switch.classify(f->data(), f->size()));
+  // The packet buffer: frames whose last copy is in host memory have left it.
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  while (!m_rx_buffer.empty() && m_rx_buffer.front().leaves <= now) {
+    m_rx_buffered -= m_rx_buffer.front().bytes;
+    m_rx_buffer.pop_front();
+  }
+  if (m_rx_buffered + f->size() > rx_buffer_bytes) {
+    ++m_rx_dropped[static_cast<size_t>(rx_drop::packet_buffer_full)];
+    return;
+  }
+  const sc_core::sc_time leaves = switch_frame(*f, m_switch.classify(f->data(), f->size()));
+  if (leaves > now) {
+    m_rx_buffer_last = std::max(m_rx_buffer_last, leaves);
+    m_rx_buffer.push_slot() = buffered{m_rx_buffer_last, static_cast<uint32_t>(f->size())};
+    m_rx_buffered += f->size();
+  }
 }
 
-void nic_core::switch_frame(const net::frame& f, const nic_switch::verdict& v) {
+sc_core::sc_time nic_core::switch_frame(const net::frame& f, const nic_switch::verdict& v) {
+  sc_core::sc_time last;
   if (!v.pools) {
     ++m_rx_dropped[static_cast<size_t>(v.reason)];
-    return;
+    return last;
   }
   const bool vt = m_switch.vt_mode();
   const unsigned qpp = queues_per_pool();
@@ -225,7 +241,10 @@ void nic_core::switch_frame(const net::frame& f, const nic_switch::verdict& v) {
     // ixgbevf_process_skb_fields()) and for a queue whose RXDCTL.VME is set.
     uint16_t port_tci = 0;
     const bool strip = v.tagged && (m_vlan_strip[queue] || m_switch.port_vlan(pool, port_tci));
-    if (deliver(f, fn, queue, pf_pool ? rss_type : 0, pf_pool ? rss_hash : 0, strip, v.tci) && vt) {
+    sc_core::sc_time done;
+    const bool ok = deliver(f, fn, queue, pf_pool ? rss_type : 0, pf_pool ? rss_hash : 0, strip, v.tci, done);
+    last = std::max(last, done);
+    if (ok && vt) {
       pool_counters& c = m_switch.counters[pool];
       ++c.rx_packets;
       c.rx_octets += strip ? f.size() - 4 : f.size();
@@ -234,10 +253,11 @@ void nic_core::switch_frame(const net::frame& f, const nic_switch::verdict& v) {
         ++c.rx_multicast;
     }
   }
+  return last;
 }
 
 bool nic_core::deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t rss_type, uint32_t rss_hash,
-                       bool strip, uint16_t tci) {
+                       bool strip, uint16_t tci, sc_core::sc_time& done) {
   rx_queue& q = *m_rx[queue];
   q.requester_id = m_requester_id(fn);
   const net::frame* copy = &f;
@@ -248,7 +268,7 @@ bool nic_core::deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t
     std::memcpy(m_strip->data() + 12, f.data() + 16, f.size() - 16);
     copy = m_strip.get();
   }
-  sc_core::sc_time done;
+  done = sc_core::SC_ZERO_TIME;
   uint64_t fault = 0;
   const rx_drop r = q.receive(*copy, rss_type, rss_hash, done, fault, strip, tci);
   kit::sim_env& env = kit::sim_env::current();

@@ -31,7 +31,9 @@
 #include <systemc>
 #include <vector>
 
+#include "models/kit/param.h"
 #include "models/kit/reg_bank.h"
+#include "models/kit/ring.h"
 #include "models/kit/stats.h"
 #include "models/net/frame.h"
 #include "models/net/toeplitz.h"
@@ -109,11 +111,13 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   unsigned pool_base(unsigned fn) const;
   unsigned vector_of(unsigned fn, unsigned queue, bool tx) const;
   void rx_done(unsigned fn, unsigned queue, const sc_core::sc_time& at);
-  // Every pool of `v` gets its copy (RSS and VLAN stripping per pool).
-  void switch_frame(const net::frame& f, const nic_switch::verdict& v);
-  // One copy to one queue of function `fn`; false when it was dropped.
+  // Every pool of `v` gets its copy (RSS and VLAN stripping per pool); returns when
+  // the last copy's write-back is in memory (zero when none was written).
+  sc_core::sc_time switch_frame(const net::frame& f, const nic_switch::verdict& v);
+  // One copy to one queue of function `fn`; false when it was dropped. `done`: when
+  // its write-back is in memory.
   bool deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t rss_type, uint32_t rss_hash, bool strip,
-               uint16_t tci);
+               uint16_t tci, sc_core::sc_time& done);
   tx_engine::action tx_decide(tx_queue& q, net::frame& f);
   void tx_local(tx_queue& q, const net::frame& f);
   bool queue_exists(unsigned q) const { return q < m_cfg.queues; }
@@ -148,6 +152,30 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   mutable net::toeplitz m_rss;
   mutable bool m_rss_stale = true;
   net::frame_ptr m_strip;  // a copy with its VLAN tag stripped, reused frame after frame
+  // The receive packet buffer (82599 data sheet 1.3: 512 KB of Rx packet buffer, all of
+  // it one traffic class without DCB): a frame from the wire waits there until the last
+  // of its copies is written to host memory. Frames leave in arrival order (when each
+  // would release its space, made monotonic); a frame that does not fit is dropped
+  // whole, once, before any copy (the MAC's missed packets). With replication this is
+  // what caps delivery at what PCIe carries: every pool sees the same frames.
+  struct buffered {
+    sc_core::sc_time leaves;
+    uint32_t bytes;
+  };
+  kit::grow_ring<buffered> m_rx_buffer{64};
+  uint64_t m_rx_buffered = 0;
+  sc_core::sc_time m_rx_buffer_last;
+  kit::scope m_scope{name(), "nic"};
+
+ public:
+  kit::param<unsigned> rx_buffer_bytes{m_scope,
+                                       "rx_buffer_bytes",
+                                       512 * 1024,
+                                       "bytes",
+                                       "receive packet buffer: frames from the wire waiting for their DMA",
+                                       {16 * 1024, 1u << 24}};
+
+ private:
   std::vector<std::unique_ptr<rx_queue>> m_rx;
   std::vector<std::unique_ptr<tx_queue>> m_tx_queues;
   std::vector<uint32_t> m_srrctl;  // per queue

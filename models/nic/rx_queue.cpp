@@ -22,6 +22,8 @@ const char* rx_drop_name(rx_drop d) {
       return "vlan_filter";
     case rx_drop::pool_disabled:
       return "pool_rx_disabled";
+    case rx_drop::packet_buffer_full:
+      return "rx_packet_buffer_full";
     case rx_drop::count:
       break;
   }

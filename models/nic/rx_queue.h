@@ -47,6 +47,7 @@ enum class rx_drop : uint8_t {
   l2_filter,
   vlan_filter,
   pool_disabled,
+  packet_buffer_full,  // the port's receive packet buffer had no room: the whole frame, every copy
   count
 };
 const char* rx_drop_name(rx_drop d);
