@@ -125,7 +125,9 @@ class ixgbe_sriov {
   void pf_up();    // ixgbe_up_complete(): PFRSTD, every VF's RX/TX per its link state, pinged
   void pf_down();  // ixgbe_down(): every VF loses clear_to_send, RX/TX off, pinged
   void link_changed(bool up, unsigned mbps);        // watchdog: rate limits checked, VFs pinged
-  void vf_flr(unsigned vf) { vf_reset_event(vf); }  // ixgbe_check_for_rst(): a VF's FLR
+  void vf_flr(unsigned vf) {  // ixgbe_check_for_rst(): a VF's FLR
+    if (vf < m_num_vfs) vf_reset_event(vf);
+  }
 
   // ---- Administrator (ndo_set_vf_*): 0 or -errno -------------------------------
   int set_vf_mac(int vf, uint64_t mac, bool pf_up);

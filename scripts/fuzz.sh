@@ -5,7 +5,7 @@
 #   bash scripts/fuzz.sh [TARGET|all] [SECONDS]    # default: all, 30 s each
 #   bash scripts/fuzz.sh --smoke                   # CI: every target ~20 s (under 3 min)
 #
-# TARGET: fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame fuzz_nic (the fuzz_ prefix
+# TARGET: fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame fuzz_nic fuzz_sriov (the fuzz_ prefix
 # may be left out). Each run works on a copy of tests/fuzz/corpus/TARGET (the checked-in
 # seeds stay as they are) plus, read-only, tests/fuzz/regressions/TARGET. Prints per
 # target the executions per second and the coverage reached (cov: edges, ft: features);
@@ -19,7 +19,7 @@
 # FUZZ_ARGS (more libFuzzer options).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ALL=(fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame fuzz_nic)
+ALL=(fuzz_scenario fuzz_profile fuzz_shell fuzz_config fuzz_mmio fuzz_frame fuzz_nic fuzz_sriov)
 build=${IOVSIM_FUZZ_BUILD:-build-fuzz}
 jobs=${JOBS:-2}
 seconds=30
@@ -48,7 +48,7 @@ cmake --build "$build" -j "$jobs" --target "${targets[@]}" >/dev/null || {
 
 # Per target: the longest input, and the time one input may take (a boot under ASan
 # is a fraction of a second; more is a hang).
-max_len() { case $1 in fuzz_shell) echo 512 ;; fuzz_config|fuzz_mmio|fuzz_nic) echo 4096 ;; fuzz_frame) echo 9800 ;; *) echo 16384 ;; esac; }
+max_len() { case $1 in fuzz_shell) echo 512 ;; fuzz_config|fuzz_mmio|fuzz_nic|fuzz_sriov) echo 4096 ;; fuzz_frame) echo 9800 ;; *) echo 16384 ;; esac; }
 timeout_s() { case $1 in fuzz_shell|fuzz_profile) echo 60 ;; *) echo 30 ;; esac; }
 
 status=0

@@ -468,4 +468,30 @@ write_dict("fuzz_nic", BIN_HEADER.format(what="NIC register offsets (nic_regs.h)
                                            0x880, 0x800, 0xD000, 0x02000000, 0x80000000, 0x2B300000)] +
            [b"\xff\xff\xff\xff\xff\xff", b"\x08\x00\x45\x00"])
 
+# ---- fuzz_sriov seeds (encoding: fuzz_sriov.cpp) ---------------------------------------
+
+
+def sriov_msg(vf, words, type_, info=0, flags=0):
+    body = b"".join(struct.pack("<H", w & 0xFFFF) for w in (words + [0] * 16)[:16])
+    return bytes([0, vf]) + body + bytes([type_, info, flags])
+
+
+SRIOV_SEEDS = {
+    # VF 0 resets, negotiates API 1.4, sets a MAC, 3 multicast hashes, xcast ALLMULTI.
+    "vf_bring_up": sriov_msg(0, [0], 0x01) + sriov_msg(0, [0, 5], 0x08) + sriov_msg(0, [0, 0x1102, 0x3344], 0x02) +
+                   sriov_msg(0, [0, 0x0010, 0, 0x0020], 0x03, 3) + sriov_msg(0, [0, 2], 0x0C),
+    # Messages before a reset, an unknown type, a reply echoed back.
+    "hostile_vf": sriov_msg(3, [0, 0xFFFF], 0x04, 1) + sriov_msg(3, [0], 0x7F) + sriov_msg(3, [0], 0x01, 0, 0x80),
+    # The administrator: a MAC, a port VLAN, trust, rate; then the PF down and up.
+    "admin": bytes([1, 0, 1]) + bytes([0x02, 0, 0, 0, 0, 0x11, 1]) + bytes([1, 1, 1, 100, 0, 3, 0, 1]) +
+             bytes([1, 3, 1, 1]) + bytes([1, 5, 1, 0, 0, 0xE8, 0x03, 1]) + bytes([4, 3, 40]),
+    # 63 VFs and a unicast list longer than the table.
+    "exhaust": bytes([3, 63, 2, 0, 0, 139]) + bytes(range(256)) * 4,
+}
+for name, data in SRIOV_SEEDS.items():
+    write_seed("fuzz_sriov", name, data)
+write_dict("fuzz_sriov", BIN_HEADER.format(what="mailbox message types and flags"),
+           [bytes([t]) for t in (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x08, 0x09, 0x0C, 0x10)] +
+           [b"\x80", b"\x40", b"\x20"])
+
 print("dictionaries and seeds written under", HERE)
