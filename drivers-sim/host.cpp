@@ -260,6 +260,11 @@ int host_system::rtnl_setlink_flags(int ifindex, unsigned flags, unsigned change
   return nd ? m_k->net->change_flags(*nd, flags, change) : -ENODEV;
 }
 
+int host_system::rtnl_setlink_address(int ifindex, uint64_t mac) {
+  netdev* nd = m_k->net->find(ifindex);
+  return nd ? m_k->net->set_mac_address(*nd, mac) : -ENODEV;
+}
+
 int host_system::rtnl_setlink_vf(int ifindex, const vf_setting& s) {
   netdev* nd = m_k->net->find(ifindex);
   return nd ? m_k->net->set_vf(*nd, s) : -ENODEV;

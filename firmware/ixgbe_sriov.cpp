@@ -156,6 +156,13 @@ int ixgbe_sriov::uc_sync(const std::vector<uint64_t>& uc_list) {
 
 // ---- bring-up --------------------------------------------------------------------------
 
+void ixgbe_sriov::set_default_filter(uint64_t pf_mac) {
+  m_pf_mac = pf_mac;
+  m_mac_table[0] = mac_entry{pf_mac, pf_pool(), MAC_STATE_DEFAULT | MAC_STATE_IN_USE};
+  clear_vmdq_all(0);
+  set_rar(0, pf_mac, pf_pool());
+}
+
 void ixgbe_sriov::configure(uint64_t pf_mac, unsigned num_vfs) {
   if (num_vfs != m_num_vfs) set_num_vfs(num_vfs);
   m_pf_mac = pf_mac;
@@ -163,8 +170,7 @@ void ixgbe_sriov::configure(uint64_t pf_mac, unsigned num_vfs) {
   for (mac_entry& e : m_mac_table) e.state = (e.state | MAC_STATE_MODIFIED) & ~MAC_STATE_IN_USE;
   sync_mac_table(false);
   m_uc_synced.clear();
-  m_mac_table[0] = mac_entry{pf_mac, pf_pool(), MAC_STATE_DEFAULT | MAC_STATE_IN_USE};
-  set_rar(0, pf_mac, pf_pool());
+  set_default_filter(pf_mac);
 
   // ixgbe_configure_virtualization()
   if (m_num_vfs) {

@@ -97,6 +97,8 @@ class ixgbe_sriov {
   // filter: RAR[0] = pf_mac in pool num_vfs, VT_CTL, GCR_EXT, PFVFRE/TE, loopback,
   // VMOLR, MRQC, each VF's anti-spoofing. Forgets every filter (VFs must reset).
   void configure(uint64_t pf_mac, unsigned num_vfs);
+  // ixgbe_set_mac() -> ixgbe_mac_set_default_filter(): the PF's address in RAR 0.
+  void set_default_filter(uint64_t pf_mac);
   // __ixgbe_enable_sriov() / ixgbe_disable_sriov(): per-VF state to defaults.
   void set_num_vfs(unsigned n);
   unsigned num_vfs() const { return m_num_vfs; }

@@ -199,6 +199,8 @@ class syscalls {
   // RTM_SETLINK IFLA_VFINFO_LIST with one IFLA_VF_INFO: 0 or -errno (-EINVAL: no
   // such VF, -EOPNOTSUPP: the driver has no such hook).
   virtual int rtnl_setlink_vf(int /*ifindex*/, const vf_setting& /*s*/) { return -EOPNOTSUPP; }
+  // RTM_SETLINK IFLA_ADDRESS: dev_set_mac_address() -> ndo_set_mac_address.
+  virtual int rtnl_setlink_address(int /*ifindex*/, uint64_t /*mac*/) { return -EOPNOTSUPP; }
 
   // RTM_NEWADDR / RTM_DELADDR of an IPv4 address: 0 or -errno (-ENODEV, -EEXIST,
   // -EADDRNOTAVAIL: no such address). `broadcast` is IFA_BROADCAST, 0 for none.

@@ -296,6 +296,17 @@ class ixgbe_driver final : public intel_pf_driver {
     return netdev_ops::fdb_add(nd, mac, vid, ndm_state, excl);
   }
 
+  // ixgbe_set_mac(): a valid address, into RAR 0 at once (running or not).
+  int set_mac_address(netdev& nd, uint64_t mac) override {
+    if (!net_core::valid_ether_addr(mac)) return -EADDRNOTAVAIL;
+    nd.mac = mac;
+    auto it = m_pf.find(nd.dev);
+    if (it == m_pf.end()) return 0;
+    it->second.sriov->set_default_filter(mac);
+    it->second.hal->settle();
+    return 0;
+  }
+
   // ixgbe_set_rx_mode(): flags and address lists into the switch tables.
   void set_rx_mode(netdev& nd) override {
     auto it = m_pf.find(nd.dev);

@@ -156,8 +156,16 @@ class ixgbevf_driver final : public intel_vf_driver {
     }
   }
 
-  std::vector<std::pair<std::string, uint64_t>> ethtool_stats(netdev& nd) override {
-    return intel_vf_driver::ethtool_stats(nd);
+  // ixgbevf_set_mac(): the PF must take the address (SET_MAC_ADDR); a refusal (an
+  // administrator's MAC, an untrusted VF) is -EPERM.
+  int set_mac_address(netdev& nd, uint64_t mac) override {
+    if (!net_core::valid_ether_addr(mac)) return -EADDRNOTAVAIL;
+    vf_state* st = state(nd);
+    if (!st) return -ENODEV;
+    ixgbevf_mailbox_guard g(*st->mbx);
+    if (st->mbx->set_mac(mac) != ixgbevf_mailbox::result::ok) return -EPERM;
+    nd.mac = mac;
+    return 0;
   }
 
  private:

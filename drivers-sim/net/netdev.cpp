@@ -431,6 +431,13 @@ int net_core::set_mtu(netdev& nd, unsigned mtu, std::string& why) {
   return nd.ops->change_mtu(nd, mtu);
 }
 
+int netdev_ops::set_mac_address(netdev& nd, uint64_t mac) {
+  if (nd.admin_up) return -EBUSY;  // eth_prepare_mac_addr_change(): no IFF_LIVE_ADDR_CHANGE
+  if (!net_core::valid_ether_addr(mac)) return -EADDRNOTAVAIL;
+  nd.mac = mac;
+  return 0;
+}
+
 drvinfo netdev_ops::get_drvinfo(netdev& nd) {
   drvinfo d;
   d.driver = nd.driver;

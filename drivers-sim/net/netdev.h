@@ -63,6 +63,9 @@ class netdev_ops {
   // defaults are the core's ndo_dflt_fdb_add / ndo_dflt_fdb_del (the uc/mc lists).
   // `excl`: NLM_F_EXCL, a duplicate is an error.
   virtual int fdb_add(netdev& nd, uint64_t mac, uint16_t vid, uint16_t ndm_state, bool excl);
+  // ndo_set_mac_address; the default is eth_mac_addr(): a valid unicast address, taken
+  // while the interface is down (-EBUSY while it runs), -EADDRNOTAVAIL otherwise.
+  virtual int set_mac_address(netdev& nd, uint64_t mac);
   virtual int fdb_del(netdev& nd, uint64_t mac, uint16_t vid);
   // ndo_set_rx_mode: IFF_PROMISC / IFF_ALLMULTI or the uc/mc lists changed while the
   // interface is up (also right after ndo_open). The driver reprograms its filters.
@@ -196,6 +199,10 @@ class net_core {
   int fdb_dump(int brport_ifindex, int br_ifindex, std::vector<fdb_entry>& out) const;
   // do_setvfinfo(): the VF attributes in the kernel's order, stopping at an error.
   int set_vf(netdev& nd, const vf_setting& s);
+  // dev_set_mac_address(): the driver's ndo_set_mac_address.
+  int set_mac_address(netdev& nd, uint64_t mac) { return nd.ops ? nd.ops->set_mac_address(nd, mac) : -EOPNOTSUPP; }
+  // is_valid_ether_addr(): not multicast, not zero.
+  static bool valid_ether_addr(uint64_t mac) { return mac && !((mac >> 40) & 1); }
   // dev_set_mtu(): the device's range (dev_validate_mtu(), its message in `why`),
   // then ndo_change_mtu; 0 or -errno.
   int set_mtu(netdev& nd, unsigned mtu, std::string& why);

@@ -422,3 +422,34 @@ TEST_F(iproute2_vf, no_unicast_filter_means_promiscuous_for_secondary_addresses)
 
 }  // namespace
 }  // namespace iovsim::host
+
+namespace iovsim::host {
+namespace {
+
+// `ip link set dev X address MAC`: IFLA_ADDRESS through dev_set_mac_address(); the
+// default ndo (eth_mac_addr) takes a valid unicast address while the interface is down.
+TEST_F(iproute2_vf, address_goes_through_the_drivers_set_mac_address) {
+  plain_ops plain;
+  pci_dev other;
+  other.bus = 4;
+  with_pf([&](host_system& h, netdev&) {
+    netdev& nd = h.net().register_netdev(other, "plain", 0x02000000bb01ull, plain);
+    EXPECT_EQ(run(h, "ip link set dev eth1 address 02:00:00:00:bb:02").status, 0);
+    EXPECT_EQ(nd.mac, 0x02000000bb02ull);
+    cmd_result r = run(h, "ip link set dev eth1 address 03:00:00:00:bb:02");
+    EXPECT_EQ(r.err, "RTNETLINK answers: Cannot assign requested address\n");
+    r = run(h, "ip link set dev eth1 address zz");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "\"zz\" is invalid lladdr.\n");
+    r = run(h, "ip link set dev eth1 address 02:00:00:00:bb");
+    EXPECT_EQ(r.err, "Invalid address length 5 - must be 6 bytes\n");
+    EXPECT_EQ(run(h, "ip link set dev eth1 up").status, 0);
+    r = run(h, "ip link set dev eth1 address 02:00:00:00:bb:03");
+    EXPECT_EQ(r.err, "RTNETLINK answers: Device or resource busy\n");
+    EXPECT_EQ(nd.mac, 0x02000000bb02ull);
+    h.net().unregister_netdev(other);
+  });
+}
+
+}  // namespace
+}  // namespace iovsim::host

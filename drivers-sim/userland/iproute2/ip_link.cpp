@@ -261,6 +261,7 @@ cmd_result ip_link_set(syscalls& sys, const std::vector<std::string>& a, const s
   try {
     std::string dev;
     std::optional<int> mtu;
+    std::optional<uint64_t> address;
     unsigned flags = 0, change = 0;
     std::optional<vf_setting> vf;  // the last `vf` block: the kernel keeps the last attribute
     args c{a, 2};
@@ -275,6 +276,15 @@ cmd_result ip_link_set(syscalls& sys, const std::vector<std::string>& a, const s
         int m = 0;
         if (!get_integer(m, v)) invarg("Invalid \"mtu\" value\n", v);
         mtu = m;
+      } else if (w == "address") {
+        // iplink_parse(): ll_addr_a2n() into IFLA_ADDRESS.
+        uint64_t mac = 0;
+        std::string err;
+        const std::string& v = c.next();
+        const int len = ll_addr_a2n(v, mac, err);
+        if (len < 0) fail(1, err);
+        if (len != 6) fail(1, fmt::format("Invalid address length {} - must be 6 bytes\n", len));
+        address = mac;
       } else if (w == "promisc" || w == "allmulticast") {
         const unsigned bit = w == "promisc" ? IFF_PROMISC : IFF_ALLMULTI;
         const std::string& v = c.next();
@@ -302,7 +312,11 @@ cmd_result ip_link_set(syscalls& sys, const std::vector<std::string>& a, const s
     const std::vector<link_info> links = sys.rtnl_getlink();
     const link_info* l = find(links, dev);
     if (!l || l->loopback) fail(1, fmt::format("Cannot find device \"{}\"\n", dev));
-    // do_setlink(): IFLA_MTU, then dev_change_flags(), then IFLA_VFINFO_LIST.
+    // do_setlink(): IFLA_ADDRESS, IFLA_MTU, then dev_change_flags(), then IFLA_VFINFO_LIST.
+    if (address) {
+      const int rc = sys.rtnl_setlink_address(l->ifindex, *address);
+      if (rc) return rtnl_answer(rc, "");
+    }
     if (mtu) {
       std::string why;
       // dev_validate_mtu() reads IFLA_MTU as an int: a negative one is below the minimum.
