@@ -26,7 +26,7 @@ pktgen_result pktgen::run(netdev& nd, const pktgen_config& cfg) {
   net::udp_spec u;
   for (int b = 0; b < 6; ++b) {
     u.eth.dst.bytes[b] = static_cast<uint8_t>(cfg.dst_mac >> (40 - 8 * b));
-    u.eth.src.bytes[b] = static_cast<uint8_t>(nd.mac >> (40 - 8 * b));
+    u.eth.src.bytes[b] = static_cast<uint8_t>((cfg.src_mac ? cfg.src_mac : nd.mac) >> (40 - 8 * b));
   }
   u.ip.src = net::ipv4_addr{cfg.src_ip};
   u.ip.dst = net::ipv4_addr{cfg.dst_ip};
