@@ -14,9 +14,12 @@
 // control message without CTS: its interface went down, the administrator changed
 // the VF's trust or link state) takes the VF's link down and makes it reset and
 // configure again, as ixgbevf's watchdog does (ixgbevf_check_mac_link_vf(),
-// ixgbevf_reset_subtask()). Simplification: Linux's watchdog retries every 2 s; here
-// the VF retries when the PF next talks (the PF pings every VF when its link comes
-// up), so a PF that stays down costs no events.
+// ixgbevf_reset_subtask()). Simplification: Linux's watchdog polls every 2 s; here
+// the VF acts when the PF next talks (ixgbe_up_complete() restarts every VF with a
+// ping without CTS, and the PF pings them when its link changes), so a PF that stays
+// down costs no events. A reset the PF did not answer still leaves the VF running
+// with its mailbox vector armed (ixgbevf_reinit_locked() brings it up regardless),
+// so that next message is heard.
 #include <fmt/format.h>
 
 #include <cerrno>
