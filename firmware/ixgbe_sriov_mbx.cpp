@@ -353,7 +353,9 @@ int ixgbe_sriov::msg_set_lpe(uint32_t max_frame, unsigned vf) {
   const uint32_t max_frs = (rd(MAXFRS) & MHADD_MFS_MASK) >> MHADD_MFS_SHIFT;
   if (max_frs < max_frame) wr(MAXFRS, max_frame << MHADD_MFS_SHIFT);
   m_vfs[vf].max_frame = max_frame;
-  log(lvl::netdev_info, fmt::format("VF requests change max MTU to {}", max_frame));
+  // ixgbe_set_vf_lpe() says "VF requests change max MTU to N" with e_info(hw, ...):
+  // NETIF_MSG_HW is not in ixgbe's DEFAULT_MSG_ENABLE (DRV | PROBE | LINK), so a
+  // default kernel prints nothing.
   return 0;
 }
 

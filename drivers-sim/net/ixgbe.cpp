@@ -69,6 +69,7 @@ struct pf_data {
   std::unique_ptr<sriov_hal> hal;
   std::unique_ptr<fw::ixgbe_sriov> sriov;
   uint64_t spoofed = 0;  // SSVPC, read to clear, summed
+  unsigned watchdog_generation = 0;  // a newer open's watchdog replaces an older one
 };
 
 class ixgbe_driver final : public intel_pf_driver {
@@ -222,7 +223,33 @@ class ixgbe_driver final : public intel_pf_driver {
     // ixgbe_up_complete(): "PF reset done": VFs may reset now.
     sv.pf_up();  // CTRL_EXT.PFRSTD, the VFs pinged
     st.hal->settle();
+    start_watchdog(nd);
     return 0;
+  }
+
+  // ixgbe_service_timer every 2 s while the interface is up (mod_timer in
+  // ixgbe_up_complete) -> ixgbe_watchdog_subtask() -> ixgbe_spoof_check(): with VFs,
+  // SSVPC (clear on read) and e_warn(drv, "%u Spoofed packets detected"). One event
+  // per 2 s of simulated time; the link part of the watchdog is schedule_carrier's.
+  void start_watchdog(netdev& nd) {
+    pci_dev* pf = nd.dev;
+    const unsigned generation = ++m_pf[pf].watchdog_generation;
+    const int ifindex = nd.ifindex;
+    std::weak_ptr<bool> alive = m_alive;
+    sc_core::sc_spawn([this, alive, pf, ifindex, generation] {
+      while (true) {
+        sc_core::wait(sc_core::sc_time(2, sc_core::SC_SEC));
+        if (alive.expired() || !*alive.lock()) return;  // unloaded or rebooted away
+        auto it = m_pf.find(pf);
+        netdev* n = m_env.net.find(ifindex);
+        if (it == m_pf.end() || it->second.watchdog_generation != generation || !n || n->dev != pf || !pf_up(*n))
+          return;
+        if (!pf->num_vfs) continue;
+        const uint32_t ssvpc = read(*pf, SSVPC);
+        it->second.spoofed += ssvpc;
+        if (ssvpc) m_env.net.info(*n, fmt::format("{} Spoofed packets detected", ssvpc));
+      }
+    });
   }
 
   void datapath_stop(netdev& nd) override {
@@ -421,15 +448,11 @@ class ixgbe_driver final : public intel_pf_driver {
   }
 
   // Per-VF counters of the pools (PVFGPRC ... the 82599's per-pool statistics, which
-  // ixgbe 6.1 does not report; an iovsim addition, named vf<N>_*), and the switch's
-  // anti-spoofing drops: ixgbe_spoof_check() reads SSVPC (clear on read) in its
-  // watchdog and warns "%u Spoofed packets detected"; here when statistics are read.
-  void vf_stats(pci_dev& pf, netdev& nd, std::vector<std::pair<std::string, uint64_t>>& out) {
+  // ixgbe 6.1 does not report; an iovsim addition, named vf<N>_*), and tx_spoofed (also
+  // an addition): what the watchdog's ixgbe_spoof_check() has read of SSVPC so far.
+  void vf_stats(pci_dev& pf, netdev& /*nd*/, std::vector<std::pair<std::string, uint64_t>>& out) {
     auto it = m_pf.find(&pf);
     if (it == m_pf.end() || !pf.num_vfs) return;
-    const uint32_t ssvpc = read(pf, SSVPC);
-    if (ssvpc) m_env.net.info(nd, fmt::format("{} Spoofed packets detected", ssvpc));
-    it->second.spoofed += ssvpc;
     out.emplace_back("tx_spoofed", it->second.spoofed);
     for (unsigned v = 0; v < pf.num_vfs; ++v) {
       out.emplace_back(fmt::format("vf{}_rx_packets", v), read(pf, PVFGPRC(v)));

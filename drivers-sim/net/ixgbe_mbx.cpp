@@ -41,9 +41,16 @@ bool ixgbevf_mailbox::poll(uint32_t mask) {
 }
 
 // Takes the buffer (VFU), drops stale status bits, writes the message, posts it (REQ).
+// ixgbevf_obtain_mbx_lock_vf(): the PF may hold the buffer (PFU, a message of its own
+// on the way), so the VF asks again, mbx->timeout times, mbx->udelay apart.
 bool ixgbevf_mailbox::post(const uint32_t* msg, unsigned words) {
-  wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_VFU);
-  if (!(read_v2p() & VFMAILBOX_VFU)) return false;
+  bool owned = false;
+  for (unsigned n = 0; n < VF_MBX_INIT_TIMEOUT && !owned; ++n) {
+    wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_VFU);
+    owned = read_v2p() & VFMAILBOX_VFU;
+    if (!owned) sc_core::wait(us(VF_MBX_INIT_DELAY_US));
+  }
+  if (!owned) return false;
   check_bit(VFMAILBOX_PFSTS | VFMAILBOX_PFACK);  // stale bits from an earlier exchange
   for (unsigned i = 0; i < words; ++i) wr(m_bus, m_bar0 + VFMBMEM + 4 * i, msg[i]);
   wr(m_bus, m_bar0 + VFMAILBOX, VFMAILBOX_REQ);

@@ -14,9 +14,12 @@
 // control message without CTS: its interface went down, the administrator changed
 // the VF's trust or link state) takes the VF's link down and makes it reset and
 // configure again, as ixgbevf's watchdog does (ixgbevf_check_mac_link_vf(),
-// ixgbevf_reset_subtask()). Simplification: Linux's watchdog retries every 2 s; here
-// the VF retries when the PF next talks (the PF pings every VF when its link comes
-// up), so a PF that stays down costs no events.
+// ixgbevf_reset_subtask()). Simplification: Linux's watchdog polls every 2 s; here
+// the VF acts when the PF next talks (ixgbe_up_complete() restarts every VF with a
+// ping without CTS, and the PF pings them when its link changes), so a PF that stays
+// down costs no events. A reset the PF did not answer still leaves the VF running
+// with its mailbox vector armed (ixgbevf_reinit_locked() brings it up regardless),
+// so that next message is heard.
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -63,10 +66,12 @@ class ixgbevf_driver final : public intel_vf_driver {
       info(dev, "PF still in reset state.  Is the PF interface up?");
     else if (!mac)
       info(dev, "MAC address not assigned by administrator.");
+    // hw->mac.perm_addr from RESET's ACK, hw->mac.addr from it (ixgbevf_get_mac_addr_vf).
     if (!mac) {
       info(dev, "Assigning random MAC address");
       mac = m_env.net.random_mac();
     }
+    st.hw_addr = st.perm_addr = mac;
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
     nd.rx_csum_offload = true;                         // ixgbevf_probe(): NETIF_F_RXCSUM
     nd.unicast_flt = true;                             // IFF_UNICAST_FLT: SET_MACVLAN
@@ -106,7 +111,9 @@ class ixgbevf_driver final : public intel_vf_driver {
       request_other(nd, *st, *dp);
       configure(nd, *st);
     }
-    return intel_vf_driver::open(nd);
+    const int err = intel_vf_driver::open(nd);
+    link_up_message(nd);
+    return err;
   }
 
   int stop(netdev& nd) override {
@@ -176,6 +183,8 @@ class ixgbevf_driver final : public intel_vf_driver {
     bool link_enabled = true;   // GET_LINK_STATE
     int xcast_granted = -1;
     bool reinit_running = false;
+    uint64_t hw_addr = 0;    // hw->mac.addr: what the netdev uses and set_rar registers
+    uint64_t perm_addr = 0;  // hw->mac.perm_addr: the PF's last RESET ACK
   };
 
   vf_state* state(const netdev& nd) {
@@ -188,7 +197,9 @@ class ixgbevf_driver final : public intel_vf_driver {
     set_rx_mode(nd);
     set_lpe(nd, st);
     ixgbevf_mailbox_guard g(*st.mbx);
-    st.mbx->set_mac(nd.mac);
+    // ixgbevf_up_complete(): set_rar with hw->mac.addr (perm_addr if that is not valid);
+    // a PF that holds an administrator MAC refuses another one (and says so).
+    st.mbx->set_mac(st.hw_addr ? st.hw_addr : st.perm_addr);
     if (st.mbx->api() >= MBOX_API_12) st.mbx->get_link_state(st.link_enabled);
   }
 
@@ -206,6 +217,10 @@ class ixgbevf_driver final : public intel_vf_driver {
     reset(nd);
   }
 
+  // ixgbevf_reset(): RESET's ACK updates only hw->mac.perm_addr (ixgbevf_reset_hw_vf);
+  // the netdev takes hw->mac.addr, the address it already had. So an administrator MAC
+  // set while the driver is bound reaches the netdev only at the next probe
+  // (ixgbevf_sw_init -> get_mac_addr): "Reload the VF driver", not ifdown/ifup.
   void reset(netdev& nd) {
     vf_state* st = state(nd);
     if (!st || !nd.dev->bars[0].assigned) return;
@@ -214,7 +229,8 @@ class ixgbevf_driver final : public intel_vf_driver {
     const ixgbevf_mailbox::result r = st->mbx->reset_hw(mac);
     st->reset_ok = r == ixgbevf_mailbox::result::ok || r == ixgbevf_mailbox::result::nack;
     if (st->reset_ok) st->mbx->negotiate_api();  // hw_dbg "PF still resetting" otherwise
-    if (mac) nd.mac = mac;                       // eth_hw_addr_set(netdev, hw->mac.addr)
+    if (mac) st->perm_addr = mac;
+    if (st->hw_addr) nd.mac = st->hw_addr;  // eth_hw_addr_set(netdev, hw->mac.addr)
   }
 
   // The mailbox vector: entry after the queue vectors, VTIVAR_MISC, VTEIMS.
@@ -263,14 +279,27 @@ class ixgbevf_driver final : public intel_vf_driver {
     ixgbe_datapath* dp = datapath_of(dev);
     if (dp) dp->down();
     reset(*nd);
-    if (st->reset_ok && dp && nd->admin_up && dp->up(0, 1) == 0) {
+    // ixgbevf_reinit_locked(): ixgbevf_up() follows ixgbevf_down() whether or not the
+    // PF answered the reset; ixgbevf_configure_msix() re-arms the mailbox vector the
+    // VF reset cleared, so the PF's next message (its ping when it is back) is heard.
+    if (dp && nd->admin_up && dp->up(0, 1) == 0) {
       write(dev, VTIVAR_MISC, dp->queues() | IVAR_ALLOC_VAL);
       write(dev, VTEIMS, 1u << dp->queues());
-      configure(*nd, *st);
-      intel_vf_driver::open(*nd);  // carrier as the PF's, while the administrator lets it
-      if (!st->link_enabled) m_env.net.set_carrier(*nd, false);
+      if (st->reset_ok) {
+        configure(*nd, *st);
+        intel_vf_driver::open(*nd);  // carrier as the PF's, while the administrator lets it
+        if (!st->link_enabled) m_env.net.set_carrier(*nd, false);
+        link_up_message(*nd);
+      }
     }
     st->reinit_running = false;
+  }
+
+  // ixgbevf_open() and ixgbevf_down() turn the carrier off; the watchdog's first run
+  // after ixgbevf_up_complete() finds the PF's link and says so
+  // (ixgbevf_watchdog_link_is_up). Link changes while the VF runs: update_vf_carriers.
+  void link_up_message(netdev& nd) {
+    if (nd.carrier) info(*nd.dev, "NIC Link is Up 10 Gbps");
   }
 
   void write(const pci_dev& dev, uint32_t off, uint32_t v) { m_env.pci.hw().mmio_write(bar0(dev) + off, 4, v); }

@@ -26,7 +26,7 @@ pktgen_result pktgen::run(netdev& nd, const pktgen_config& cfg) {
   net::udp_spec u;
   for (int b = 0; b < 6; ++b) {
     u.eth.dst.bytes[b] = static_cast<uint8_t>(cfg.dst_mac >> (40 - 8 * b));
-    u.eth.src.bytes[b] = static_cast<uint8_t>(nd.mac >> (40 - 8 * b));
+    u.eth.src.bytes[b] = static_cast<uint8_t>((cfg.src_mac ? cfg.src_mac : nd.mac) >> (40 - 8 * b));
   }
   u.ip.src = net::ipv4_addr{cfg.src_ip};
   u.ip.dst = net::ipv4_addr{cfg.dst_ip};
@@ -40,6 +40,9 @@ pktgen_result pktgen::run(netdev& nd, const pktgen_config& cfg) {
   const sc_core::sc_time gap =
       cfg.rate_pps ? sc_core::sc_time(1e12 / static_cast<double>(cfg.rate_pps), sc_core::SC_PS) : sc_core::SC_ZERO_TIME;
   for (uint64_t i = 0; i < cfg.count; ++i) {
+    // pktgen_xmit(): "If device is offline, then don't send": a device that is not
+    // running or has no carrier stops the run (pktgen_stop_device).
+    if (!nd.admin_up || !nd.carrier) break;
     if (cfg.rate_pps) {
       const sc_core::sc_time due = start + gap * static_cast<double>(i);
       if (due > sc_core::sc_time_stamp()) sc_core::wait(due - sc_core::sc_time_stamp());

@@ -17,6 +17,7 @@ namespace iovsim::host {
 
 struct pktgen_config {
   uint64_t dst_mac = 0;
+  uint64_t src_mac = 0;             // pktgen.c "src_mac"; 0: the device's address
   uint32_t dst_ip = 0, src_ip = 0;  // 0.0.0.0 as pktgen leaves them unset
   uint32_t pkt_size = 60;           // bytes without FCS (pktgen's pkt_size counts FCS: 64)
   uint64_t count = 1000;

@@ -6,6 +6,7 @@
 // and a NAPI poll. The stack above is a recorder (net_core's packet handler).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,96 @@ TEST_F(nic_datapath, strict_iommu_costs_more_per_sent_frame_than_passthrough) {
   const sc_time pt = send("intel_iommu=on iommu=pt");
   const sc_time strict = send("intel_iommu=on iommu.strict=1");
   EXPECT_GT(strict, pt);
+}
+
+// ---- the VF and its PF (pf_down_vf, anti_spoof_trusted_vf as host-level checks) ----
+
+// A running VF under a PF that goes down and up: ixgbe_down() takes the VFs' link and
+// clear-to-send, ixgbe_up_complete() restarts them; the VF resets over the mailbox by
+// itself and receives again, with no one touching it.
+TEST_F(nic_datapath, running_vf_resets_after_its_pf_goes_down_and_up) {
+  boot(X540_IOMMU, 3, [](host_system& h) {
+    recorder rec;
+    h.net().set_packet_handler(&rec);
+    bring_up(h, {"enp1s0f0", "enp1s0f1"});
+    out(h, "echo 1 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs");
+    out(h, "ip link set enp1s0f1v0 up");
+    out(h, "run 1ms");
+    netdev& a = *h.net().find("enp1s0f0");
+    netdev& vf = *h.net().find("enp1s0f1v0");
+    ASSERT_TRUE(vf.carrier);
+    EXPECT_EQ(dmesg(h, "ixgbevf 0000:01:10.1: NIC Link is Up 10 Gbps").size(), 1u);  // the watchdog's, at open
+    const size_t resets = dmesg(h, "VF Reset msg received from vf 0").size();
+    out(h, "ip link set enp1s0f1 down");
+    out(h, "run 1ms");
+    EXPECT_FALSE(vf.carrier);
+    EXPECT_EQ(dmesg(h, "ixgbevf 0000:01:10.1: NIC Link is Down").size(), 1u);
+    out(h, "ip link set enp1s0f1 up");
+    out(h, "run 2100ms");
+    EXPECT_TRUE(vf.carrier);
+    EXPECT_EQ(dmesg(h, "VF Reset msg received from vf 0").size(), resets + 1);
+    const std::vector<uint8_t> to_vf = raw_frame(vf.mac, a.mac, 200);
+    ASSERT_EQ(a.ops->start_xmit(a, to_vf.data(), 200), 0);
+    out(h, "run 1ms");
+    ASSERT_EQ(rec.frames.size(), 1u);
+    EXPECT_EQ(rec.frames[0].dev, "enp1s0f1v0");
+  });
+}
+
+// ixgbevf_reset() keeps hw->mac.addr: after an administrator MAC, ifdown/ifup leaves
+// the VF on its old address (and ixgbe refuses it); a reload takes the new one.
+TEST_F(nic_datapath, administrator_mac_reaches_the_vf_at_a_reload_only) {
+  boot(X540_IOMMU, 3, [](host_system& h) {
+    bring_up(h, {"enp1s0f1"});
+    out(h, "echo 1 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs");
+    out(h, "ip link set enp1s0f1v0 up");
+    const uint64_t invented = h.net().find("enp1s0f1v0")->mac;
+    out(h, "ip link set dev enp1s0f1 vf 0 mac 02:00:00:00:00:11");
+    EXPECT_EQ(dmesg(h, "Reload the VF driver to make this change effective.").size(), 1u);
+    EXPECT_EQ(h.net().find("enp1s0f1v0")->mac, invented);
+    out(h, "ip link set enp1s0f1v0 down");
+    out(h, "ip link set enp1s0f1v0 up");
+    EXPECT_EQ(h.net().find("enp1s0f1v0")->mac, invented);
+    EXPECT_EQ(dmesg(h, "VF 0 attempted to override administratively set MAC address").size(), 1u);
+    out(h, "modprobe -r ixgbevf");
+    out(h, "modprobe ixgbevf");
+    ASSERT_NE(h.net().find("enp1s0f1v0"), nullptr);
+    EXPECT_EQ(h.net().find("enp1s0f1v0")->mac, 0x020000000011u);
+  });
+}
+
+// ixgbe_update_vf_xcast_mode(): PROMISC only for a trusted VF and only with the PF
+// promiscuous; an untrusted VF silently gets MULTI. A frame to an address nobody has
+// reaches the trusted VF only: not the untrusted one, and not the promiscuous PF,
+// whose pool gets no VMOLR.UPE (ixgbe_set_rx_mode) and which is the default pool only
+// for frames no pool took.
+TEST_F(nic_datapath, only_a_trusted_vf_becomes_promiscuous) {
+  boot(X540_IOMMU, 3, [](host_system& h) {
+    recorder rec;
+    h.net().set_packet_handler(&rec);
+    bring_up(h, {"enp1s0f0", "enp1s0f1"});
+    out(h, "echo 2 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs");
+    out(h, "ip link set enp1s0f1v0 up");
+    out(h, "ip link set enp1s0f1v1 up");
+    out(h, "ip link set dev enp1s0f1 vf 1 trust on");
+    out(h, "run 100ms");  // VF 1 resets on the trust change's ping and configures again
+    out(h, "ip link set enp1s0f1v0 promisc on");
+    out(h, "ip link set enp1s0f1v1 promisc on");
+    EXPECT_EQ(dmesg(h, "Enabling VF promisc requires PF in promisc").size(), 1u);  // VF 1's; VF 0 was capped
+    out(h, "ip link set enp1s0f1 promisc on");
+    out(h, "ip link set enp1s0f1v1 promisc off");
+    out(h, "ip link set enp1s0f1v1 promisc on");
+    EXPECT_EQ(dmesg(h, "Enabling VF promisc requires PF in promisc").size(), 1u);
+    out(h, "run 1ms");
+    netdev& a = *h.net().find("enp1s0f0");
+    const std::vector<uint8_t> stranger = raw_frame(0x020000009901, a.mac, 100);
+    ASSERT_EQ(a.ops->start_xmit(a, stranger.data(), 100), 0);
+    out(h, "run 1ms");
+    std::vector<std::string> devs;
+    for (const auto& f : rec.frames) devs.push_back(f.dev);
+    std::sort(devs.begin(), devs.end());
+    EXPECT_EQ(devs, (std::vector<std::string>{"enp1s0f1v1"}));
+  });
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// `pktgen DEV --dst MAC [--size N] [--count N] [--rate PPS]`: what a user of the
-// kernel's pktgen writes into /proc/net/pktgen/kpktgend_0 and /proc/net/pktgen/DEV
-// (add_device, dst_mac, pkt_size, count, then start), in one line; the output is the
-// device file's "Result:" line.
+// `pktgen DEV --dst MAC [--src MAC] [--size N] [--count N] [--rate PPS]`: what a user
+// of the kernel's pktgen writes into /proc/net/pktgen/kpktgend_0 and
+// /proc/net/pktgen/DEV (add_device, dst_mac, src_mac, pkt_size, count, then start), in
+// one line; the output is the device file's "Result:" line. pktgen builds frames below
+// the stack, so `--src` forges any source address (net/core/pktgen.c "src_mac").
 #include <fmt/format.h>
 
 #include "drivers-sim/userland/sim/sim.h"
@@ -12,7 +13,8 @@ namespace iovsim::host {
 namespace {
 cmd_result usage(const std::string& why) {
   return cmd_result{
-      2, "", fmt::format("pktgen: {}\nusage: pktgen DEV --dst MAC [--size BYTES] [--count N] [--rate PPS]\n", why),
+      2, "",
+      fmt::format("pktgen: {}\nusage: pktgen DEV --dst MAC [--src MAC] [--size BYTES] [--count N] [--rate PPS]\n", why),
       "EINVAL"};
 }
 
@@ -39,6 +41,10 @@ cmd_result pktgen_verb(sim_host& host, const std::vector<std::string>& argv) {
       if (!mac) return usage(fmt::format("\"{}\" is not a MAC address", v));
       for (uint8_t b : mac->bytes) cfg.dst_mac = cfg.dst_mac << 8 | b;
       have_dst = true;
+    } else if (a == "--src") {
+      const auto mac = net::mac_addr::parse(v);
+      if (!mac) return usage(fmt::format("\"{}\" is not a MAC address", v));
+      for (uint8_t b : mac->bytes) cfg.src_mac = cfg.src_mac << 8 | b;
     } else if (a == "--size") {
       if (!number(v, n) || n < 64 || n > nd->mtu + 18)
         return usage(fmt::format("size {} is not 64..{}", v, nd->mtu + 18));
