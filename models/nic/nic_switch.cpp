@@ -171,8 +171,19 @@ nic_switch::verdict nic_switch::classify(const uint8_t* f, uint32_t len, int sou
     if (!matched && t.mfe && hash_hit(t.mta, f)) pools |= t.rompe;
     pools |= t.mpe;
   } else {
+    // The L2 filter comes before pool selection: a unicast no receive address or
+    // unicast-hash entry matches passes only when the port is promiscuous
+    // (FCTRL.UPE). Then it goes to the pools that take any unicast (VMOLR.UPE) or,
+    // with none, to the default pool: "PF promiscuous" is the default pool
+    // (PHENOMENA.md A9; QEMU igb filters before igb_receive_assign() picks pools,
+    // and ixgbe refuses a VF's PROMISC unless the PF set FCTRL.UPE).
+    const bool uta = !matched && hash_hit(t.uta, f) && t.rope;
+    if (!matched && !uta && !(t.fctrl & FCTRL_UPE)) {
+      v.reason = rx_drop::l2_filter;
+      return v;
+    }
     pools = exact;
-    if (!matched && hash_hit(t.uta, f)) pools |= t.rope;
+    if (uta) pools |= t.rope;
     pools |= t.upe;
     v.exact_unicast = matched;
   }

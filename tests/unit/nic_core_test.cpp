@@ -132,8 +132,8 @@ TEST_F(nic_core_test, a_vf_owns_its_pool_through_its_own_bar_and_dma_goes_out_wi
     wr(false, VT_CTL, VT_CTL_VT_ENA | VT_CTL_REPLEN | 2u << VT_CTL_POOL_SHIFT);
     wr(false, PFVFRE0, 0x7);
     for (unsigned p = 0; p < 3; ++p) wr(false, VMOLR0 + 4 * p, VMOLR_AUPE | VMOLR_BAM);
-    wr(false, FCTRL, FCTRL_BAM);
-    wr(false, MPSAR_LO0, 1u << 2);  // RAR 0, the PF's address, in the PF's pool
+    wr(false, FCTRL, FCTRL_BAM | FCTRL_UPE);  // promiscuous: the default pool takes what no pool does
+    wr(false, MPSAR_LO0, 1u << 2);            // RAR 0, the PF's address, in the PF's pool
     // ixgbe_set_vf_mac(): the VF's address in a receive-address register, its pool bit.
     wr(false, RAL0 + 8, 0x00000002);
     wr(false, RAL0 + 12, RAH_AV | 0x0100);  // 02:00:00:00:00:01

@@ -194,6 +194,13 @@ TEST_F(nic_switch_test, unknown_unicast_goes_to_the_default_pool_and_is_dropped_
   run_thread([&] {
     vt(2);
     for (unsigned p = 0; p <= 2; ++p) rx_ring(pool_queue(p));
+    // Not promiscuous: the L2 filter drops a unicast no filter matches.
+    offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));
+    sc_core::wait(sc_time(5, SC_US));
+    EXPECT_EQ(frames(pool_queue(2)), 0u);
+    EXPECT_EQ(core->rx_dropped(rx_drop::l2_filter), 1u);
+    // FCTRL.UPE: it passes and no pool claims it: the default pool, the PF's.
+    wr(FCTRL, rd(FCTRL) | FCTRL_UPE);
     offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));
     sc_core::wait(sc_time(5, SC_US));
     EXPECT_EQ(frames(pool_queue(2)), 1u) << "the default pool: the PF's";
@@ -202,7 +209,7 @@ TEST_F(nic_switch_test, unknown_unicast_goes_to_the_default_pool_and_is_dropped_
     sc_core::wait(sc_time(5, SC_US));
   });
   EXPECT_EQ(frames(pool_queue(2)), 1u);
-  EXPECT_EQ(core->rx_dropped(rx_drop::l2_filter), 1u);
+  EXPECT_EQ(core->rx_dropped(rx_drop::l2_filter), 2u);
   EXPECT_EQ(std::string(rx_drop_name(rx_drop::l2_filter)), "l2_filter");
   expect_books_balance();
 }
@@ -544,6 +551,7 @@ TEST_F(nic_switch_test, pools_map_to_queues_by_the_vt_mode_32_pools_of_4_and_16_
     EXPECT_EQ(rd(RX_QUEUE0 + QUEUE_STRIDE * 6 + Q_BAL), 0xabc00u) << "VF 1's queue 2 is queue 6";
     rx_ring(4);
     rx_ring(12);
+    wr(FCTRL, rd(FCTRL) | FCTRL_UPE);  // promiscuous: unknown unicast passes the L2 filter
     offer(eth(vf_mac(1), PEER_MAC, 100));
     offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));  // the default pool 3: queue 12
     sc_core::wait(sc_time(5, SC_US));
