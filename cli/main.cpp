@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -80,10 +81,14 @@ int main(int argc, char** argv) { return run_cli(argc, argv); }
 int sc_main(int argc, char** argv) { return run_cli(argc, argv); }
 
 namespace {
-// `iovsim bench`: one line per case (or one JSON object per line with --json).
+// `iovsim bench`: one line per case (or one JSON object per line with --json). A
+// case the models cannot run says why on standard error; the others still run, and
+// the exit status is 1.
 int cmd_bench(std::vector<std::string> names, bool json, bool list, uint64_t packets) {
+  size_t width = std::string("case").size();  // the name column fits the longest name
+  for (const auto& c : scen::bench_cases()) width = std::max(width, c.name.size());
   if (list) {
-    for (const auto& c : scen::bench_cases()) std::cout << fmt::format("{:<18} {}\n", c.name, c.description);
+    for (const auto& c : scen::bench_cases()) std::cout << fmt::format("{:<{}} {}\n", c.name, width, c.description);
     return 0;
   }
   if (names.empty())
@@ -97,10 +102,19 @@ int cmd_bench(std::vector<std::string> names, bool json, bool list, uint64_t pac
     }
   }
   if (!json)
-    std::cout << fmt::format("{:<18} {:>12} {:>9} {:>19} {:>17}\n", "case", "sim_packets", "wall_s",
+    std::cout << fmt::format("{:<{}} {:>12} {:>9} {:>19} {:>17}\n", "case", width, "sim_packets", "wall_s",
                              "packets_per_wall_s", "sim_s_per_wall_s");
+  int status = 0;
   for (const std::string& n : names) {
-    const scen::bench_result r = scen::run_bench(n, packets);
+    scen::bench_result r;
+    try {
+      r = scen::run_bench(n, packets);
+    } catch (const std::runtime_error& e) {
+      std::cout << std::flush;
+      std::cerr << "iovsim bench: " << n << ": " << e.what() << "\n";
+      status = 1;
+      continue;
+    }
     if (json)
       std::cout << fmt::format(
           "{{\"case\": \"{}\", \"sim_packets\": {}, \"delivered\": {}, \"dropped\": {}, \"drops\": \"{}\", \"wall_s\": "
@@ -109,11 +123,11 @@ int cmd_bench(std::vector<std::string> names, bool json, bool list, uint64_t pac
           r.name, r.sim_packets, r.delivered, r.dropped, r.drops, r.wall_s, r.sim_s, r.packets_per_wall_s(),
           r.sim_s_per_wall_s());
     else
-      std::cout << fmt::format("{:<18} {:>12} {:>9.3f} {:>19.0f} {:>17.4f}\n", r.name, r.sim_packets, r.wall_s,
+      std::cout << fmt::format("{:<{}} {:>12} {:>9.3f} {:>19.0f} {:>17.4f}\n", r.name, width, r.sim_packets, r.wall_s,
                                r.packets_per_wall_s(), r.sim_s_per_wall_s());
     std::cout << std::flush;
   }
-  return 0;
+  return status;
 }
 
 int run_cli(int argc, char** argv) {

@@ -184,6 +184,7 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
     bool used = false;
     const pb::PortProfile* profile = nullptr;
     std::vector<pcie::pcie_link*> uplinks;   // from this port up to the root complex
+    pcie::bridge_function& port() const { return rc ? *rc->ports()[slot].port : *sw->ports()[slot].port; }
   };
   std::map<std::string, port_ref> ports;
   for (const auto& rp : spec.root_port()) {
@@ -206,8 +207,10 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       const pb::PortProfile& sw_prof = port_profile(prof, "");
       auto sw = std::make_unique<pcie::pcie_switch>(module_name(s.name()).c_str(), sw_prof);
       const port_ref& above = ports.at(s.attach());
-      m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(s.name()),
-                                                          negotiate(above.profile->link(), sw_prof.link())));
+      const pcie::link_config up = negotiate(above.profile->link(), sw_prof.link());
+      m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(s.name()), up));
+      pcie::set_link_status(above.port().cfg(), up.gen, up.width);
+      pcie::set_link_status(sw->upstream_port().cfg(), up.gen, up.width);
       std::vector<pcie::pcie_link*> chain{m_links.back().get()};
       chain.insert(chain.end(), above.uplinks.begin(), above.uplinks.end());
       for (const auto& dp : s.downstream())
@@ -225,8 +228,8 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       const unsigned nth = seen_profiles[e.profile()]++;
       if (prof.mac_base()) prof.set_mac_base(prof.mac_base() + (uint64_t{instance} << 12) + (uint64_t{nth} << 4));
       const port_ref& above = ports.at(e.attach());
-      m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(e.name()),
-                                                          negotiate(above.profile->link(), prof.link())));
+      const pcie::link_config trained = negotiate(above.profile->link(), prof.link());
+      m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(e.name()), trained));
       std::vector<pcie::pcie_link*> path{m_links.back().get()};
       path.insert(path.end(), above.uplinks.begin(), above.uplinks.end());
       std::unique_ptr<pcie::endpoint> ep;
@@ -241,6 +244,10 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       } else {
         ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), prof);
       }
+      // Both ends' Link Status show what the link trained at: Linux reads it
+      // (pcie_bandwidth_available(), lspci's LnkSta), not the link model.
+      pcie::set_link_status(above.port().cfg(), trained.gen, trained.width);
+      for (auto& pf : ep->pfs()) pcie::set_link_status(pf->cfg(), trained.gen, trained.width);
       connect(e.attach(), e.name(), ep->upstream);
       m_nodes.push_back({e.name(), "endpoint", e.attach(), e.profile()});
       m_endpoints.push_back(ep.get());

@@ -161,7 +161,13 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
         result.sim_packets = nd->stats.tx_packets;
         result.delivered = receivers[0]->stats.rx_packets;
         result.dropped = result.sim_packets - std::min(result.sim_packets, result.delivered);
+        // Where the others went: the wire (not looped back), or dropped by the NIC on
+        // the way into the second VF (its ring full: no_rx_descriptor).
         result.drops = fmt::format("on_wire={}", gen.port_counts().rx_frames);
+        for (unsigned r = 1; r < static_cast<unsigned>(nic::rx_drop::count); ++r) {
+          const auto reason = static_cast<nic::rx_drop>(r);
+          result.drops += fmt::format(" {}={}", nic::rx_drop_name(reason), core.rx_dropped(reason));
+        }
         if (result.delivered == 0)
           throw std::runtime_error("bench: no frame reached the second VF (no VF-to-VF loopback in the switch?)");
       } else if (tx) {

@@ -117,6 +117,7 @@ void nic_core::reset() {
   m_switch.counters = {};  // statistics clear at reset
   m_switch.ssvpc_cleared = m_switch.ssvpc_total;
   m_qprdc_cleared = rx_dropped(rx_drop::no_descriptor);
+  m_mpc_cleared = rx_dropped(rx_drop::packet_buffer_full);
   // RAL/RAH(0): the permanent address, valid (the EEPROM loads it at reset).
   const uint64_t mac = m_cfg.mac;
   uint32_t lo = 0, hi = 0;

@@ -196,6 +196,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::vector<uint8_t> m_vlan_strip;                  // per queue: RXDCTL.VME
   uint64_t m_trace_rx_seq = 0, m_trace_drop_seq = 0;  // trace sampling (trace.sample_every)
   uint64_t m_qprdc_cleared = 0;  // no-descriptor drops QPRDC(0) showed before its last read or reset
+  uint64_t m_mpc_cleared = 0;    // packet-buffer drops MPC(0) showed before its last read or reset
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};
 
   kit::stat_group m_stats{name(), "an SR-IOV NIC port"};

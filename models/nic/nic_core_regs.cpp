@@ -220,6 +220,18 @@ void nic_core::build_pf_regs() {
               .doc("receive buffer size (BSIZEPKT, KiB)")
               .on_read_fn([this, &r, q] { r.set(SRRCTL_LOW0 + 4 * q, 4, m_srrctl[q]); })
               .on_write_fn([this, q](uint64_t, uint64_t v) { write_srrctl(q, v); }));
+  for (unsigned n = 0; n < MPC_COUNT; ++n)
+    r.add(kit::reg(fmt::format("MPC{}", n), MPC0 + 4 * n, 4)
+              .doc("missed packets: the receive packet buffer was full (clear on read)")
+              .on_read_fn([this, &r, n] {
+                uint64_t v = 0;
+                if (n == 0) {
+                  const uint64_t total = rx_dropped(rx_drop::packet_buffer_full);
+                  v = total - m_mpc_cleared;
+                  m_mpc_cleared = total;
+                }
+                r.set(MPC0 + 4 * n, 4, lo32(v));
+              }));
   r.add(kit::reg("GPRC", GPRC, 4).doc("good packets received").on_read_fn([this, &r] {
     r.set(GPRC, 4, lo32(m_rx_delivered));
   }));

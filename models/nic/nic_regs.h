@@ -35,6 +35,11 @@ constexpr uint32_t LINKS_UP = 0x40000000, LINKS_SPEED_10G = 0x30000000, LINKS_SP
 // Per-queue statistics (queue n < 16): QPRC 0x1030 + 0x40n, QPTC 0x6030 + 0x40n are
 // not modelled; the port's GPRC / GPTC are.
 constexpr uint32_t GPRC = 0x04074, GPTC = 0x04080;
+// MPC(n) 0x03FA0 + 4n (n < 8), "Missed Packets Count" per packet buffer (Linux
+// ixgbe_type.h IXGBE_MPC; ixgbe_update_stats() sums them into rx_missed_errors):
+// frames dropped because the receive packet buffer was full, clear on read. One
+// packet buffer without DCB: MPC(0) counts, MPC(1..7) read 0.
+constexpr uint32_t MPC0 = 0x03FA0, MPC_COUNT = 8;
 // QPRDC(n) 0x01430 + 0x40n (n < 16), "Receive Queue Drop Packet Count" (82599/X540
 // data sheets; Linux ixgbe_type.h IXGBE_QPRDC): frames a queue dropped for want of a
 // descriptor, clear on read. Queues reach counter n through RQSMR, whose reset value

@@ -164,6 +164,7 @@ nic_switch::verdict nic_switch::classify(const uint8_t* f, uint32_t len, int sou
     return v;
   }
   uint64_t pools = 0;
+  bool l2_passed = true;
   if (broadcast) {
     if (t.fctrl & FCTRL_BAM) pools = t.bam;
   } else if (multicast) {
@@ -171,26 +172,21 @@ nic_switch::verdict nic_switch::classify(const uint8_t* f, uint32_t len, int sou
     if (!matched && t.mfe && hash_hit(t.mta, f)) pools |= t.rompe;
     pools |= t.mpe;
   } else {
-    // The L2 filter comes before pool selection: a unicast no receive address or
-    // unicast-hash entry matches passes only when the port is promiscuous
-    // (FCTRL.UPE). Then it goes to the pools that take any unicast (VMOLR.UPE) or,
-    // with none, to the default pool: "PF promiscuous" is the default pool
-    // (PHENOMENA.md A9; QEMU igb filters before igb_receive_assign() picks pools,
-    // and ixgbe refuses a VF's PROMISC unless the PF set FCTRL.UPE).
-    const bool uta = !matched && hash_hit(t.uta, f) && t.rope;
-    if (!matched && !uta && !(t.fctrl & FCTRL_UPE)) {
-      v.reason = rx_drop::l2_filter;
-      return v;
-    }
     pools = exact;
-    if (uta) pools |= t.rope;
+    const bool uta_hit = !matched && hash_hit(t.uta, f);
+    if (uta_hit) pools |= t.rope;
     pools |= t.upe;
     v.exact_unicast = matched;
+    // L2 filtering comes before pool selection (82599 data sheet 7.1.1.1): a unicast
+    // that matched no receive address and no PFUTA hash passes only with FCTRL.UPE,
+    // so only then may the default pool take it. This is why ixgbe_set_rx_mode()
+    // sets UPE when __dev_uc_sync() finds no room for an address (Linux 6.1).
+    l2_passed = matched || uta_hit || (t.fctrl & FCTRL_UPE) || pools;
   }
   if (source_pool >= 0) pools &= ~pool_bit(static_cast<unsigned>(source_pool));
   const bool any_before_vlan = pools != 0;
   if (t.vfe) pools &= v.tagged ? (t.vlan_pools[vid] | t.vpe) : t.aupe;
-  if (!pools && !multicast && source_pool < 0 && !t.dis_defpl) pools = pool_bit(t.def_pool);
+  if (!pools && !multicast && source_pool < 0 && !t.dis_defpl && l2_passed) pools = pool_bit(t.def_pool);
   if (!pools) {
     v.reason = any_before_vlan ? rx_drop::vlan_filter : rx_drop::l2_filter;
     return v;

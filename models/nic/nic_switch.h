@@ -15,7 +15,8 @@
 //    pools and a unicast PFUTA hit the ROPE pools; MPE pools take every multicast, UPE
 //    pools (VMOLR.UPE, X550 and later: honoured here) every unicast. FCTRL.UPE/MPE do
 //    not add pools: "PF promiscuous" is the default pool (PHENOMENA.md A9), which
-//    takes unicast no pool accepted unless VT_CTL.DIS_DEFPL.
+//    takes unicast no pool accepted unless VT_CTL.DIS_DEFPL, provided it passed L2
+//    filtering: an exact address, a PFUTA hit, or FCTRL.UPE (else it is dropped).
 //  - VLANs: with VLNCTRL.VFE a tagged frame whose VID is clear in VFTA is dropped; in
 //    VT mode the pools are then narrowed to the pools of the VID's VLVF entry (VLVFB)
 //    and VLAN-promiscuous pools (VMOLR.VPE, X550), an untagged frame to the pools

@@ -41,6 +41,31 @@ void rx_queue::restart() {
   m_cached = 0;
   m_cache_first = 0;
   m_fetch_next = ring.head;
+  m_fetch_failed = false;
+}
+
+bool rx_queue::descriptors_available() const {
+  const uint32_t count = ring.count();
+  return count && (ring.tail + count - m_fetch_next) % count != 0;
+}
+
+// What software handed over beyond what was fetched, up to the batch and the end of
+// the ring (one contiguous read), asked for at `at`.
+bool rx_queue::fetch(const sc_core::sc_time& at, uint64_t& fault_addr) {
+  const uint32_t count = ring.count();
+  const uint32_t available = (ring.tail + count - m_fetch_next) % count;
+  const uint32_t n = std::min({m_prefetch, available, count - m_fetch_next});
+  const uint64_t addr = ring.base + uint64_t{m_fetch_next} * DESCRIPTOR_BYTES;
+  if (!m_dma.read(requester_id, addr, m_scratch.data(), n * DESCRIPTOR_BYTES, at, m_cache_ready)) {
+    fault_addr = addr;
+    return false;
+  }
+  ++m_fetches;
+  for (uint32_t i = 0; i < n; ++i) m_cache[i] = le64(&m_scratch[i * DESCRIPTOR_BYTES]);
+  m_cache_first = 0;
+  m_cached = n;
+  m_fetch_next = (m_fetch_next + n) % count;
+  return true;
 }
 
 rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
@@ -51,27 +76,21 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
   if (f.size() > buffer_bytes) return drop(rx_drop::buffer_too_small);
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (m_cached == 0) {
-    // Fetch what software handed over beyond what was fetched, up to the batch and
-    // the end of the ring (one contiguous read).
-    const uint32_t available = (ring.tail + count - m_fetch_next) % count;
-    if (available == 0) return drop(rx_drop::no_descriptor);
-    const uint32_t n = std::min({m_prefetch, available, count - m_fetch_next});
-    const uint64_t at = ring.base + uint64_t{m_fetch_next} * DESCRIPTOR_BYTES;
-    if (!m_dma.read(requester_id, at, m_scratch.data(), n * DESCRIPTOR_BYTES, now, m_cache_ready)) {
-      fault_addr = at;
+    // A fetch made when the cache ran dry failed: this frame pays for it.
+    if (m_fetch_failed) {
+      m_fetch_failed = false;
+      fault_addr = m_fetch_fault_addr;
       return drop(rx_drop::dma_fault);
     }
-    ++m_fetches;
-    for (uint32_t i = 0; i < n; ++i) m_cache[i] = le64(&m_scratch[i * DESCRIPTOR_BYTES]);
-    m_cache_first = 0;
-    m_cached = n;
-    m_fetch_next = (m_fetch_next + n) % count;
+    if (!descriptors_available()) return drop(rx_drop::no_descriptor);
+    if (!fetch(now, fault_addr)) return drop(rx_drop::dma_fault);
   }
   const uint64_t buffer = m_cache[m_cache_first];
   sc_core::sc_time data_done;
   // Posted writes (see receive() in the header): a fault is noted, nothing stops.
   bool lost = false;
-  if (!m_dma.write(requester_id, buffer, f.data(), f.size(), std::max(now, m_cache_ready), data_done)) {
+  const sc_core::sc_time start = std::max(now, m_cache_ready);
+  if (!m_dma.write(requester_id, buffer, f.data(), f.size(), start, data_done)) {
     fault_addr = buffer;
     lost = true;
   }
@@ -86,14 +105,32 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
   uint8_t desc[DESCRIPTOR_BYTES];
   wb.encode(desc);
   const uint64_t slot = ring.base + uint64_t{ring.head} * DESCRIPTOR_BYTES;
-  if (!m_dma.write(requester_id, slot, desc, DESCRIPTOR_BYTES, data_done, done) && !lost) {
+  // The write-back goes out right behind the data, not once the data is in memory:
+  // posted writes do not pass posted writes (PCIe base spec 2.4.1, Table 2-39 A2a),
+  // so it cannot land first, and the port does not wait (waiting left the link idle
+  // for a round trip per frame, which under replication capped delivery well below
+  // what the link carries). The path's reservations keep it behind the data's TLPs.
+  if (!m_dma.write(requester_id, slot, desc, DESCRIPTOR_BYTES, start, done) && !lost) {
     fault_addr = slot;
     lost = true;
   }
+  done = std::max(done, data_done);
   ++m_cache_first;
   --m_cached;
   ring.head = (ring.head + 1) % count;
   m_consumed = true;
+  // The cache ran dry: fetch again now, behind this frame's writes, not when the next
+  // frame arrives. With RXDCTL.PTHRESH 0 (ixgbe leaves the 82599's at reset) the
+  // port fetches as soon as its on-chip buffer is empty and software has descriptors
+  // out (82598/82599 data sheets, "Receive Descriptor Fetching"), so the round trip
+  // overlaps the other queues' writes instead of leaving the link idle.
+  if (m_cached == 0 && descriptors_available()) {
+    uint64_t addr = 0;
+    if (!fetch(start, addr)) {
+      m_fetch_failed = true;
+      m_fetch_fault_addr = addr;
+    }
+  }
   if (lost) return drop(rx_drop::dma_fault);
   ++m_frames;
   m_bytes += f.size();

@@ -2,9 +2,10 @@
 // fills with buffers (RDBAL/RDBAH, RDLEN, RDT), consumed by the hardware from RDH.
 // Per frame, the pipeline SimBricks' NIC models spell out (fetch, process, DMA, write
 // back), each step a DMA through the function's requester ID:
-//   fetch      up to `prefetch` descriptors in one read when none is cached
+//   fetch      up to `prefetch` descriptors in one read as soon as the cache runs
+//              dry with descriptors out (else when a frame finds none cached)
 //   data       the frame into the buffer the next descriptor names
-//   write-back the descriptor in its write-back form (DD, EOP, length, RSS hash)
+//   write-back the descriptor in its write-back form, right behind the data
 // The queue runs in order; its steps are timed by the path's reservations, and the
 // caller takes one event when the write-back is done (the interrupt cause).
 // One buffer holds one frame here (SRRCTL.BSIZEPKT, 2 KiB by default): a larger frame
@@ -91,6 +92,9 @@ class rx_queue {
     return d;
   }
 
+  bool descriptors_available() const;  // beyond those fetched
+  bool fetch(const sc_core::sc_time& at, uint64_t& fault_addr);
+
   dma_port& m_dma;
   uint32_t m_prefetch;
   std::vector<uint64_t> m_cache;  // buffer addresses of descriptors fetched, from ring.head on
@@ -100,6 +104,8 @@ class rx_queue {
   std::vector<uint8_t> m_scratch;  // descriptor bytes of one fetch
   uint64_t m_frames = 0, m_bytes = 0, m_fetches = 0;
   bool m_consumed = false;
+  bool m_fetch_failed = false;  // the fetch made when the cache ran dry completed with an error
+  uint64_t m_fetch_fault_addr = 0;
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_drops{};
 };
 

@@ -88,7 +88,8 @@ uint32_t add_pcie_cap(config_space& cfg, const pcie_cap_params& p) {
                           (p.port_number & 0xff) << 24;
   cfg.ro("EXP.LNKCAP", at + EXP_LNKCAP, 4, lnkcap);
   cfg.reg(kit::reg("EXP.LNKCTL", at + EXP_LNKCTL, 2).rw(0x0ffb));
-  // LnkSta: the link trained at its capability (the model has no training).
+  // LnkSta: the capability until the platform says what the link trained at
+  // (set_link_status()).
   // Downstream-facing ports also show DL active (0x2000); slot clock 0x1000.
   const uint16_t lnksta = static_cast<uint16_t>((p.link_gen & 0xf) | (p.link_width & 0x3f) << 4 | 0x1000 |
                                                 (is_port ? 0x2000 : 0));
@@ -115,6 +116,13 @@ uint32_t add_pcie_cap(config_space& cfg, const pcie_cap_params& p) {
   cfg.reg(kit::reg("EXP.LNKCTL2", at + EXP_LNKCTL2, 2).reset_to(p.link_gen & 0xf).rw(0x0fff));
   cfg.ro("EXP.LNKSTA2", at + 0x32, 2, 0);
   return at;
+}
+
+void set_link_status(config_space& cfg, unsigned gen, unsigned width) {
+  const uint32_t at = cfg.find_cap(CAP_ID_EXP);
+  if (!at) return;
+  const uint32_t keep = cfg.get(at + EXP_LNKSTA, 2) & ~0x3ffu;
+  cfg.bank().set_reset(at + EXP_LNKSTA, keep | (gen & 0xf) | (width & 0x3f) << 4);
 }
 
 uint32_t add_aer_cap(config_space& cfg) {

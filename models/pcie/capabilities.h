@@ -29,6 +29,10 @@ uint32_t add_msix_cap(config_space& cfg, unsigned vectors, unsigned table_bar, u
                       unsigned pba_bar, uint32_t pba_offset);
 uint32_t add_pcie_cap(config_space& cfg, const pcie_cap_params& p);
 uint32_t add_aer_cap(config_space& cfg);
+// The link trained: Link Status shows the speed and width both ends negotiated
+// (PCIe base spec 7.5.3.8, Current Link Speed / Negotiated Link Width), which Link
+// Capabilities does not. From now and after every reset (the link trains the same).
+void set_link_status(config_space& cfg, unsigned gen, unsigned width);
 uint32_t add_dsn_cap(config_space& cfg, uint64_t serial);
 // ARI: `next_function` is the next function number of this device (0 ends the list).
 uint32_t add_ari_cap(config_space& cfg, uint8_t next_function);

@@ -112,12 +112,13 @@ TEST_F(nic_core_test, the_pf_receives_into_its_ring_and_interrupts_through_its_v
     EXPECT_EQ(mem.get32(0x10000 + 16 * i + 12) & 0xffff, 60u) << i;
     EXPECT_EQ(mem.get(0x100000 + 2048 * i, 6), (std::vector<uint8_t>{0x00, 0x1b, 0x21, 0xa0, 0x00, 0x10})) << i;
   }
-  // One message per frame (no throttle): each write-back 700 ns after the frame's
-  // last bit (descriptors fetched once: 500 ns, then data 100 ns, write-back 100 ns).
+  // One message per frame (no throttle): each write-back 600 ns after the frame's
+  // last bit (descriptors fetched once: 500 ns, then the data and, right behind it,
+  // the write-back: 100 ns).
   ASSERT_EQ(msix.size(), 3u);
   EXPECT_EQ(msix[0].fn, 0u);
   EXPECT_EQ(msix[0].vector, 0u);
-  EXPECT_EQ(msix[0].at, sc_time(67.6 + 700, SC_NS));
+  EXPECT_EQ(msix[0].at, sc_time(67.6 + 600, SC_NS));
   for (const auto& r : mem.log) EXPECT_EQ(r.rid, PF_RID);
   EXPECT_EQ(core->rx_offered(), 3u);
   EXPECT_EQ(core->rx_delivered(), 3u);

@@ -189,17 +189,17 @@ TEST_F(nic_switch_test, unicast_to_a_vf_goes_to_its_pool_only_through_its_routin
   expect_books_balance();
 }
 
-TEST_F(nic_switch_test, unknown_unicast_goes_to_the_default_pool_and_is_dropped_with_dis_defpl) {
+// L2 filtering before pool selection (82599 data sheet 7.1.1.1): a unicast no
+// receive address or PFUTA hash takes passes only in unicast promiscuous mode
+// (FCTRL.UPE), and then goes to the default pool unless VT_CTL.DIS_DEFPL.
+TEST_F(nic_switch_test, unknown_unicast_passes_with_fctrl_upe_to_the_default_pool_and_not_with_dis_defpl) {
   build();
   run_thread([&] {
     vt(2);
     for (unsigned p = 0; p <= 2; ++p) rx_ring(pool_queue(p));
-    // Not promiscuous: the L2 filter drops a unicast no filter matches.
     offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));
     sc_core::wait(sc_time(5, SC_US));
-    EXPECT_EQ(frames(pool_queue(2)), 0u);
-    EXPECT_EQ(core->rx_dropped(rx_drop::l2_filter), 1u);
-    // FCTRL.UPE: it passes and no pool claims it: the default pool, the PF's.
+    EXPECT_EQ(frames(pool_queue(2)), 0u) << "no filter takes it: dropped";
     wr(FCTRL, rd(FCTRL) | FCTRL_UPE);
     offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));
     sc_core::wait(sc_time(5, SC_US));
@@ -551,9 +551,9 @@ TEST_F(nic_switch_test, pools_map_to_queues_by_the_vt_mode_32_pools_of_4_and_16_
     EXPECT_EQ(rd(RX_QUEUE0 + QUEUE_STRIDE * 6 + Q_BAL), 0xabc00u) << "VF 1's queue 2 is queue 6";
     rx_ring(4);
     rx_ring(12);
-    wr(FCTRL, rd(FCTRL) | FCTRL_UPE);  // promiscuous: unknown unicast passes the L2 filter
+    wr(FCTRL, rd(FCTRL) | FCTRL_UPE);
     offer(eth(vf_mac(1), PEER_MAC, 100));
-    offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));  // the default pool 3: queue 12
+    offer(eth(0x0a0b0c0d0e0f, PEER_MAC, 100));  // unicast promiscuous: the default pool 3, queue 12
     sc_core::wait(sc_time(5, SC_US));
     EXPECT_EQ(frames(4), 1u);
     EXPECT_EQ(frames(12), 1u);
