@@ -96,7 +96,8 @@ class dram : public sc_core::sc_module, public phys_mem {
   std::map<uint64_t, std::unique_ptr<page>> m_pages;   // page number -> bytes
   // Pages are never freed: a direct-mapped cache of page pointers saves the map walk
   // on the hot paths (descriptors, buffers and page tables are touched again and again).
-  static constexpr size_t PAGE_CACHE = 256;
+  // 4096 entries (64 KiB): a NIC's rings and buffers for a few VFs, plus page tables.
+  static constexpr size_t PAGE_CACHE = 4096;
   struct cached_page {
     uint64_t number = ~0ull;
     page* p = nullptr;
