@@ -126,8 +126,8 @@ class ixgbe_sriov {
   void ping_all_vfs();
   void pf_up();    // ixgbe_up_complete(): PFRSTD, every VF's RX/TX per its link state, pinged
   void pf_down();  // ixgbe_down(): every VF loses clear_to_send, RX/TX off, pinged
-  void link_changed(bool up, unsigned mbps);        // watchdog: rate limits checked, VFs pinged
-  void vf_flr(unsigned vf) {  // ixgbe_check_for_rst(): a VF's FLR
+  void link_changed(bool up, unsigned mbps);  // watchdog: rate limits checked, VFs pinged
+  void vf_flr(unsigned vf) {                  // ixgbe_check_for_rst(): a VF's FLR
     if (vf < m_num_vfs) vf_reset_event(vf);
   }
 

@@ -301,7 +301,8 @@ void check_tables(const pb::Scenario& s, const locator& at, const std::set<std::
     const pb::Table& t = s.table(i);
     const locator tl = at.nested(s, "table", i);
     const std::string who = fmt::format("table {}", i + 1);
-    if (!is_identifier(t.name())) tl.fail(t, "name", -1, fmt::format("{}: name \"{}\" is not an identifier", who, t.name()));
+    if (!is_identifier(t.name()))
+      tl.fail(t, "name", -1, fmt::format("{}: name \"{}\" is not an identifier", who, t.name()));
     if (!names.insert(t.name()).second) tl.fail(t, "name", -1, fmt::format("{}: a second table \"{}\"", who, t.name()));
     if (t.column_size() == 0) tl.fail(t, "column", -1, fmt::format("{}: no columns", who));
     for (int r = 0; r < t.row_size(); ++r) {

@@ -1,10 +1,9 @@
 #include "scenarios/outputs.h"
 
 #include <fmt/format.h>
-
-#include <algorithm>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

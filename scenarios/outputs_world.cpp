@@ -179,15 +179,16 @@ std::string world_summary(const pb::World& r) {
     sum += "\nNIC ports on wires:\n";
     for (const pb::World::NicPort& p : r.nic_port()) {
       std::string drops;
-      for (const auto& d : p.rx_dropped()) drops += fmt::format("{}{} {}", drops.empty() ? "" : ", ", d.frames(), d.reason());
+      for (const auto& d : p.rx_dropped())
+        drops += fmt::format("{}{} {}", drops.empty() ? "" : ", ", d.frames(), d.reason());
       std::string tx_drops;
       for (const auto& d : p.tx_dropped()) tx_drops += fmt::format(", {} {}", d.frames(), d.reason());
-      sum += fmt::format("  {:<20} link {:<4}  rx {} offered + {} looped + {} copies, {} delivered, dropped: {} ({});  "
-                         "tx {}, {} kept inside{}\n",
-                         p.end(), p.link_up() ? "up" : "down", p.rx_offered(), p.rx_looped(), p.rx_replicas(),
-                         p.rx_delivered(), drops.empty() ? "none" : drops,
-                         p.books_balance() ? "books balance" : "BOOKS DO NOT BALANCE", p.tx_frames(), p.tx_local_only(),
-                         tx_drops);
+      sum += fmt::format(
+          "  {:<20} link {:<4}  rx {} offered + {} looped + {} copies, {} delivered, dropped: {} ({});  "
+          "tx {}, {} kept inside{}\n",
+          p.end(), p.link_up() ? "up" : "down", p.rx_offered(), p.rx_looped(), p.rx_replicas(), p.rx_delivered(),
+          drops.empty() ? "none" : drops, p.books_balance() ? "books balance" : "BOOKS DO NOT BALANCE", p.tx_frames(),
+          p.tx_local_only(), tx_drops);
     }
   }
   if (r.traffic_size()) {

@@ -37,9 +37,7 @@ class sriov_hal final : public fw::nic_hal {
  public:
   sriov_hal(platform::host_bus& bus, net_core& net, kernel_log& log, pci_dev& pf, std::string driver)
       : m_bus(bus), m_net(net), m_log(log), m_pf(pf), m_driver(std::move(driver)) {}
-  uint32_t read32(uint32_t off) override {
-    return static_cast<uint32_t>(m_bus.mmio_read(m_pf.bars[0].start + off, 4));
-  }
+  uint32_t read32(uint32_t off) override { return static_cast<uint32_t>(m_bus.mmio_read(m_pf.bars[0].start + off, 4)); }
   void write32(uint32_t off, uint32_t v) override { m_bus.mmio_write(m_pf.bars[0].start + off, 4, v); }
   void log(level l, const std::string& text) override {
     const netdev* nd = m_net.of(m_pf);
@@ -68,7 +66,7 @@ struct pf_data {
   unsigned other_vector = 0;  // the mailbox / link interrupt
   std::unique_ptr<sriov_hal> hal;
   std::unique_ptr<fw::ixgbe_sriov> sriov;
-  uint64_t spoofed = 0;  // SSVPC, read to clear, summed
+  uint64_t spoofed = 0;              // SSVPC, read to clear, summed
   unsigned watchdog_generation = 0;  // a newer open's watchdog replaces an older one
 };
 
@@ -282,13 +280,14 @@ class ixgbe_driver final : public intel_pf_driver {
     return with_sriov(nd, [&](fw::ixgbe_sriov& s) { return s.set_vf_trust(static_cast<int>(vf), on); });
   }
   int set_vf_link_state(netdev& nd, unsigned vf, unsigned state) override {
-    return with_sriov(nd,
-                      [&](fw::ixgbe_sriov& s) { return s.set_vf_link_state(static_cast<int>(vf), static_cast<int>(state)); });
+    return with_sriov(
+        nd, [&](fw::ixgbe_sriov& s) { return s.set_vf_link_state(static_cast<int>(vf), static_cast<int>(state)); });
   }
   int set_vf_rate(netdev& nd, unsigned vf, unsigned min_mbps, unsigned max_mbps) override {
     // ixgbe_ndo_set_vf_bw(): against the link's speed (adapter->link_speed), 10G when up.
     const unsigned link = nd.carrier ? 10000 : 0;
-    return with_sriov(nd, [&](fw::ixgbe_sriov& s) { return s.set_vf_rate(static_cast<int>(vf), min_mbps, max_mbps, link); });
+    return with_sriov(
+        nd, [&](fw::ixgbe_sriov& s) { return s.set_vf_rate(static_cast<int>(vf), min_mbps, max_mbps, link); });
   }
 
   // ndo_get_vf_config.
@@ -317,8 +316,7 @@ class ixgbe_driver final : public intel_pf_driver {
     const bool unicast = !((mac >> 40) & 1);
     if (unicast) {
       auto it = m_pf.find(nd.dev);
-      if (it != m_pf.end() && nd.uc.size() >= static_cast<size_t>(it->second.sriov->available_rars()))
-        return -ENOMEM;
+      if (it != m_pf.end() && nd.uc.size() >= static_cast<size_t>(it->second.sriov->available_rars())) return -ENOMEM;
     }
     return netdev_ops::fdb_add(nd, mac, vid, ndm_state, excl);
   }

@@ -74,8 +74,7 @@ constexpr uint32_t VF_RESET = 0x01, VF_SET_MAC_ADDR = 0x02, VF_SET_MULTICAST = 0
                    VF_UPDATE_XCAST_MODE = 0x0C, VF_GET_LINK_STATE = 0x10;
 constexpr uint32_t PF_CONTROL_MSG = 0x0100;  // a PF-initiated message (ping): CTS when the VF may talk
 // enum ixgbe_pfvf_api_rev: the VF asks for the newest first (ixgbevf_negotiate_api()).
-constexpr int MBOX_API_10 = 0, MBOX_API_20 = 1, MBOX_API_11 = 2, MBOX_API_12 = 3, MBOX_API_13 = 4,
-              MBOX_API_14 = 5;
+constexpr int MBOX_API_10 = 0, MBOX_API_20 = 1, MBOX_API_11 = 2, MBOX_API_12 = 3, MBOX_API_13 = 4, MBOX_API_14 = 5;
 // GET_QUEUES reply words (IXGBE_VF_TX_QUEUES ...), IXGBE_VF_GET_QUEUES_RESP_LEN.
 constexpr unsigned VF_TX_QUEUES = 1, VF_RX_QUEUES = 2, VF_TRANS_VLAN = 3, VF_DEF_QUEUE = 4, VF_GET_QUEUES_LEN = 5;
 constexpr unsigned VF_MAX_MC_ENTRIES = 30;  // IXGBE_MAX_VF_MC_ENTRIES: hashes in one SET_MULTICAST

@@ -125,8 +125,7 @@ namespace {
 // A MAC in mailbox words from `at`, first octet lowest (memcpy of the address).
 void put_mac(uint32_t* words, uint64_t mac) {
   words[0] = words[1] = 0;
-  for (unsigned b = 0; b < 6; ++b)
-    words[b / 4] |= static_cast<uint32_t>((mac >> (40 - 8 * b)) & 0xff) << (8 * (b % 4));
+  for (unsigned b = 0; b < 6; ++b) words[b / 4] |= static_cast<uint32_t>((mac >> (40 - 8 * b)) & 0xff) << (8 * (b % 4));
 }
 }  // namespace
 

@@ -73,9 +73,9 @@ class ixgbevf_driver final : public intel_vf_driver {
     }
     st.hw_addr = st.perm_addr = mac;
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
-    nd.rx_csum_offload = true;                         // ixgbevf_probe(): NETIF_F_RXCSUM
-    nd.unicast_flt = true;                             // IFF_UNICAST_FLT: SET_MACVLAN
-    nd.max_mtu = 9728 - ETH_HLEN - ETH_FCS_LEN;        // IXGBE_MAX_JUMBO_FRAME_SIZE - (ETH_HLEN + ETH_FCS_LEN)
+    nd.rx_csum_offload = true;                   // ixgbevf_probe(): NETIF_F_RXCSUM
+    nd.unicast_flt = true;                       // IFF_UNICAST_FLT: SET_MACVLAN
+    nd.max_mtu = 9728 - ETH_HLEN - ETH_FCS_LEN;  // IXGBE_MAX_JUMBO_FRAME_SIZE - (ETH_HLEN + ETH_FCS_LEN)
     // After register_netdev: the MAC, the board (ixgbevf_pci_tbl: board_82599_vf = 1,
     // board_X540_vf = 2) and its name.
     info(dev, format_mac(nd.mac));

@@ -18,10 +18,11 @@
 // NACK or a ping from the PF, except the answer to its RESET; every valid receive
 // address names a pool; no more valid receive addresses than the table has;
 // available_rars() within 0..num_rar.
+#include <fmt/format.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <fmt/format.h>
 #include <map>
 #include <string>
 #include <vector>
