@@ -260,6 +260,17 @@ int host_system::rtnl_setlink_flags(int ifindex, unsigned flags, unsigned change
   return nd ? m_k->net->change_flags(*nd, flags, change) : -ENODEV;
 }
 
+int host_system::rtnl_newlink_vlan(int link_ifindex, const std::string& name, uint16_t proto, uint16_t vid,
+                                   std::string& why) {
+  netdev* real = m_k->net->find(link_ifindex);
+  return real ? m_k->net->add_vlan(*real, name, proto, vid, why) : -ENODEV;
+}
+
+int host_system::rtnl_dellink(int ifindex) {
+  netdev* nd = m_k->net->find(ifindex);
+  return nd ? m_k->net->del_link(*nd) : -ENODEV;
+}
+
 int host_system::rtnl_setlink_address(int ifindex, uint64_t mac) {
   netdev* nd = m_k->net->find(ifindex);
   return nd ? m_k->net->set_mac_address(*nd, mac) : -ENODEV;

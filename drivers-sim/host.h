@@ -136,6 +136,9 @@ class host_system : public sim_host, private syscalls {
   int rtnl_setlink_flags(int ifindex, unsigned flags, unsigned change) override;
   int rtnl_setlink_vf(int ifindex, const vf_setting& s) override;
   int rtnl_setlink_address(int ifindex, uint64_t mac) override;
+  int rtnl_newlink_vlan(int link_ifindex, const std::string& name, uint16_t proto, uint16_t vid,
+                        std::string& why) override;
+  int rtnl_dellink(int ifindex) override;
   int rtnl_fdb_add(const fdb_request& r, std::string& why) override;
   int rtnl_fdb_del(const fdb_request& r, std::string& why) override;
   int rtnl_fdb_dump(int brport_ifindex, int br_ifindex, std::vector<fdb_entry>& out) override;

@@ -22,7 +22,7 @@ struct link_stats {
   uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
   uint64_t rx_errors = 0, tx_errors = 0, rx_dropped = 0, tx_dropped = 0;
   uint64_t multicast = 0, collisions = 0;
-  uint64_t rx_missed_errors = 0;      // frames the NIC dropped for want of a descriptor
+  uint64_t rx_missed_errors = 0;      // frames the NIC had no room for (ixgbe: MPC, the packet buffer)
   uint64_t rx_nohandler = 0;          // frames of a protocol nobody handles (no packet_type)
   uint64_t rx_otherhost_dropped = 0;  // unicast frames for another MAC (PACKET_OTHERHOST)
 };
@@ -115,6 +115,8 @@ struct link_info {
   bool carrier = false;        // IFF_LOWER_UP
   bool loopback = false;
   bool promisc = false, allmulti = false;  // IFF_PROMISC / IFF_ALLMULTI as asked (dev_get_flags(): gflags)
+  std::string link;      // IFLA_LINK: the device a VLAN device sits on ("NAME@LINK")
+  bool noqueue = false;  // IFF_NO_QUEUE (a VLAN device): qdisc noqueue once up
   std::vector<vf_link_info> vfs;
   link_stats stats;  // IFLA_STATS64
 };
@@ -199,6 +201,13 @@ class syscalls {
   // RTM_SETLINK IFLA_VFINFO_LIST with one IFLA_VF_INFO: 0 or -errno (-EINVAL: no
   // such VF, -EOPNOTSUPP: the driver has no such hook).
   virtual int rtnl_setlink_vf(int /*ifindex*/, const vf_setting& /*s*/) { return -EOPNOTSUPP; }
+  // RTM_NEWLINK of a VLAN device on `link_ifindex` (vlan_newlink()); extack text in `why`.
+  virtual int rtnl_newlink_vlan(int /*link_ifindex*/, const std::string& /*name*/, uint16_t /*proto*/,
+                                uint16_t /*vid*/, std::string& /*why*/) {
+    return -EOPNOTSUPP;
+  }
+  // RTM_DELLINK.
+  virtual int rtnl_dellink(int /*ifindex*/) { return -EOPNOTSUPP; }
   // RTM_SETLINK IFLA_ADDRESS: dev_set_mac_address() -> ndo_set_mac_address.
   virtual int rtnl_setlink_address(int /*ifindex*/, uint64_t /*mac*/) { return -EOPNOTSUPP; }
 

@@ -32,6 +32,41 @@ pcie_link_status read_link_status(pci_core& pci, const pci_dev& dev) {
   return {sta & 0xf, (sta >> 4) & 0x3f};
 }
 
+std::string pcie_link_status_line(pci_core& pci, const pci_dev& dev) {
+  // PCIE_SPEED2MBS_ENC(): usable Mb/s per lane after encoding; pci_speed_string().
+  static const unsigned mbps[] = {0, 2000, 4000, 7877, 15754, 31508};
+  static const char* speeds[] = {"?", "2.5 GT/s PCIe", "5.0 GT/s PCIe", "8.0 GT/s PCIe", "16.0 GT/s PCIe",
+                                 "32.0 GT/s PCIe"};
+  if (!dev.exp_pos) return "";
+  const uint32_t cap = pci.hw().cfg_read(dev.bus, dev.devfn, dev.exp_pos + EXP_LNKCAP, 4);
+  const unsigned cap_speed = cap & 0xf, cap_width = (cap >> 4) & 0x3f;
+  if (cap_speed < 1 || cap_speed > 5) return "";
+  const unsigned bw_cap = mbps[cap_speed] * cap_width;
+  // pcie_bandwidth_available(): up to the root, the last device with the lowest
+  // bandwidth is the limiting one ("next_bw <= bw").
+  unsigned bw = 0, speed = 0, width = 0;
+  const pci_dev* limiting = nullptr;
+  for (const pci_dev* d = &dev; d; d = d->bridge) {
+    if (!d->exp_pos) break;
+    const pcie_link_status l = read_link_status(pci, *d);
+    const unsigned next = (l.speed >= 1 && l.speed <= 5 ? mbps[l.speed] : 0) * l.width;
+    if (!bw || next <= bw) {
+      bw = next;
+      speed = l.speed;
+      width = l.width;
+      limiting = d;
+    }
+  }
+  if (bw >= bw_cap)
+    return fmt::format("{}.{:03} Gb/s available PCIe bandwidth ({} x{} link)", bw_cap / 1000, bw_cap % 1000,
+                       speeds[cap_speed], cap_width);
+  return fmt::format(
+      "{}.{:03} Gb/s available PCIe bandwidth, limited by {} x{} link at {} (capable of {}.{:03} Gb/s with {} x{} "
+      "link)",
+      bw / 1000, bw % 1000, speed >= 1 && speed <= 5 ? speeds[speed] : "Unknown", width,
+      limiting ? limiting->bdf() : "<unknown>", bw_cap / 1000, bw_cap % 1000, speeds[cap_speed], cap_width);
+}
+
 // ---- the driver ----------------------------------------------------------------
 
 intel_driver::intel_driver(const intel_module_info& info, intel_env& env)

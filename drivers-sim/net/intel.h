@@ -171,5 +171,10 @@ struct pcie_link_status {
   unsigned width = 0;
 };
 pcie_link_status read_link_status(pci_core& pci, const pci_dev& dev);
+// pcie_print_link_status() (drivers/pci/pci.c __pcie_print_link_status): the
+// bandwidth the device is capable of (LnkCap) against what the narrowest link on
+// the way to the root gives (LnkSta, pcie_bandwidth_available()); the line Linux
+// logs, without its "<driver> <bdf>: " prefix ("" when the device has no link).
+std::string pcie_link_status_line(pci_core& pci, const pci_dev& dev);
 
 }  // namespace iovsim::host

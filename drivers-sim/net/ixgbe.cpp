@@ -94,15 +94,8 @@ class ixgbe_driver final : public intel_pf_driver {
       vfs = enable_sriov_at_probe(dev);              // before the netdev exists
       m_pf[&dev].sriov->set_num_vfs(vfs);
     }
-    const pcie_link_status link = read_link_status(m_env.pci, dev);
-    if (link.speed >= 1 && link.speed <= 5) {
-      // pcie_print_link_status(): usable bandwidth per lane after encoding, Mb/s.
-      static const char* gts[] = {"?", "2.5 GT/s", "5.0 GT/s", "8.0 GT/s", "16.0 GT/s", "32.0 GT/s"};
-      static const unsigned mbps[] = {0, 2000, 4000, 7877, 15754, 31508};
-      const unsigned total = mbps[link.speed] * link.width;
-      info(dev, fmt::format("{}.{:03} Gb/s available PCIe bandwidth ({} PCIe x{} link)", total / 1000, total % 1000,
-                            gts[link.speed], link.width));
-    }
+    // ixgbe_check_minimum_link() -> pcie_print_link_status().
+    if (const std::string line = pcie_link_status_line(m_env.pci, dev); !line.empty()) info(dev, line);
     const uint64_t mac = read_mac(dev);
     info(dev, format_mac(mac));  // e_dev_info() of the address in printk's MAC format
     netdev& nd = m_env.net.register_netdev(dev, name(), mac, *this);
@@ -132,7 +125,9 @@ class ixgbe_driver final : public intel_pf_driver {
     uint64_t& drops = m_rx_no_dma_resources[nd.dev];
     for (unsigned i = 0; i < 16; ++i) drops += read(*nd.dev, QPRDC(i));
     auto after = std::find_if(out.begin(), out.end(), [](const auto& e) { return e.first == "multicast"; });
-    out.insert(after == out.end() ? out.end() : after + 1, {"rx_no_dma_resources", drops});
+    update_missed(*nd.dev, nd);
+    out.insert(after == out.end() ? out.end() : after + 1,
+               {{"rx_no_dma_resources", drops}, {"rx_missed_errors", nd.stats.rx_missed_errors}});
     vf_stats(*nd.dev, nd, out);
     return out;
   }
@@ -242,6 +237,7 @@ class ixgbe_driver final : public intel_pf_driver {
         netdev* n = m_env.net.find(ifindex);
         if (it == m_pf.end() || it->second.watchdog_generation != generation || !n || n->dev != pf || !pf_up(*n))
           return;
+        update_missed(*pf, *n);
         if (!pf->num_vfs) continue;
         const uint32_t ssvpc = read(*pf, SSVPC);
         it->second.spoofed += ssvpc;
@@ -319,6 +315,23 @@ class ixgbe_driver final : public intel_pf_driver {
       if (it != m_pf.end() && nd.uc.size() >= static_cast<size_t>(it->second.sriov->available_rars())) return -ENOMEM;
     }
     return netdev_ops::fdb_add(nd, mac, vid, ndm_state, excl);
+  }
+
+  // ixgbe_vlan_rx_add_vid() / _kill_vid(): the PF's VLAN filters (VFTA, and VLVF when
+  // a VF shares the VLAN), through the SR-IOV service that owns the tables.
+  int vlan_rx_add_vid(netdev& nd, uint16_t /*proto*/, uint16_t vid) override {
+    auto it = m_pf.find(nd.dev);
+    if (it == m_pf.end()) return 0;
+    it->second.sriov->vlan_add(vid);
+    it->second.hal->settle();
+    return 0;
+  }
+  int vlan_rx_kill_vid(netdev& nd, uint16_t /*proto*/, uint16_t vid) override {
+    auto it = m_pf.find(nd.dev);
+    if (it == m_pf.end()) return 0;
+    it->second.sriov->vlan_del(vid);
+    it->second.hal->settle();
+    return 0;
   }
 
   // ixgbe_set_mac(): a valid address, into RAR 0 at once (running or not).
@@ -406,6 +419,12 @@ class ixgbe_driver final : public intel_pf_driver {
       write(pf, RETA(i), reta);
     }
     write(pf, MRQC, MRQC_RSSEN | MRQC_RSS_FIELD_IPV4 | MRQC_RSS_FIELD_IPV4_TCP | MRQC_RSS_FIELD_IPV4_UDP);
+  }
+
+  // ixgbe_update_stats(): MPC(0..7), frames the receive packet buffer had no room for
+  // (clear on read), summed into rx_missed_errors (ip -s link's "missed").
+  void update_missed(const pci_dev& pf, netdev& nd) {
+    for (unsigned i = 0; i < 8; ++i) nd.stats.rx_missed_errors += read(pf, MPC(i));
   }
 
   // ixgbe_msg_task(): every VF with a message waiting is served.

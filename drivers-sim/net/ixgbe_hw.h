@@ -33,6 +33,7 @@ inline uint32_t MPSAR_HI(unsigned n) { return 0x0A604 + 8 * n; }
 // Switch statistics: SSVPC, the anti-spoofing drops (clear on read); per-pool counters
 // (PVFGPRC ...: ixgbe_type.h, as the VF-statistics patches for ixgbe define them).
 constexpr uint32_t SSVPC = 0x08780;
+inline uint32_t MPC(unsigned n) { return 0x03FA0 + 4 * n; }  // missed packets, n < 8, clear on read
 inline uint32_t PVFGPRC(unsigned x) { return 0x0101C + 0x40 * x; }
 inline uint32_t PVFGORC_LSB(unsigned x) { return 0x01020 + 0x40 * x; }
 inline uint32_t PVFGORC_MSB(unsigned x) { return 0x0D020 + 0x40 * x; }

@@ -78,10 +78,11 @@ ixgbevf_mailbox::result ixgbevf_mailbox::exchange(const uint32_t* msg, unsigned 
                                                   unsigned reply_words) {
   const result r = request(msg, words, reply, reply_words);
   if (r != result::ok) return r;
-  const uint32_t type = reply[0] & ~VT_MSGTYPE_CTS;
-  if (type == ((msg[0] & 0xffff) | VT_MSGTYPE_ACK)) return result::ok;
-  if (type & VT_MSGTYPE_NACK) return result::nack;
-  return result::timeout;  // not the answer to this request (a ping in between): IXGBE_ERR_MBX
+  // The type must be the request's (the info field may come back, as SET_VLAN's
+  // does); then NACK (FAILURE) or ACK (SUCCESS).
+  if ((reply[0] & 0xffff) != (msg[0] & 0xffff)) return result::timeout;  // a ping in between: IXGBE_ERR_MBX
+  if (reply[0] & VT_MSGTYPE_NACK) return result::nack;
+  return (reply[0] & VT_MSGTYPE_ACK) ? result::ok : result::timeout;
 }
 
 void ixgbevf_mailbox::lock() {

@@ -22,6 +22,7 @@
 // so that next message is heard.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <memory>
@@ -163,6 +164,39 @@ class ixgbevf_driver final : public intel_vf_driver {
     }
   }
 
+  // ixgbevf_vlan_rx_add_vid(): the PF must put the VF's pool in the VLAN (SET_VLAN);
+  // a refusal (an administrator's port VLAN, a full VLVF table) is -EACCES, no
+  // answer -EIO, each said.
+  int vlan_rx_add_vid(netdev& nd, uint16_t /*proto*/, uint16_t vid) override {
+    vf_state* st = state(nd);
+    if (!st) return -ENODEV;
+    ixgbevf_mailbox::result r;
+    {
+      ixgbevf_mailbox_guard g(*st->mbx);
+      r = st->mbx->set_vlan(vid, true);
+    }
+    if (r != ixgbevf_mailbox::result::ok) {
+      m_env.net.info(nd, fmt::format("VF could not set VLAN {}", vid));
+      return r == ixgbevf_mailbox::result::nack ? -EACCES : -EIO;
+    }
+    if (std::find(st->active_vlans.begin(), st->active_vlans.end(), vid) == st->active_vlans.end())
+      st->active_vlans.push_back(vid);
+    return 0;
+  }
+  // ixgbevf_vlan_rx_kill_vid(): SET_VLAN off; the VLAN leaves the list either way.
+  int vlan_rx_kill_vid(netdev& nd, uint16_t /*proto*/, uint16_t vid) override {
+    vf_state* st = state(nd);
+    if (!st) return -ENODEV;
+    ixgbevf_mailbox::result r;
+    {
+      ixgbevf_mailbox_guard g(*st->mbx);
+      r = st->mbx->set_vlan(vid, false);
+    }
+    if (r != ixgbevf_mailbox::result::ok) m_env.net.info(nd, fmt::format("Could not remove VLAN {}", vid));
+    st->active_vlans.erase(std::remove(st->active_vlans.begin(), st->active_vlans.end(), vid), st->active_vlans.end());
+    return 0;
+  }
+
   // ixgbevf_set_mac(): the PF must take the address (SET_MAC_ADDR); a refusal (an
   // administrator's MAC, an untrusted VF) is -EPERM.
   int set_mac_address(netdev& nd, uint64_t mac) override {
@@ -185,6 +219,7 @@ class ixgbevf_driver final : public intel_vf_driver {
     bool reinit_running = false;
     uint64_t hw_addr = 0;    // hw->mac.addr: what the netdev uses and set_rar registers
     uint64_t perm_addr = 0;  // hw->mac.perm_addr: the PF's last RESET ACK
+    std::vector<uint16_t> active_vlans;  // adapter->active_vlans, in the order added
   };
 
   vf_state* state(const netdev& nd) {
@@ -195,6 +230,8 @@ class ixgbevf_driver final : public intel_vf_driver {
   // ixgbevf_configure() and ixgbevf_up_complete(): rx mode, frame size, MAC.
   void configure(netdev& nd, vf_state& st) {
     set_rx_mode(nd);
+    // ixgbevf_restore_vlan(): every VLAN a VLAN device asked for, again after a reset.
+    for (const uint16_t vid : std::vector<uint16_t>(st.active_vlans)) vlan_rx_add_vid(nd, ETH_P_8021Q, vid);
     set_lpe(nd, st);
     ixgbevf_mailbox_guard g(*st.mbx);
     // ixgbevf_up_complete(): set_rar with hw->mac.addr (perm_addr if that is not valid);

@@ -33,7 +33,7 @@ std::vector<kernfs_node> interface_dir(net_core& net, int ifindex, const std::st
   e.push_back(kernfs_node::file("carrier", [up, carrier] {
     return up ? fs_result{0, carrier ? "1\n" : "0\n"} : fs_result{EINVAL, ""};
   }));
-  e.push_back(kernfs_node::link("device", relative_path(here, pci_sysfs::device_path(*nd->dev))));
+  if (nd->dev) e.push_back(kernfs_node::link("device", relative_path(here, pci_sysfs::device_path(*nd->dev))));
   return e;
 }
 }  // namespace
@@ -45,12 +45,21 @@ void mount_net_sysfs(kernfs& fs, pci_sysfs& pci, net_core& net) {
     std::vector<kernfs_node> out;
     out.push_back(kernfs_node::link("lo", relative_path(CLASS_NET, LO)));
     for (netdev* n : net.netdevs())
-      out.push_back(
-          kernfs_node::link(n->name, relative_path(CLASS_NET, pci_sysfs::device_path(*n->dev) + "/net/" + n->name)));
+      out.push_back(kernfs_node::link(
+          n->name, relative_path(CLASS_NET, n->dev ? pci_sysfs::device_path(*n->dev) + "/net/" + n->name
+                                                   : std::string("/sys/devices/virtual/net/") + n->name)));
     return out;
   });
+  // lo and the interfaces without a device (802.1Q VLANs).
   fs.mount("/sys/devices/virtual/net", [&net] {
-    return std::vector<kernfs_node>{kernfs_node::dir("lo", [&net] { return interface_dir(net, 1, LO); })};
+    std::vector<kernfs_node> out{kernfs_node::dir("lo", [&net] { return interface_dir(net, 1, LO); })};
+    for (netdev* n : net.netdevs()) {
+      if (n->dev) continue;
+      const int ifindex = n->ifindex;
+      const std::string here = "/sys/devices/virtual/net/" + n->name;
+      out.push_back(kernfs_node::dir(n->name, [&net, ifindex, here] { return interface_dir(net, ifindex, here); }));
+    }
+    return out;
   });
   pci.add_attributes([&net](pci_dev& dev, std::vector<kernfs_node>& e) {
     netdev* nd = net.of(dev);

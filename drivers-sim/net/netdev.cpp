@@ -63,6 +63,14 @@ int net_core::rename(int ifindex, const std::string& name) {
 
 void net_core::unregister_netdev(pci_dev& dev) {
   auto it = std::find_if(m_netdevs.begin(), m_netdevs.end(), [&](const auto& n) { return n->dev == &dev; });
+  if (it != m_netdevs.end()) {
+    // vlan_device_event(NETDEV_UNREGISTER): the VLAN devices on it go first.
+    netdev* real = it->get();
+    m_netdevs.erase(std::remove_if(m_netdevs.begin(), m_netdevs.end(),
+                                   [real](const auto& n) { return n->vlan_real == real; }),
+                    m_netdevs.end());
+    it = std::find_if(m_netdevs.begin(), m_netdevs.end(), [&](const auto& n) { return n->dev == &dev; });
+  }
   if (it != m_netdevs.end()) m_netdevs.erase(it);
   dev.netdev.clear();
 }
@@ -123,9 +131,16 @@ int net_core::change_flags(netdev& nd, unsigned flags, unsigned change) {
     allmulti_change(nd, (flags & IFF_ALLMULTI) ? 1 : -1);
   }
   if (ret < 0) return ret;
-  // __dev_notify_flags(): NETDEV_UP / NETDEV_DOWN reach inetdev_event().
+  // __dev_notify_flags(): NETDEV_UP / NETDEV_DOWN reach inetdev_event() and
+  // vlan_device_event(), which takes the VLAN devices on this one up or down with it.
   if (went_up) inet_up(nd);
   if (went_down) inet_down(nd);
+  if (went_up || went_down) {
+    std::vector<netdev*> vlans;
+    for (const auto& n : m_netdevs)
+      if (n->vlan_real == &nd && n->admin_up != went_up) vlans.push_back(n.get());
+    for (netdev* v : vlans) change_flags(*v, went_up ? IFF_UP : 0, IFF_UP);
+  }
   return ret;
 }
 
@@ -445,11 +460,6 @@ drvinfo netdev_ops::get_drvinfo(netdev& nd) {
   return d;
 }
 
-void net_core::receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::sc_time& debt) {
-  if (m_handler)
-    m_handler->receive(nd, frame, len, debt);
-  else ++nd.stats.rx_dropped;
-}
 
 std::vector<link_info> net_core::getlink() const {
   std::vector<link_info> out;
@@ -469,6 +479,10 @@ std::vector<link_info> net_core::getlink() const {
     l.carrier = n->carrier;
     l.promisc = (n->gflags & IFF_PROMISC) != 0;
     l.allmulti = (n->gflags & IFF_ALLMULTI) != 0;
+    if (n->vlan_real) {
+      l.link = n->vlan_real->name;
+      l.noqueue = true;
+    }
     l.vfs = n->ops->vf_config(*n);
     l.stats = n->stats;
     out.push_back(l);
@@ -484,7 +498,10 @@ uint64_t net_core::random_mac() {
 }
 
 void net_core::info(const netdev& nd, const std::string& text) {
-  m_log.print(fmt::format("{} {} {}: {}", nd.driver, nd.dev->bdf(), nd.name, text));
+  if (nd.dev)
+    m_log.print(fmt::format("{} {} {}: {}", nd.driver, nd.dev->bdf(), nd.name, text));
+  else
+    m_log.print(fmt::format("{}: {}", nd.name, text));
 }
 
 }  // namespace iovsim::host

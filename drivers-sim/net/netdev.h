@@ -63,6 +63,10 @@ class netdev_ops {
   // defaults are the core's ndo_dflt_fdb_add / ndo_dflt_fdb_del (the uc/mc lists).
   // `excl`: NLM_F_EXCL, a duplicate is an error.
   virtual int fdb_add(netdev& nd, uint64_t mac, uint16_t vid, uint16_t ndm_state, bool excl);
+  // ndo_vlan_rx_add_vid / ndo_vlan_rx_kill_vid (NETIF_F_HW_VLAN_CTAG_FILTER): a VLAN
+  // device on this one wants `vid` received; 0 or -errno. The default: no filter.
+  virtual int vlan_rx_add_vid(netdev& /*nd*/, uint16_t /*proto*/, uint16_t /*vid*/) { return 0; }
+  virtual int vlan_rx_kill_vid(netdev& /*nd*/, uint16_t /*proto*/, uint16_t /*vid*/) { return 0; }
   // ndo_set_mac_address; the default is eth_mac_addr(): a valid unicast address, taken
   // while the interface is down (-EBUSY while it runs), -EADDRNOTAVAIL otherwise.
   virtual int set_mac_address(netdev& nd, uint64_t mac);
@@ -142,6 +146,10 @@ struct netdev {
   // not empty (__dev_set_rx_mode).
   bool unicast_flt = false;
   bool uc_promisc = false;
+  // An 802.1Q device (net/8021q): the device below it, its VLAN and tag protocol. It
+  // has no PCI device of its own (/sys/devices/virtual/net).
+  netdev* vlan_real = nullptr;
+  uint16_t vlan_id = 0, vlan_proto = 0;
 };
 
 class net_core {
@@ -206,8 +214,16 @@ class net_core {
   // dev_set_mtu(): the device's range (dev_validate_mtu(), its message in `why`),
   // then ndo_change_mtu; 0 or -errno.
   int set_mtu(netdev& nd, unsigned mtu, std::string& why);
-  // netif_carrier_on/off.
-  void set_carrier(netdev& nd, bool on) { nd.carrier = on; }
+  // netif_carrier_on/off; the VLAN devices on it follow (netif_stacked_transfer_operstate).
+  void set_carrier(netdev& nd, bool on);
+
+  // register_vlan_device() (ip link add link REAL name NAME type vlan id VID): the
+  // real device's filter asked for the VID first (vlan_vid_add -> ndo_vlan_rx_add_vid).
+  // 0 or -errno, the kernel's extack text in `why` where it has one.
+  int add_vlan(netdev& real, const std::string& name, uint16_t proto, uint16_t vid, std::string& why);
+  // rtnl_dellink(): a VLAN device goes (its VID leaves the real device's filter);
+  // -EOPNOTSUPP for a device that is not virtual.
+  int del_link(netdev& nd);
 
   // netif_receive_skb(): a driver hands a received frame up; with no stack
   // registered it is counted as dropped.
@@ -229,6 +245,9 @@ class net_core {
   packet_handler* m_handler = nullptr;
   std::vector<std::unique_ptr<netdev>> m_netdevs;
   std::vector<int> m_pending_uevents;  // ifindex, in registration order
+  std::unique_ptr<netdev_ops> m_vlan_ops;  // the 8021q driver's ops (vlan.cpp)
+  std::vector<std::vector<uint8_t>> m_untag_pool;  // received frames with their tag taken out
+  void remove_netdev(netdev& nd);
   // ndo_fdb_del has no ndm_state; ndo_dflt_fdb_del checks the request's (NUD_PERMANENT).
   uint16_t m_fdb_del_state = NUD_PERMANENT;
   friend class netdev_ops;

@@ -185,7 +185,17 @@ nic_switch::verdict nic_switch::classify(const uint8_t* f, uint32_t len, int sou
   }
   if (source_pool >= 0) pools &= ~pool_bit(static_cast<unsigned>(source_pool));
   const bool any_before_vlan = pools != 0;
-  if (t.vfe) pools &= v.tagged ? (t.vlan_pools[vid] | t.vpe) : t.aupe;
+  if (t.vfe && v.tagged && !t.vlan_pools[vid]) {
+    // A VLAN in VFTA with no VLVF entry: ixgbe adds the PF's VLANs that way
+    // (ixgbe_set_vfta_generic() with vlvf_bypass, "updating default pool is okay"):
+    // what the MAC filters let through goes to the default pool (and VLAN
+    // promiscuous pools), never to a pool by its own VLAN membership.
+    const bool passed = pools || (!multicast && l2_passed);
+    pools &= t.vpe;
+    if (passed && !t.dis_defpl && source_pool < 0) pools |= pool_bit(t.def_pool);
+  } else if (t.vfe) {
+    pools &= v.tagged ? (t.vlan_pools[vid] | t.vpe) : t.aupe;
+  }
   if (!pools && !multicast && source_pool < 0 && !t.dis_defpl && l2_passed) pools = pool_bit(t.def_pool);
   if (!pools) {
     v.reason = any_before_vlan ? rx_drop::vlan_filter : rx_drop::l2_filter;

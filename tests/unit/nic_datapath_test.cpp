@@ -281,5 +281,61 @@ TEST_F(nic_datapath, only_a_trusted_vf_becomes_promiscuous) {
   });
 }
 
+// 802.1Q devices: the VF's asks its PF for the VLAN (SET_VLAN: its pool joins the
+// VLAN's VLVF entry), the PF's goes into VFTA only (the default pool takes it); a
+// tagged frame between them is switched by VLAN and handed to the VLAN device
+// untagged. An administrator's port VLAN makes the PF refuse the VF's own VLANs.
+TEST_F(nic_datapath, vlan_devices_on_a_pf_and_a_vf) {
+  boot(X540_IOMMU, 3, [](host_system& h) {
+    recorder rec;
+    h.net().set_packet_handler(&rec);
+    bring_up(h, {"enp1s0f0", "enp1s0f1"});
+    out(h, "echo 2 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs");
+    out(h, "ip link set enp1s0f1v0 up");
+    EXPECT_EQ(out(h, "ip link add link enp1s0f1v0 name vf.10 type vlan id 10"), "");
+    EXPECT_EQ(out(h, "ip link add link enp1s0f0 name pf.10 type vlan id 10"), "");
+    EXPECT_EQ(out(h, "ip link add link enp1s0f1 name pf1.10 type vlan id 10"), "");
+    out(h, "ip link set pf.10 up");
+    out(h, "ip link set vf.10 up");
+    out(h, "ip link set pf1.10 up");
+    const std::string show = out(h, "ip link show dev vf.10");
+    EXPECT_NE(show.find("vf.10@enp1s0f1v0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP"),
+              std::string::npos)
+        << show;
+    netdev& pf = *h.net().find("pf.10");
+    netdev& vf = *h.net().find("vf.10");
+    EXPECT_EQ(vf.mac, h.net().find("enp1s0f1v0")->mac);
+    // From port 0's VLAN 10 to the VF's address, then to port 1's PF: each arrives on
+    // the VLAN device above the function that took it, without its tag.
+    const std::vector<uint8_t> to_vf = raw_frame(vf.mac, pf.mac, 200), to_pf1 = raw_frame(h.net().find("pf1.10")->mac, pf.mac, 300);
+    ASSERT_EQ(pf.ops->start_xmit(pf, to_vf.data(), 200), 0);
+    ASSERT_EQ(pf.ops->start_xmit(pf, to_pf1.data(), 300), 0);
+    out(h, "run 1ms");
+    ASSERT_EQ(rec.frames.size(), 2u);
+    EXPECT_EQ(rec.frames[0].dev, "vf.10");
+    EXPECT_EQ(rec.frames[0].bytes, to_vf);
+    EXPECT_EQ(rec.frames[1].dev, "pf1.10");
+    EXPECT_EQ(pf.stats.tx_packets, 2u);
+    EXPECT_EQ(vf.stats.rx_packets, 1u);
+    // Errors: a VID out of range, a second device for VID 10, a physical device.
+    cmd_result r = h.run("ip link add link enp1s0f1v0 name vf.4095 type vlan id 4095");
+    EXPECT_EQ(r.err, "Error: 8021q: Invalid VLAN id.\n");
+    r = h.run("ip link add link enp1s0f1v0 name other type vlan id 10");
+    EXPECT_EQ(r.err, "RTNETLINK answers: File exists\n");
+    r = h.run("ip link del enp1s0f1v0");
+    EXPECT_EQ(r.err, "RTNETLINK answers: Operation not supported\n");
+    // A port VLAN: the PF refuses the VF's own VLANs (ixgbe_set_vf_vlan_msg()).
+    out(h, "ip link set enp1s0f1v1 up");
+    out(h, "ip link set dev enp1s0f1 vf 1 vlan 20");
+    r = h.run("ip link add link enp1s0f1v1 name vf1.30 type vlan id 30");
+    EXPECT_EQ(r.err, "RTNETLINK answers: Permission denied\n");
+    EXPECT_EQ(dmesg(h, "VF could not set VLAN 30").size(), 1u);
+    EXPECT_EQ(dmesg(h, "attempted to override administratively set VLAN configuration").size(), 1u);
+    // Deleting the VLAN device takes the VID out of the VF's filter.
+    EXPECT_EQ(out(h, "ip link del vf.10"), "");
+    EXPECT_EQ(h.net().find("vf.10"), nullptr);
+  });
+}
+
 }  // namespace
 }  // namespace iovsim::host

@@ -61,8 +61,12 @@ std::string show_link(const link_info& l, bool do_link, bool stats) {
     if (do_link && stats) out += "\n" + link_stats_block(l.stats);
     return out + "\n";
   }
-  out = fmt::format("{}: {}: <{}> mtu {} qdisc {} state {} {}group default qlen 1000\n", l.ifindex, l.name,
-                    link_flags(l), l.mtu, l.admin_up ? "mq" : "noop", l.admin_up && l.carrier ? "UP" : "DOWN", mode);
+  // print_linkinfo(): "NAME@LINK" for a device on another; the qdisc: mq for the
+  // NICs' multiqueue devices, noqueue for a VLAN device, noop while down.
+  out = fmt::format("{}: {}{}: <{}> mtu {} qdisc {} state {} {}group default qlen 1000\n", l.ifindex, l.name,
+                    l.link.empty() ? "" : "@" + l.link, link_flags(l), l.mtu,
+                    !l.admin_up ? "noop" : l.noqueue ? "noqueue" : "mq",
+                    l.admin_up && l.carrier ? "UP" : (l.admin_up && !l.link.empty() ? "LOWERLAYERDOWN" : "DOWN"), mode);
   out += fmt::format("    link/ether {} brd ff:ff:ff:ff:ff:ff", format_mac(l.mac));
   if (do_link && stats) out += "\n" + link_stats_block(l.stats);
   out += "\n";
@@ -151,6 +155,8 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
     return cmd_result{0, show_link(*l, true, stats), "", ""};
   }
   if (a[1] == "set") return ip_link_set(sys, a, usage);
+  if (a[1] == "add") return ip_link_add(sys, a);
+  if (a[1] == "delete" || a[1] == "del") return ip_link_del(sys, a);
   return cmd_result{255, "", usage, ""};
 }
 }  // namespace

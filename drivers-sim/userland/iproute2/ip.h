@@ -22,6 +22,8 @@ cmd_result ip_route(syscalls& sys, const std::vector<std::string>& a, const std:
 cmd_result ip_neigh(syscalls& sys, const std::vector<std::string>& a, const std::string& usage);
 // `ip link set ...` (ip_link.cpp): a[0] is "link", a[1] "set".
 cmd_result ip_link_set(syscalls& sys, const std::vector<std::string>& a, const std::string& usage);
+cmd_result ip_link_add(syscalls& sys, const std::vector<std::string>& a);
+cmd_result ip_link_del(syscalls& sys, const std::vector<std::string>& a);
 // The `bridge` program (bridge.cpp): argv as the shell passes it.
 cmd_result bridge_main(syscalls& sys, const std::vector<std::string>& argv);
 

@@ -338,4 +338,89 @@ cmd_result ip_link_set(syscalls& sys, const std::vector<std::string>& a, const s
   }
 }
 
+// `ip link add [link DEV] [name] NAME type vlan id VID [protocol 802.1Q|802.1ad]`
+// (iplink_modify() with RTM_NEWLINK, ip/iplink_vlan.c vlan_parse_opt()); the kernel's
+// rtnl_newlink() -> vlan_newlink(). Only VLAN devices are simulated.
+cmd_result ip_link_add(syscalls& sys, const std::vector<std::string>& a) {
+  try {
+    std::string link, name, type;
+    std::optional<unsigned> id;
+    uint16_t proto = ETH_P_8021Q;
+    args c{a, 1};
+    while (c.next_ok()) {
+      const std::string& w = c.next();
+      if (w == "link") {
+        link = c.next();
+      } else if (w == "name") {
+        name = c.next();
+      } else if (w == "type") {
+        type = c.next();
+        // The type's own options follow (vlan_parse_opt()).
+        while (c.next_ok()) {
+          const std::string& o = c.next();
+          if (matches(o, "id")) {
+            const std::string& v = c.next();
+            unsigned n = 0;
+            if (!get_unsigned(n, v) || n > 0xffff) invarg("id is invalid\n", v);
+            id = n;
+          } else if (matches(o, "protocol")) {
+            const std::string& v = c.next();
+            if (strcasecmp(v.c_str(), "802.1q") == 0)
+              proto = ETH_P_8021Q;
+            else if (strcasecmp(v.c_str(), "802.1ad") == 0)
+              proto = ETH_P_8021AD;
+            else
+              invarg("protocol is invalid\n", v);
+          } else {
+            fail(255, fmt::format("vlan: unknown command \"{}\"?\n", o));
+          }
+        }
+      } else {
+        if (!name.empty()) fail(255, fmt::format("Error: either \"name\" is duplicate, or \"{}\" is a garbage.\n", w));
+        name = w;
+      }
+    }
+    if (name.empty()) fail(255, "Not enough information: \"dev\" argument is required.\n");
+    const std::vector<link_info> links = sys.rtnl_getlink();
+    int link_index = 0;
+    if (!link.empty()) {
+      const link_info* l = find(links, link);
+      if (!l) fail(1, fmt::format("Cannot find device \"{}\"\n", link));
+      link_index = l->ifindex;
+    }
+    if (type.empty()) return rtnl_answer(-EOPNOTSUPP, "");  // no IFLA_LINKINFO: rtnl_newlink() has no ops
+    if (type != "vlan") return rtnl_answer(-EOPNOTSUPP, "Unknown device type");
+    // vlan_validate() / vlan_newlink() speak through extack.
+    if (!id) return rtnl_answer(-EINVAL, "8021q: VLAN id not specified");
+    if (!link_index) return rtnl_answer(-EINVAL, "8021q: link not specified");
+    std::string why;
+    const int rc = sys.rtnl_newlink_vlan(link_index, name, proto, static_cast<uint16_t>(*id), why);
+    if (rc) return rtnl_answer(rc, why);
+    return cmd_result{};
+  } catch (const parse_exit& e) {
+    return e.result;
+  }
+}
+
+// `ip link delete [dev] NAME` (RTM_DELLINK).
+cmd_result ip_link_del(syscalls& sys, const std::vector<std::string>& a) {
+  std::string dev;
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (a[i] == "dev" && i + 1 < a.size()) {
+      dev = a[++i];
+    } else if (dev.empty()) {
+      dev = a[i];
+    } else {
+      return cmd_result{255, "", fmt::format("Error: either \"dev\" is duplicate, or \"{}\" is a garbage.\n", a[i]), ""};
+    }
+  }
+  if (dev.empty()) return cmd_result{255, "", "Not enough information: \"dev\" argument is required.\n", ""};
+  const std::vector<link_info> links = sys.rtnl_getlink();
+  const link_info* l = find(links, dev);
+  if (!l) return cmd_result{1, "", fmt::format("Cannot find device \"{}\"\n", dev), "ENODEV"};
+  const int rc = sys.rtnl_dellink(l->ifindex);
+  if (rc) return rtnl_answer(rc, "");
+  return cmd_result{};
+}
+
 }  // namespace iovsim::host::ip
