@@ -115,8 +115,8 @@ struct link_info {
   bool carrier = false;        // IFF_LOWER_UP
   bool loopback = false;
   bool promisc = false, allmulti = false;  // IFF_PROMISC / IFF_ALLMULTI as asked (dev_get_flags(): gflags)
-  std::string link;      // IFLA_LINK: the device a VLAN device sits on ("NAME@LINK")
-  bool noqueue = false;  // IFF_NO_QUEUE (a VLAN device): qdisc noqueue once up
+  std::string link;                        // IFLA_LINK: the device a VLAN device sits on ("NAME@LINK")
+  bool noqueue = false;                    // IFF_NO_QUEUE (a VLAN device): qdisc noqueue once up
   std::vector<vf_link_info> vfs;
   link_stats stats;  // IFLA_STATS64
 };
@@ -202,8 +202,8 @@ class syscalls {
   // such VF, -EOPNOTSUPP: the driver has no such hook).
   virtual int rtnl_setlink_vf(int /*ifindex*/, const vf_setting& /*s*/) { return -EOPNOTSUPP; }
   // RTM_NEWLINK of a VLAN device on `link_ifindex` (vlan_newlink()); extack text in `why`.
-  virtual int rtnl_newlink_vlan(int /*link_ifindex*/, const std::string& /*name*/, uint16_t /*proto*/,
-                                uint16_t /*vid*/, std::string& /*why*/) {
+  virtual int rtnl_newlink_vlan(int /*link_ifindex*/, const std::string& /*name*/, uint16_t /*proto*/, uint16_t /*vid*/,
+                                std::string& /*why*/) {
     return -EOPNOTSUPP;
   }
   // RTM_DELLINK.

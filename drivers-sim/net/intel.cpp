@@ -35,8 +35,8 @@ pcie_link_status read_link_status(pci_core& pci, const pci_dev& dev) {
 std::string pcie_link_status_line(pci_core& pci, const pci_dev& dev) {
   // PCIE_SPEED2MBS_ENC(): usable Mb/s per lane after encoding; pci_speed_string().
   static const unsigned mbps[] = {0, 2000, 4000, 7877, 15754, 31508};
-  static const char* speeds[] = {"?", "2.5 GT/s PCIe", "5.0 GT/s PCIe", "8.0 GT/s PCIe", "16.0 GT/s PCIe",
-                                 "32.0 GT/s PCIe"};
+  static const char* speeds[] = {
+      "?", "2.5 GT/s PCIe", "5.0 GT/s PCIe", "8.0 GT/s PCIe", "16.0 GT/s PCIe", "32.0 GT/s PCIe"};
   if (!dev.exp_pos) return "";
   const uint32_t cap = pci.hw().cfg_read(dev.bus, dev.devfn, dev.exp_pos + EXP_LNKCAP, 4);
   const unsigned cap_speed = cap & 0xf, cap_width = (cap >> 4) & 0x3f;

@@ -66,9 +66,9 @@ void net_core::unregister_netdev(pci_dev& dev) {
   if (it != m_netdevs.end()) {
     // vlan_device_event(NETDEV_UNREGISTER): the VLAN devices on it go first.
     netdev* real = it->get();
-    m_netdevs.erase(std::remove_if(m_netdevs.begin(), m_netdevs.end(),
-                                   [real](const auto& n) { return n->vlan_real == real; }),
-                    m_netdevs.end());
+    m_netdevs.erase(
+        std::remove_if(m_netdevs.begin(), m_netdevs.end(), [real](const auto& n) { return n->vlan_real == real; }),
+        m_netdevs.end());
     it = std::find_if(m_netdevs.begin(), m_netdevs.end(), [&](const auto& n) { return n->dev == &dev; });
   }
   if (it != m_netdevs.end()) m_netdevs.erase(it);
@@ -459,7 +459,6 @@ drvinfo netdev_ops::get_drvinfo(netdev& nd) {
   if (nd.dev) d.bus_info = nd.dev->bdf();
   return d;
 }
-
 
 std::vector<link_info> net_core::getlink() const {
   std::vector<link_info> out;

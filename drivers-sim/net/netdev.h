@@ -245,7 +245,7 @@ class net_core {
   packet_handler* m_handler = nullptr;
   std::vector<std::unique_ptr<netdev>> m_netdevs;
   std::vector<int> m_pending_uevents;  // ifindex, in registration order
-  std::unique_ptr<netdev_ops> m_vlan_ops;  // the 8021q driver's ops (vlan.cpp)
+  std::unique_ptr<netdev_ops> m_vlan_ops;          // the 8021q driver's ops (vlan.cpp)
   std::vector<std::vector<uint8_t>> m_untag_pool;  // received frames with their tag taken out
   void remove_netdev(netdev& nd);
   // ndo_fdb_del has no ndm_state; ndo_dflt_fdb_del checks the request's (NUD_PERMANENT).

@@ -56,6 +56,7 @@ const char* const WORDS[] = {
     "read ", "test ", "[ ", " ]", "[[ ", " ]]", " vf ", " mac 02:00:00:00:00:01", " vlan ", " qos ", " proto 802.1ad",
     " spoofchk off", " trust on", " state disable", " max_tx_rate ", " promisc on", " allmulticast on",
     "bridge fdb add ", "bridge fdb del ", "bridge fdb show", " self permanent", "enp1s0f1v0",
+    "ip link add link enp1s0f1v0 name v10 type vlan id ", "ip link del ", " address ",
     // sysfs and files that exist on this machine
     "/sys/class/net/enp1s0f0/device/", "/sys/class/net/enp1s0f1/device/", "/sys/bus/pci/devices/0000:01:00.0/",
     "/sys/bus/pci/devices/0000:01:00.1/", "/sys/bus/pci/devices/0000:01:10.0/", "/sys/bus/pci/devices/0000:01:10.1/",

@@ -307,7 +307,8 @@ TEST_F(nic_datapath, vlan_devices_on_a_pf_and_a_vf) {
     EXPECT_EQ(vf.mac, h.net().find("enp1s0f1v0")->mac);
     // From port 0's VLAN 10 to the VF's address, then to port 1's PF: each arrives on
     // the VLAN device above the function that took it, without its tag.
-    const std::vector<uint8_t> to_vf = raw_frame(vf.mac, pf.mac, 200), to_pf1 = raw_frame(h.net().find("pf1.10")->mac, pf.mac, 300);
+    const std::vector<uint8_t> to_vf = raw_frame(vf.mac, pf.mac, 200),
+                               to_pf1 = raw_frame(h.net().find("pf1.10")->mac, pf.mac, 300);
     ASSERT_EQ(pf.ops->start_xmit(pf, to_vf.data(), 200), 0);
     ASSERT_EQ(pf.ops->start_xmit(pf, to_pf1.data(), 300), 0);
     out(h, "run 1ms");

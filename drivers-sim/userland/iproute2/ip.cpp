@@ -65,7 +65,9 @@ std::string show_link(const link_info& l, bool do_link, bool stats) {
   // NICs' multiqueue devices, noqueue for a VLAN device, noop while down.
   out = fmt::format("{}: {}{}: <{}> mtu {} qdisc {} state {} {}group default qlen 1000\n", l.ifindex, l.name,
                     l.link.empty() ? "" : "@" + l.link, link_flags(l), l.mtu,
-                    !l.admin_up ? "noop" : l.noqueue ? "noqueue" : "mq",
+                    !l.admin_up ? "noop"
+                    : l.noqueue ? "noqueue"
+                                : "mq",
                     l.admin_up && l.carrier ? "UP" : (l.admin_up && !l.link.empty() ? "LOWERLAYERDOWN" : "DOWN"), mode);
   out += fmt::format("    link/ether {} brd ff:ff:ff:ff:ff:ff", format_mac(l.mac));
   if (do_link && stats) out += "\n" + link_stats_block(l.stats);
@@ -131,7 +133,9 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
   }
   const std::string usage =
       "Usage: ip [ -s ] link [ show [ dev ] IFNAME ]\n"
-      "       ip link set [ dev ] IFNAME [ up | down ] [ mtu MTU ] [ promisc { on | off } ]\n"
+      "       ip link add [ link DEV ] [ name ] NAME type vlan id VLANID [ protocol VLAN_PROTO ]\n"
+      "       ip link delete [ dev ] IFNAME\n"
+      "       ip link set [ dev ] IFNAME [ up | down ] [ address LLADDR ] [ mtu MTU ] [ promisc { on | off } ]\n"
       "                 [ allmulticast { on | off } ] [ vf NUM [ mac LLADDR ] [ vlan VLANID [ qos VLAN-QOS ]\n"
       "                 [ proto VLAN-PROTO ] ] [ rate TXRATE ] [ max_tx_rate TXRATE ] [ min_tx_rate TXRATE ]\n"
       "                 [ spoofchk { on | off } ] [ query_rss { on | off } ] [ state { auto | enable | disable } ]\n"
@@ -164,8 +168,9 @@ cmd_result ip_main(syscalls& sys, const std::vector<std::string>& argv) {
 void register_iproute2(shell& sh, syscalls& sys) {
   sh.add_command(
       "ip", [&sys](const std::vector<std::string>& argv, const std::string&) { return ip_main(sys, argv); },
-      "network devices: ip [-s] link [show [dev] IF], ip link set [dev] IF up|down|mtu N|promisc on|off|"
-      "allmulticast on|off|vf N (mac|vlan|rate|spoofchk|trust|state ...), ip addr, ip route, ip neigh");
+      "network devices: ip [-s] link [show [dev] IF], ip link set [dev] IF up|down|address MAC|mtu N|promisc on|off|"
+      "allmulticast on|off|vf N (mac|vlan|rate|spoofchk|trust|state ...), ip link add link IF name N type vlan id V, "
+      "ip link del IF, ip addr, ip route, ip neigh");
   sh.add_command(
       "bridge", [&sys](const std::vector<std::string>& argv, const std::string&) { return bridge_main(sys, argv); },
       "the embedded switch's forwarding database: bridge fdb add|append|del MAC dev IF [self] [master] "

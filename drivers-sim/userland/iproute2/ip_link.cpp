@@ -411,7 +411,8 @@ cmd_result ip_link_del(syscalls& sys, const std::vector<std::string>& a) {
     } else if (dev.empty()) {
       dev = a[i];
     } else {
-      return cmd_result{255, "", fmt::format("Error: either \"dev\" is duplicate, or \"{}\" is a garbage.\n", a[i]), ""};
+      return cmd_result{255, "", fmt::format("Error: either \"dev\" is duplicate, or \"{}\" is a garbage.\n", a[i]),
+                        ""};
     }
   }
   if (dev.empty()) return cmd_result{255, "", "Not enough information: \"dev\" argument is required.\n", ""};
