@@ -102,16 +102,30 @@ pb::TableResult fill_table(const pb::Table& spec, const run_report& report) {
   return t;
 }
 
-// summary.txt's form of a table: the title, then columns as wide as their widest cell.
+// summary.txt's form of a table: the title, then columns as wide as their widest
+// cell; a column of numbers (captures, or text that reads as a number or "-") is
+// aligned right, any other left.
 std::string table_text(const pb::TableResult& t) {
-  std::vector<size_t> width(static_cast<size_t>(t.column_size()));
-  for (int i = 0; i < t.column_size(); ++i) width[static_cast<size_t>(i)] = t.column(i).size();
+  const auto columns = static_cast<size_t>(t.column_size());
+  std::vector<size_t> width(columns);
+  std::vector<bool> numeric(columns, true);
+  auto is_number = [](const pb::TableResult::Cell& c) {
+    if (!c.capture().empty() || c.text() == "-") return true;
+    const std::string& x = c.text();
+    return !x.empty() && x.find_first_not_of("0123456789.-+eE%") == std::string::npos;
+  };
+  for (size_t i = 0; i < columns; ++i) width[i] = t.column(static_cast<int>(i)).size();
   for (const pb::TableResult::Row& r : t.row())
-    for (int i = 0; i < r.cell_size() && i < t.column_size(); ++i)
-      width[static_cast<size_t>(i)] = std::max(width[static_cast<size_t>(i)], r.cell(i).text().size());
-  auto line = [&width](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < static_cast<size_t>(r.cell_size()) && i < columns; ++i) {
+      const pb::TableResult::Cell& c = r.cell(static_cast<int>(i));
+      width[i] = std::max(width[i], c.text().size());
+      if (!is_number(c)) numeric[i] = false;
+    }
+  auto line = [&](const std::vector<std::string>& cells) {
     std::string out = " ";
-    for (size_t i = 0; i < cells.size() && i < width.size(); ++i) out += fmt::format(" {:>{}}", cells[i], width[i]);
+    for (size_t i = 0; i < cells.size() && i < columns; ++i)
+      out += numeric[i] ? fmt::format(" {:>{}}", cells[i], width[i]) : fmt::format(" {:<{}}", cells[i], width[i]);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
   std::string out = fmt::format("\n{}:\n", t.title().empty() ? t.name() : t.title());
