@@ -234,6 +234,6 @@ class ixgbe_sriov {
   counters m_stats;
 };
 
-std::string format_mac(uint64_t mac);  // %pM: aa:bb:cc:dd:ee:ff
+std::string format_mac(uint64_t mac);  // %pM: aa:bb:cc:dd:ee:ff (allow-nondeterminism: a MAC, not a pointer)
 
 }  // namespace iovsim::fw

@@ -242,8 +242,9 @@ class syscalls {
   // filled, 0 on timeout.
   virtual int ping_recv(int fd, ping_message& msg, uint64_t timeout_ns) = 0;
   virtual void close_socket(int fd) = 0;
-  // clock_gettime(CLOCK_MONOTONIC) and gettimeofday() as the simulated host has them:
-  // the simulated time in ns (allow-nondeterminism: names the Linux calls; no wall clock is read).
+  // clock_gettime(CLOCK_MONOTONIC) and gettimeofday() as the simulated host has them
+  // (allow-nondeterminism: names the Linux calls; no wall clock is read): the
+  // simulated time in ns.
   virtual uint64_t clock_ns() = 0;
 
   // /dev/mem: physical memory the CPU can reach (RAM only), `len` bytes at `addr`.

@@ -90,6 +90,26 @@ inline std::vector<uint64_t> addresses_of(const std::vector<netdev_hw_addr>& lis
   return out;
 }
 
+// Frame buffers reused frame after frame by code that may wait while it holds one
+// (another thread then takes another): no allocation once as many exist as are ever
+// in flight at once.
+class frame_buffers {
+ public:
+  std::vector<uint8_t> take(size_t bytes) {
+    std::vector<uint8_t> b;
+    if (!m_free.empty()) {
+      b.swap(m_free.back());
+      m_free.pop_back();
+    }
+    b.resize(bytes);
+    return b;
+  }
+  void give(std::vector<uint8_t>&& b) { m_free.push_back(std::move(b)); }
+
+ private:
+  std::vector<std::vector<uint8_t>> m_free;
+};
+
 // What receives frames a driver passes up (netif_receive_skb / napi_gro_receive):
 // the network stack. Called from the driver's NAPI poll, a SystemC thread.
 //
@@ -246,7 +266,7 @@ class net_core {
   std::vector<std::unique_ptr<netdev>> m_netdevs;
   std::vector<int> m_pending_uevents;  // ifindex, in registration order
   std::unique_ptr<netdev_ops> m_vlan_ops;          // the 8021q driver's ops (vlan.cpp)
-  std::vector<std::vector<uint8_t>> m_untag_pool;  // received frames with their tag taken out
+  frame_buffers m_untagged;                        // received frames with their tag taken out
   void remove_netdev(netdev& nd);
   // ndo_fdb_del has no ndm_state; ndo_dflt_fdb_del checks the request's (NUD_PERMANENT).
   uint16_t m_fdb_del_state = NUD_PERMANENT;

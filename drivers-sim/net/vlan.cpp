@@ -37,14 +37,17 @@ class vlan_ops final : public netdev_ops {
   int start_xmit(netdev& nd, const uint8_t* frame, uint32_t len) override {
     netdev* real = nd.vlan_real;
     if (!real || len < 12 || !real->admin_up) return -ENETDOWN;
-    m_tagged.resize(len + 4);
-    std::memcpy(m_tagged.data(), frame, 12);
-    m_tagged[12] = static_cast<uint8_t>(nd.vlan_proto >> 8);
-    m_tagged[13] = static_cast<uint8_t>(nd.vlan_proto);
-    m_tagged[14] = static_cast<uint8_t>(nd.vlan_id >> 8);
-    m_tagged[15] = static_cast<uint8_t>(nd.vlan_id);
-    std::memcpy(m_tagged.data() + 16, frame + 12, len - 12);
-    const int rc = real->ops->start_xmit(*real, m_tagged.data(), len + 4);
+    // A buffer per frame in flight: the real driver may wait (its ring's lock, CPU
+    // time) before it copies the bytes, and another thread may send meanwhile.
+    std::vector<uint8_t> tagged = m_tagged.take(len + 4);
+    std::memcpy(tagged.data(), frame, 12);
+    tagged[12] = static_cast<uint8_t>(nd.vlan_proto >> 8);
+    tagged[13] = static_cast<uint8_t>(nd.vlan_proto);
+    tagged[14] = static_cast<uint8_t>(nd.vlan_id >> 8);
+    tagged[15] = static_cast<uint8_t>(nd.vlan_id);
+    std::memcpy(tagged.data() + 16, frame + 12, len - 12);
+    const int rc = real->ops->start_xmit(*real, tagged.data(), len + 4);
+    m_tagged.give(std::move(tagged));
     if (rc == 0) {
       ++nd.stats.tx_packets;
       nd.stats.tx_bytes += len;
@@ -66,7 +69,7 @@ class vlan_ops final : public netdev_ops {
   }
 
  private:
-  std::vector<uint8_t> m_tagged;
+  frame_buffers m_tagged;
 };
 
 }  // namespace
@@ -135,14 +138,9 @@ void net_core::receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::
       for (const auto& n : m_netdevs) {
         if (n->vlan_real != &nd || n->vlan_id != vid || n->vlan_proto != tpid) continue;
         if (!n->admin_up) break;  // a VLAN device that is down drops what it would take
-        // A buffer of the pool per frame in flight: the handler may wait (a reply
-        // sent), and another queue's poll may hand up a frame meanwhile.
-        std::vector<uint8_t> buf;
-        if (!m_untag_pool.empty()) {
-          buf.swap(m_untag_pool.back());
-          m_untag_pool.pop_back();
-        }
-        buf.resize(len - 4);
+        // A buffer per frame in flight: the handler may wait (a reply sent), and
+        // another queue's poll may hand up a frame meanwhile.
+        std::vector<uint8_t> buf = m_untagged.take(len - 4);
         std::memcpy(buf.data(), frame, 12);
         std::memcpy(buf.data() + 12, frame + 16, len - 16);
         ++n->stats.rx_packets;
@@ -152,7 +150,7 @@ void net_core::receive(netdev& nd, const uint8_t* frame, uint32_t len, sc_core::
           m_handler->receive(*n, buf.data(), len - 4, debt);
         else
           ++n->stats.rx_dropped;
-        m_untag_pool.push_back(std::move(buf));
+        m_untagged.give(std::move(buf));
         return;
       }
     }

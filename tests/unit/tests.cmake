@@ -7,7 +7,7 @@ iovsim_test(firmware_test SOURCES unit/firmware_test.cpp LIBS iovsim_firmware)
 iovsim_test(firmware_sriov_test SOURCES unit/firmware_sriov_test.cpp LIBS iovsim_firmware)
 # The packet library (frames, headers, RSS, pcap): no SystemC either. Its captures are
 # read by the real tshark: net_pcap_writer writes one frame of each kind for the script.
-iovsim_test(net_test SOURCES unit/net_test.cpp unit/net_pool_pcap_test.cpp LIBS iovsim_net)
+iovsim_test(net_test SOURCES unit/net_test.cpp unit/net_vxlan_test.cpp unit/net_pool_pcap_test.cpp LIBS iovsim_net)
 add_executable(net_pcap_writer unit/net_pcap_writer.cpp)
 target_link_libraries(net_pcap_writer PRIVATE iovsim_net)
 add_test(NAME net.pcap_tshark COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/pcap_tshark_test.sh
