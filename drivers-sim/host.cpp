@@ -85,20 +85,21 @@ void host_system::settle() {
   if (m_k && m_k->net) m_k->net->flush_uevents();
 }
 
-host_system::host_system(platform::machine& machine, uint64_t seed, const std::string& name_prefix)
-    : m_machine(machine),
+host_system::host_system(platform::board& hw, uint64_t seed, const std::string& name_prefix)
+    : m_board(hw),
       m_seed(seed),
-      m_params(kernel_params::parse(machine.spec().kernel_cmdline())),
-      m_ids(pci_ids_of(machine.profiles())),
+      m_params(kernel_params::parse(hw.spec().kernel_cmdline())),
+      m_ids(pci_ids_of(hw.profiles())),
       m_prefix(name_prefix) {
   for (const char* d : k_fixed_dirs) m_fs.mkdir(d);
-  for (const auto& f : machine.spec().file()) m_fs.put_file(f.path(), f.content());
+  for (const auto& f : hw.spec().file()) m_fs.put_file(f.path(), f.content());
   // DMA writes are checked against memory ownership for the whole run (reboots too).
-  machine.dram().add_write_observer([this](uint64_t addr, unsigned len, uint16_t rid) {
-    if (!m_k) return;
-    if (m_k->vms) m_k->vms->observe(addr, len, rid);
-    if (m_k->dmatest) m_k->dmatest->observe(addr, len, rid);   // DMA into buffers it unmapped
-  });
+  if (platform::machine* m = hw.physical())
+    m->dram().add_write_observer([this](uint64_t addr, unsigned len, uint16_t rid) {
+      if (!m_k) return;
+      if (m_k->vms) m_k->vms->observe(addr, len, rid);
+      if (m_k->dmatest) m_k->dmatest->observe(addr, len, rid);  // DMA into buffers it unmapped
+    });
   start_kernel();
   m_user_fs = std::make_unique<settling_vfs>(*this);
   m_shell = std::make_unique<shell>(*m_user_fs);
@@ -115,6 +116,11 @@ host_system::host_system(platform::machine& machine, uint64_t seed, const std::s
 
 host_system::~host_system() { stop_kernel(); }
 
+platform::machine& host_system::machine() {
+  if (!m_board.physical()) throw std::logic_error("a guest has no physical machine");
+  return *m_board.physical();
+}
+
 void host_system::stop_kernel() {
   m_fs.unmount_all();
   if (!m_k) return;
@@ -124,6 +130,7 @@ void host_system::stop_kernel() {
   m_k->vms.reset();
   m_k->sysfs.reset();
   m_k->modules.reset();
+  m_k->vfio.reset();  // after the modules: vfio_pci's exit unregisters it
   m_k->dmatest.reset();
   m_k->net_env.reset();
   if (m_k->net) m_k->net->set_packet_handler(nullptr);
@@ -141,12 +148,13 @@ void host_system::start_kernel() {
   stop_kernel();
   m_k = std::make_unique<kernel_parts>();
   kernel_parts& k = *m_k;
-  k.pages = std::make_unique<page_allocator>(m_machine.cpu(), page_allocator::DEFAULT_BASE,
-                                             m_machine.dram().size_bytes());
+  platform::machine* phys = m_board.physical();
+  k.pages = std::make_unique<page_allocator>(m_board.bus(), page_allocator::DEFAULT_BASE, m_board.memory_bytes());
   k.irq = std::make_unique<irq_core>();
-  k.iommu = std::make_unique<intel_iommu>(m_machine.cpu(), *k.pages, m_params, m_log);
+  k.irq->set_entry_overhead(m_board.interrupt_overhead());
+  k.iommu = std::make_unique<intel_iommu>(m_board.bus(), *k.pages, m_params, m_log);
   k.dma = std::make_unique<dma_api>(k.iommu.get(), m_log);
-  k.pci = std::make_unique<pci_core>(m_machine.cpu(), m_params, m_log);
+  k.pci = std::make_unique<pci_core>(m_board.bus(), m_params, m_log);
   k.bus = std::make_unique<pci_bus_type>(*k.pci, m_log);
   k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, modalias); };
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
@@ -154,13 +162,13 @@ void host_system::start_kernel() {
   k.net->on_uevent = [this](const std::string& ifname) { udev_net_added(*this, ifname); };
   k.stack = std::make_unique<ipv4_stack>(*k.net, m_log, m_seed + m_boots);
   k.net->set_packet_handler(k.stack.get());
-  k.net_env.reset(new intel_env{*k.pci, *k.bus, *k.net, m_log, m_machine.profiles()});
+  k.net_env.reset(new intel_env{*k.pci, *k.bus, *k.net, m_log, m_board.profiles()});
   k.net_env->dma = k.dma.get();
   k.net_env->pages = k.pages.get();
   k.net_env->irq = k.irq.get();
   k.dmatest = std::make_unique<dmatest_driver>(
-      m_machine, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
-      dma_test_ids(m_machine.profiles()));
+      phys, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
+      dma_test_ids(m_board.profiles()));
   k.dmatest->set_mapper(k.dma.get());
   k.bus->register_driver(*k.dmatest);   // built in (=y), not a module
   k.modules = std::make_unique<module_loader>(m_log);
@@ -169,7 +177,15 @@ void host_system::start_kernel() {
   mount_net_sysfs(m_fs, *k.sysfs, *k.net);
   mount_iommu_sysfs(m_fs, *k.sysfs, *k.pci, *k.iommu);
   mount_procfs(m_fs, m_params, *k.modules);
-  k.vms = std::make_unique<vm_manager>(m_machine, *k.pages, *k.dma, m_log);
+  k.vfio = std::make_unique<vfio_core>(*k.pci, *k.bus, k.iommu.get(), *k.dma, m_log, m_fs);
+  install_vfio_modules(*k.modules, *k.vfio, *k.bus);
+  if (phys) {
+    k.vms = std::make_unique<vm_manager>(*phys, *k.pages, *k.dma, *k.vfio, *k.irq, m_log, m_prefix);
+    k.vms->set_iommu(k.iommu.get());
+    k.vms->set_guest_factory([this](platform::board& hw, const std::string& prefix) -> std::unique_ptr<guest_kernel> {
+      return std::make_unique<host_system>(hw, m_seed, prefix);
+    });
+  }
   k.inject = std::make_unique<fault_injector>(*k.iommu, *k.dmatest);
   // The driver's page request queue thread; its event MSI reaches it through handle_msi().
   k.iopf = std::make_unique<iopf_service>(*k.iommu, m_log);
@@ -177,8 +193,10 @@ void host_system::start_kernel() {
     return m_k->vms->resolve_page_request(r, cpu, why);
   });
   // Message-signalled interrupts: the remapping unit's own events, then the devices'.
-  m_machine.set_msi_handler([this](uint64_t addr, uint32_t data) {
-    if (!m_k->iommu->handle_msi(addr, data)) m_k->irq->deliver(addr, data);
+  m_board.set_msi_handler([this](uint64_t addr, uint32_t data) {
+    if (m_k->iommu->handle_msi(addr, data)) return;
+    if (m_k->vms && m_k->vms->handle_msi(addr, data)) return;  // posted to a guest
+    m_k->irq->deliver(addr, data);
   });
   k.pci->on_enumerated = [this] {
     m_k->iommu->init(m_k->pci->devices());
@@ -192,14 +210,14 @@ void host_system::start_kernel() {
   // Everyone that holds a function learns it is going (the bus notifier chain).
   k.pci->on_remove = [this](pci_dev& d) {
     m_k->bus->device_removed(d);
-    m_k->vms->device_removed(d);
+    if (m_k->vms) m_k->vms->device_removed(d);
     if (m_iommu_ready) m_k->iommu->remove_device(d);
   };
 }
 
 void host_system::reboot(const std::string& cmdline) {
   ++m_boots;
-  m_machine.reset_hardware();
+  m_board.reset_hardware();
   m_params = kernel_params::parse(cmdline);
   m_log = kernel_log{};
   start_kernel();
@@ -208,8 +226,8 @@ void host_system::reboot(const std::string& cmdline) {
 }
 
 void host_system::boot() {
-  firmware_hal hw(m_machine.cpu());
-  m_bios = fw::run_bios(hw, bios_options_of(m_machine.spec().firmware()));
+  firmware_hal hw(m_board.bus());
+  m_bios = fw::run_bios(hw, bios_options_of(m_board.spec().firmware()));
   m_k->pci->set_root_windows({m_bios.mmio_base, m_bios.mmio64_base});
   m_log.print("Linux version 6.1.0-iovsim (iovsim) #1 SMP");
   m_log.print("Command line: " + m_params.cmdline);
@@ -231,6 +249,11 @@ int host_system::init_module(const std::string& name, const std::string& params)
   const int rc = m_k->modules->load(name, params);
   settle();
   return rc;
+}
+
+int host_system::load_module(const std::string& name) {
+  if (m_k->modules->loaded(name)) return 0;
+  return init_module(name, "");
 }
 
 int host_system::delete_module(const std::string& name) { return m_k->modules->unload(name); }
@@ -330,9 +353,11 @@ uint64_t host_system::clock_ns() {
 }
 
 int host_system::devmem(uint64_t addr, void* data, unsigned len, bool write) {
-  if (!m_machine.dram().contains(addr, len)) return -EFAULT;  // also when addr + len wraps
-  if (write) m_machine.cpu().mem_write(addr, data, len);
-  else m_machine.cpu().mem_read(addr, data, len);
+  if (addr + len < addr || addr + len > m_board.memory_bytes()) return -EFAULT;
+  if (write)
+    m_board.bus().mem_write(addr, data, len);
+  else
+    m_board.bus().mem_read(addr, data, len);
   return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "drivers-sim/userland/shell/shell.h"
 #include "drivers-sim/userland/sim/inject.h"
 #include "drivers-sim/userland/sim/sim.h"
+#include "drivers-sim/virt/vfio.h"
 #include "drivers-sim/virt/vm.h"
 #include "firmware/bios.h"
 #include "models/kit/stats.h"
@@ -56,19 +57,21 @@ fw::bios_options bios_options_of(const pb::Firmware& firmware);
 // pci.ids as the device profiles name the parts.
 pci_ids pci_ids_of(const pb::ProfileLibrary& profiles);
 
-class host_system : public sim_host, private syscalls {
+class host_system : public sim_host, public guest_kernel, private syscalls {
  public:
   // `name_prefix`: "" for a machine alone or the first of a world, "b." for machine
-  // b, so the host's statistics (b.host.pci.functions) stay apart.
-  host_system(platform::machine& machine, uint64_t seed, const std::string& name_prefix = "");
+  // b, so the host's statistics (b.host.pci.functions) stay apart; a guest's is its
+  // machine's and "guest.NAME." ("b.guest.vm1.host.pci.functions").
+  // `hw`: a physical machine, or a guest's virtual platform.
+  host_system(platform::board& hw, uint64_t seed, const std::string& name_prefix = "");
   ~host_system() override;
 
   // Firmware, then kernel enumeration and coldplug. Call from an SC_THREAD.
-  void boot();
+  void boot() override;
   // Platform reset and a new boot with this kernel command line; files under /etc
   // survive, everything the kernel knew does not.
   void reboot(const std::string& cmdline) override;
-  cmd_result run(const std::string& line) { return m_shell->run(line); }
+  cmd_result run(const std::string& line) override { return m_shell->run(line); }
 
   // The booted kernel's parts (new after every reboot).
   pci_core& pci() override { return *m_k->pci; }
@@ -80,12 +83,17 @@ class host_system : public sim_host, private syscalls {
   intel_iommu& iommu_driver() override { return *m_k->iommu; }
   dma_api& dma() { return *m_k->dma; }
   irq_core& irq() override { return *m_k->irq; }
+  vfio_core& vfio() override { return *m_k->vfio; }
+  int load_module(const std::string& name) override;
   dmatest_driver& dmatest() override { return *m_k->dmatest; }
-  vm_manager& vms() override { return *m_k->vms; }
+  // The hypervisor: nullptr inside a guest (no nested virtualisation).
+  vm_manager* vms() override { return m_k->vms.get(); }
   fault_injector& injector() override { return *m_k->inject; }
   kernel_log& dmesg() { return m_log; }
   const kernel_params& params() const override { return m_params; }
-  platform::machine& machine() override { return m_machine; }
+  platform::board& board() override { return m_board; }
+  // The physical machine (a host's, not a guest's: throws std::logic_error there).
+  platform::machine& machine();
   const fw::bios_summary& bios() const { return m_bios; }
   shell& sh() { return *m_shell; }
   // The file tree userland sees (sysfs, procfs, /etc, /tmp).
@@ -114,6 +122,7 @@ class host_system : public sim_host, private syscalls {
     std::unique_ptr<dmatest_driver> dmatest;
     std::unique_ptr<module_loader> modules;
     std::unique_ptr<pci_sysfs> sysfs;
+    std::unique_ptr<vfio_core> vfio;
     std::unique_ptr<vm_manager> vms;
     std::unique_ptr<fault_injector> inject;   // uses iommu and dmatest
     std::unique_ptr<iopf_service> iopf;       // PRI page requests, resolved for demand-paged VMs
@@ -156,7 +165,7 @@ class host_system : public sim_host, private syscalls {
   uint64_t clock_ns() override;
   int devmem(uint64_t addr, void* data, unsigned len, bool write) override;
 
-  platform::machine& m_machine;
+  platform::board& m_board;
   uint64_t m_seed = 0;
   unsigned m_boots = 0;
   bool m_iommu_ready = false;

@@ -105,6 +105,8 @@ const pb::PortProfile* machine::port_profile_for(uint16_t vendor, uint16_t devic
   return nullptr;
 }
 
+uint64_t machine::memory_bytes() const { return m_dram->size_bytes(); }
+
 void machine::set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn) {
   // The chipset's own (VT-d fault and page request events) and the devices' MSIs.
   m_dma->set_interrupt_sink(fn);

@@ -4,12 +4,13 @@
 // (configuration and MMIO accesses over TLM-2.0, each charged its latency).
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <systemc>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "models/iommu/vtd.h"
@@ -19,6 +20,7 @@
 #include "models/pcie/endpoint.h"
 #include "models/pcie/fabric.h"
 #include "models/pcie/link.h"
+#include "platform/board.h"
 #include "platform/dma_router.h"
 #include "platform/hal/host_bus.h"
 #include "profile.pb.h"
@@ -72,7 +74,7 @@ struct hw_node {
   std::string profile;
 };
 
-class machine {
+class machine : public board {
  public:
   // Builds the hardware. Throws std::invalid_argument for an impossible platform
   // the loader could not know about (it validates names and references).
@@ -85,7 +87,12 @@ class machine {
   // every real card does, and the first machine's first card keeps the profile's.
   machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, const std::string& name_prefix = "",
           unsigned instance = 0);
-  ~machine();
+  ~machine() override;
+
+  // platform::board
+  host_bus& bus() override { return *m_cpu; }
+  uint64_t memory_bytes() const override;
+  machine* physical() override { return this; }
 
   host_cpu& cpu() { return *m_cpu; }
   mem::dram& dram() { return *m_dram; }
@@ -95,16 +102,16 @@ class machine {
   const std::vector<std::unique_ptr<pcie::pcie_link>>& links() const { return m_links; }
   // Message-signalled interrupts: the chipset's (VT-d fault and invalidation events) and
   // the devices' (writes to 0xFEEx_xxxx through the DMA path).
-  void set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn);
+  void set_msi_handler(std::function<void(uint64_t addr, uint32_t data)> fn) override;
   // Platform reset (a reboot): every function back to its reset state.
-  void reset_hardware();
+  void reset_hardware() override;
   pcie::root_complex& rc() { return *m_rc; }
   const std::vector<pcie::endpoint*>& endpoints() const { return m_endpoints; }
   // The switches, in the order they were built.
   const std::vector<std::unique_ptr<pcie::pcie_switch>>& switches() const { return m_switches; }
   const std::vector<hw_node>& nodes() const { return m_nodes; }
-  const pb::Platform& spec() const { return m_spec; }
-  const pb::ProfileLibrary& profiles() const { return m_profiles; }
+  const pb::Platform& spec() const override { return m_spec; }
+  const pb::ProfileLibrary& profiles() const override { return m_profiles; }
   // Profile of a PCI vendor:device, for names (nullptr if unknown).
   const pb::DeviceProfile* device_profile_for(uint16_t vendor, uint16_t device, bool& is_vf) const;
   const pb::PortProfile* port_profile_for(uint16_t vendor, uint16_t device) const;

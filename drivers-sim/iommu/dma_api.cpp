@@ -77,7 +77,8 @@ dma_api::domain_state& dma_api::state_for(const dmar_domain& d, uint16_t sid) {
   return it->second;
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> dma_api::leaves(uint64_t iova, uint64_t phys, uint64_t bytes) {
+std::vector<std::pair<uint64_t, uint64_t>> dma_api::leaves(uint64_t iova, uint64_t phys, uint64_t bytes,
+                                                           uint64_t max_page) {
   // __domain_mapping(): a superpage when both addresses are aligned and enough is left
   // (CAP.SLLPS has 2 MiB and 1 GiB).
   std::vector<std::pair<uint64_t, uint64_t>> out;
@@ -85,7 +86,7 @@ std::vector<std::pair<uint64_t, uint64_t>> dma_api::leaves(uint64_t iova, uint64
   while (off < bytes) {
     uint64_t size = PAGE;
     for (uint64_t s : {iommu::PAGE_1G, iommu::PAGE_2M})
-      if (((iova + off) % s) == 0 && ((phys + off) % s) == 0 && bytes - off >= s) {
+      if (s <= max_page && ((iova + off) % s) == 0 && ((phys + off) % s) == 0 && bytes - off >= s) {
         size = s;
         break;
       }
@@ -97,7 +98,7 @@ std::vector<std::pair<uint64_t, uint64_t>> dma_api::leaves(uint64_t iova, uint64
 
 void dma_api::write_leaves(dmar_domain& d, dma_device_stats& s, const mapping& m, uint64_t iova) {
   const unsigned tables_before = m_iommu->tables_allocated();
-  const auto ls = leaves(iova, m.phys, m.bytes);
+  const auto ls = leaves(iova, m.phys, m.bytes, m.max_page);
   for (const auto& [off, size] : ls)
     m_iommu->tables().map(d.pgd, iova + off, m.phys + off, size, m.read, m.write, PT_LEVELS);
   const unsigned tables = m_iommu->tables_allocated() - tables_before;
@@ -108,7 +109,7 @@ void dma_api::write_leaves(dmar_domain& d, dma_device_stats& s, const mapping& m
 }
 
 void dma_api::clear_leaves(dmar_domain& d, dma_device_stats& s, const mapping& m, uint64_t iova) {
-  const auto ls = leaves(iova, m.phys, m.bytes);
+  const auto ls = leaves(iova, m.phys, m.bytes, m.max_page);
   for (const auto& [off, size] : ls) m_iommu->tables().unmap(d.pgd, iova + off, size, PT_LEVELS);
   s.ptes_cleared += ls.size();
   charge(s, "host.dma.pte_update", m_costs.pte_update, ls.size());
@@ -272,7 +273,7 @@ void dma_api::fq_timer(uint16_t did, const std::shared_ptr<fq_timer_ctx>& ctx) {
   }
 }
 
-int dma_api::map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, uint64_t len) {
+int dma_api::map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, uint64_t len, uint64_t max_page) {
   if (!m_iommu || !m_iommu->enabled()) return -ENODEV;
   if (len == 0 || ((gpa | hpa | len) & (PAGE - 1)) || gpa + len > (1ull << DOMAIN_ADDRESS_BITS)) return -EINVAL;
   const uint16_t sid = sid_of(dev);
@@ -295,6 +296,7 @@ int dma_api::map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, ui
   m.pages = len / PAGE;
   m.read = m.write = true;
   m.is_static = m.guest = true;
+  m.max_page = max_page;
   write_leaves(*d, s, m, gpa);
   st.maps[gpa] = m;
   ++s.guest_maps;

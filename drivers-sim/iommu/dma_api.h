@@ -64,9 +64,12 @@ class dma_api : public dma_mapper {
   uint64_t map_static(const pci_dev& dev, uint64_t phys, uint64_t len, dma_direction dir);
 
   // VFIO-style guest memory for an assigned function: GPA -> HPA, read/write, the
-  // largest pages alignment allows. The first call gives the function an unmanaged
-  // domain. 0, -EINVAL (unaligned, overlap) or -ENODEV (no translation).
-  int map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, uint64_t len);
+  // largest pages alignment allows up to `max_page` (the backing's page size: VFIO
+  // type1 maps what is physically contiguous, hugetlbfs pages at most). The first
+  // call gives the function an unmanaged domain. 0, -EINVAL (unaligned, overlap) or
+  // -ENODEV (no translation).
+  int map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, uint64_t len,
+                       uint64_t max_page = iommu::PAGE_1G);
   int unmap_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t len);
 
   // Demand-paged guest memory (an iommufd HWPT with a fault object, v6.9+): the
@@ -106,6 +109,7 @@ class dma_api : public dma_mapper {
     uint64_t phys = 0;         // page-aligned
     uint64_t bytes = 0;        // mapped bytes (page multiple)
     bool read = false, write = false, is_static = false, guest = false;
+    uint64_t max_page = iommu::PAGE_1G;  // largest IOMMU page the mapping may use
   };
   struct fq_entry {
     uint64_t pfn = 0;
@@ -129,7 +133,8 @@ class dma_api : public dma_mapper {
   void write_leaves(dmar_domain& d, dma_device_stats& s, const mapping& m, uint64_t iova);
   void clear_leaves(dmar_domain& d, dma_device_stats& s, const mapping& m, uint64_t iova);
   // Splits [iova, iova+bytes) -> phys into the largest leaves alignment allows.
-  static std::vector<std::pair<uint64_t, uint64_t>> leaves(uint64_t iova, uint64_t phys, uint64_t bytes);
+  static std::vector<std::pair<uint64_t, uint64_t>> leaves(uint64_t iova, uint64_t phys, uint64_t bytes,
+                                                           uint64_t max_page);
   domain_state& state_for(const dmar_domain& d, uint16_t sid);
   void charge(dma_device_stats& s, const char* param, const sc_core::sc_time& cost, uint64_t times = 1);
   void settle();

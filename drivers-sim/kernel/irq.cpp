@@ -19,7 +19,7 @@ unsigned irq_core::request_irq(const std::string& name, handler h) {
   auto l = std::make_shared<line>();
   l->name = name;
   l->fn = std::move(h);
-  l->entry = m_entry();
+  l->entry = m_entry() + m_overhead;
   m_lines[vector] = l;
   sc_core::sc_spawn([l] { thread(l); }, sc_core::sc_gen_unique_name("irq"));
   return vector;

@@ -62,6 +62,9 @@ class irq_core {
   void reset_stats();
   const sc_core::sc_time& stats_since() const { return m_since; }
   const sc_core::sc_time& entry_cost() const { return m_entry(); }
+  // CPU time a virtual platform adds to every interrupt (a guest's EOI exit), on top
+  // of the entry cost, for irqs requested from now on.
+  void set_entry_overhead(const sc_core::sc_time& t) { m_overhead = t; }
 
  private:
   // Shared with the irq's thread, which may outlive a free_irq() or the core.
@@ -81,6 +84,7 @@ class irq_core {
   // measured ~1 us from MSI to the handler; the exit and EOI add a few hundred ns).
   kit::param<sc_core::sc_time> m_entry{m_scope, "entry", sc_core::sc_time(1, sc_core::SC_US),
                                        "CPU time to enter, dispatch and leave an interrupt handler"};
+  sc_core::sc_time m_overhead;
   std::map<unsigned, std::shared_ptr<line>> m_lines;
   uint64_t m_spurious = 0;
   sc_core::sc_time m_since;

@@ -79,7 +79,7 @@ TEST_F(inject, iommu_groups_in_sysfs_follow_the_kernel) {
     EXPECT_EQ(r.err, "readlink: " + GROUPS + "/7: No such file or directory\n");
     EXPECT_EQ(h.run("ls " + GROUPS + "/3").status, 2);
     EXPECT_EQ(h.run("cat " + GROUPS + "/2/name").errno_name, "ENOENT");   // only groups given a name have it
-    EXPECT_EQ(out(h, "ls /sys"), "bus\nclass\ndevices\nkernel\n");
+    EXPECT_EQ(out(h, "ls /sys"), "bus\nclass\ndevices\nkernel\nmodule\n");
 
     // iommu.strict=1: DMA domains; iommu=pt: the identity domain, groups all the same.
     EXPECT_EQ(out(h, "reboot intel_iommu=on iommu.strict=1"), "");

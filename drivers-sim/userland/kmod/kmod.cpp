@@ -3,6 +3,7 @@
 // to load the module with the parameters (finit_module); lsmod reads /proc/modules.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 
@@ -60,7 +61,10 @@ bool loaded(syscalls& sys, const std::string& name) {
 }
 
 // modprobe NAME [k=v ...]: 0, or a status with the message in r.
-cmd_result modprobe(syscalls& sys, const std::string& name, const std::vector<std::string>& args) {
+cmd_result modprobe(syscalls& sys, const std::string& given, const std::vector<std::string>& args) {
+  // kmod's modname_normalize(): "vfio-pci" is the module vfio_pci.
+  std::string name = given;
+  std::replace(name.begin(), name.end(), '-', '_');
   if (loaded(sys, name)) return cmd_result{};   // already loaded: nothing to do
   std::string params = conf_options(sys.files(), name);
   for (const std::string& kv : args) params += (params.empty() ? "" : " ") + kv;

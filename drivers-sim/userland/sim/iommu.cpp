@@ -13,7 +13,9 @@ cmd_result iommu_verb(sim_host& host, const std::vector<std::string>& argv) {
       "usage: iommu stats | iommu stats reset | iommu groups | iommu config [entries=N [ways=M] [policy=lru|random]] "
       "[pwc=N]\n";
   auto fail = [](const std::string& msg) { return cmd_result{2, "", "iommu: " + msg + "\n", "EINVAL"}; };
-  iommu::vtd_unit& u = host.machine().iommu();
+  platform::machine* m = host.board().physical();
+  if (!m) return cmd_result{1, "", "iommu: this guest has no IOMMU (no vIOMMU is modelled)\n", "ENODEV"};
+  iommu::vtd_unit& u = m->iommu();
   intel_iommu& driver = host.iommu_driver();
   if (argv.size() == 2 && argv[1] == "groups") {
     // What /sys/kernel/iommu_groups/N/{devices,type} would show, one group a line.

@@ -17,6 +17,7 @@
 #include "drivers-sim/pci/pci.h"
 #include "drivers-sim/pci/pci_driver.h"
 #include "drivers-sim/userland/shell/shell.h"
+#include "drivers-sim/virt/vfio.h"
 #include "drivers-sim/virt/vm.h"
 #include "models/wire/traffic.h"
 #include "platform/platform.h"
@@ -49,13 +50,18 @@ class world_access {
 class sim_host {
  public:
   virtual ~sim_host() = default;
-  virtual platform::machine& machine() = 0;
+  // The platform the software runs on: a physical machine or a guest's.
+  virtual platform::board& board() = 0;
   virtual const kernel_params& params() const = 0;
   virtual pci_core& pci() = 0;
   virtual pci_bus_type& pci_bus() = 0;
   virtual intel_iommu& iommu_driver() = 0;
   virtual dmatest_driver& dmatest() = 0;
-  virtual vm_manager& vms() = 0;
+  // The hypervisor (nullptr inside a guest: no nested virtualisation).
+  virtual vm_manager* vms() = 0;
+  virtual vfio_core& vfio() = 0;
+  // modprobe NAME (no parameters): 0 or -errno.
+  virtual int load_module(const std::string& name) = 0;
   virtual fault_injector& injector() = 0;
   virtual net_core& net() = 0;
   virtual irq_core& irq() = 0;
