@@ -177,6 +177,17 @@ void host_system::start_kernel() {
   mount_net_sysfs(m_fs, *k.sysfs, *k.net);
   mount_iommu_sysfs(m_fs, *k.sysfs, *k.pci, *k.iommu);
   mount_procfs(m_fs, m_params, *k.modules);
+  // sysctl net.ipv4.conf.all.arp_ignore (devinet.c takes 0..8): 1 is modelled, the rest act as 0.
+  m_fs.mount("/proc/sys/net/ipv4/conf/all", [this] {
+    return std::vector<kernfs_node>{kernfs_node::file(
+        "arp_ignore", [this] { return fs_result{0, fmt::format("{}\n", m_k->stack->arp_ignore())}; },
+        [this](const std::string& data) {
+          const std::string v = data.substr(0, data.find('\n'));
+          if (v.size() != 1 || v[0] < '0' || v[0] > '8') return EINVAL;
+          m_k->stack->set_arp_ignore(static_cast<unsigned>(v[0] - '0') == 1 ? 1 : 0);
+          return 0;
+        })};
+  });
   k.vfio = std::make_unique<vfio_core>(*k.pci, *k.bus, k.iommu.get(), *k.dma, m_log, m_fs);
   install_vfio_modules(*k.modules, *k.vfio, *k.bus);
   if (phys) {

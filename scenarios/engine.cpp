@@ -228,12 +228,25 @@ class scenario_runner : public sc_core::sc_module {
       step_outcome o;
       o.at = kit::format_sim_time(sc_core::sc_time_stamp());
       if (m_world.machines().size() > 1) o.machine = m.name;
+      // A guest's step runs in the guest's shell ("a/vm1" in the outputs).
+      host::host_system* target = m.host.get();
+      std::string shell_name = m.prefix + "host.shell";
+      if (!step.guest().empty()) {
+        o.machine = (m_world.machines().size() > 1 ? m.name + "/" : "") + step.guest();
+        target = guest_of(m, step.guest());
+        shell_name = m.prefix + "guest." + step.guest() + ".host.shell";
+      }
       o.shell = step.shell();
       o.note = step.note();
       const sc_core::sc_time start = sc_core::sc_time_stamp();
-      const host::cmd_result r = m.host->run(step.shell());
-      env.trace_complete(m.prefix + "host.shell", step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
-      env.log("host", m.prefix + "host.shell", fmt::format("$ {} (status {})", step.shell(), r.status));
+      const host::cmd_result r =
+          target ? target->run(step.shell())
+                 : host::cmd_result{1, "", fmt::format("guest {} is not running (vm start {})\n", step.guest(),
+                                                       step.guest()),
+                                    "EINVAL"};
+      if (!target) target = m.host.get();
+      env.trace_complete(shell_name, step.shell(), "shell", start, sc_core::sc_time_stamp() - start);
+      env.log("host", shell_name, fmt::format("$ {} (status {})", step.shell(), r.status));
       o.output = r.out + r.err;
       o.status = r.status;
       for (const pb::Capture& c : step.capture()) {
@@ -254,7 +267,7 @@ class scenario_runner : public sc_core::sc_module {
       for (const pb::Expect& e : step.expect()) {
         bool passed = false;
         std::string failure;
-        const std::string what = check(e, r, o.output, *m.host, m_captured, passed, failure);
+        const std::string what = check(e, r, o.output, *target, m_captured, passed, failure);
         o.checks.emplace_back(what, passed);
         ++m_report.expectations;
         if (!passed) {
@@ -286,6 +299,7 @@ class scenario_runner : public sc_core::sc_module {
     for (size_t i = 0; i < m_world.machines().size(); ++i)
       if (m_world.machine(i).name == name) {
         m_current = i;
+        m_guest.clear();
         if (g_completing_host) g_completing_host = m_world.machine(i).host.get();  // on a terminal
         return true;
       }
@@ -293,8 +307,45 @@ class scenario_runner : public sc_core::sc_module {
     return true;
   }
 
-  host::host_system& current() { return *m_world.machine(m_current).host; }
-  std::string prompt() { return prompt_of(m_world.machine(m_current).name); }
+  // A running guest's software, or nullptr.
+  static host::host_system* guest_of(world_machine& m, const std::string& name) {
+    host::vm_manager* vms = m.host->vms();
+    return vms ? dynamic_cast<host::host_system*>(vms->guest(name)) : nullptr;
+  }
+
+  // `vm console NAME` alone, interactively: the shell enters the guest until `exit`.
+  bool console_command(const std::string& line) {
+    std::istringstream words(line);
+    std::string a, b, name, extra;
+    words >> a >> b >> name >> extra;
+    if (a != "vm" || b != "console" || name.empty() || !extra.empty() || !m_guest.empty()) return false;
+    if (!guest_of(m_world.machine(m_current), name)) {
+      *m_out << fmt::format("vm console: {} is not running\n", name) << std::flush;
+      return true;
+    }
+    m_guest = name;
+    *m_out << fmt::format("Connected to {} (`exit` comes back to {})\n", name, m_world.machine(m_current).name)
+           << std::flush;
+    if (g_completing_host) g_completing_host = &current();
+    return true;
+  }
+  // `exit` in a guest: back to its machine. False when not in a guest.
+  bool leave_guest() {
+    if (m_guest.empty()) return false;
+    m_guest.clear();
+    if (g_completing_host) g_completing_host = &current();
+    return true;
+  }
+
+  host::host_system& current() {
+    world_machine& m = m_world.machine(m_current);
+    if (!m_guest.empty()) {
+      if (host::host_system* g = guest_of(m, m_guest)) return *g;
+      m_guest.clear();   // the guest was stopped from inside or went away
+    }
+    return *m.host;
+  }
+  std::string prompt() { return prompt_of(m_guest.empty() ? m_world.machine(m_current).name : m_guest); }
 
   void interactive() {
     // A terminal gets line editing; scripted input is read as it always was.
@@ -306,8 +357,9 @@ class scenario_runner : public sc_core::sc_module {
     while (true) {
       if (m_prompt) *m_out << prompt() << std::flush;
       if (!std::getline(*m_in, line)) break;
+      if ((line == "exit" || line == "logout") && leave_guest()) continue;
       if (line == "exit" || line == "logout") break;
-      if (machine_command(line)) continue;
+      if (console_command(line) || machine_command(line)) continue;
       const host::cmd_result r = current().run(line);
       *m_out << r.out << r.err << std::flush;
     }
@@ -322,8 +374,9 @@ class scenario_runner : public sc_core::sc_module {
     g_completing_host = &current();
     std::string command;
     while (read_command(prompt(), command)) {
+      if ((command == "exit" || command == "logout") && leave_guest()) continue;
       if (command == "exit" || command == "logout") break;
-      if (machine_command(command)) continue;
+      if (console_command(command) || machine_command(command)) continue;
       const host::cmd_result r = current().run(command);
       *m_out << r.out << r.err << std::flush;
     }
@@ -336,6 +389,7 @@ class scenario_runner : public sc_core::sc_module {
   const loaded_scenario& m_s;
   world& m_world;
   size_t m_current = 0;  // the machine the interactive shell is on
+  std::string m_guest;   // and the guest it entered ("" none)
   std::map<std::string, double> m_captured;
   run_report& m_report;
   std::istream* m_in;

@@ -2,6 +2,8 @@
 // NIC ports and traffic ports, the traffic ports' settings and each step's machine.
 #include <fmt/format.h>
 
+#include <sstream>
+
 #include <cctype>
 #include <map>
 #include <set>
@@ -290,6 +292,24 @@ void check_step_machines(loaded_scenario& out, const locator& where) {
                               join(out.machine_names)));
     }
     out.step_machine.push_back(m);
+    if (step.guest().empty()) continue;
+    // The guest must have been created on that machine by an earlier step.
+    bool created = false;
+    for (int j = 0; j < i && !created; ++j) {
+      const pb::Step& before = s.step(j);
+      if (static_cast<size_t>(j) >= out.step_machine.size() || out.step_machine[static_cast<size_t>(j)] != m ||
+          !before.guest().empty())
+        continue;
+      std::istringstream words(before.shell());
+      std::string a, b, c;
+      words >> a >> b >> c;
+      created = a == "vm" && b == "create" && c == step.guest();
+    }
+    if (!created)
+      where.nested(s, "step", i)
+          .fail(step, "guest", -1,
+                fmt::format("step {}: unknown guest \"{}\" (no earlier step on machine {} runs `vm create {}`)", i + 1,
+                            step.guest(), out.machine_names.empty() ? "" : out.machine_names[m], step.guest()));
   }
 }
 

@@ -239,8 +239,9 @@ void ipv4_stack::arp_receive(netdev& nd, const net::parsed_frame& p) {
   const uint32_t sender = a.sender_ip.value;
   const uint64_t sender_mac = a.sender_mac.to_u64();
   if (a.sender_mac.is_multicast() || sender == 0) return;  // arp_process(): bogus or a probe (DAD)
-  bool target_ours = false;                                // arp_ignore = 0: any local address
-  for (const address& x : m_addresses) target_ours |= x.local == a.target_ip.value;
+  bool target_ours = false;   // arp_ignore 0: any local address; 1: one of the incoming interface's
+  for (const address& x : m_addresses)
+    target_ours |= x.local == a.target_ip.value && (m_arp_ignore == 0 || x.ifindex == nd.ifindex);
   neighbour* n = neigh_find(nd.ifindex, sender);
   if (a.op == net::ARP_OP_REQUEST && target_ours) {
     arp_send(nd, net::ARP_OP_REPLY, a.target_ip.value, sender_mac, sender, sender_mac);

@@ -1,5 +1,7 @@
 #include "drivers-sim/net/intel.h"
 
+#include "models/nic/nic_regs.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -242,7 +244,14 @@ bool intel_vf_driver::pf_answers(const pci_dev& vf) const {
 }
 
 int intel_vf_driver::open(netdev& nd) {
-  netdev* pf = nd.dev->physfn ? m_env.net.of(*nd.dev->physfn) : nullptr;
+  if (!nd.dev->physfn) {
+    // A VF whose PF this kernel does not know (a guest's): the link as the VF's own
+    // register shows it (ixgbevf_check_mac_link_vf(): VFLINKS.LINK_UP).
+    const uint32_t links = static_cast<uint32_t>(m_env.pci.hw().mmio_read(nd.dev->bars[0].start + nic::VFLINKS, 4));
+    m_env.net.set_carrier(nd, links & nic::LINKS_UP);
+    return 0;
+  }
+  netdev* pf = m_env.net.of(*nd.dev->physfn);
   m_env.net.set_carrier(nd, pf && pf->carrier);
   return 0;
 }

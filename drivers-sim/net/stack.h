@@ -49,6 +49,11 @@ struct udp_datagram {
 
 class ipv4_stack : public packet_handler {
  public:
+  // net.ipv4.conf.all.arp_ignore (Documentation/networking/ip-sysctl.rst): 0 answers
+  // ARP requests for any local address on any interface; 1 only for addresses
+  // configured on the interface the request came in on.
+  unsigned arp_ignore() const { return m_arp_ignore; }
+  void set_arp_ignore(unsigned v) { m_arp_ignore = v; }
   ipv4_stack(net_core& net, kernel_log& log, uint64_t seed);
   ~ipv4_stack() override;
   ipv4_stack(const ipv4_stack&) = delete;
@@ -146,6 +151,7 @@ class ipv4_stack : public packet_handler {
   kit::rng_stream m_rng;
   net::frame_pool m_pool{16};
   std::vector<address> m_addresses;  // in the order they were added
+  unsigned m_arp_ignore = 0;
   std::map<std::pair<int, uint32_t>, std::unique_ptr<neighbour>> m_neighbours;
   std::map<int, std::unique_ptr<socket>> m_sockets;
   std::map<uint32_t, uint16_t> m_ip_ids;  // per destination (ip_idents)

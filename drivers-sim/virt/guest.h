@@ -80,6 +80,16 @@ struct virt_costs {
   // A config access or a trapped MMIO access: exit, return to QEMU in user space,
   // emulation, back through the KVM_RUN ioctl: an order of magnitude above a kernel
   // exit (SplitX table 1: I/O instruction exits ~10x the direct cost).
+  // A vCPU that has been idle longer than KVM's halt-polling window sleeps in the host
+  // (the HLT exit ended in kvm_vcpu_block()); an interrupt for it must wake its thread:
+  // a scheduler wakeup and context switch (a few microseconds, lmbench lat_ctx class)
+  // and the VM entry. halt_poll_ns defaults to 200 us on x86 (virt/kvm/kvm_main.c,
+  // KVM_HALT_POLL_NS_DEFAULT; Documentation/virt/kvm/halt-polling.rst). The wakeup
+  // cost is our estimate, not a measurement.
+  kit::param<sc_core::sc_time> halt_poll{scope, "halt_poll", sc_core::sc_time(200, sc_core::SC_US),
+                                         "how long an idle vCPU polls before it sleeps (halt_poll_ns)"};
+  kit::param<sc_core::sc_time> halt_wakeup{scope, "halt_wakeup", sc_core::sc_time(5, sc_core::SC_US),
+                                           "host time to wake a sleeping vCPU's thread and enter the guest"};
   kit::param<sc_core::sc_time> config_exit{scope, "config_exit", sc_core::sc_time(5, sc_core::SC_US),
                                            "guest config access emulated by the VMM in user space"};
   kit::param<sc_core::sc_time> mmio_exit{scope, "mmio_exit", sc_core::sc_time(5, sc_core::SC_US),
@@ -90,6 +100,7 @@ struct virt_costs {
 struct guest_counters {
   uint64_t injected = 0, posted = 0, notifications = 0;
   uint64_t exits_external = 0, exits_eoi = 0, exits_config = 0, exits_mmio = 0;
+  uint64_t wakeups = 0;   // interrupts that found the vCPU asleep (past halt polling)
   sc_core::sc_time host_cpu;  // exits and injection work the host did for the guest
 };
 
@@ -178,6 +189,8 @@ class guest_board : public platform::board, public platform::host_bus {
   bool route_posted(vdev& d, unsigned entry, uint32_t guest_data);
   void unroute_posted(vdev& d, unsigned entry);
   void exit(uint64_t& counter, const sc_core::sc_time& cost);
+  // An interrupt reaches the vCPU: if it slept past halt polling, wake it (waits).
+  void wake_vcpu();
 
   config m_cfg;
   platform::machine& m_host;
@@ -190,6 +203,7 @@ class guest_board : public platform::board, public platform::host_bus {
   pb::Platform m_spec;
   std::function<void(uint64_t, uint32_t)> m_msi;
   guest_counters m_counters;
+  sc_core::sc_time m_vcpu_active;   // when the vCPU last took an interrupt
   uint64_t m_pid = 0;  // the vCPU's posted-interrupt descriptor (host-physical)
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

@@ -209,8 +209,8 @@ cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv) {
                        us(host_irq + c.host_cpu), us(host_irq), us(c.host_cpu));
     out +=
         fmt::format("  interrupts: {} injected, {} posted ({} notifications)\n", c.injected, c.posted, c.notifications);
-    out += fmt::format("  exits: {} external interrupt, {} EOI, {} config, {} MMIO\n", c.exits_external, c.exits_eoi,
-                       c.exits_config, c.exits_mmio);
+    out += fmt::format("  exits: {} external interrupt, {} EOI, {} config, {} MMIO; {} vCPU wakeups after halt polling\n",
+                       c.exits_external, c.exits_eoi, c.exits_config, c.exits_mmio, c.wakeups);
     return cmd_result{0, out, "", ""};
   }
   if (verb == "dma") {
