@@ -24,9 +24,10 @@ bool source_id_ok(uint64_t hi, uint16_t source_id) {
     case SVT_VERIFY_SID_SQ:
       return (sid & SQ_MASK[sq]) == (source_id & SQ_MASK[sq]);
     case SVT_VERIFY_BUS: {
-      // SID[15:8] the highest bus, SID[7:0] the lowest (VT-d 9.10).
+      // The requester's bus within [SID[15:8], SID[7:0]] (VT-d 9.10: start bus in the
+      // upper byte; Linux set_irte_verify_bus() writes start_bus << 8 | end_bus).
       const unsigned bus = source_id >> 8;
-      return bus >= (sid & 0xffu) && bus <= (sid >> 8);
+      return bus >= (sid >> 8) && bus <= (sid & 0xffu);
     }
     default:
       return false;  // SVT 11b is reserved: no request verifies

@@ -34,8 +34,9 @@ inline uint32_t msi_interrupt_index(uint64_t address, uint32_t data) {
   return handle;
 }
 
-// ---- IRTA_REG (VT-d 10.4.29): IRTA [63:12], EIME 11 (x2APIC mode), S [3:0]: 2^(S+1)
-// entries. Linux INTR_REMAP_TABLE_REG_SIZE 0xf: 65536 entries of 16 bytes.
+// ---- IRTA_REG (VT-d 10.4.29; also the Xeon E7 v2 datasheet's
+// VTD_INTR_REMAP_TABLE_BASE at 0xb8): IRTA [63:12], EIME 11 (x2APIC mode), S [3:0]:
+// 2^(S+1) entries. Linux INTR_REMAP_TABLE_REG_SIZE 0xf: 65536 entries of 16 bytes.
 constexpr uint64_t IRTA_ADDR_MASK = ~0xfffull, IRTA_EIME = 1ull << 11, IRTA_S_MASK = 0xf;
 constexpr unsigned IRTE_BYTES = 16;
 
@@ -49,7 +50,7 @@ constexpr uint64_t IRTE_HI_SID_MASK = 0xffff;
 constexpr unsigned IRTE_HI_SQ_SHIFT = 16, IRTE_HI_SVT_SHIFT = 18;
 constexpr uint64_t IRTE_HI_SQ_MASK = 3, IRTE_HI_SVT_MASK = 3;
 // SVT (Linux SVT_*): no check, SID under the SQ mask, or a bus range (SID[15:8] the
-// highest bus, SID[7:0] the lowest). SQ n ignores the n low bits of the function
+// start bus, SID[7:0] the end bus). SQ n ignores the n low bits of the function
 // number (1: bit 2, 2: bits 2:1, 3: bits 2:0; QEMU vtd_svt_mask[]).
 constexpr unsigned SVT_NO_VERIFY = 0, SVT_VERIFY_SID_SQ = 1, SVT_VERIFY_BUS = 2;
 constexpr unsigned SQ_ALL_16 = 0;

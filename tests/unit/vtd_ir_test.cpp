@@ -174,6 +174,25 @@ TEST_F(vtd_ir_test, missing_entry_wrong_requester_and_index_beyond_the_table_fau
   });
 }
 
+// SVT 10b: the requester's bus must lie in [SID[15:8], SID[7:0]] (VT-d 9.10; Linux
+// set_irte_verify_bus() for functions behind a PCIe-to-PCI bridge).
+TEST_F(vtd_ir_test, bus_range_verification) {
+  run_thread([&] {
+    enable_ir();
+    remapped_irte(5, 0x41, 3);
+    const auto bus_range = [&](unsigned start, unsigned end) {
+      mem.write64(IRT + 5 * IRTE_BYTES + 8, (start << 8 | end) | (uint64_t{SVT_VERIFY_BUS} << IRTE_HI_SVT_SHIFT));
+      wr(GCMD_REG, GCMD_SIRTP | GCMD_IRE);  // latches IRTA again, empties the cache
+    };
+    bus_range(2, 4);
+    EXPECT_TRUE(msi(SID, handle_addr(5)).deliver);  // bus 3
+    bus_range(4, 5);
+    EXPECT_EQ(msi(SID, handle_addr(5)).fault, fault_reason::ir_source_id_mismatch);
+    bus_range(3, 3);
+    EXPECT_TRUE(msi(SID_B, handle_addr(5)).deliver);  // any function on bus 3
+  });
+}
+
 TEST_F(vtd_ir_test, compatibility_interrupts_pass_only_with_cfi) {
   run_thread([&] {
     enable_ir(false);
