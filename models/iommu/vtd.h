@@ -29,9 +29,11 @@
 // iommu.posted_update_latency). Faults 0x20-0x27 are recorded like translation faults.
 //
 // Left out: scalable mode (PASID tables, first-level tables, the context's PRE bit),
-// IRTE fields the unit does not act on (DM, RH, TM, DLM: fixed, physical), page requests with PASID or private data,
-// advanced fault logging, protected memory regions. Paging-structure caches (walk_cache.h) are off unless
-// iommu.pwc_entries is set.
+// IRTE fields the unit does not act on (DM, RH, TM, DLM: delivery is fixed, physical),
+// x2APIC mode (ECAP.EIM), reserved-field checks of the interrupt request (0x20), page
+// requests with PASID or private data, advanced fault logging, protected memory
+// regions. Paging-structure caches (walk_cache.h) are off unless iommu.pwc_entries is
+// set.
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
