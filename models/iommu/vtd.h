@@ -30,7 +30,7 @@
 //
 // Left out: scalable mode (PASID tables, first-level tables, the context's PRE bit),
 // IRTE fields the unit does not act on (DM, RH, TM, DLM: delivery is fixed, physical),
-// x2APIC mode (ECAP.EIM), reserved-field checks of the interrupt request (0x20), page
+// ECAP.EIM (IRTA.EIME is decoded, not offered), reserved-field checks of the interrupt request (0x20), page
 // requests with PASID or private data, advanced fault logging, protected memory
 // regions. Paging-structure caches (walk_cache.h) are off unless iommu.pwc_entries is
 // set.
