@@ -99,6 +99,21 @@ void dma_router::message(const std::vector<pcie::pcie_link*>& path, tlm::tlm_gen
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+void dma_router::interrupt_arrived(interrupt_message& m) {
+  if (!m.remapped && m_iommu.interrupt_remapping_enabled()) {
+    sc_core::sc_time lat = sc_core::SC_ZERO_TIME;
+    const iommu::interrupt_result r = m_iommu.remap_interrupt(m.requester, m.address, m.data, lat);
+    if (!r.deliver) return;
+    if (lat > sc_core::SC_ZERO_TIME) {
+      m_interrupts.push(sc_core::sc_time_stamp() + lat, {r.address, r.data, m.requester, true});
+      return;
+    }
+    m.address = r.address;
+    m.data = r.data;
+  }
+  if (m_interrupt_sink) m_interrupt_sink(m.address, m.data);
+}
+
 void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++m_requests;
   const auto& path = m_paths.at(static_cast<size_t>(index));
@@ -118,7 +133,7 @@ void dma_router::b_transport(int index, tlm::tlm_generic_payload& trans, sc_core
     ++m_interrupt_messages;
     uint32_t data = 0;
     std::memcpy(&data, trans.get_data_ptr(), std::min<unsigned>(trans.get_data_length(), 4));
-    m_interrupts.push(t, {addr, data});
+    m_interrupts.push(t, {addr, data, requester, false});
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
     delay = t - base;
     return;

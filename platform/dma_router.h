@@ -28,7 +28,11 @@
 // x86 interrupt address range; VT-d 5.1: with interrupt remapping off, such
 // compatibility-format requests pass the remapping unit untranslated). It travels up
 // the links like any posted write and reaches the interrupt sink (the host's
-// interrupt controller) with its address and data when it arrives.
+// interrupt controller) with its address and data when it arrives. With interrupt
+// remapping on (GSTS.IRES), it meets the remapping unit when it arrives
+// (vtd_unit::remap_interrupt(): IRTE reads, posting) and what comes out (the remapped
+// message or a posting's notification event) reaches the sink after that cost; a
+// blocked request, or a posting without notification, reaches nothing.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -92,10 +96,12 @@ class dma_router : public sc_core::sc_module {
   struct interrupt_message {
     uint64_t address;
     uint32_t data;
+    uint16_t requester;
+    bool remapped;  // already through the remapping unit
   };
-  kit::timed_queue<interrupt_message> m_interrupts{"interrupts", [this](interrupt_message& m) {
-                                                     if (m_interrupt_sink) m_interrupt_sink(m.address, m.data);
-                                                   }};
+  void interrupt_arrived(interrupt_message& m);
+  kit::timed_queue<interrupt_message> m_interrupts{"interrupts",
+                                                   [this](interrupt_message& m) { interrupt_arrived(m); }};
 
   // Statistics (the DMA path from every device to memory).
   kit::stat_group m_stats{name(), "device requests between the links and memory"};

@@ -49,6 +49,8 @@ dma_costs dma_costs::from_params() {
       {&dma_costs::wait_poll_interval, &p.wait_poll_interval},
       {&dma_costs::fq_queue, &p.fq_queue},
       {&dma_costs::direct_map, &p.direct_map},
+      {&dma_costs::irte_alloc, &p.irte_alloc},
+      {&dma_costs::irte_update, &p.irte_update},
       {&dma_costs::iopf_handle, &p.iopf_handle},
   };
   for (const auto& [field, param] : all) {
@@ -236,6 +238,7 @@ void intel_iommu::init(const std::vector<pci_dev*>& devices) {
   m_gcmd |= GCMD_TE;
   gcmd(m_gcmd, GSTS_TES, true);   // iommu_enable_translation()
   m_enabled = true;
+  if (m_options.irq_remapping_at_boot && irq_remapping()) enable_irq_remapping();
   info("Intel(R) Virtualization Technology for Directed I/O");
 }
 
@@ -244,7 +247,9 @@ void intel_iommu::add_device(pci_dev& dev) {
   if (!requested() || !m_root) return;
   const auto sid = static_cast<uint16_t>((dev.bus << 8) | dev.devfn);
   if (m_groups.count(sid)) return;
-  const unsigned group = m_next_group++;
+  m_isolated[sid] = acs_isolated(dev);
+  const int alias = function_alias_group(dev);
+  const unsigned group = alias >= 0 ? static_cast<unsigned>(alias) : m_next_group++;
   m_groups[sid] = {group, dev.bdf()};
   m_log.print(fmt::format("pci {}: Adding to iommu group {}", dev.bdf(), group));
   dmar_domain& d = pass_through() ? *m_si_domain
@@ -280,6 +285,7 @@ void intel_iommu::remove_device(pci_dev& dev) {
   if (auto g = m_groups.find(sid); g != m_groups.end())
     m_log.print(fmt::format("pci {}: Removing from iommu group {}", dev.bdf(), g->second.first));
   m_groups.erase(sid);
+  m_isolated.erase(sid);
   auto dit = m_domains.find(did);
   if (dit != m_domains.end()) {
     auto& devs = dit->second->devices;
@@ -428,12 +434,21 @@ void intel_iommu::service_faults() {
     const auto sid = static_cast<uint16_t>(read32(rec + 8) & FRCD_HI_SID_MASK);
     const uint64_t addr = read64(rec) & FRCD_LO_FI_MASK;
     write32(rec + 12, static_cast<uint32_t>(FRCD_HI_F >> 32));
+    ++m_faults[sid];
+    index = (index + 1) % records;
+    // dmar_get_fault_reason(): 0x20-0x26 are interrupt-remapping faults, printed with
+    // the interrupt index (FI bits 63:48); a reason past Linux's tables is "Unknown".
+    const bool intr = reason >= 0x20 && reason <= 0x26;
+    if (intr) {
+      info(fmt::format("[INTR-REMAP] Request device [{:02x}:{:02x}.{}] fault index {:#x} [fault reason {:#04x}] {}",
+                       sid >> 8, (sid >> 3) & 0x1f, sid & 7, addr >> FRCD_INTERRUPT_INDEX_SHIFT, reason,
+                       fault_reason_text(static_cast<fault_reason>(reason))));
+      continue;
+    }
     // No PASID in legacy mode: "NO_PASID" (the v5.14+ wording of the message).
     info(fmt::format("[{} NO_PASID] Request device [{:02x}:{:02x}.{}] fault addr {:#x} [fault reason {:#04x}] {}",
                      is_read ? "DMA Read" : "DMA Write", sid >> 8, (sid >> 3) & 0x1f, sid & 7, addr, reason,
-                     fault_reason_text(static_cast<fault_reason>(reason))));
-    ++m_faults[sid];
-    index = (index + 1) % records;
+                     reason >= 0x20 ? "Unknown" : fault_reason_text(static_cast<fault_reason>(reason))));
   }
   write32(FSTS_REG, FSTS_PFO | FSTS_PPF | FSTS_PRO);
 }

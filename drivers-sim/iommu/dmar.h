@@ -9,8 +9,27 @@
 //                 and IOTLB invalidation, the fault event MSI, one IOMMU group and
 //                 default domain per function with its context entry, then GCMD.TE.
 //
-// Simplification: one group per function (as if every bridge had ACS and no
-// function aliases another). Default domains: DMA domains with a 4-level (48-bit)
+// IOMMU groups (v6.1 iommu.c pci_device_group()): every bridge counts as having ACS
+// and no function aliases another, so a function gets a group of its own unless it is
+// part of a multifunction device (not a VF) whose functions are not isolated from one
+// another: no ACS capability with SV, RR, CR and UF enabled (pci.c pci_acs_enabled())
+// and not on quirks.c's list of multifunction endpoints known not to do peer-to-peer
+// (pci_quirk_mf_endpoint_acs: the 82576, 82599, i350, not the X540). Those functions
+// share one group (get_pci_function_alias_group()). Simplification: each function
+// still gets a default domain of its own (Linux gives the group one default domain).
+//
+// Interrupt remapping (irq_remapping.c; irq_remapping.cpp): on ECAP.IR hardware the
+// driver builds the interrupt remapping table (65536 IRTEs, xAPIC mode), points IRTA at
+// it, flushes the interrupt entry cache and sets GCMD.IRE. Linux does that at boot;
+// here the first alloc_irte() does (dmar_options.irq_remapping_at_boot: at init()), so
+// that a boot without a hypervisor costs no table pages or register traffic, as with
+// the page request queue. Host drivers keep compatibility-format MSIs, so the driver
+// sets GCMD.CFI (Linux clears it: every Linux MSI is remappable). IRTEs are for the
+// hypervisor: alloc_irte(), set_irte_remapped() / set_irte_posted() (modify_irte():
+// write the 128-bit entry, then an index-selective interrupt entry cache invalidation
+// through the queue), free_irte().
+//
+// Default domains: DMA domains with a 4-level (48-bit)
 // second-level table each, lazy unless strict was asked for (6.1's default
 // IOMMU_DOMAIN_DMA_FQ); with iommu=pt every function shares the static identity
 // domain (si_domain) through pass-through context entries (TT 2), ECAP.PT being set.
@@ -97,6 +116,13 @@ struct dma_cost_params {
   // threaded-IRQ wake-up and a workqueue hop (a few us each on a server) plus a minor
   // fault's page lookup and pin (~1 us). The PTE write and table allocation are charged
   // on top through host.dma.*; the page group response as host.dma.invalidation_submit.
+  // Interrupt remapping (irq_remapping.c): alloc_irte() is a bitmap search under a
+  // spinlock; modify_irte() a cmpxchg16b of a line that is likely not cached.
+  kit::param<sc_core::sc_time> irte_alloc{dma, "irte_alloc", sc_core::sc_time(100, sc_core::SC_NS),
+                                          "alloc_irte: bitmap_find_free_region under irq_2_ir_lock"};
+  kit::param<sc_core::sc_time> irte_update{
+      dma, "irte_update", sc_core::sc_time(150, sc_core::SC_NS),
+      "modify_irte: build the entry, cmpxchg16b it into the table (one cache miss + a locked op)"};
   kit::param<sc_core::sc_time> iopf_handle{
       iopf, "handle", sc_core::sc_time(10, sc_core::SC_US),
       "one PRI page request: PRQ interrupt thread, iopf group and workqueue, page lookup and pin"};
@@ -104,8 +130,8 @@ struct dma_cost_params {
 
 // Their values, as the code that charges them carries them.
 struct dma_costs {
-  sc_core::sc_time lock, iova_alloc, iova_free, pte_update, pagetable_alloc, invalidation_submit,
-      wait_poll_interval, fq_queue, direct_map, iopf_handle;
+  sc_core::sc_time lock, iova_alloc, iova_free, pte_update, pagetable_alloc, invalidation_submit, wait_poll_interval,
+      fq_queue, direct_map, irte_alloc, irte_update, iopf_handle;
   // Declares the parameters (dma_cost_params) and takes their values.
   static dma_costs from_params();
   // The value of a parameter by name (for totals); zero for an unknown name.
@@ -165,6 +191,9 @@ struct dmar_options {
   // there). Without it the kernel prints "No ATSR found" and only root-complex
   // integrated functions may use ATS.
   bool atsr_all_ports = true;
+  // Interrupt remapping set up at init() as Linux does, rather than on the first
+  // alloc_irte().
+  bool irq_remapping_at_boot = false;
 };
 
 // struct device_domain_info (iommu.h) and the pci_dev ATS/PRI fields the driver uses.
@@ -266,8 +295,42 @@ class intel_iommu {
   // Tables allocated so far (every one is a zeroed page).
   unsigned tables_allocated() const { return m_tables->tables_allocated(); }
 
+  // ---- interrupt remapping, for the hypervisor (irq_remapping.cpp) ----
+  // Every call may wait (register accesses, CPU time, queued invalidation): SC_THREAD.
+  // IR is available: intel_iommu=on, init() done, ECAP.IR (on now, or on the first
+  // alloc_irte()).
+  bool irq_remapping() const;
+  bool irq_remapping_enabled() const { return m_irt != 0; }  // GCMD.IRE written
+  // Posted interrupts: CAP.PI and IR.
+  bool posted_interrupts() const;
+  // A free IRTE for interrupts from `source_id` (verified against SID, SQ all 16 bits,
+  // as set_msi_sid()): 0, -ENODEV (IR not available), -ENOSPC. Nothing is written to
+  // the table yet: the entry stays not present until set_irte_*().
+  int alloc_irte(uint16_t source_id, uint16_t& handle);
+  // Remapped format: fixed delivery, physical destination `dest_apic_id` (xAPIC).
+  // 0, -EINVAL (handle not allocated).
+  int set_irte_remapped(uint16_t handle, uint8_t vector, uint32_t dest_apic_id);
+  // Posted format (intel_ir_set_vcpu_affinity()): requests go into the descriptor at
+  // `pid_phys` (64 bytes, 64-byte aligned; layout vtd_ir.h PID_*), bit `vector` of PIR.
+  // 0, -ENODEV (no posted interrupts), -EINVAL (handle not allocated, misaligned).
+  int set_irte_posted(uint16_t handle, uint64_t pid_phys, uint8_t vector);
+  // clear_entries(): the IRTE zeroed, its interrupt entry cache entry invalidated.
+  void free_irte(uint16_t handle);
+  // What the function's MSI-X entry holds for this IRTE (fill_msi_msg(): remappable
+  // format, SHV set); its data is 0 (the subhandle).
+  static uint64_t remappable_msi_address(uint16_t handle);
+  uint64_t irq_remapping_table() const { return m_irt; }
+  // CPU time of the IRTE operations (host.dma.irte_*, and their invalidations).
+  const cpu_account& irq_remapping_cpu() const { return m_ir_cpu; }
+  // Linux INTR_REMAP_TABLE_REG_SIZE / INTR_REMAP_TABLE_ENTRIES.
+  static constexpr unsigned IRT_SIZE_FIELD = 0xf;
+  static constexpr unsigned IRT_ENTRIES = 2u << IRT_SIZE_FIELD;
+
   // ---- observation ----
   std::vector<iommu_group_info> groups() const;
+  // The IOMMU group of a requester ID (-1: none), and a group's requester IDs, ascending.
+  int group_of(uint16_t source_id) const;
+  std::vector<uint16_t> group_members(unsigned group) const;
   const std::map<uint16_t, uint64_t>& faults_by_device() const { return m_faults; }
   uint64_t root_table() const { return m_root; }
   uint64_t cap() const { return m_cap; }
@@ -302,6 +365,12 @@ class intel_iommu {
   void cfg_write(const device_domain_info& info, uint32_t reg, unsigned len, uint32_t value);
   dmar_domain& new_domain(dmar_domain::kind type);
   void service_faults();
+  // IOMMU groups (iommu_groups.cpp).
+  bool acs_isolated(const pci_dev& dev);
+  int function_alias_group(const pci_dev& dev) const;
+  // Interrupt remapping (irq_remapping.cpp).
+  void enable_irq_remapping();
+  void modify_irte(uint16_t handle, uint64_t lo, uint64_t hi);
   void info(const std::string& text) { m_log.print("DMAR: " + text); }
 
   platform::host_bus& m_bus;
@@ -328,6 +397,7 @@ class intel_iommu {
   std::map<uint16_t, std::unique_ptr<dmar_domain>> m_domains;   // by DID
   std::map<uint16_t, uint16_t> m_device_domain;                 // requester ID -> DID
   std::map<uint16_t, std::pair<unsigned, std::string>> m_groups;   // requester ID -> group, BDF
+  std::map<uint16_t, bool> m_isolated;                             // requester ID -> pci_acs_enabled(REQ_ACS_FLAGS)
   std::map<uint16_t, device_domain_info> m_infos;                  // requester ID -> ATS/PRI state
   std::map<uint16_t, uint64_t> m_dev_tlb_flushes;                  // device-TLB invalidations by target
   dmar_domain* m_si_domain = nullptr;
@@ -344,6 +414,17 @@ class intel_iommu {
   uint64_t m_prq = 0;   // the page request queue (PRQ_BYTES), once enable_prq() ran
   std::function<void()> m_prq_handler;
   invalidation_filter m_invalidation_filter;
+
+  // Interrupt remapping: the table, which entries are allocated (and for which
+  // requester), and the remapped entry each one was prepared with (irte_entry of
+  // struct intel_ir_data: the shared fields a posted entry copies).
+  uint64_t m_irt = 0;
+  std::vector<bool> m_irte_used;
+  struct prepared_irte {
+    uint64_t lo = 0, hi = 0;
+  };
+  std::map<uint16_t, prepared_irte> m_irtes;
+  cpu_account m_ir_cpu;
 };
 
 }  // namespace iovsim::host

@@ -78,6 +78,8 @@ void vtd_unit::reset() {
   m_pwc.invalidate_all();
   m_context_cache.clear();
   m_root_table = 0;
+  m_irta = 0;
+  m_iec.clear();
   m_next_fault_record = 0;
   m_prq_inbox.clear();
   ++m_prq_epoch;

@@ -21,11 +21,22 @@
 // set) are not written, and the unit answers the last one of a group itself with
 // Success, so the function translates again and asks anew (vtd_prq.cpp).
 //
+// Interrupt remapping and posting (VT-d chapter 5; vtd_ir.cpp, layouts in vtd_ir.h):
+// with GSTS.IRES set, a remappable-format MSI is looked up in the interrupt remapping
+// table at IRTA (one IRTE read of iommu.walk_read_latency, unless the interrupt entry
+// cache holds it) and goes on as a compatibility MSI (remapped IRTE), or sets its bit
+// in a posted-interrupt descriptor and sends the notification event (posted IRTE,
+// iommu.posted_update_latency). Faults 0x20-0x27 are recorded like translation faults.
+//
 // Left out: scalable mode (PASID tables, first-level tables, the context's PRE bit),
-// interrupt remapping, page requests with PASID or private data, advanced fault
-// logging, protected memory regions. Paging-structure caches (walk_cache.h) are off
-// unless iommu.pwc_entries is set.
+// IRTE fields the unit does not act on (DM, RH, TM, DLM: delivery is fixed, physical),
+// ECAP.EIM (IRTA.EIME is decoded, not offered), reserved-field checks of the interrupt request (0x20), page
+// requests with PASID or private data, advanced fault logging, protected memory
+// regions. Paging-structure caches (walk_cache.h) are off unless iommu.pwc_entries is
+// set.
 #pragma once
+
+#include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
 #include <deque>
@@ -33,12 +44,12 @@
 #include <map>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 #include <utility>
 #include <vector>
 
 #include "models/iommu/iotlb.h"
 #include "models/iommu/page_walker.h"
+#include "models/iommu/vtd_ir.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/iommu/walk_cache.h"
 #include "models/kit/param.h"
@@ -65,8 +76,20 @@ struct page_request {
   bool last_in_group = true;   // LPIG: the group is complete and wants a response
 };
 
+// What the remapping unit makes of one interrupt request (remap_interrupt()): a message
+// to deliver (the request itself, its remapped form, or a posting's notification
+// event), or nothing (posted without notification, or blocked by a fault).
+struct interrupt_result {
+  bool deliver = false;
+  uint64_t address = 0;
+  uint32_t data = 0;
+  bool posted = false;  // the request went into a posted-interrupt descriptor
+  fault_reason fault = fault_reason::none;
+};
+
 // Limits of the shapes the parameters may ask for.
 constexpr unsigned IOTLB_MAX_ENTRIES = 1u << 20;
+constexpr unsigned IEC_MAX_ENTRIES = 4096;
 constexpr unsigned PWC_MAX_ENTRIES = 4096;   // a linear scan per level: keep it small
 
 class vtd_unit : public sc_core::sc_module {
@@ -101,6 +124,17 @@ class vtd_unit : public sc_core::sc_module {
   // whose context allows device-TLBs (TT = 01b); TE clear allows all. A blocked one is
   // recorded as a fault at `addr` (vtd_ats.cpp).
   bool translated_request_allowed(uint16_t source_id, uint64_t addr, bool is_write, sc_core::sc_time& latency);
+
+  // An interrupt request (a write to 0xFEEx_xxxx) from `source_id` reaches the unit now
+  // (vtd_ir.cpp): remapped, posted, passed through or blocked; the cost is added to
+  // `latency`. Never waits (callable from a method). IR off: passes unchanged.
+  interrupt_result remap_interrupt(uint16_t source_id, uint64_t address, uint32_t data, sc_core::sc_time& latency);
+  bool interrupt_remapping_enabled() const;
+  size_t interrupt_entry_cache_entries() const { return m_iec.size(); }
+  uint64_t interrupts_remapped() const { return m_ir_remapped; }
+  uint64_t interrupts_posted() const { return m_ir_posted; }
+  uint64_t posted_notifications() const { return m_ir_notifications; }
+  uint64_t interrupt_faults() const { return m_ir_faults; }
 
   // PRI: a Page Request message arrived from a function. It is queued inside the unit
   // and written to the page request queue by the unit's own process (vtd_prq.cpp);
@@ -184,6 +218,15 @@ class vtd_unit : public sc_core::sc_module {
   void raise_page_request_event(uint32_t prs_before);
   void send_page_response(uint16_t source_id, uint16_t group, bool success);
 
+  // Interrupt remapping (vtd_ir.cpp).
+  struct irte_value {
+    uint64_t lo = 0, hi = 0;
+  };
+  bool read_irte(uint32_t index, irte_value& e, unsigned& reads);
+  void invalidate_iec(bool global, uint32_t index, unsigned index_mask);
+  interrupt_result interrupt_fault(uint16_t source_id, uint32_t index, fault_reason reason, bool fpd);
+  interrupt_result post_interrupt(uint16_t source_id, uint32_t index, const irte_value& e, sc_core::sc_time& latency);
+
   // Fault logging and events (vtd_faults.cpp).
   void record_fault(uint16_t source_id, uint64_t iova, fault_reason reason, bool is_write);
   void raise_fault_event();
@@ -233,6 +276,19 @@ class vtd_unit : public sc_core::sc_module {
   kit::param<sc_core::sc_time> prq_write_latency{
       m_scope, "prq_write_latency", sc_core::sc_time(90, sc_core::SC_NS),
       "one 32-byte page request descriptor written to memory, completed before PQT moves"};
+  // The interrupt entry cache (VT-d 6.4): sizes are not published; a small fully
+  // associative LRU cache of IRTEs.
+  kit::param<unsigned> iec_entries{m_scope,
+                                   "iec_entries",
+                                   64,
+                                   "entries",
+                                   "interrupt entry cache entries (IRTEs; real sizes unpublished)",
+                                   {1, IEC_MAX_ENTRIES}};
+  // Posting is an atomic read-modify-write of the descriptor's first 40 bytes (VT-d
+  // 9.12): a read and a write to memory, two walk_read_latency-like round trips.
+  kit::param<sc_core::sc_time> posted_update_latency{
+      m_scope, "posted_update_latency", sc_core::sc_time(180, sc_core::SC_NS),
+      "atomic update of a posted-interrupt descriptor (PIR bit, ON): a memory read and write"};
   kit::param<unsigned> fault_records{m_scope, "fault_records", 8, "records", "fault recording registers (CAP.NFR + 1)",
                                      {1, FRCD_MAX_RECORDS}};
   // Xeon DMAR tables report a 46-bit host address width; the PTE ADDR field reaches bit 51.
@@ -250,6 +306,16 @@ class vtd_unit : public sc_core::sc_module {
   uint64_t m_root_table = 0;                           // latched by GCMD.SRTP
 
   unsigned m_next_fault_record = 0;
+
+  // Interrupt remapping: the table latched by GCMD.SIRTP and the interrupt entry cache
+  // (index -> IRTE, with its last use for LRU).
+  uint64_t m_irta = 0;
+  struct iec_entry {
+    irte_value irte;
+    uint64_t last_use = 0;
+  };
+  std::map<uint32_t, iec_entry> m_iec;
+  uint64_t m_iec_clock = 0;
 
   sc_core::sc_event m_qi_kick;
   sc_core::sc_time m_invalidations_done = sc_core::SC_ZERO_TIME;
@@ -286,6 +352,16 @@ class vtd_unit : public sc_core::sc_module {
                              "page request descriptors written to the page request queue", true};
   kit::counter m_prq_overflows{m_stat_group, "prq_overflows", "requests",
                                "page requests not queued: the queue was full or PRS.PRO set", true};
+  kit::stat_group m_ir_group{m_stat_group, "ir", "interrupt remapping and posting"};
+  kit::counter m_ir_remapped{m_ir_group, "remapped", "interrupts",
+                             "remappable interrupts delivered through a remapped-format IRTE", true};
+  kit::counter m_ir_posted{m_ir_group, "posted", "interrupts",
+                           "remappable interrupts recorded in a posted-interrupt descriptor", true};
+  kit::counter m_ir_notifications{m_ir_group, "notifications", "events",
+                                  "notification events sent for posted interrupts (ON was clear)", true};
+  kit::counter m_ir_faults{m_ir_group, "faults", "interrupts", "interrupt requests blocked by a remapping fault", true};
+  kit::counter m_iec_hits{m_ir_group, "iec_hits", "lookups", "IRTE lookups the interrupt entry cache answered", true};
+  kit::counter m_iec_misses{m_ir_group, "iec_misses", "lookups", "IRTE lookups that read the table", true};
   kit::formula m_walker_busy{m_stat_group, "walker_busy", "s", "time the page walker was busy reading tables",
                              [this] { return m_walker.busy_total().to_seconds(); }, true};
   kit::stat_group m_pwc_group{m_stat_group, "pwc", "paging-structure caches (when on)"};

@@ -10,9 +10,14 @@ namespace iovsim::iommu {
 void vtd_unit::record_fault(uint16_t source_id, uint64_t iova, fault_reason reason, bool is_write) {
   kit::sim_env& env = kit::sim_env::current();
   const auto code = static_cast<unsigned>(reason);
-  const std::string what = fmt::format("[DMA {}] device [{}] fault addr 0x{:x} [fault reason 0x{:02x}] {}",
-                                       is_write ? "Write" : "Read", format_source_id(source_id), iova, code,
-                                       fault_reason_text(reason));
+  // Interrupt faults name the interrupt index (FI bits 63:48), as Linux prints them.
+  const std::string what = is_interrupt_fault(reason)
+                               ? fmt::format("[INTR-REMAP] device [{}] fault index 0x{:x} [fault reason 0x{:02x}] {}",
+                                             format_source_id(source_id), iova >> FRCD_INTERRUPT_INDEX_SHIFT, code,
+                                             fault_reason_text(reason))
+                               : fmt::format("[DMA {}] device [{}] fault addr 0x{:x} [fault reason 0x{:02x}] {}",
+                                             is_write ? "Write" : "Read", format_source_id(source_id), iova, code,
+                                             fault_reason_text(reason));
   env.trace_instant(name(), "dmar_fault", "iommu",
                     fmt::format(R"({{"source":"{}","addr":"0x{:x}","reason":{},"write":{}}})",
                                 format_source_id(source_id), iova, code, is_write ? "true" : "false"));

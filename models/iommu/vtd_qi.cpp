@@ -1,5 +1,6 @@
 // Invalidation: the queued-invalidation engine (VT-d 6.5.2) and the invalidation
-// operations it shares with the register interface (CCMD_REG, IOTLB_REG). The queue
+// operations it shares with the register interface (CCMD_REG, IOTLB_REG); interrupt
+// entry cache invalidations (type 4) go to vtd_ir.cpp. The queue
 // also carries software's Page Group Responses (vtd_prq.cpp).
 #include <fmt/format.h>
 
@@ -99,6 +100,11 @@ bool vtd_unit::execute_descriptor(uint64_t lo, uint64_t hi) {
       invalidation_issued(device_tlb_invalidation_latency());
       return true;
     }
+    case QI_IEC_TYPE:
+      invalidate_iec(!(lo & QI_IEC_SELECTIVE), static_cast<uint32_t>((lo >> QI_IEC_IIDX_SHIFT) & QI_IEC_IIDX_MASK),
+                     static_cast<unsigned>((lo >> QI_IEC_IM_SHIFT) & QI_IEC_IM_MASK));
+      invalidation_issued(invalidation_latency());
+      return true;
     case QI_IWD_TYPE: {
       // Fence: the status write waits for every earlier invalidation to complete.
       const sc_core::sc_time now = sc_core::sc_time_stamp();

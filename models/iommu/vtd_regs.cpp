@@ -13,13 +13,12 @@ void vtd_unit::build_registers() {
   };
   // The bit a single-bit mask names.
   auto bit = [](uint64_t mask) { return static_cast<unsigned>(__builtin_ctzll(mask)); };
-  const uint64_t cap = (uint64_t{CAP_ND_64K} << CAP_ND_SHIFT) |
-                       ((CAP_SAGAW_39BIT | CAP_SAGAW_48BIT) << CAP_SAGAW_SHIFT) |
-                       (uint64_t{MGAW_BITS - 1} << CAP_MGAW_SHIFT) |
-                       (uint64_t{FRCD_REG_OFFSET >> VTD_REG_UNIT_SHIFT} << CAP_FRO_SHIFT) |
-                       ((CAP_SLLPS_2M | CAP_SLLPS_1G) << CAP_SLLPS_SHIFT) | CAP_PSI |
-                       (uint64_t{fault_records() - 1} << CAP_NFR_SHIFT) | (uint64_t{MAMV} << CAP_MAMV_SHIFT);
-  const uint64_t ecap = ECAP_C | ECAP_QI | ECAP_DT | ECAP_PT | ECAP_PRS |
+  const uint64_t cap =
+      (uint64_t{CAP_ND_64K} << CAP_ND_SHIFT) | ((CAP_SAGAW_39BIT | CAP_SAGAW_48BIT) << CAP_SAGAW_SHIFT) |
+      (uint64_t{MGAW_BITS - 1} << CAP_MGAW_SHIFT) | (uint64_t{FRCD_REG_OFFSET >> VTD_REG_UNIT_SHIFT} << CAP_FRO_SHIFT) |
+      ((CAP_SLLPS_2M | CAP_SLLPS_1G) << CAP_SLLPS_SHIFT) | CAP_PSI | (uint64_t{fault_records() - 1} << CAP_NFR_SHIFT) |
+      (uint64_t{MAMV} << CAP_MAMV_SHIFT) | CAP_PI;
+  const uint64_t ecap = ECAP_C | ECAP_QI | ECAP_DT | ECAP_IR | ECAP_PT | ECAP_PRS |
                         (uint64_t{IVA_REG >> VTD_REG_UNIT_SHIFT} << ECAP_IRO_SHIFT);
   const uint64_t ccmd_writable = CCMD_ICC | (CCMD_GRAN_MASK << CCMD_CIRG_SHIFT) | (CCMD_FM_MASK << CCMD_FM_SHIFT) |
                                  (CCMD_ID_MASK << CCMD_SID_SHIFT) | CCMD_ID_MASK;
@@ -28,18 +27,27 @@ void vtd_unit::build_registers() {
 
   // VT-d 10.4, in offset order.
   m_regs.add(kit::reg("VER_REG", VER_REG, 4).reset_to(VER_1_0).doc("architecture version 1.0"));
-  m_regs.add(kit::reg("CAP_REG", CAP_REG, 8).reset_to(cap).doc("capabilities: domains, SAGAW, MGAW, FRO, SLLPS, PSI, NFR"));
-  m_regs.add(kit::reg("ECAP_REG", ECAP_REG, 8).reset_to(ecap).doc("extended capabilities: C, QI, DT, PT, PRS, IRO"));
+  m_regs.add(kit::reg("CAP_REG", CAP_REG, 8)
+                 .reset_to(cap)
+                 .doc("capabilities: domains, SAGAW, MGAW, FRO, SLLPS, PSI, NFR, PI"));
+  m_regs.add(
+      kit::reg("ECAP_REG", ECAP_REG, 8).reset_to(ecap).doc("extended capabilities: C, QI, DT, IR, PT, PRS, IRO"));
   m_regs.add(kit::reg("GCMD_REG", GCMD_REG, 4)
                  .field("TE", bit(GCMD_TE))
                  .field("SRTP", bit(GCMD_SRTP))
                  .field("QIE", bit(GCMD_QIE))
+                 .field("IRE", bit(GCMD_IRE))
+                 .field("SIRTP", bit(GCMD_SIRTP))
+                 .field("CFI", bit(GCMD_CFI))
                  .doc("global command: one command per write")
                  .on_write_fn(handler(&vtd_unit::write_gcmd)));
   m_regs.add(kit::reg("GSTS_REG", GSTS_REG, 4)
                  .field("TES", bit(GSTS_TES), 1, kit::ro)
                  .field("RTPS", bit(GSTS_RTPS), 1, kit::ro)
-                 .field("QIES", bit(GSTS_QIES), 1, kit::ro));
+                 .field("QIES", bit(GSTS_QIES), 1, kit::ro)
+                 .field("IRES", bit(GSTS_IRES), 1, kit::ro)
+                 .field("IRTPS", bit(GSTS_IRTPS), 1, kit::ro)
+                 .field("CFIS", bit(GSTS_CFIS), 1, kit::ro));
   m_regs.add(kit::reg("RTADDR_REG", RTADDR_REG, 8).rw(RTADDR_RTA_MASK).doc("root table address"));
   m_regs.add(kit::reg("CCMD_REG", CCMD_REG, 8).rw(ccmd_writable).doc("context command (register-based)")
                  .on_write_fn(handler(&vtd_unit::write_ccmd)));
@@ -76,6 +84,9 @@ void vtd_unit::build_registers() {
   m_regs.add(kit::reg("IEDATA_REG", IEDATA_REG, 4).rw(0xffffffffull));
   m_regs.add(kit::reg("IEADDR_REG", IEADDR_REG, 4).rw(FEADDR_MASK));
   m_regs.add(kit::reg("IEUADDR_REG", IEUADDR_REG, 4).rw(0xffffffffull));
+  m_regs.add(kit::reg("IRTA_REG", IRTA_REG, 8)
+                 .rw(IRTA_ADDR_MASK | IRTA_EIME | IRTA_S_MASK)
+                 .doc("interrupt remapping table address, EIME, size (latched by GCMD.SIRTP)"));
   // The page request queue: software owns PQH and sets PQT once when it sets the
   // queue up (Linux intel_iommu_enable_prq() writes PQH, PQT, then PQA).
   m_regs.add(kit::reg("PQH_REG", PQH_REG, 8).rw(PQ_OFFSET_MASK).doc("page request queue head (software moves it)"));
@@ -131,6 +142,24 @@ void vtd_unit::write_gcmd(uint64_t /*old_value*/, uint64_t value) {
     env.log("iommu", name(), qie ? "queued invalidation enabled" : "queued invalidation disabled");
     if (qie) m_qi_kick.notify(sc_core::SC_ZERO_TIME);
   }
+  // Interrupt remapping (VT-d 10.4.4): SIRTP latches IRTA and empties the interrupt
+  // entry cache (the unit has no CAP.ESIRTPS, so Linux also flushes it after);
+  // IRE and CFI follow the written value like TE.
+  if (value & GCMD_SIRTP) {
+    m_irta = m_regs.get(IRTA_REG, 8);
+    invalidate_iec(true, 0, 0);
+    gsts |= GSTS_IRTPS;
+    env.log("iommu", name(),
+            fmt::format("interrupt remapping table pointer set to 0x{:x}, {} entries{}", m_irta & IRTA_ADDR_MASK,
+                        2ull << (m_irta & IRTA_S_MASK), (m_irta & IRTA_EIME) ? ", x2APIC mode" : ""));
+  }
+  const bool ire = (value & GCMD_IRE) != 0;
+  if (ire != ((gsts & GSTS_IRES) != 0)) {
+    gsts = ire ? (gsts | GSTS_IRES) : (gsts & ~GSTS_IRES);
+    env.log("iommu", name(), ire ? "interrupt remapping enabled" : "interrupt remapping disabled");
+  }
+  const bool cfi = (value & GCMD_CFI) != 0;
+  gsts = cfi ? (gsts | GSTS_CFIS) : (gsts & ~GSTS_CFIS);
   m_regs.set(GSTS_REG, 4, gsts);
   m_regs.set(GCMD_REG, 4, 0);
 }

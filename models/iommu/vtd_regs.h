@@ -11,12 +11,13 @@
 namespace iovsim::iommu {
 
 // Register offsets (VT-d 10.4).
-constexpr uint32_t VER_REG = 0x00, CAP_REG = 0x08, ECAP_REG = 0x10, GCMD_REG = 0x18, GSTS_REG = 0x1c,
-                   RTADDR_REG = 0x20, CCMD_REG = 0x28, FSTS_REG = 0x34, FECTL_REG = 0x38, FEDATA_REG = 0x3c,
-                   FEADDR_REG = 0x40, FEUADDR_REG = 0x44, IQH_REG = 0x80, IQT_REG = 0x88, IQA_REG = 0x90,
-                   ICS_REG = 0x9c, IECTL_REG = 0xa0, IEDATA_REG = 0xa4, IEADDR_REG = 0xa8, IEUADDR_REG = 0xac,
-                   PQH_REG = 0xc0, PQT_REG = 0xc8, PQA_REG = 0xd0, PRS_REG = 0xdc, PECTL_REG = 0xe0,
-                   PEDATA_REG = 0xe4, PEADDR_REG = 0xe8, PEUADDR_REG = 0xec;
+constexpr uint32_t VER_REG = 0x00, CAP_REG = 0x08, ECAP_REG = 0x10, GCMD_REG = 0x18, GSTS_REG = 0x1c, RTADDR_REG = 0x20,
+                   CCMD_REG = 0x28, FSTS_REG = 0x34, FECTL_REG = 0x38, FEDATA_REG = 0x3c, FEADDR_REG = 0x40,
+                   FEUADDR_REG = 0x44, IQH_REG = 0x80, IQT_REG = 0x88, IQA_REG = 0x90, ICS_REG = 0x9c, IECTL_REG = 0xa0,
+                   IEDATA_REG = 0xa4, IEADDR_REG = 0xa8, IEUADDR_REG = 0xac,
+                   IRTA_REG = 0xb8,  // interrupt remapping table address (10.4.29; vtd_ir.h)
+    PQH_REG = 0xc0, PQT_REG = 0xc8, PQA_REG = 0xd0, PRS_REG = 0xdc, PECTL_REG = 0xe0, PEDATA_REG = 0xe4,
+                   PEADDR_REG = 0xe8, PEUADDR_REG = 0xec;
 // Implementation-placed blocks (CAP.FRO / ECAP.IRO give them in 16-byte units): the
 // fault recording registers, then the IOTLB registers (IVA_REG, IOTLB_REG).
 constexpr uint32_t FRCD_REG_OFFSET = 0x400;
@@ -39,6 +40,7 @@ constexpr unsigned CAP_FRO_SHIFT = 24;
 constexpr unsigned CAP_SLLPS_SHIFT = 34;    // bit 0: 2 MiB, bit 1: 1 GiB
 constexpr uint64_t CAP_SLLPS_2M = 1ull << 0, CAP_SLLPS_1G = 1ull << 1;
 constexpr uint64_t CAP_PSI = 1ull << 39;
+constexpr uint64_t CAP_PI = 1ull << 59;     // posted interrupts (Linux cap_pi_support())
 constexpr unsigned CAP_NFR_SHIFT = 40;      // records - 1
 constexpr unsigned CAP_MAMV_SHIFT = 48;
 constexpr unsigned MAMV = 18;               // 2^18 pages = 1 GiB per page-selective invalidation (QEMU VTD_MAMV)
@@ -48,13 +50,19 @@ constexpr unsigned MGAW_BITS = 48;
 constexpr uint64_t ECAP_C = 1ull << 0;      // page-walk coherency: no cache flushes needed
 constexpr uint64_t ECAP_QI = 1ull << 1;
 constexpr uint64_t ECAP_DT = 1ull << 2;     // device-TLBs (ATS)
+constexpr uint64_t ECAP_IR = 1ull << 3;     // interrupt remapping (Linux ecap_ir_support())
+constexpr uint64_t ECAP_EIM = 1ull << 4;    // x2APIC mode (not advertised: this platform is xAPIC)
 constexpr uint64_t ECAP_PT = 1ull << 6;
 constexpr unsigned ECAP_IRO_SHIFT = 8;
 constexpr uint64_t ECAP_PRS = 1ull << 29;   // page requests (Linux ecap_prs())
 
 // GCMD_REG / GSTS_REG (VT-d 10.4.4-5): command bit and its status bit share a position.
-constexpr uint32_t GCMD_TE = 1u << 31, GCMD_SRTP = 1u << 30, GCMD_QIE = 1u << 26;
-constexpr uint32_t GSTS_TES = 1u << 31, GSTS_RTPS = 1u << 30, GSTS_QIES = 1u << 26;
+// IRE / IRES: interrupt remapping; SIRTP / IRTPS: latch IRTA_REG; CFI / CFIS: pass
+// compatibility-format interrupts (Linux DMA_GCMD_IRE, _SIRTP, _CFI).
+constexpr uint32_t GCMD_TE = 1u << 31, GCMD_SRTP = 1u << 30, GCMD_QIE = 1u << 26, GCMD_IRE = 1u << 25,
+                   GCMD_SIRTP = 1u << 24, GCMD_CFI = 1u << 23;
+constexpr uint32_t GSTS_TES = 1u << 31, GSTS_RTPS = 1u << 30, GSTS_QIES = 1u << 26, GSTS_IRES = 1u << 25,
+                   GSTS_IRTPS = 1u << 24, GSTS_CFIS = 1u << 23;
 
 // RTADDR_REG: root table address [63:12].
 constexpr uint64_t RTADDR_RTA_MASK = ~0xfffull;
@@ -129,7 +137,8 @@ constexpr unsigned IOTLB_GLOBAL = 1, IOTLB_DOMAIN = 2, IOTLB_PAGE = 3;
 
 // Queued-invalidation descriptors (VT-d 6.5.2, 128-bit). lo type [3:0].
 constexpr uint64_t QI_TYPE_MASK = 0xf;
-constexpr unsigned QI_CC_TYPE = 1, QI_IOTLB_TYPE = 2, QI_DIOTLB_TYPE = 3, QI_IWD_TYPE = 5, QI_PGRP_RESP_TYPE = 9;
+constexpr unsigned QI_CC_TYPE = 1, QI_IOTLB_TYPE = 2, QI_DIOTLB_TYPE = 3, QI_IEC_TYPE = 4, QI_IWD_TYPE = 5,
+                   QI_PGRP_RESP_TYPE = 9;
 constexpr unsigned QI_GRAN_SHIFT = 4;        // CC and IOTLB: G [5:4]
 constexpr uint64_t QI_GRAN_MASK = 3;
 constexpr unsigned QI_DID_SHIFT = 16;        // CC and IOTLB: DID [31:16]
@@ -138,6 +147,11 @@ constexpr uint64_t QI_IOTLB_DR = 1ull << 7, QI_IOTLB_DW = 1ull << 6;
 constexpr uint64_t QI_IOTLB_HI_ADDR_MASK = ~0xfffull, QI_IOTLB_HI_IH = 1ull << 6, QI_IOTLB_HI_AM_MASK = 0x3f;
 constexpr unsigned QI_DIOTLB_SID_SHIFT = 32;
 constexpr uint64_t QI_DIOTLB_HI_ADDR_MASK = ~0xfffull, QI_DIOTLB_HI_S = 1ull << 0;
+// Interrupt entry cache invalidate descriptor (VT-d 6.5.2.7; Linux QI_IEC_*): G 4 (0
+// global, 1 index-selective), IM [31:27] (2^IM entries from IIDX), IIDX [47:32].
+constexpr uint64_t QI_IEC_SELECTIVE = 1ull << 4;
+constexpr unsigned QI_IEC_IM_SHIFT = 27, QI_IEC_IIDX_SHIFT = 32;
+constexpr uint64_t QI_IEC_IM_MASK = 0x1f, QI_IEC_IIDX_MASK = 0xffff;
 // Wait descriptor: IF 4, SW 5, FN 6, status data [63:32]; hi: status address [63:2].
 constexpr uint64_t QI_IWD_IF = 1ull << 4, QI_IWD_SW = 1ull << 5, QI_IWD_FN = 1ull << 6;
 constexpr unsigned QI_IWD_DATA_SHIFT = 32;

@@ -19,7 +19,23 @@ enum class fault_reason : uint8_t {
   next_table_invalid = 7,
   root_table_invalid = 8,     // reading the root table (RTADDR) failed: no memory there
   context_table_invalid = 9,  // reading the context table (root entry's CTP) failed
+  // Interrupt remapping (VT-d 7.1.3, 0x20-0x27; vtd_ir.cpp).
+  ir_request_reserved = 0x20,    // reserved fields set in the remappable request
+  ir_index_beyond_table = 0x21,  // interrupt index beyond IRTA.S
+  ir_entry_not_present = 0x22,
+  ir_table_invalid = 0x23,              // reading the IRTE failed (IRTA points where no memory is)
+  ir_entry_reserved = 0x24,             // reserved fields set in the IRTE
+  ir_compat_blocked = 0x25,             // compatibility format with IR on and CFIS clear (or x2APIC mode)
+  ir_source_id_mismatch = 0x26,         // SVT/SQ/SID verification failed
+  ir_posted_descriptor_invalid = 0x27,  // reading or writing the posted-interrupt descriptor failed
 };
+
+// Interrupt-remapping faults put the interrupt index in FRCD.FI bits 63:48 (VT-d 10.4.14;
+// Linux dmar_fault_do_one() prints addr >> 48).
+inline bool is_interrupt_fault(fault_reason r) {
+  return static_cast<unsigned>(r) >= 0x20 && static_cast<unsigned>(r) < 0x30;
+}
+constexpr unsigned FRCD_INTERRUPT_INDEX_SHIFT = 48;
 
 // Context-entry translation types (TT field).
 enum class translation_type : uint8_t { multi_level = 0, with_device_tlb = 1, pass_through = 2 };
@@ -56,6 +72,22 @@ inline const char* fault_reason_text(fault_reason r) {
       return "Root table address invalid";
     case fault_reason::context_table_invalid:
       return "Context table ptr is invalid";
+    // dmar.c irq_remap_fault_reasons[] (0x20-0x26); 0x27 is past Linux's table and
+    // prints "Unknown" there: the text is ours, from the VT-d fault condition.
+    case fault_reason::ir_request_reserved:
+      return "Detected reserved fields in the decoded interrupt-remapped request";
+    case fault_reason::ir_index_beyond_table:
+      return "Interrupt index exceeded the interrupt-remapping table size";
+    case fault_reason::ir_entry_not_present:
+      return "Present field in the IRTE entry is clear";
+    case fault_reason::ir_table_invalid:
+      return "Error accessing interrupt-remapping table pointed by IRTA_REG";
+    case fault_reason::ir_entry_reserved:
+      return "Detected reserved fields in the IRTE entry";
+    case fault_reason::ir_compat_blocked:
+      return "Blocked a compatibility format interrupt request";
+    case fault_reason::ir_source_id_mismatch:
+      return "Blocked an interrupt request due to source-id verification failure";
     default: return "Unknown";
   }
 }

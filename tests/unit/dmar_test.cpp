@@ -112,7 +112,7 @@ TEST_F(dmar_test, boot_programs_the_unit_and_prints_the_kernel_lines) {
       "DMAR: IOMMU enabled",
       "DMAR: Host address width 46",
       "DMAR: DRHD base: 0x000000fed90000 flags: 0x1",
-      "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap 12078c402f0606 ecap 20005047",
+      "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap 812078c402f0606 ecap 2000504f",
       "DMAR: ATSR flags: 0x1",
       "iommu: Default domain type: Translated ",
       "iommu: DMA domain TLB invalidation policy: lazy mode ",

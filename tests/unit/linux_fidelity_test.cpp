@@ -146,11 +146,11 @@ TEST_F(linux_fidelity, rmmod_ixgbe_takes_the_vfs_ixgbevf_drives_with_it) {
     const size_t mark = h.dmesg().lines().size();
     EXPECT_EQ(out(h, "rmmod ixgbe"), "");
     EXPECT_EQ(log_since(h, mark), (std::vector<std::string>{
-                                      "pci 0000:01:10.0: Removing from iommu group 4",
-                                      "pci 0000:01:10.2: Removing from iommu group 5",
+                                      "pci 0000:01:10.0: Removing from iommu group 3",
+                                      "pci 0000:01:10.2: Removing from iommu group 4",
                                       "ixgbe 0000:01:00.0: complete",
-                                      "pci 0000:01:10.1: Removing from iommu group 6",
-                                      "pci 0000:01:10.3: Removing from iommu group 7",
+                                      "pci 0000:01:10.1: Removing from iommu group 5",
+                                      "pci 0000:01:10.3: Removing from iommu group 6",
                                       "ixgbe 0000:01:00.1: complete",
                                   }));
     EXPECT_EQ(out(h, "lspci -n -d 8086:1515"), "");
@@ -259,9 +259,9 @@ TEST_F(linux_fidelity, ixgbe_max_vfs_creates_the_vfs_before_the_pf_netdev) {
              "ixgbe 0000:01:00.0: Enabling SR-IOV VFs using the max_vfs module parameter is deprecated - please use "
              "the pci sysfs interface instead.",
              "pci 0000:01:10.0: [8086:1515] type 00 class 0x020000",
-             "pci 0000:01:10.0: Adding to iommu group 4",
+             "pci 0000:01:10.0: Adding to iommu group 3",
              "pci 0000:01:10.2: [8086:1515] type 00 class 0x020000",
-             "pci 0000:01:10.2: Adding to iommu group 5",
+             "pci 0000:01:10.2: Adding to iommu group 4",
              "ixgbe 0000:01:00.0 (unnamed net_device) (uninitialized): SR-IOV enabled with 2 VFs",
              "ixgbe 0000:01:00.0: 32.000 Gb/s available PCIe bandwidth (5.0 GT/s PCIe x8 link)",
              "ixgbe 0000:01:00.0: 00:1b:21:a1:00:00",
@@ -343,7 +343,7 @@ TEST_F(linux_fidelity, vf_probe_with_the_pf_up_and_iommu_groups_in_order) {
     EXPECT_EQ(log, (std::vector<std::string>{
                        "ixgbe 0000:01:00.1 enp1s0f1: SR-IOV enabled with 1 VFs",
                        "pci 0000:01:10.1: [8086:1515] type 00 class 0x020000",
-                       "pci 0000:01:10.1: Adding to iommu group 4",
+                       "pci 0000:01:10.1: Adding to iommu group 3",
                        "ixgbevf: Intel(R) 10 Gigabit PCI Express Virtual Function Network Driver",
                        "ixgbevf: Copyright (c) 2009 - 2018 Intel Corporation.",
                        "ixgbe 0000:01:00.1 enp1s0f1: VF Reset msg received from vf 0",
@@ -358,7 +358,7 @@ TEST_F(linux_fidelity, vf_probe_with_the_pf_up_and_iommu_groups_in_order) {
               "    vf 0     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, spoof checking on, link-state auto, "
               "trust off, query_rss off\n");
     EXPECT_EQ(out(h, "echo 0 > " + NUMVFS), "");
-    EXPECT_EQ(dmesg(h, "Removing"), (std::vector<std::string>{"pci 0000:01:10.1: Removing from iommu group 4"}));
+    EXPECT_EQ(dmesg(h, "Removing"), (std::vector<std::string>{"pci 0000:01:10.1: Removing from iommu group 3"}));
   });
 }
 

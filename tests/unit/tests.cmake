@@ -44,3 +44,7 @@ iovsim_test(nic_datapath_test SYSTEMC SOURCES unit/nic_datapath_test.cpp LIBS io
 iovsim_test(nic_fault_test SYSTEMC SOURCES unit/nic_fault_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(net_stack_test SYSTEMC SOURCES unit/net_stack_test.cpp LIBS iovsim_host_net iovsim_userland_tools)
 iovsim_test(world_test SYSTEMC SOURCES unit/world_test.cpp LIBS iovsim_scenarios)
+# VT-d interrupt remapping and posting in the model, and through the DMA router.
+iovsim_test(vtd_ir_test SYSTEMC SOURCES unit/vtd_ir_test.cpp LIBS iovsim_platform iovsim_loader)
+# The driver's interrupt remapping API and IOMMU groups of multifunction devices.
+iovsim_test(iommu_groups_test SYSTEMC SOURCES unit/iommu_groups_test.cpp LIBS iovsim_host iovsim_loader)
