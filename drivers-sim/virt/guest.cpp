@@ -22,6 +22,13 @@ constexpr uint64_t GUEST_MMIO32 = 0xc0000000, GUEST_MMIO64 = 0x8000000000;
 constexpr uint16_t CMD_MEMORY = 0x2, CMD_MASTER = 0x4, CMD_INTX_DISABLE = 0x400;
 constexpr uint16_t MSIX_ENABLE = 0x8000, MSIX_MASKALL = 0x4000;
 
+// Hardware may only be touched (MMIO, IRTE updates: they wait) from a thread; a guest
+// torn down with the simulation is not.
+bool in_thread() {
+  const sc_core::sc_process_handle h = sc_core::sc_get_current_process_handle();
+  return h.valid() && h.proc_kind() == sc_core::SC_THREAD_PROC_ && sc_core::sc_get_status() == sc_core::SC_RUNNING;
+}
+
 uint32_t extract(uint32_t dword, unsigned reg, unsigned len) {
   const unsigned shift = (reg & 3) * 8;
   const uint32_t v = dword >> shift;
@@ -87,9 +94,10 @@ guest_board::guest_board(const config& c, platform::machine& host, irq_core& hos
 
 guest_board::~guest_board() {
   *m_alive = false;
+  stop_posting();
   for (vdev& d : m_devs)
     for (unsigned e = 0; e < d.table.size(); ++e) unroute(d, e);
-  if (m_pid) m_host_pages.free_contiguous(m_pid, page_allocator::PAGE_BYTES);
+  if (m_pid) m_host_pages.free_page(m_pid);
 }
 
 void guest_board::reset_hardware() {
@@ -391,23 +399,39 @@ void guest_board::update_route(vdev& d, unsigned i) {
 
 void guest_board::unroute(vdev& d, unsigned i) {
   msix_entry& e = d.table[i];
-  if (e.routed) write_hw_entry(d, i, 0, 0, true);
+  const bool hw = in_thread();
+  if (e.routed && hw) write_hw_entry(d, i, 0, 0, true);
   e.routed = false;
   if (e.host_vector) m_host_irq.free_irq(e.host_vector);
   e.host_vector = 0;
-  unroute_posted(d, i);
+  if (hw) unroute_posted(d, i);
+  else e.irte = -1;
 }
 
 // Runs in the host vector's thread after the host's interrupt entry: KVM's irqfd
 // injects the vector, the vCPU (exited for the host interrupt) enters with it.
 void guest_board::inject(uint64_t addr, uint32_t data) {
   ++m_counters.injected;
-  m_counters.host_cpu += m_costs.irqfd_inject();
-  sc_core::wait(m_costs.irqfd_inject());
-  exit(m_counters.exits_external, m_costs.exit_entry());
-  if (m_counters.exits_eoi < m_counters.injected) ++m_counters.exits_eoi;  // the guest's EOI will trap
+  sc_core::wait(m_costs.irqfd_inject());   // host CPU: counted in the vfio handler's time
+  wake_vcpu();
+  // The vCPU's external-interrupt exit and its entry with the event (the interrupt
+  // that exited it was the host's); then the guest's EOI traps.
+  ++m_counters.exits_external;
+  sc_core::wait(m_costs.exit_entry());
+  ++m_counters.exits_eoi;
   m_counters.host_cpu += m_costs.eoi_exit();
   if (m_msi) m_msi(addr, data);
+}
+
+void guest_board::wake_vcpu() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const bool asleep = m_counters.injected + m_counters.posted <= 1 || now - m_vcpu_active > m_costs.halt_poll();
+  if (asleep) {
+    ++m_counters.wakeups;
+    m_counters.host_cpu += m_costs.halt_wakeup();
+    sc_core::wait(m_costs.halt_wakeup());
+  }
+  m_vcpu_active = sc_core::sc_time_stamp();
 }
 
 sc_core::sc_time guest_board::host_irq_time() const {

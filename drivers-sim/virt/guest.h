@@ -188,6 +188,8 @@ class guest_board : public platform::board, public platform::host_bus {
   // the vCPU's descriptor with the guest's vector. False when the host cannot post.
   bool route_posted(vdev& d, unsigned entry, uint32_t guest_data);
   void unroute_posted(vdev& d, unsigned entry);
+  void stop_posting();
+  struct posted_state;
   void exit(uint64_t& counter, const sc_core::sc_time& cost);
   // An interrupt reaches the vCPU: if it slept past halt polling, wake it (waits).
   void wake_vcpu();
@@ -205,6 +207,7 @@ class guest_board : public platform::board, public platform::host_bus {
   guest_counters m_counters;
   sc_core::sc_time m_vcpu_active;   // when the vCPU last took an interrupt
   uint64_t m_pid = 0;  // the vCPU's posted-interrupt descriptor (host-physical)
+  std::shared_ptr<posted_state> m_posted;   // shared with the delivery thread
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
