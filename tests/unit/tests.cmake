@@ -44,3 +44,4 @@ iovsim_test(nic_datapath_test SYSTEMC SOURCES unit/nic_datapath_test.cpp LIBS io
 iovsim_test(nic_fault_test SYSTEMC SOURCES unit/nic_fault_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(net_stack_test SYSTEMC SOURCES unit/net_stack_test.cpp LIBS iovsim_host_net iovsim_userland_tools)
 iovsim_test(world_test SYSTEMC SOURCES unit/world_test.cpp LIBS iovsim_scenarios)
+iovsim_test(pmd_test SYSTEMC SOURCES unit/pmd_test.cpp LIBS iovsim_scenarios)
