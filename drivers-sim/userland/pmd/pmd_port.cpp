@@ -300,13 +300,14 @@ cmd_result pmd_app::start(const std::vector<std::string>& argv) {
   m_opt = o;
   out += fmt::format("{} packet forwarding - ports={} - cores=1 - streams={} - NUMA support enabled, MP allocation mode: native\n",
                      o.mac_fwd ? "mac" : "io", m_ports.size(), m_ports.size());
-  for (size_t i = 0; i < m_ports.size(); ++i)
-    out += fmt::format("Logical Core 0 (socket 0) forwards packets on {} streams:\n  RX P={}/Q=0 (socket 0) -> TX P={}/Q=0 "
-                       "(socket 0) peer={:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}\n",
-                       i == 0 ? m_ports.size() : 0, i, m_ports[i].out, (m_ports[m_ports[i].out].peer >> 40) & 0xff,
-                       (m_ports[m_ports[i].out].peer >> 32) & 0xff, (m_ports[m_ports[i].out].peer >> 24) & 0xff,
-                       (m_ports[m_ports[i].out].peer >> 16) & 0xff, (m_ports[m_ports[i].out].peer >> 8) & 0xff,
-                       m_ports[m_ports[i].out].peer & 0xff);
+  out += fmt::format("Logical Core 0 (socket 0) forwards packets on {} streams:\n", m_ports.size());
+  for (size_t i = 0; i < m_ports.size(); ++i) {
+    const uint64_t peer = m_ports[m_ports[i].out].peer;
+    out += fmt::format(
+        "  RX P={}/Q=0 (socket 0) -> TX P={}/Q=0 (socket 0) peer={:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}\n", i,
+        m_ports[i].out, (peer >> 40) & 0xff, (peer >> 32) & 0xff, (peer >> 24) & 0xff, (peer >> 16) & 0xff,
+        (peer >> 8) & 0xff, peer & 0xff);
+  }
   m_started = sc_core::sc_time_stamp();
   for (pmd_port& p : m_ports) p.shown_at = m_started;
   m_debt = sc_core::SC_ZERO_TIME;
