@@ -191,6 +191,39 @@ step { shell: "traffic stats gen1" }
   EXPECT_EQ(number_after(output_of(r, "traffic stats gen0"), "received"), 500u);
 }
 
+// The same program in a guest: the VF assigned to a VM (its memory mapped GPA -> HPA
+// in the VF's IOMMU domain by the host's VFIO), and inside the guest, which has no
+// IOMMU, vfio-pci in no-IOMMU mode: pmd maps nothing and gives the VF guest-physical
+// addresses, which the host's IOMMU translates.
+TEST_F(pmd_world, forwards_in_a_guest_through_vfio_in_noiommu_mode) {
+  const std::string guest = "0000:00:04.0";
+  const run_report r = run(std::string(VF_SETUP) + R"(
+step { shell: "vm create vm1 --mem 64M --hugepages 2M" }
+step { shell: "vm assign vm1 0000:01:10.0" }
+step { shell: "vm start vm1" }
+step { shell: "vm console vm1 modprobe vfio-pci" }
+step { shell: "vm console vm1 'echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode'" }
+step { shell: "vm console vm1 'echo vfio-pci > /sys/bus/pci/devices/0000:00:04.0/driver_override'" }
+step { shell: "vm console vm1 'echo 0000:00:04.0 > /sys/bus/pci/devices/0000:00:04.0/driver/unbind'" }
+step { shell: "vm console vm1 'echo 0000:00:04.0 > /sys/bus/pci/drivers/vfio-pci/bind'" }
+step { shell: "vm console vm1 pmd start --dev 0000:00:04.0 --fwd mac" }
+step { shell: "traffic start gen0 --dst 02:00:00:00:01:00 --count 1000 --size 64 --rate 1Mpps" }
+step { shell: "run 2ms" }
+step { shell: "vm console vm1 pmd stop" }
+step { shell: "traffic stats gen0" }
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.error;
+  for (const auto& s : r.steps) EXPECT_EQ(s.status, 0) << s.shell << "\n" << s.output;
+  const std::string start = output_of(r, "vm console vm1 pmd start");
+  EXPECT_NE(start.find("EAL: Probe PCI driver: net_ixgbe_vf (8086:1515) device: " + guest), std::string::npos) << start;
+  EXPECT_NE(start.find("EAL: " + guest + " using no-IOMMU mode (physical addresses)\n"), std::string::npos) << start;
+  EXPECT_NE(start.find("Port 0: 02:00:00:00:01:00\n"), std::string::npos) << start;
+  const std::string stop = output_of(r, "vm console vm1 pmd stop");
+  EXPECT_NE(stop.find("TX-packets: 1000           TX-dropped: 0              TX-total: 1000"), std::string::npos)
+      << stop;
+  EXPECT_EQ(number_after(output_of(r, "traffic stats gen0"), "received"), 1000u);
+}
+
 // DPDK's EAL words for a device it cannot use, and the command's own usage errors.
 TEST_F(pmd_world, refuses_devices_not_bound_to_vfio_and_bad_arguments) {
   const std::vector<std::string> lines = {
