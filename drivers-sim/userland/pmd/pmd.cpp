@@ -37,11 +37,26 @@ pmd_app::~pmd_app() {
   if (m_lcore) m_lcore->running = false;
 }
 
+// The lcore told to stop and waited for: it may be in the middle of a burst, holding
+// references into m_ports.
+void pmd_app::retire_lcore() {
+  if (!m_lcore) return;
+  m_lcore->running = false;
+  if (!m_lcore->exited) sc_core::wait(m_lcore->done);
+  m_lcore.reset();
+}
+
 void pmd_app::settle() {
   if (m_debt == sc_core::SC_ZERO_TIME) return;
   const sc_core::sc_time t = m_debt;
   m_debt = sc_core::SC_ZERO_TIME;
   sc_core::wait(t);
+  if (m_gone) throw lcore_gone{};
+}
+
+void pmd_app::host_gone() {
+  m_gone = true;
+  if (m_lcore) m_lcore->running = false;
 }
 
 // ixgbe_recv_pkts(): descriptors in order while DD is set; each one's mbuf goes out and
@@ -206,13 +221,11 @@ cmd_result pmd_app::stats() {
 // then what `quit` does: ports stopped and closed, the VFIO devices released.
 cmd_result pmd_app::stop() {
   if (!m_lcore || m_vfio != &m_host.vfio()) {
-    m_lcore.reset();
+    retire_lcore();
     return cmd_result{1, "", "pmd: not forwarding (pmd start first)\n", "ESRCH"};
   }
   std::string out = "Telling cores to stop...\nWaiting for lcores to finish...\n";
-  m_lcore->running = false;
-  if (!m_lcore->exited) sc_core::wait(m_lcore->done);
-  m_lcore.reset();
+  retire_lcore();
   m_stopped = sc_core::sc_time_stamp();
   const sc_core::sc_time run = m_stopped - m_started;
   const std::string border = "----------------------";
@@ -260,10 +273,21 @@ cmd_result pmd_app::command(const std::vector<std::string>& argv) {
   return cmd_result{2, "", "pmd: unknown command \"" + verb + "\"\n" + usage, "EINVAL"};
 }
 
+namespace {
+// Held by the shell's command: when the shell goes, so does the kernel it ran on.
+struct shell_token {
+  std::shared_ptr<pmd_app> app;
+  ~shell_token() {
+    if (app) app->host_gone();
+  }
+};
+}  // namespace
+
 void register_pmd(shell& sh, sim_host& host) {
-  auto app = std::make_shared<pmd_app>(host);
+  auto token = std::make_shared<shell_token>();
+  token->app = std::make_shared<pmd_app>(host);
   sh.add_command(
-      "pmd", [app](const std::vector<std::string>& argv, const std::string&) { return app->command(argv); },
+      "pmd", [token](const std::vector<std::string>& argv, const std::string&) { return token->app->command(argv); },
       "a poll-mode forwarder on functions bound to vfio-pci, as DPDK's testpmd (simulator program): pmd start --dev "
       "BDF [--dev BDF] --fwd io|mac [--burst N] [--rxd N] [--txd N] [--hugepages 2M|1G] [--eth-peer N,MAC], pmd "
       "stats, pmd stop");

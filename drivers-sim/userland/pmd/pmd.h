@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -84,11 +85,14 @@ struct pmd_port {
   sc_core::sc_time shown_at;
 };
 
-class pmd_app {
+class pmd_app : public std::enable_shared_from_this<pmd_app> {
  public:
   explicit pmd_app(sim_host& host) : m_host(host) {}
   ~pmd_app();
   cmd_result command(const std::vector<std::string>& argv);
+  // The kernel and shell it ran in are gone (a guest powered off, a host torn down):
+  // the lcore, which holds the app, ends at its next step without touching them.
+  void host_gone();
 
  private:
   struct options {
@@ -119,14 +123,17 @@ class pmd_app {
   unsigned tx_burst(pmd_port& p, unsigned n);
   void tx_cleanup(pmd_port& p);
   void read_missed(pmd_port& p);
+  struct lcore_gone {};
   // The CPU time owed, waited before anything the NIC sees (a tail write).
   void settle();
+  void retire_lcore();
 
   uint32_t rd(const pmd_port& p, uint32_t off);
   void wr(const pmd_port& p, uint32_t off, uint32_t v);
   platform::host_bus& bus() { return m_host.board().bus(); }
 
   sim_host& m_host;
+  bool m_gone = false;
   std::unique_ptr<pmd_params> m_params;
   vfio_core* m_vfio = nullptr;  // the kernel the ports were opened in (a reboot makes another)
   std::vector<pmd_port> m_ports;

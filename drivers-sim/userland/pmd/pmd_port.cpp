@@ -34,8 +34,16 @@ void put64(uint8_t* p, uint64_t v) {
 }
 }  // namespace
 
-uint32_t pmd_app::rd(const pmd_port& p, uint32_t off) { return static_cast<uint32_t>(bus().mmio_read(p.bar0 + off, 4)); }
-void pmd_app::wr(const pmd_port& p, uint32_t off, uint32_t v) { bus().mmio_write(p.bar0 + off, 4, v); }
+// MMIO waits its latency: the world may have gone meanwhile (host_gone()).
+uint32_t pmd_app::rd(const pmd_port& p, uint32_t off) {
+  const auto v = static_cast<uint32_t>(bus().mmio_read(p.bar0 + off, 4));
+  if (m_gone) throw lcore_gone{};
+  return v;
+}
+void pmd_app::wr(const pmd_port& p, uint32_t off, uint32_t v) {
+  bus().mmio_write(p.bar0 + off, 4, v);
+  if (m_gone) throw lcore_gone{};
+}
 
 // rte_pci_probe -> pci_vfio_map_resource: the VFIO device (viable group, container),
 // bus mastering on (pci_vfio_set_bus_master), then the PMD's dev_start.
@@ -48,6 +56,11 @@ std::string pmd_app::open_port(pmd_port& p, const options& o, std::string& out) 
     return fmt::format("EAL: {} VFIO group is not viable! Not all devices in IOMMU group bound to VFIO or unbound\n"
                        "EAL: Requested device {} cannot be used\n",
                        p.bdf, p.bdf);
+  if (rc == -EBUSY)  // vfio_get_group_fd(): the group belongs to another container
+    return fmt::format(
+        "EAL: Cannot open /dev/vfio/{}: Device or resource busy\nEAL: ({})\n"
+        "EAL: Requested device {} cannot be used\n",
+        m_host.vfio().group_of(*p.dev), why, p.bdf);
   if (rc)
     return fmt::format("EAL: {} failed to open VFIO device: {}\nEAL: Requested device {} cannot be used\n", p.bdf, why,
                        p.bdf);
@@ -169,7 +182,10 @@ cmd_result pmd_app::start(const std::vector<std::string>& argv) {
       "[--eth-peer N,MAC]\n";
   auto bad = [&](const std::string& what) { return cmd_result{2, "", "pmd: " + what + "\n" + usage, "EINVAL"}; };
   if (m_lcore && m_vfio == &m_host.vfio()) return cmd_result{1, "", "pmd: already forwarding (pmd stop first)\n", "EBUSY"};
-  if (m_vfio != &m_host.vfio()) m_ports.clear();  // rebooted: what we held is gone
+  if (m_vfio != &m_host.vfio()) {  // rebooted: what we held is gone
+    retire_lcore();
+    m_ports.clear();
+  }
   options o;
   bool fwd_given = false;
   for (size_t i = 2; i < argv.size(); ++i) {
@@ -313,7 +329,15 @@ cmd_result pmd_app::start(const std::vector<std::string>& argv) {
   m_debt = sc_core::SC_ZERO_TIME;
   m_lcore = std::make_shared<lcore_state>();
   std::shared_ptr<lcore_state> st = m_lcore;
-  sc_core::sc_spawn([this, st] { lcore(st); }, sc_core::sc_gen_unique_name("pmd_lcore"));
+  std::shared_ptr<pmd_app> self = shared_from_this();
+  sc_core::sc_spawn(
+      [self, st] {
+        try {
+          self->lcore(st);
+        } catch (const lcore_gone&) {  // the kernel went: nothing of it may be touched
+        }
+      },
+      sc_core::sc_gen_unique_name("pmd_lcore"));
   return cmd_result{0, out, "", ""};
 }
 
