@@ -61,7 +61,7 @@ void pmd_app::host_gone() {
 
 // ixgbe_recv_pkts(): descriptors in order while DD is set; each one's mbuf goes out and
 // a fresh one from the pool takes its place (a failed allocation stops the burst:
-// rx_mbuf_alloc_failed); RDT moves to the last refilled descriptor, once per burst.
+// rx_mbuf_alloc_failed); RDT moves at most once per burst.
 unsigned pmd_app::rx_burst(pmd_port& p, unsigned max) {
   uint8_t d[DESC_BYTES];
   unsigned n = 0;
@@ -87,7 +87,11 @@ unsigned pmd_app::rx_burst(pmd_port& p, unsigned max) {
     ++n;
   }
   p.rx_packets += n;
-  if (n) {
+  // RDT trails the next descriptor to look at by one (RDT == RDH would read as an
+  // empty ring), written once the burst leaves more than rx_free_thresh held.
+  p.rx_hold += n;
+  if (p.rx_hold > RX_FREE_THRESH) {
+    p.rx_hold = 0;
     settle();
     wr(p, (p.vf ? VFRDBAL(0) : RDBAL(0)) + Q_T, (p.rx_next + rxd - 1) % rxd);
   }

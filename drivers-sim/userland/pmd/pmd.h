@@ -38,6 +38,8 @@ namespace iovsim::host {
 // DPDK ixgbe's tx_rs_thresh and tx_free_thresh defaults (DEFAULT_TX_RS_THRESH,
 // DEFAULT_TX_FREE_THRESH): RS on every 32nd descriptor, cleanup below 32 free.
 constexpr unsigned TX_RS_THRESH = 32, TX_FREE_THRESH = 32;
+// DEFAULT_RX_FREE_THRESH: RDT is written when more descriptors than this wait for it.
+constexpr unsigned RX_FREE_THRESH = 32;
 
 // The lcore's CPU costs. Sources: DPDK's Intel NIC performance reports put testpmd's
 // io forwarding of 64 B frames at 20-40 Mpps on one core of a 2-3 GHz Xeon (vector
@@ -75,6 +77,7 @@ struct pmd_port {
   uint64_t rx_ring = 0, tx_ring = 0;
   std::vector<uint32_t> rx_mbuf, tx_mbuf;
   unsigned rx_next = 0;                // next RX descriptor to look at
+  unsigned rx_hold = 0;                // refilled, not yet handed over by RDT (nb_rx_hold)
   unsigned tx_tail = 0, tx_free = 0;   // next TX slot; free slots
   unsigned tx_next_dd = 0;             // the RS descriptor to check next
   // Counters (testpmd's rte_eth_stats and fwd stream).
