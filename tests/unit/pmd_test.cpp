@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
@@ -87,8 +89,10 @@ step { at: "2500ms" shell: "modprobe vfio-pci" }
 TEST_F(pmd_world, forwards_frames_back_through_a_vf_with_mac_forwarding) {
   const std::string steps = std::string(VF_SETUP) + to_vfio("0000:01:10.0") + R"(
 step { shell: "pmd start --dev 0000:01:10.0 --fwd mac --eth-peer 0,02:00:00:00:00:77" }
+step { shell: "capture start traffic:gen0 gen0.pcap" }
 step { shell: "traffic start gen0 --dst 02:00:00:00:01:00 --count 1000 --size 64 --rate 1Mpps" }
 step { shell: "run 2ms" }
+step { shell: "capture stop traffic:gen0" }
 step { shell: "pmd stats" }
 step { shell: "pmd stop" }
 step { shell: "traffic stats gen0" }
@@ -128,6 +132,20 @@ step { shell: "pmd stop" }
   EXPECT_NE(first_stop.find("Accumulated forward statistics for all ports"), std::string::npos);
   const std::string gen = output_of(r, "traffic stats gen0");
   EXPECT_EQ(number_after(gen, "received"), 1000u) << gen;
+  // On the wire back: from the VF's MAC to the peer's, every one of them.
+  std::ifstream pcap(dir / "gen0.pcap", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(pcap)), std::istreambuf_iterator<char>());
+  unsigned forwarded = 0, other = 0;
+  for (size_t at = 24; at + 16 + 12 <= bytes.size();) {
+    const auto* h = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+    const uint32_t caplen = h[8] | h[9] << 8 | h[10] << 16 | static_cast<uint32_t>(h[11]) << 24;
+    const std::string dst(bytes.data() + at + 16, 6), src(bytes.data() + at + 22, 6);
+    if (src == std::string("\x02\x00\x00\x00\x01\x00", 6))
+      dst == std::string("\x02\x00\x00\x00\x00\x77", 6) ? ++forwarded : ++other;
+    at += 16 + caplen;
+  }
+  EXPECT_EQ(forwarded, 1000u);
+  EXPECT_EQ(other, 0u);
   // Released: no forwarding, and the device opens again.
   EXPECT_EQ(r.steps[r.steps.size() - 3].output, "pmd: not forwarding (pmd start first)\n");
   EXPECT_NE(stop.find("Bye..."), std::string::npos) << stop;
@@ -240,6 +258,30 @@ step { shell: "traffic stats gen0" }
   const uint64_t total = number_after(r.steps.back().output, "received");
   EXPECT_GT(total, 1000u);
   EXPECT_LT(total, 2000u);
+}
+
+// One port, io forwarding back out of it, the pool on a 1 GiB page (one IOMMU page
+// maps it all): frames sent to the PF come back to their sender unchanged.
+TEST_F(pmd_world, one_pf_io_forwarding_on_a_1g_page) {
+  const run_report r = run(std::string(R"(
+step { at: "1ms" shell: "modprobe vfio-pci" }
+)") + to_vfio("0000:01:00.0") +
+                           R"(
+step { shell: "pmd start --dev 0000:01:00.0 --fwd io --hugepages 1G --burst 16 --rxd 256 --txd 256" }
+step { shell: "traffic start gen0 --count 300 --size 1500 --rate 100kpps" }
+step { shell: "run 4ms" }
+step { shell: "pmd stop" }
+step { shell: "traffic stats gen0" }
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.error;
+  const std::string start = output_of(r, "pmd start");
+  EXPECT_NE(start.find("EAL: 1 hugepages of 1GB reserved at 0x"), std::string::npos) << start;
+  const std::string stop = output_of(r, "pmd stop");
+  EXPECT_NE(stop.find("TX-packets: 300            TX-dropped: 0              TX-total: 300"), std::string::npos)
+      << stop;
+  const std::string gen = output_of(r, "traffic stats gen0");
+  EXPECT_EQ(number_after(gen, "received"), 300u) << gen;
+  EXPECT_NE(gen.find("(300 test frames, 0 bad)"), std::string::npos) << gen;
 }
 
 // DPDK's EAL words for a device it cannot use, and the command's own usage errors.
