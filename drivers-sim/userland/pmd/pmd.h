@@ -15,9 +15,11 @@
 // device uses physical addresses.
 //
 // The lcore is one SystemC thread: each loop reads up to `burst` RX descriptors of
-// each port from memory, forwards what it found to the out port's TX ring (one tail
-// write per burst), refills the RX descriptors (one tail write per burst) and frees
-// sent mbufs when the TX ring runs short. CPU time per step is charged with the
+// each port from memory, refills them (RDT written at most once per burst, when more
+// than rx_free_thresh wait), forwards what it found to the out port's TX ring (one
+// TDT write per burst; what does not fit is dropped, TX-dropped) and frees sent mbufs
+// when the TX ring runs short. RX-missed is the NIC's: MPC + QPRDC on a PF; a VF's BAR
+// has no such counter, so it reads 0 there, as DPDK's ixgbevf reports it. CPU time per step is charged with the
 // parameters below (`pmd.*`); an empty poll costs its time too, so an idle lcore
 // still advances simulated time.
 #pragma once
@@ -115,7 +117,7 @@ class pmd_app : public std::enable_shared_from_this<pmd_app> {
   cmd_result stats();
   cmd_result stop();
   // EAL and ethdev start of one port; "" or the error lines.
-  std::string open_port(pmd_port& p, const options& o, std::string& out);
+  std::string open_port(pmd_port& p, std::string& out);
   std::string start_vf(pmd_port& p);
   std::string start_pf(pmd_port& p);
   void setup_queues(pmd_port& p, const options& o);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 
 #include "drivers-sim/net/ixgbe_hw.h"
@@ -47,7 +48,7 @@ void pmd_app::wr(const pmd_port& p, uint32_t off, uint32_t v) {
 
 // rte_pci_probe -> pci_vfio_map_resource: the VFIO device (viable group, container),
 // bus mastering on (pci_vfio_set_bus_master), then the PMD's dev_start.
-std::string pmd_app::open_port(pmd_port& p, const options& o, std::string& out) {
+std::string pmd_app::open_port(pmd_port& p, std::string& out) {
   std::string why;
   const int rc = m_host.vfio().open(*p.dev, "pmd", p.vfio, why);
   if (rc == -ENODEV)
@@ -76,7 +77,6 @@ std::string pmd_app::open_port(pmd_port& p, const options& o, std::string& out) 
   if (p.vfio->noiommu) out += fmt::format("EAL: {} using no-IOMMU mode (physical addresses)\n", p.bdf);
   const uint32_t cmd = bus().cfg_read(p.dev->bus, p.dev->devfn, PCI_COMMAND, 2);
   bus().cfg_write(p.dev->bus, p.dev->devfn, PCI_COMMAND, 2, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-  (void)o;
   return p.vf ? start_vf(p) : start_pf(p);
 }
 
@@ -297,7 +297,7 @@ cmd_result pmd_app::start(const std::vector<std::string>& argv) {
   m_burst_len.assign(o.burst, 0);
   // Devices: open, map the region once (IOVA = physical), start.
   for (pmd_port& p : m_ports) {
-    std::string err = open_port(p, o, out);
+    std::string err = open_port(p, out);
     if (err.empty() && !p.vfio->noiommu) {
       const int rc = m_host.vfio().dma_map(*p.vfio, m_region, m_region, m_region_bytes, o.hugepage);
       if (rc) err = fmt::format("EAL: {} VFIO_IOMMU_MAP_DMA failed: {}\n", p.bdf, errno_name(-rc));
