@@ -84,6 +84,7 @@ class host_system : public sim_host, public guest_kernel, private syscalls {
   dma_api& dma() { return *m_k->dma; }
   irq_core& irq() override { return *m_k->irq; }
   vfio_core& vfio() override { return *m_k->vfio; }
+  page_allocator& pages() override { return *m_k->pages; }
   int load_module(const std::string& name) override;
   dmatest_driver& dmatest() override { return *m_k->dmatest; }
   // The hypervisor: nullptr inside a guest (no nested virtualisation).

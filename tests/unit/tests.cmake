@@ -48,3 +48,4 @@ iovsim_test(world_test SYSTEMC SOURCES unit/world_test.cpp LIBS iovsim_scenarios
 iovsim_test(vtd_ir_test SYSTEMC SOURCES unit/vtd_ir_test.cpp LIBS iovsim_platform iovsim_loader)
 # The driver's interrupt remapping API and IOMMU groups of multifunction devices.
 iovsim_test(iommu_groups_test SYSTEMC SOURCES unit/iommu_groups_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(pmd_test SYSTEMC SOURCES unit/pmd_test.cpp LIBS iovsim_scenarios)

@@ -11,6 +11,7 @@
 
 #include "drivers-sim/iommu/dmar.h"
 #include "drivers-sim/kernel/irq.h"
+#include "drivers-sim/kernel/page_alloc.h"
 #include "drivers-sim/misc/dmatest.h"
 #include "drivers-sim/net/netdev.h"
 #include "drivers-sim/net/pktgen.h"
@@ -60,6 +61,8 @@ class sim_host {
   // The hypervisor (nullptr inside a guest: no nested virtualisation).
   virtual vm_manager* vms() = 0;
   virtual vfio_core& vfio() = 0;
+  // The kernel's page allocator (what hugetlbfs pages and DMA buffers come from).
+  virtual page_allocator& pages() = 0;
   // modprobe NAME (no parameters): 0 or -errno.
   virtual int load_module(const std::string& name) = 0;
   virtual fault_injector& injector() = 0;

@@ -3,6 +3,7 @@
 
 #include <systemc>
 
+#include "drivers-sim/userland/pmd/pmd.h"
 #include "drivers-sim/userland/sim/inject.h"
 #include "drivers-sim/userland/sim/sim.h"
 #include "models/kit/sim_env.h"
@@ -69,6 +70,7 @@ void register_sim_verbs(shell& sh, sim_host& host) {
       "capture", [&host](const std::vector<std::string>& argv, const std::string&) { return capture_verb(host, argv); },
       "capture frames at a wire end into a pcap file of the run's output folder (simulator verb): "
       "capture start PORT FILE [--snaplen N], capture stop PORT");
+  register_pmd(sh, host);
 }
 
 }  // namespace iovsim::host
