@@ -261,11 +261,12 @@ step { shell: "traffic stats gen0" }
 }
 
 // One port, io forwarding back out of it, the pool on a 1 GiB page (one IOMMU page
-// maps it all): frames sent to the PF come back to their sender unchanged.
+// maps it all): frames sent to the PF come back to their sender unchanged. The X540's
+// ports share an IOMMU group: both go to vfio-pci for the group to be viable.
 TEST_F(pmd_world, one_pf_io_forwarding_on_a_1g_page) {
   const run_report r = run(std::string(R"(
 step { at: "1ms" shell: "modprobe vfio-pci" }
-)") + to_vfio("0000:01:00.0") +
+)") + to_vfio("0000:01:00.0") + to_vfio("0000:01:00.1") +
                            R"(
 step { shell: "pmd start --dev 0000:01:00.0 --fwd io --hugepages 1G --burst 16 --rxd 256 --txd 256" }
 step { shell: "traffic start gen0 --count 300 --size 1500 --rate 100kpps" }
