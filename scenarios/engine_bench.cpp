@@ -31,6 +31,10 @@ const std::vector<bench_case_info>& bench_cases() {
       {"replication_16way_10G",
        "a generator at 10 Gb/s line rate of 1500 B broadcast frames into a port whose PF and 15 VFs are up: "
        "the switch copies each frame to 16 functions (delivered counts the copies)"},
+      {"pmd_vm_64B",
+       "a generator at 10 Gb/s line rate of 64 B frames to a VF passed to a guest (2 MiB pages), where pmd "
+       "forwards them back out of the same VF to the generator (mac forwarding: a VF may only send as itself; "
+       "no-IOMMU VFIO in the guest; delivered: frames back at the generator)"},
       {"vf_to_vf_64B",
        "pktgen on one VF sending 64 B frames to the MAC of another VF of the same port: looped back by the "
        "switch, never on the wire (delivered: frames the second VF took)"},
@@ -80,7 +84,8 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
   // What each case sets up: VFs enabled and up, who sends, where to.
   const bool replication = name == "replication_16way_10G";
   const bool vf_to_vf = name == "vf_to_vf_64B";
-  const unsigned vfs = replication ? 15 : vf_to_vf ? 2 : name.rfind("vf_", 0) == 0 ? 1 : 0;
+  const bool pmd_vm = name == "pmd_vm_64B";
+  const unsigned vfs = replication ? 15 : vf_to_vf ? 2 : name.rfind("vf_", 0) == 0 || pmd_vm ? 1 : 0;
   const bool tx = name.find("_tx_") != std::string::npos || vf_to_vf;
   const uint32_t size = name.find("1500B") != std::string::npos || replication ? 1500 : 64;  // with FCS
   if (!packets) packets = size == 64 ? 2000000 : 500000;
@@ -122,6 +127,21 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
         for (unsigned v = 0; v < vfs; ++v) h.run(fmt::format("ip link set enp1s0f0v{} up", v));
         if (!replication) dev = "enp1s0f0v0";
       }
+      if (pmd_vm) {
+        // The VF to a guest (libvirt's managed detach), and in the guest to vfio-pci.
+        for (const char* line :
+             {"ip link set dev enp1s0f0 vf 0 mac 02:00:00:00:10:00", "vm create vm1 --mem 256M --hugepages 2M",
+              "vm assign vm1 01:10.0", "vm start vm1", "vm console vm1 modprobe vfio-pci",
+              "vm console vm1 'echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode'",
+              "vm console vm1 'echo vfio-pci > /sys/bus/pci/devices/0000:00:04.0/driver_override'",
+              "vm console vm1 'echo 0000:00:04.0 > /sys/bus/pci/devices/0000:00:04.0/driver/unbind'",
+              "vm console vm1 'echo 0000:00:04.0 > /sys/bus/pci/drivers/vfio-pci/bind'",
+              "vm console vm1 pmd start --dev 0000:00:04.0 --fwd mac --eth-peer 0,02:00:00:00:00:ff --hugepages 2M"}) {
+          const host::cmd_result r = h.run(line);
+          if (r.status) throw std::runtime_error(fmt::format("bench: `{}` failed: {}{}", line, r.out, r.err));
+        }
+        dev = "enp1s0f0";
+      }
       h.run("run 2100ms");  // link training
       host::netdev* nd = h.net().find(dev);
       if (!nd || !nd->carrier) throw std::runtime_error("bench: the interface did not come up");
@@ -146,7 +166,7 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
       } else {
         wire::traffic_spec s;
         s.sizes = {size};
-        s.dst = {replication ? net::mac_addr::broadcast() : to_mac(nd->mac)};
+        s.dst = {replication ? net::mac_addr::broadcast() : pmd_vm ? to_mac(0x020000001000) : to_mac(nd->mac)};
         s.src = to_mac(0x0200000000ff);
         s.count = packets;
         gen.start(s);
@@ -171,9 +191,19 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
         }
         if (result.delivered == 0)
           throw std::runtime_error("bench: no frame reached the second VF (no VF-to-VF loopback in the switch?)");
-      } else if (tx) {
-        result.sim_packets = core.tx_frames();
+      } else if (tx || pmd_vm) {
+        result.sim_packets = pmd_vm ? core.rx_offered() : core.tx_frames();
         result.delivered = gen.port_counts().rx_frames;
+        if (pmd_vm) {
+          result.dropped = result.sim_packets - std::min(result.sim_packets, result.delivered);
+          for (unsigned r = 1; r < static_cast<unsigned>(nic::rx_drop::count); ++r) {
+            const auto reason = static_cast<nic::rx_drop>(r);
+            result.drops += fmt::format("{}{}={}", result.drops.empty() ? "" : " ", nic::rx_drop_name(reason),
+                                        core.rx_dropped(reason));
+          }
+          if (result.delivered == 0)
+            throw std::runtime_error("bench: pmd in the guest forwarded nothing: " + h.run("vm console vm1 pmd stats").out);
+        }
       } else {
         result.sim_packets = core.rx_offered();
         for (host::netdev* r : receivers) result.delivered += r->stats.rx_packets;
