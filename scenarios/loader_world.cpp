@@ -305,11 +305,14 @@ void check_step_machines(loaded_scenario& out, const locator& where) {
       words >> a >> b >> c;
       created = a == "vm" && b == "create" && c == step.guest();
     }
-    if (!created)
+    if (!created) {
+      const std::string on =
+          out.machine_names.size() > 1 ? fmt::format(" on machine {}", out.machine_names[m]) : std::string();
       where.nested(s, "step", i)
           .fail(step, "guest", -1,
-                fmt::format("step {}: unknown guest \"{}\" (no earlier step on machine {} runs `vm create {}`)", i + 1,
-                            step.guest(), out.machine_names.empty() ? "" : out.machine_names[m], step.guest()));
+                fmt::format("step {}: unknown guest \"{}\" (no earlier step{} runs `vm create {}`)", i + 1,
+                            step.guest(), on, step.guest()));
+    }
   }
 }
 

@@ -207,6 +207,29 @@ int vm_manager::start(guest_vm& v) {
   c.posted = v.opt.posted;
   v.board = std::make_unique<guest_board>(c, m_machine, m_irq, m_iommu, m_pages, m_costs, v.functions);
   v.os = m_factory(*v.board, m_prefix + "guest." + v.name + ".");
+  // Guest CPU and host CPU apart, per VM, in the run's results.
+  v.stats = std::make_unique<kit::stat_group>(m_prefix + "guest." + v.name + ".vm", "the VM as the hypervisor sees it");
+  guest_vm* vp = &v;
+  auto add = [&](const char* name, const char* unit, const char* what, std::function<double()> fn) {
+    v.formulas.push_back(std::make_unique<kit::formula>(*v.stats, name, unit, what, std::move(fn)));
+  };
+  add("guest_irq_cpu", "s", "vCPU time in the guest's interrupt handlers (exits included)", [vp] {
+    sc_core::sc_time t;
+    for (const irq_core::irq_info& i : vp->os->irq().irqs()) t += i.busy;
+    return t.to_seconds();
+  });
+  add("host_cpu", "s", "host CPU for the guest: vfio interrupt handlers, exits and wakeups",
+      [vp] { return (vp->board->host_irq_time() + vp->board->counters().host_cpu).to_seconds(); });
+  add("interrupts_injected", "interrupts", "interrupts taken by the host and injected",
+      [vp] { return static_cast<double>(vp->board->counters().injected); });
+  add("interrupts_posted", "interrupts", "interrupts posted to the vCPU without the host",
+      [vp] { return static_cast<double>(vp->board->counters().posted); });
+  add("exits", "exits", "VM exits: external interrupt, EOI, config and MMIO emulation", [vp] {
+    const guest_counters& c = vp->board->counters();
+    return static_cast<double>(c.exits_external + c.exits_eoi + c.exits_config + c.exits_mmio);
+  });
+  add("vcpu_wakeups", "wakeups", "interrupts that found the vCPU asleep past halt polling",
+      [vp] { return static_cast<double>(vp->board->counters().wakeups); });
   v.started = sc_core::sc_time_stamp();
   kit::sim_env::current().log("host", "host.vm",
                               fmt::format("{}: starting ({} functions)", v.name, v.functions.size()));
@@ -216,6 +239,8 @@ int vm_manager::start(guest_vm& v) {
 
 int vm_manager::stop(guest_vm& v) {
   if (!v.os) return -EINVAL;
+  v.formulas.clear();
+  v.stats.reset();
   v.os.reset();
   v.board.reset();
   kit::sim_env::current().log("host", "host.vm", fmt::format("{}: powered off", v.name));

@@ -35,6 +35,7 @@
 #include "drivers-sim/userland/shell/shell.h"
 #include "drivers-sim/virt/guest.h"
 #include "drivers-sim/virt/vfio.h"
+#include "models/kit/stats.h"
 #include "platform/platform.h"
 
 namespace iovsim::host {
@@ -80,6 +81,9 @@ struct guest_vm {
   std::unique_ptr<guest_board> board;
   std::unique_ptr<guest_kernel> os;
   sc_core::sc_time started;
+  // Its statistics while it runs (results.json: guest.NAME.vm.*).
+  std::unique_ptr<kit::stat_group> stats;
+  std::vector<std::unique_ptr<kit::formula>> formulas;
 };
 
 class vm_manager {

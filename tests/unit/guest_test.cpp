@@ -6,8 +6,12 @@
 // address outside its memory gets a DMAR fault, never a write.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "drivers-sim/host.h"
 #include "models/nic/nic_regs.h"
+#include "scenarios/engine.h"
+#include "scenarios/loader.h"
 #include "tests/unit/host_fixture.h"
 
 namespace iovsim {
@@ -162,3 +166,31 @@ TEST_F(guest, refusals) {
 
 }  // namespace
 }  // namespace iovsim
+
+namespace iovsim::scen {
+namespace {
+
+// `iovsim shell`: `vm console NAME` alone enters the guest (its prompt), `exit` comes
+// back to the machine, a second `exit` ends the shell.
+TEST(guest_shell, vm_console_enters_a_guest_and_exit_comes_back) {
+  const loaded_scenario s =
+      load_scenario_text("g.pbtxt", std::string("name: \"g\"\nplatform {") + test::X540_PLATFORM + "}\n");
+  std::istringstream in(
+      "echo 1 > /sys/class/net/enp1s0f0/device/sriov_numvfs\n"
+      "vm create g --mem 64M\nvm assign g 01:10.0\nvm start g\n"
+      "vm console nope\nvm console g\nlspci -n -s 00:04.0\nvm list\nexit\nvm list\nexit\n");
+  std::ostringstream out;
+  run_options opt;
+  opt.dry_run = false;
+  EXPECT_EQ(run_shell(s, opt, in, out, true), 0);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("vm console: nope is not running\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Connected to g (`exit` comes back to iovsim)\nroot@g:~# 00:04.0 0200: 8086:1515 (rev 01)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("root@g:~# vm: /dev/kvm: No such file or directory"), std::string::npos) << text;
+  EXPECT_NE(text.find("root@g:~# root@iovsim:~# g: memory"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace iovsim::scen

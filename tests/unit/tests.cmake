@@ -50,4 +50,4 @@ iovsim_test(vtd_ir_test SYSTEMC SOURCES unit/vtd_ir_test.cpp LIBS iovsim_platfor
 iovsim_test(iommu_groups_test SYSTEMC SOURCES unit/iommu_groups_test.cpp LIBS iovsim_host iovsim_loader)
 iovsim_test(pmd_test SYSTEMC SOURCES unit/pmd_test.cpp LIBS iovsim_scenarios)
 # Guests on their virtual platform: config space, MSI-X, injection and posting, isolation.
-iovsim_test(guest_test SYSTEMC SOURCES unit/guest_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(guest_test SYSTEMC SOURCES unit/guest_test.cpp LIBS iovsim_scenarios)
