@@ -76,6 +76,16 @@ std::vector<viz::topo_node> topology(host::host_system& host) {
     if (!d->netdev.empty()) label += " " + d->netdev;
     nodes.push_back({d->bdf(), label, kind, parent_of(*d)});
   }
+  // VMs below the first function assigned to them (DESIGN.md 8: the tree with VMs).
+  if (host::vm_manager* vms = host.vms())
+    for (const auto& [name, v] : vms->vms()) {
+      if (v.functions.empty()) continue;
+      std::string label = fmt::format("vm {}\\n{} of {} pages", name, host::size_text(v.bytes),
+                                      host::size_text(v.opt.page_bytes));
+      for (const host::guest_function& f : v.functions)
+        label += fmt::format("\\n{} at 00:{:02x}.{}", f.host->short_bdf(), f.devfn >> 3, f.devfn & 7);
+      nodes.push_back({"vm:" + name, label, "vm", v.functions.front().host->bdf()});
+    }
   return nodes;
 }
 

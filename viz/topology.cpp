@@ -17,6 +17,7 @@ const char* shape_of(const std::string& kind) {
   if (kind == "host_bridge") return "box3d";
   if (kind == "root_port" || kind == "switch_port") return "box";
   if (kind == "vf") return "ellipse";
+  if (kind == "vm") return "tab";
   return "component";
 }
 
