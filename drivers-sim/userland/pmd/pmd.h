@@ -92,7 +92,8 @@ struct pmd_port {
 
 class pmd_app : public std::enable_shared_from_this<pmd_app> {
  public:
-  explicit pmd_app(sim_host& host) : m_host(host) {}
+  // The parameters exist from the start, so `--set pmd.*` and `iovsim list --params` see them.
+  explicit pmd_app(sim_host& host) : m_host(host), m_params(std::make_unique<pmd_params>()) {}
   ~pmd_app();
   cmd_result command(const std::vector<std::string>& argv);
   // The kernel and shell it ran in are gone (a guest powered off, a host torn down):
