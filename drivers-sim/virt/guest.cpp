@@ -65,6 +65,7 @@ guest_board::guest_board(const config& c, platform::machine& host, irq_core& hos
     // The MSI-X capability: where the table lives.
     for (uint32_t pos = hw.cfg_read(d.hbus, d.hdevfn, 0x34, 1) & 0xfc; pos;) {
       const uint32_t hdr = hw.cfg_read(d.hbus, d.hdevfn, pos, 4);
+      if ((hdr & 0xff) == pcie::CAP_ID_EXP) d.exp_cap = pos;
       if ((hdr & 0xff) == pcie::CAP_ID_MSIX) {
         d.msix_cap = pos;
         d.msix_entries = ((hdr >> 16) & 0x7ff) + 1;
@@ -177,6 +178,15 @@ uint32_t guest_board::read_dword(vdev& d, unsigned off) {
     }
     return 0;
   }
+  if (d.exp_cap && off >= d.exp_cap && off < d.exp_cap + 0x3c) {
+    // QEMU vfio_setup_pcie_cap(): on the root bus an Endpoint (type 0) becomes a Root
+    // Complex Integrated Endpoint (type 9) and its link registers read 0.
+    const unsigned rel = off - d.exp_cap;
+    if (rel == 0x0c || rel == 0x10 || rel == 0x2c || rel == 0x30) return 0;   // LNKCAP, LNKCTL/STA, and the 2s
+    const uint32_t v = hw.cfg_read(d.hbus, d.hdevfn, off, 4);
+    if (rel == 0 && ((v >> 20) & 0xf) == 0) return (v & ~0x00f00000u) | 0x00900000u;
+    return v;
+  }
   if (d.msix_cap && off == d.msix_cap) {
     const uint32_t v = hw.cfg_read(d.hbus, d.hdevfn, off, 4) & 0x3fffffffu;
     return v | (d.msix_enable ? uint32_t{MSIX_ENABLE} << 16 : 0) | (d.msix_mask ? uint32_t{MSIX_MASKALL} << 16 : 0);
@@ -252,6 +262,10 @@ void guest_board::write_dword(vdev& d, unsigned off, uint32_t value, uint32_t ma
   }
   for (const auto& [start, end] : d.ext_hidden)
     if (off >= start && off < end) return;
+  if (d.exp_cap) {
+    const unsigned rel = off - d.exp_cap;
+    if (off >= d.exp_cap && (rel == 0x10 || rel == 0x30)) return;   // link control: emulated, the link is not the guest's
+  }
   // Everything else (PCIe device control, power management...) reaches the function.
   hw.cfg_write(d.hbus, d.hdevfn, off, 4, merge(hw.cfg_read(d.hbus, d.hdevfn, off, 4)));
 }

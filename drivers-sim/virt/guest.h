@@ -10,7 +10,9 @@
 //   QEMU hw/vfio/pci.c): vendor and device IDs from the kernel's pci_dev (a VF's own
 //   read as 0xffff), BARs and the command register's decode bits virtual (the guest
 //   BIOS places BARs where it likes), the ROM BAR and INTx pin hidden, the MSI-X
-//   capability's enable and mask bits virtual, the SR-IOV and ARI extended
+//   capability's enable and mask bits virtual, an Endpoint shown as a Root Complex
+//   Integrated Endpoint without link registers (QEMU vfio_setup_pcie_cap: the function
+//   sits on the root bus of a PCIe machine), the SR-IOV and ARI extended
 //   capabilities dropped from the chain (QEMU vfio_add_ext_cap), everything else read
 //   from and written to the function. Every config access is an exit to the VMM
 //   (`virt.config_exit`).
@@ -163,6 +165,7 @@ class guest_board : public platform::board, public platform::host_bus {
     std::array<uint32_t, 6> bar_flags{};
     uint16_t command = 0;
     uint8_t irq_line = 0;
+    uint32_t exp_cap = 0;    // the PCI Express capability
     uint32_t msix_cap = 0;
     unsigned msix_bir = 0, msix_entries = 0;
     uint32_t msix_table = 0;
