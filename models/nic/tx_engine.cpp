@@ -47,7 +47,7 @@ void tx_engine::top_up(tx_queue& q, bool beyond) {
       if (cached >= capacity) return;
       if (cached != 0 && !(cached < q.pthresh && available >= std::max<uint32_t>(q.hthresh, 1))) return;
     }
-    const uint32_t room = beyond ? capacity : capacity - cached;
+    const uint32_t room = cached < capacity ? capacity - cached : capacity;
     const uint32_t k = std::min({room, available, count - q.fetch_next});
     const uint64_t addr = q.ring.base + uint64_t{q.fetch_next} * DESCRIPTOR_BYTES;
     sc_core::sc_time done;
@@ -146,8 +146,12 @@ void tx_engine::stage() {
     }
     top_up(q);
     uint32_t n = next_frame(q);
-    if (n == 0 && q.cache.size() >= tx_desc_cache) {
-      top_up(q, true);  // a frame longer than the buffer: one fetch beyond it
+    if (n == 0) {
+      // The cache holds the start of a frame only: the hardware has taken those
+      // descriptors in hand (82598 data sheet 4.4.3.5.6: PTHRESH is to exceed the
+      // buffers of one packet), so the rest is fetched whatever the thresholds say,
+      // beyond the buffer's size if the frame is longer than it.
+      top_up(q, true);
       n = next_frame(q);
     }
     if (n == 0) {

@@ -129,8 +129,8 @@ class tx_engine : public sc_core::sc_module {
   void stage();
   void transmit();
   void release();  // rate-limited queues whose time came back into the round robin
-  // Fetches for `q` as its thresholds say, asked for now; `beyond` lets one fetch go
-  // past the buffer's size (a frame with more descriptors than it holds).
+  // Fetches for `q` as its thresholds say, asked for now; `beyond`: one fetch whatever
+  // they say, past the buffer's size if it is full (a frame longer than it).
   void top_up(tx_queue& q, bool beyond = false);
   // How many descriptors `q`'s next frame spans (through the first with EOP, or a
   // descriptor that is neither data nor context), 0 when none is whole in the cache.
