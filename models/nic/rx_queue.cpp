@@ -80,6 +80,7 @@ bool rx_queue::top_up(const sc_core::sc_time& at, uint64_t& fault_addr) {
     if (!fetch(at, fault_addr)) return false;
   }
 }
+
 rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
                           uint64_t& fault_addr, bool vlan_stripped, uint16_t vlan) {
   m_consumed = false;

@@ -4,14 +4,15 @@
 // back), each step a DMA through the function's requester ID:
 //   fetch      descriptors into the queue's on-chip descriptor buffer (`cache`
 //              entries), by the RXDCTL thresholds (82598 data sheet 3.5.2.6 "Receive
-//              Descriptor Fetching", 4.4.3.5.6 RXDCTL; the 82599's 7.1 is the same
-//              scheme): when the buffer is empty, as soon as software has any out;
-//              when fewer than PTHRESH are left, once software has HTHRESH out. A
-//              fetch takes as many as the buffer has room for (up to the end of the
-//              ring: one contiguous read), so one round trip brings a whole buffer
-//              and, with PTHRESH, the next one is under way before this one is used
-//              up. Several fetches may be in flight; each descriptor is usable when
-//              the read that brought it completed.
+//              Descriptor Fetching", 4.4.3.5.6 RXDCTL; the 82599's RXDCTL has the
+//              same fields, ixgbe_type.h): when the buffer is empty, as soon as
+//              software has any out; when fewer than PTHRESH are left, once
+//              software has HTHRESH out. A fetch takes as many as the buffer has
+//              room for (up to the end of the ring: one contiguous read), so one
+//              round trip brings a whole buffer and, with PTHRESH, the next one is
+//              under way before this one is used up. Several fetches may be in
+//              flight; each descriptor is usable when the read that brought it
+//              completed.
 //   data       the frame into the buffer the next descriptor names
 //   write-back the descriptor in its write-back form, right behind the data
 // The queue runs in order; its steps are timed by the path's reservations, and the

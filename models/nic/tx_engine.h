@@ -2,11 +2,16 @@
 // it, and the engine that moves their frames onto the wire. As on the 82599 (data
 // sheet 7.2), a pipeline:
 //   fetch  descriptors into each queue's on-chip descriptor buffer
-//          (`tx_desc_cache`), by the TXDCTL thresholds (82598 data sheet 3.5.3
-//          "Transmit Descriptor Fetching" follows the receive rule of 3.5.2.6): with
-//          the buffer empty, as soon as software has any out; with fewer than
-//          PTHRESH left, once it has HTHRESH out. A fetch takes what the buffer has
-//          room for, one read; several may be in flight.
+//          (`tx_desc_cache`), by the TXDCTL thresholds PTHRESH/HTHRESH as software
+//          wrote them: with the buffer empty, as soon as software has any out; with
+//          fewer than PTHRESH left, once it has HTHRESH out (82598 data sheet
+//          3.5.2.6 "Receive Descriptor Fetching" and 4.4.3.5.6, which transmit
+//          shares; the 82599's 7.2.3 text was not in the sources at hand, its
+//          registers have the same fields: ixgbe_type.h). Linux's ixgbe writes
+//          PTHRESH 32, HTHRESH 1 (ixgbe_configure_tx_ring()), DPDK's 32, 0
+//          (ixgbe_ethdev.c IXGBE_DEFAULT_TX_PTHRESH/HTHRESH); the simulated
+//          drivers leave them 0. A fetch takes what the buffer has room for, one
+//          read up to the ring's end; several may be in flight.
 //   data   each frame's data read by DMA into the port's transmit packet buffer
 //          (`tx_buffer_bytes`) once its descriptors arrived, with as many reads in
 //          flight as the port has PCIe tags (tlm_dma_port::max_read_requests): the
@@ -174,14 +179,12 @@ class tx_engine : public sc_core::sc_module {
                                        "bytes",
                                        "transmit packet buffer: frames read from host memory, waiting for the wire",
                                        {16 * 1024, 1u << 24}};
-  // The per-queue on-chip descriptor buffer. The 82599's size is not in the sources at
-  // hand; TXDCTL.PTHRESH takes values up to 32 (82598 data sheet 4.4.3.5.6 for RXDCTL,
-  // TXDCTL alike), a threshold below the buffer's size, and DPDK's ixgbe defaults
-  // TX PTHRESH to 32 (ixgbe_ethdev.h IXGBE_DEFAULT_TX_PTHRESH), as Linux's
-  // ixgbe_configure_tx_ring() does: so at least 32.
+  // The per-queue on-chip descriptor buffer: 40 descriptors on the 82599 (Linux 6.1
+  // ixgbe_main.c ixgbe_configure_tx_ring(): "WTHRESH + PTHRESH should always be equal
+  // to or less than the number of on chip descriptors, which is currently 40").
   kit::param<unsigned> tx_desc_cache{m_scope,
                                      "tx_desc_cache",
-                                     32,
+                                     40,
                                      "descriptors",
                                      "per-queue on-chip transmit descriptor buffer (what one fetch can fill)",
                                      {1, 256}};
