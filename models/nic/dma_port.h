@@ -7,6 +7,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <systemc>
 #include <tlm>
@@ -26,6 +27,9 @@ class dma_port {
                     sc_core::sc_time& done) = 0;
   virtual bool write(uint16_t rid, uint64_t addr, const void* data, uint32_t len, const sc_core::sc_time& at,
                      sc_core::sc_time& done) = 0;
+  // When a read asked for at `at` could have a tag (`at` when one is free): an engine
+  // that waits until then keeps its reads from being reserved ahead of time.
+  virtual sc_core::sc_time read_tag_free(const sc_core::sc_time& at) const { return at; }
 };
 
 // The dma_port of a device on the platform: TLM memory requests through `socket`
@@ -42,6 +46,10 @@ class tlm_dma_port : public sc_core::sc_module, public dma_port {
             sc_core::sc_time& done) override;
   bool write(uint16_t rid, uint64_t addr, const void* data, uint32_t len, const sc_core::sc_time& at,
              sc_core::sc_time& done) override;
+  sc_core::sc_time read_tag_free(const sc_core::sc_time& at) const override {
+    if (m_read_tags.size() < max_read_requests) return at;
+    return std::max(at, m_read_tags[m_oldest_tag]);
+  }
 
  private:
   bool transfer(bool write, uint16_t rid, uint64_t addr, uint8_t* data, uint32_t len, const sc_core::sc_time& at,

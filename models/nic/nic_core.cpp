@@ -41,7 +41,7 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
   // One queue pair more than the port has: what a VF's view shows for a queue its
   // pool does not have in the current VT mode (never served, never received into).
   for (unsigned q = 0; q <= cfg.queues; ++q) {
-    m_rx.push_back(std::make_unique<rx_queue>(m_dma, 0, 8));
+    m_rx.push_back(std::make_unique<rx_queue>(m_dma, 0, rx_desc_cache));
     m_rx.back()->buffer_bytes = DEFAULT_BUFFER_BYTES;
     m_tx_queues.push_back(std::make_unique<tx_queue>(fmt::format("tx{}", q), 0));
     m_tx_queues.back()->index = q;
@@ -130,7 +130,9 @@ void nic_core::reset() {
     m_rx[q]->ring = ring_state{};
     m_rx[q]->buffer_bytes = DEFAULT_BUFFER_BYTES;
     m_rx[q]->restart();
+    m_rx[q]->set_thresholds(0, 0);
     m_tx_queues[q]->ring = ring_state{};
+    m_tx_queues[q]->pthresh = m_tx_queues[q]->hthresh = 0;
     m_tx_queues[q]->rate_limit = 0;
     m_tx_queues[q]->restart();
     m_vlan_strip[q] = 0;

@@ -174,6 +174,15 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
                                        "bytes",
                                        "receive packet buffer: frames from the wire waiting for their DMA",
                                        {16 * 1024, 1u << 24}};
+  // The per-queue on-chip receive descriptor buffer: what one fetch can fill. The
+  // 82599's size is not in the sources at hand; RXDCTL.PTHRESH takes values up to 32
+  // (82598 data sheet 4.4.3.5.6), a threshold below the buffer's size: at least 32.
+  kit::param<unsigned> rx_desc_cache{m_scope,
+                                     "rx_desc_cache",
+                                     32,
+                                     "descriptors",
+                                     "per-queue on-chip receive descriptor buffer (what one fetch can fill)",
+                                     {1, 256}};
 
  private:
   std::vector<std::unique_ptr<rx_queue>> m_rx;

@@ -130,6 +130,15 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                .on_write_fn([this, rx, queue_of, ring, changed](uint64_t, uint64_t v) {
                  ring().enabled = v & DCTL_ENABLE;
                  if (rx) m_vlan_strip[queue_of()] = (v & RXDCTL_VME) != 0;
+                 // PTHRESH [6:0], HTHRESH [14:8]: when descriptors are fetched.
+                 const auto pthresh = static_cast<uint32_t>(v & DCTL_PTHRESH_MASK);
+                 const auto hthresh = static_cast<uint32_t>((v >> DCTL_HTHRESH_SHIFT) & DCTL_PTHRESH_MASK);
+                 if (rx) {
+                   m_rx[queue_of()]->set_thresholds(pthresh, hthresh);
+                 } else {
+                   m_tx_queues[queue_of()]->pthresh = pthresh;
+                   m_tx_queues[queue_of()]->hthresh = hthresh;
+                 }
                  changed();
                }));
 }

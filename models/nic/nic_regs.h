@@ -26,6 +26,8 @@ constexpr uint32_t RX_QUEUE_HIGH0 = 0x0D000;  // RX queues 64-127 (TX queues all
 constexpr uint32_t Q_BAL = 0x00, Q_BAH = 0x04, Q_LEN = 0x08, Q_H = 0x10, Q_T = 0x18, Q_DCTL = 0x28;
 constexpr uint32_t SRRCTL_LOW0 = 0x02100, RX_SRRCTL = 0x14;
 constexpr uint32_t DCTL_ENABLE = 0x02000000;     // RXDCTL.ENABLE, TXDCTL.ENABLE
+// RXDCTL/TXDCTL PTHRESH [6:0], HTHRESH [14:8] (ixgbe_type.h; 82598 data sheet 4.4.3.5.6).
+constexpr uint32_t DCTL_PTHRESH_MASK = 0x7f, DCTL_HTHRESH_SHIFT = 8;
 constexpr uint32_t SRRCTL_BSIZEPKT_MASK = 0x1f;  // receive buffer size, 1 KiB units
 constexpr uint32_t RAL0 = 0x0A200;               // RAL(n) = 0xA200 + 8n, RAH(n) = RAL(n) + 4
 constexpr uint32_t RAH_AV = 0x80000000;          // address valid

@@ -30,12 +30,12 @@ const char* rx_drop_name(rx_drop d) {
   return "?";
 }
 
-rx_queue::rx_queue(dma_port& dma, uint16_t rid, uint32_t prefetch)
+rx_queue::rx_queue(dma_port& dma, uint16_t rid, uint32_t cache)
     : requester_id(rid),
       m_dma(dma),
-      m_prefetch(std::max<uint32_t>(prefetch, 1)),
-      m_cache(m_prefetch),
-      m_scratch(m_prefetch * DESCRIPTOR_BYTES) {}
+      m_capacity(std::max<uint32_t>(cache, 1)),
+      m_cache(m_capacity),
+      m_scratch(size_t{m_capacity} * DESCRIPTOR_BYTES) {}
 
 void rx_queue::restart() {
   m_cached = 0;
@@ -44,28 +44,41 @@ void rx_queue::restart() {
   m_fetch_failed = false;
 }
 
-bool rx_queue::descriptors_available() const {
+uint32_t rx_queue::descriptors_available() const {
   const uint32_t count = ring.count();
-  return count && (ring.tail + count - m_fetch_next) % count != 0;
+  return count ? (ring.tail + count - m_fetch_next) % count : 0;
 }
 
-// What software handed over beyond what was fetched, up to the batch and the end of
-// the ring (one contiguous read), asked for at `at`.
+// What software handed over beyond what was fetched, up to the room in the on-chip
+// buffer and the end of the ring (one contiguous read), asked for at `at`.
 bool rx_queue::fetch(const sc_core::sc_time& at, uint64_t& fault_addr) {
   const uint32_t count = ring.count();
-  const uint32_t available = (ring.tail + count - m_fetch_next) % count;
-  const uint32_t n = std::min({m_prefetch, available, count - m_fetch_next});
+  const uint32_t n = std::min({m_capacity - m_cached, descriptors_available(), count - m_fetch_next});
   const uint64_t addr = ring.base + uint64_t{m_fetch_next} * DESCRIPTOR_BYTES;
-  if (!m_dma.read(requester_id, addr, m_scratch.data(), n * DESCRIPTOR_BYTES, at, m_cache_ready)) {
+  sc_core::sc_time ready;
+  if (!m_dma.read(requester_id, addr, m_scratch.data(), n * DESCRIPTOR_BYTES, at, ready)) {
     fault_addr = addr;
     return false;
   }
   ++m_fetches;
-  for (uint32_t i = 0; i < n; ++i) m_cache[i] = le64(&m_scratch[i * DESCRIPTOR_BYTES]);
-  m_cache_first = 0;
-  m_cached = n;
+  for (uint32_t i = 0; i < n; ++i)
+    m_cache[(m_cache_first + m_cached + i) % m_capacity] = cached{le64(&m_scratch[i * DESCRIPTOR_BYTES]), ready};
+  m_cached += n;
   m_fetch_next = (m_fetch_next + n) % count;
   return true;
+}
+
+// The fetch rule of RXDCTL (82598 data sheet 3.5.2.6 and 4.4.3.5.6): with the
+// on-chip buffer empty, as soon as software has any descriptor out; with fewer than
+// PTHRESH left, once it has at least HTHRESH out. A fetch wrapping the ring's end is
+// two reads.
+bool rx_queue::top_up(const sc_core::sc_time& at, uint64_t& fault_addr) {
+  for (;;) {
+    const uint32_t available = descriptors_available();
+    if (available == 0 || m_cached == m_capacity) return true;
+    if (m_cached != 0 && !(m_cached < m_pthresh && available >= std::max<uint32_t>(m_hthresh, 1))) return true;
+    if (!fetch(at, fault_addr)) return false;
+  }
 }
 
 rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_hash, sc_core::sc_time& done,
@@ -83,13 +96,13 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
       return drop(rx_drop::dma_fault);
     }
     if (!descriptors_available()) return drop(rx_drop::no_descriptor);
-    if (!fetch(now, fault_addr)) return drop(rx_drop::dma_fault);
+    if (!top_up(now, fault_addr)) return drop(rx_drop::dma_fault);
   }
-  const uint64_t buffer = m_cache[m_cache_first];
+  const uint64_t buffer = m_cache[m_cache_first].buffer;
   sc_core::sc_time data_done;
   // Posted writes (see receive() in the header): a fault is noted, nothing stops.
   bool lost = false;
-  const sc_core::sc_time start = std::max(now, m_cache_ready);
+  const sc_core::sc_time start = std::max(now, m_cache[m_cache_first].ready);
   if (!m_dma.write(requester_id, buffer, f.data(), f.size(), start, data_done)) {
     fault_addr = buffer;
     lost = true;
@@ -115,19 +128,18 @@ rx_drop rx_queue::receive(const net::frame& f, uint8_t rss_type, uint32_t rss_ha
     lost = true;
   }
   done = std::max(done, data_done);
-  ++m_cache_first;
+  m_cache_first = (m_cache_first + 1) % m_capacity;
   --m_cached;
   ring.head = (ring.head + 1) % count;
   m_consumed = true;
-  // The cache ran dry: fetch again now, behind this frame's writes, not when the next
-  // frame arrives. With RXDCTL.PTHRESH 0 (ixgbe leaves the 82599's at reset) the
-  // port fetches as soon as its on-chip buffer is empty and software has descriptors
-  // out (82598/82599 data sheets, "Receive Descriptor Fetching"), so the round trip
-  // overlaps the other queues' writes instead of leaving the link idle.
-  if (m_cached == 0 && descriptors_available()) {
+  // The next fetch by the thresholds, asked for now, behind this frame's writes: with
+  // the buffer used up (PTHRESH 0, what ixgbe leaves the 82599's at) the round trip
+  // overlaps the other queues' writes and the next frame's arrival instead of
+  // leaving the link idle; with PTHRESH it starts before the buffer runs dry.
+  if (!m_fetch_failed) {
     uint64_t addr = 0;
-    if (!fetch(start, addr)) {
-      m_fetch_failed = true;
+    if (!top_up(start, addr)) {
+      m_fetch_failed = m_cached == 0;  // a frame pays for it only when nothing is left
       m_fetch_fault_addr = addr;
     }
   }

@@ -2,12 +2,23 @@
 // fills with buffers (RDBAL/RDBAH, RDLEN, RDT), consumed by the hardware from RDH.
 // Per frame, the pipeline SimBricks' NIC models spell out (fetch, process, DMA, write
 // back), each step a DMA through the function's requester ID:
-//   fetch      up to `prefetch` descriptors in one read as soon as the cache runs
-//              dry with descriptors out (else when a frame finds none cached)
+//   fetch      descriptors into the queue's on-chip descriptor buffer (`cache`
+//              entries), by the RXDCTL thresholds (82598 data sheet 3.5.2.6 "Receive
+//              Descriptor Fetching", 4.4.3.5.6 RXDCTL; the 82599's RXDCTL has the
+//              same fields, ixgbe_type.h): when the buffer is empty, as soon as
+//              software has any out; when fewer than PTHRESH are left, once
+//              software has HTHRESH out. A fetch takes as many as the buffer has
+//              room for (up to the end of the ring: one contiguous read), so one
+//              round trip brings a whole buffer and, with PTHRESH, the next one is
+//              under way before this one is used up. Several fetches may be in
+//              flight; each descriptor is usable when the read that brought it
+//              completed.
 //   data       the frame into the buffer the next descriptor names
 //   write-back the descriptor in its write-back form, right behind the data
 // The queue runs in order; its steps are timed by the path's reservations, and the
-// caller takes one event when the write-back is done (the interrupt cause).
+// caller takes one event when the write-back is done (the interrupt cause). Every
+// DMA is asked for now (or when the descriptor arrives): none is reserved ahead of
+// time on the shared path, where it would hold back what other queues ask for now.
 // One buffer holds one frame here (SRRCTL.BSIZEPKT, 2 KiB by default): a larger frame
 // is dropped and counted, as multi-buffer frames are not modelled yet.
 #pragma once
@@ -55,7 +66,8 @@ const char* rx_drop_name(rx_drop d);
 
 class rx_queue {
  public:
-  rx_queue(dma_port& dma, uint16_t requester_id, uint32_t prefetch);
+  // `cache`: the on-chip descriptor buffer, in descriptors (at least 1).
+  rx_queue(dma_port& dma, uint16_t requester_id, uint32_t cache);
 
   ring_state ring;
   uint32_t buffer_bytes = 2048;  // SRRCTL.BSIZEPKT x 1 KiB
@@ -64,6 +76,12 @@ class rx_queue {
   // Software changed the ring (base, length, enable, or reset): the prefetched
   // descriptors are forgotten and the hardware starts again at RDH.
   void restart();
+  // RXDCTL.PTHRESH [6:0] and HTHRESH [14:8], in descriptors, as software wrote them
+  // (0 at reset; Linux's ixgbe leaves them so on the 82599).
+  void set_thresholds(uint32_t pthresh, uint32_t hthresh) {
+    m_pthresh = pthresh;
+    m_hthresh = hthresh;
+  }
 
   // `f` for this queue, now. On success `done` is when its write-back is in memory.
   // A descriptor fetch that completes with an error (an IOMMU fault, a UR: a read has
@@ -92,15 +110,21 @@ class rx_queue {
     return d;
   }
 
-  bool descriptors_available() const;  // beyond those fetched
+  uint32_t descriptors_available() const;  // handed over beyond those fetched
+  // Fetches as the thresholds say, asked for at `at`; false when a fetch failed.
+  bool top_up(const sc_core::sc_time& at, uint64_t& fault_addr);
   bool fetch(const sc_core::sc_time& at, uint64_t& fault_addr);
 
+  struct cached {
+    uint64_t buffer;         // the descriptor's packet buffer address
+    sc_core::sc_time ready;  // when the read that brought it completed
+  };
   dma_port& m_dma;
-  uint32_t m_prefetch;
-  std::vector<uint64_t> m_cache;  // buffer addresses of descriptors fetched, from ring.head on
+  uint32_t m_capacity;
+  uint32_t m_pthresh = 0, m_hthresh = 0;
+  std::vector<cached> m_cache;  // a ring of m_capacity: descriptors fetched, from ring.head on
   uint32_t m_cache_first = 0, m_cached = 0;
   uint32_t m_fetch_next = 0;       // the next descriptor index to fetch
-  sc_core::sc_time m_cache_ready;  // when the cached descriptors arrived
   std::vector<uint8_t> m_scratch;  // descriptor bytes of one fetch
   uint64_t m_frames = 0, m_bytes = 0, m_fetches = 0;
   bool m_consumed = false;

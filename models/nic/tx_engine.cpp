@@ -14,7 +14,7 @@ namespace iovsim::nic {
 tx_engine::tx_engine(sc_core::sc_module_name name, dma_port& dma, net::frame_pool& pool,
                      std::function<void(tx_queue&, const sc_core::sc_time&)> done)
     : sc_module(name), m_dma(dma), m_pool(pool), m_done(std::move(done)) {
-  m_scratch.resize(size_t{tx_desc_prefetch} * DESCRIPTOR_BYTES);
+  m_scratch.resize(size_t{tx_desc_cache} * DESCRIPTOR_BYTES);
   for (int i = 0; i < 3; ++i) {
     sc_core::sc_spawn_options o;
     o.spawn_method();
@@ -29,45 +29,64 @@ tx_engine::tx_engine(sc_core::sc_module_name name, dma_port& dma, net::frame_poo
   }
 }
 
-bool tx_engine::ensure(tx_queue& q, uint32_t n, const sc_core::sc_time& at) {
+// TXDCTL's fetch rule (82598 data sheet 3.5.3, as for receive in 3.5.2.6): with the
+// on-chip buffer empty, a fetch as soon as software has any descriptor out; with
+// fewer than PTHRESH left, once it has at least HTHRESH out. Each fetch fills what
+// the buffer has room for (one read up to the end of the ring) and is asked for now;
+// its descriptors are usable when it completes.
+void tx_engine::top_up(tx_queue& q, bool beyond) {
   const uint32_t count = q.ring.count();
-  while (q.cache.size() < n) {
+  if (count == 0) return;
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const auto capacity = static_cast<uint32_t>(tx_desc_cache);
+  for (;;) {
     const uint32_t available = (q.ring.tail + count - q.fetch_next) % count;
-    if (available == 0) return false;
-    const uint32_t k = std::min({uint32_t{tx_desc_prefetch}, available, count - q.fetch_next});
+    const auto cached = static_cast<uint32_t>(q.cache.size());
+    if (available == 0) return;
+    if (!beyond) {
+      if (cached >= capacity) return;
+      if (cached != 0 && !(cached < q.pthresh && available >= std::max<uint32_t>(q.hthresh, 1))) return;
+    }
+    const uint32_t room = cached < capacity ? capacity - cached : capacity;
+    const uint32_t k = std::min({room, available, count - q.fetch_next});
     const uint64_t addr = q.ring.base + uint64_t{q.fetch_next} * DESCRIPTOR_BYTES;
     sc_core::sc_time done;
-    if (!m_dma.read(q.requester_id, addr, m_scratch.data(), k * DESCRIPTOR_BYTES, std::max(at, q.cache_ready), done))
-      return false;  // a fetch the IOMMU refused: the queue stalls (its fault is logged there)
-    for (uint32_t i = 0; i < k; ++i) q.cache.push_back(tx_descriptor::decode(&m_scratch[i * DESCRIPTOR_BYTES]));
-    q.cache_ready = done;
+    if (!m_dma.read(q.requester_id, addr, m_scratch.data(), k * DESCRIPTOR_BYTES, now, done))
+      return;  // a fetch the IOMMU refused: the queue stalls (its fault is logged there)
+    for (uint32_t i = 0; i < k; ++i) q.cache.push_back({tx_descriptor::decode(&m_scratch[i * DESCRIPTOR_BYTES]), done});
     q.fetch_next = (q.fetch_next + k) % count;
+    beyond = false;
   }
-  return true;
 }
 
-// Takes one frame of `q` into the packet buffer: false when `q` has no whole frame.
-bool tx_engine::stage_one(tx_queue& q) {
-  if (!q.ring.enabled || q.ring.count() == 0 || q.ring.pending() == 0) return false;
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  // The frame's descriptors: up to and including the first with EOP.
-  uint32_t n = 0;
-  for (;; ++n) {
-    if (!ensure(q, n + 1, now)) return false;  // the driver has not written EOP yet
-    if (q.cache[n].eop() || !(q.cache[n].is_data() || q.cache[n].is_context())) break;
+uint32_t tx_engine::next_frame(const tx_queue& q) const {
+  for (uint32_t n = 0; n < q.cache.size(); ++n) {
+    const tx_descriptor& d = q.cache[n].d;
+    if (d.eop() || !(d.is_data() || d.is_context())) return n + 1;
   }
-  ++n;
+  return 0;
+}
+
+void tx_engine::hold(uint32_t slot, const sc_core::sc_time& until) {
+  m_held.emplace_back(until, slot);
+  m_release_event.notify(until - sc_core::sc_time_stamp());  // an earlier pending notification wins
+}
+
+// Takes the next frame of `q`, its `n` descriptors cached and arrived, into the packet
+// buffer: its data reads are asked for now.
+void tx_engine::stage_one(tx_queue& q, uint32_t n) {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
   staged& s = m_fifo.push_slot();  // reused in place: its dd_slots keep their capacity
   s.f = m_pool.get();
   s.q = &q;
   s.dd_slots.clear();
   s.decided = false;
   s.act = action::wire;
-  s.ready = std::max(now, q.cache_ready);
+  s.ready = now;
   bool ok = true;
   uint32_t size = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    const tx_descriptor& d = q.cache[i];
+    const tx_descriptor& d = q.cache[i].d;
     const uint64_t slot = q.ring.base + uint64_t{(q.ring.head + i) % q.ring.count()} * DESCRIPTOR_BYTES;
     if (d.rs()) s.dd_slots.push_back(slot);
     if (d.is_context()) continue;
@@ -104,7 +123,6 @@ bool tx_engine::stage_one(tx_queue& q) {
     q.next_start = std::max(now, q.next_start) + sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
   }
   if (m_fifo.size() == 1) m_tx_event.notify(s.ready - now);
-  return true;
 }
 
 void tx_engine::stage() {
@@ -119,15 +137,41 @@ void tx_engine::stage() {
       continue;
     }
     if ((q.rate_limit & RTTBCNRC_RS_ENA) && q.next_start > now) {
-      // Held: still marked, out of the round robin until its time (release()).
-      m_held.emplace_back(q.next_start, i);
-      m_release_event.notify(q.next_start - now);  // an earlier pending notification wins
+      hold(i, q.next_start);  // still marked, out of the round robin until its time (release())
       continue;
     }
-    if (stage_one(q))
-      m_ready.push_slot() = i;  // one frame a turn
-    else
+    if (!q.ring.enabled || q.ring.count() == 0) {
+      m_work[i] = 0;
+      continue;
+    }
+    top_up(q);
+    uint32_t n = next_frame(q);
+    if (n == 0) {
+      // The cache holds the start of a frame only: the hardware has taken those
+      // descriptors in hand (82598 data sheet 4.4.3.5.6: PTHRESH is to exceed the
+      // buffers of one packet), so the rest is fetched whatever the thresholds say,
+      // beyond the buffer's size if the frame is longer than it.
+      top_up(q, true);
+      n = next_frame(q);
+    }
+    if (n == 0) {
       m_work[i] = 0;  // nothing whole to send until the next doorbell
+      continue;
+    }
+    // Its descriptors on their way, or every read tag out: the queue waits for them.
+    const sc_core::sc_time& arrived = q.cache[n - 1].ready;
+    if (arrived > now) {
+      hold(i, arrived);
+      continue;
+    }
+    const sc_core::sc_time tag = m_dma.read_tag_free(now);
+    if (tag > now) {
+      hold(i, tag);
+      continue;
+    }
+    stage_one(q, n);
+    top_up(q);                // the next fetch goes out as soon as the thresholds say
+    m_ready.push_slot() = i;  // one frame a turn
   }
 }
 

@@ -1,14 +1,32 @@
 // The transmit side of one NIC port: the queues of every function that sends through
 // it, and the engine that moves their frames onto the wire. As on the 82599 (data
-// sheet 7.2), descriptors are fetched in batches, each frame's data is read by DMA
-// into the port's transmit packet buffer (`tx_buffer_bytes`), and frames leave the
-// buffer in order, one after another at the wire's rate; the buffer lets the DMA of
-// the next frames overlap the wire time of this one. Queues with work are served
-// round robin, a frame at a time. A descriptor with RS gets DD written back once its
-// frame left; that write's completion is the queue's interrupt cause.
+// sheet 7.2), a pipeline:
+//   fetch  descriptors into each queue's on-chip descriptor buffer
+//          (`tx_desc_cache`), by the TXDCTL thresholds PTHRESH/HTHRESH as software
+//          wrote them: with the buffer empty, as soon as software has any out; with
+//          fewer than PTHRESH left, once it has HTHRESH out (82598 data sheet
+//          3.5.2.6 "Receive Descriptor Fetching" and 4.4.3.5.6, which transmit
+//          shares; the 82599's 7.2.3 text was not in the sources at hand, its
+//          registers have the same fields: ixgbe_type.h). Linux's ixgbe writes
+//          PTHRESH 32, HTHRESH 1 (ixgbe_configure_tx_ring()), DPDK's 32, 0
+//          (ixgbe_ethdev.c IXGBE_DEFAULT_TX_PTHRESH/HTHRESH); the simulated
+//          drivers leave them 0. A fetch takes what the buffer has room for, one
+//          read up to the ring's end; several may be in flight.
+//   data   each frame's data read by DMA into the port's transmit packet buffer
+//          (`tx_buffer_bytes`) once its descriptors arrived, with as many reads in
+//          flight as the port has PCIe tags (tlm_dma_port::max_read_requests): the
+//          reads of the next frames overlap the wire time of this one.
+//   wire   frames leave the buffer in order, one after another at the wire's rate.
+// Queues with work are served round robin, a frame at a time. A descriptor with RS
+// gets DD written back once its frame left (TXDCTL.WTHRESH 0, what the drivers
+// write: the write-back is immediate for every RS descriptor, 82598 data sheet
+// 3.5.3.3.4); that write's completion is the queue's interrupt cause.
+// Every DMA is asked for now, never reserved ahead on the shared path: a queue whose
+// descriptors are still on their way, or a port with every read tag out, waits for
+// them (out of the round robin, like a rate-limited queue) and staging runs again.
 //
-// Events: staging runs when a doorbell rang or buffer space freed (many frames per
-// run); one event per frame sent.
+// Events: staging runs when a doorbell rang, buffer space freed, a fetch arrived or a
+// tag came back (many frames per run); one event per frame sent.
 #pragma once
 
 #include <algorithm>
@@ -36,10 +54,16 @@ struct tx_queue {
   uint32_t engine_slot = 0;  // its place in the engine's round robin
   ring_state ring;
   uint16_t requester_id;
-  // Descriptors fetched from ring.head on, and when they arrived.
-  std::vector<tx_descriptor> cache;
+  // Descriptors fetched from ring.head on, each with when the read that brought it
+  // completed (in order: later fetches complete later).
+  struct cached {
+    tx_descriptor d;
+    sc_core::sc_time ready;
+  };
+  std::vector<cached> cache;
   uint32_t fetch_next = 0;
-  sc_core::sc_time cache_ready;
+  // TXDCTL.PTHRESH [6:0] and HTHRESH [14:8], in descriptors, as software wrote them.
+  uint32_t pthresh = 0, hthresh = 0;
   uint64_t frames = 0, bytes = 0;
   uint64_t bad_descriptors = 0;  // not an advanced data or context descriptor: skipped
   uint64_t dma_faults = 0;       // frames dropped because a read or write-back failed
@@ -110,10 +134,14 @@ class tx_engine : public sc_core::sc_module {
   void stage();
   void transmit();
   void release();  // rate-limited queues whose time came back into the round robin
-  // Makes at least `n` descriptors of `q` cached; false when software has not handed
-  // over that many. `at` is when the fetch can be asked.
-  bool ensure(tx_queue& q, uint32_t n, const sc_core::sc_time& at);
-  bool stage_one(tx_queue& q);
+  // Fetches for `q` as its thresholds say, asked for now; `beyond`: one fetch whatever
+  // they say, past the buffer's size if it is full (a frame longer than it).
+  void top_up(tx_queue& q, bool beyond = false);
+  // How many descriptors `q`'s next frame spans (through the first with EOP, or a
+  // descriptor that is neither data nor context), 0 when none is whole in the cache.
+  uint32_t next_frame(const tx_queue& q) const;
+  void stage_one(tx_queue& q, uint32_t n);
+  void hold(uint32_t slot, const sc_core::sc_time& until);
 
   dma_port& m_dma;
   net::frame_pool& m_pool;
@@ -151,11 +179,15 @@ class tx_engine : public sc_core::sc_module {
                                        "bytes",
                                        "transmit packet buffer: frames read from host memory, waiting for the wire",
                                        {16 * 1024, 1u << 24}};
-  // One 128-byte read (two cache lines): a modelling choice; the 82599 fetches by
-  // TXDCTL thresholds (PTHRESH/HTHRESH), which Linux leaves near such values.
-  kit::param<unsigned> tx_desc_prefetch{
-      m_scope, "tx_desc_prefetch", 8, "descriptors", "descriptors fetched in one read when the cache is empty",
-      {1, 64}};
+  // The per-queue on-chip descriptor buffer: 40 descriptors on the 82599 (Linux 6.1
+  // ixgbe_main.c ixgbe_configure_tx_ring(): "WTHRESH + PTHRESH should always be equal
+  // to or less than the number of on chip descriptors, which is currently 40").
+  kit::param<unsigned> tx_desc_cache{m_scope,
+                                     "tx_desc_cache",
+                                     40,
+                                     "descriptors",
+                                     "per-queue on-chip transmit descriptor buffer (what one fetch can fill)",
+                                     {1, 256}};
 };
 
 }  // namespace iovsim::nic

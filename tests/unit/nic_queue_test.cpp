@@ -49,6 +49,13 @@ net::frame_ptr udp_frame(net::frame_pool& pool, uint32_t bytes, uint8_t seed) {
 }
 
 class nic_queue_test : public test::sc_fixture {
+ public:
+  void ring_of(rx_queue& q, uint32_t n) { rx_ring(q, n); }
+  template <class F>
+  void run(F&& body) {
+    run_thread(std::forward<F>(body));
+  }
+
  protected:
   test_memory mem;
   net::frame_pool pool{32};
@@ -160,6 +167,63 @@ TEST_F(nic_queue_test, dma_faults_oversize_frames_and_a_disabled_queue_are_drops
   EXPECT_EQ(std::string(rx_drop_name(rx_drop::no_descriptor)), "no_rx_descriptor");
 }
 
+// RXDCTL thresholds (82598 data sheet 3.5.2.6): PTHRESH 0 fetches only when the
+// on-chip buffer is empty, and then as many as it holds; with PTHRESH the next fetch
+// goes out while descriptors are left, so frames do not wait for its round trip.
+// A frame every 100 ns into a queue with an 8-descriptor buffer; returns when each
+// write-back was done, and the fetches.
+std::vector<sc_time> frames_every_100ns(nic_queue_test& t, test_memory& mem, net::frame_pool& pool, uint32_t pthresh,
+                                        std::vector<test_memory::request>& fetches) {
+  rx_queue q(mem, RID, 8);
+  t.ring_of(q, 32);
+  q.set_thresholds(pthresh, 1);
+  std::vector<sc_time> done;
+  t.run([&] {
+    net::frame_ptr f = udp_frame(pool, 60, 0);
+    for (int i = 0; i < 16; ++i) {
+      sc_time d;
+      uint64_t fault = 0;
+      EXPECT_EQ(q.receive(*f, 0, 0, d, fault), rx_drop::none) << i;
+      done.push_back(d);
+      sc_core::wait(sc_time(100, SC_NS));
+    }
+  });
+  for (const auto& r : mem.log) {
+    EXPECT_GE(r.at, r.made) << "nothing asked for before it is made";
+    if (!r.write) fetches.push_back(r);
+  }
+  return done;
+}
+
+TEST_F(nic_queue_test, without_pthresh_a_fetch_fills_the_buffer_once_it_is_empty) {
+  std::vector<test_memory::request> fetches;
+  const std::vector<sc_time> done = frames_every_100ns(*this, mem, pool, 0, fetches);
+  ASSERT_EQ(fetches.size(), 3u);
+  EXPECT_EQ(fetches[0].len, 8u * 16) << "the whole buffer in one read";
+  // Fetched when the eighth frame used the buffer up (at 700 ns, behind its writes):
+  // frame 9 (at 800 ns) waits for that read until 1200, its write-back is done at
+  // 1300; the sixteenth frame empties it again.
+  EXPECT_EQ(fetches[1].at, sc_time(700, SC_NS));
+  EXPECT_EQ(fetches[1].len, 8u * 16);
+  EXPECT_EQ(done[8], sc_time(1300, SC_NS));
+  EXPECT_EQ(fetches[2].at, sc_time(1500, SC_NS));
+}
+
+TEST_F(nic_queue_test, with_pthresh_the_next_fetch_goes_out_before_the_buffer_runs_dry) {
+  std::vector<test_memory::request> fetches;
+  const std::vector<sc_time> done = frames_every_100ns(*this, mem, pool, 4, fetches);
+  ASSERT_GE(fetches.size(), 2u);
+  EXPECT_EQ(fetches[0].len, 8u * 16);
+  // Fewer than 4 left after the fifth frame (at 400 ns): the 5 free entries are
+  // fetched then, behind its writes (the first descriptors arrived at 500 ns), so they
+  // are there at 1000 ns...
+  EXPECT_EQ(fetches[1].made, sc_time(400, SC_NS));
+  EXPECT_EQ(fetches[1].at, sc_time(500, SC_NS));
+  EXPECT_EQ(fetches[1].len, 5u * 16);
+  // ...and frame 9 (at 800 ns) waits 200 ns for them instead of 400.
+  EXPECT_EQ(done[8], sc_time(1100, SC_NS));
+}
+
 // ---- transmit ----------------------------------------------------------------------
 
 class nic_tx_test : public nic_queue_test {
@@ -250,6 +314,54 @@ TEST_F(nic_tx_test, a_frame_in_two_buffers_waits_for_its_eop_and_leaves_whole) {
   EXPECT_EQ(far.frames[0], std::vector<uint8_t>(f->data(), f->data() + f->size()));
   EXPECT_EQ(mem.get32(RING + 12), 0u) << "no RS on the first descriptor: no DD";
   EXPECT_EQ(mem.get32(RING + 16 + 12), TXD_STAT_DD);
+}
+
+// 64 B frames (84 B on the wire with preamble and IFG: 67.2 ns at 10 Gb/s) from one
+// queue leave back to back once the pipeline is full: the fetch of the next
+// descriptors and the data reads of the next frames overlap the wire time of those
+// before them. No DMA is asked for ahead of the time it is made.
+TEST_F(nic_tx_test, sixty_four_byte_frames_from_one_queue_leave_at_line_rate) {
+  constexpr uint32_t N = 96, RING_SIZE = 128;
+  wire::wire w("w0", 10000);
+  struct capture : wire::wire_end {
+    std::vector<sc_time> at;
+    void frame_arrived(net::frame_ptr) override { at.push_back(sc_core::sc_time_stamp()); }
+  } far, near;
+  w.attach(0, near);
+  w.attach(1, far);
+  tx_engine engine("tx", mem, pool, [](tx_queue&, const sc_time&) {});
+  engine.connect(&w, 0);
+  tx_queue q("tx0", RID);
+  q.ring = {RING, RING_SIZE * 16, 0, 0, true};
+  q.restart();
+  engine.add_queue(q);
+  net::frame_ptr f = udp_frame(pool, 60, 1);
+  run_thread([&] {
+    for (uint32_t i = 0; i < N; ++i) {
+      put_frame(BUFFERS + 2048 * i, *f);
+      tx_desc(i, BUFFERS + 2048 * i, 60, true, i % 32 == 31);  // RS every 32 (DPDK's tx_rs_thresh)
+    }
+    q.ring.tail = N;
+    engine.doorbell();
+    sc_core::wait(sc_time(20, SC_US));
+  });
+  ASSERT_EQ(far.at.size(), N);
+  for (uint32_t i = 1; i < N; ++i) EXPECT_EQ(far.at[i] - far.at[i - 1], sc_time(67.2, SC_NS)) << i;
+  // Descriptors by the buffer's size at a time (40), each fetch asked for when the one
+  // before was used up; every request asked for when it was made.
+  const uint32_t cache = engine.tx_desc_cache;
+  uint32_t fetches = 0, fetched = 0;
+  for (const auto& r : mem.log) {
+    EXPECT_EQ(r.at, r.made);
+    if (!r.write && r.addr >= RING && r.addr < RING + RING_SIZE * 16) {
+      EXPECT_EQ(r.len, std::min(cache, N - fetched) * 16);
+      fetched += r.len / 16;
+      ++fetches;
+    }
+  }
+  EXPECT_EQ(fetched, N);
+  EXPECT_EQ(fetches, (N + cache - 1) / cache);
+  EXPECT_EQ(q.frames, N);
 }
 
 TEST_F(nic_tx_test, two_queues_share_the_port_round_robin) {

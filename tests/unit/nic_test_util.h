@@ -15,7 +15,8 @@ using sc_core::sc_time;
 
 // Host memory behind a fixed-latency path: a read's data arrives 500 ns after it is
 // asked for, a write is posted 100 ns after. Requests to [fault_lo, fault_hi) fail
-// as an IOMMU fault would. Records every request.
+// as an IOMMU fault would. Records every request, with the time it was asked for and
+// the simulated time when it was made.
 struct test_memory : dma_port {
   std::map<uint64_t, uint8_t> bytes;
   uint64_t fault_lo = 0, fault_hi = 0;
@@ -24,10 +25,11 @@ struct test_memory : dma_port {
     bool write;
     uint64_t addr;
     uint32_t len;
+    sc_time at, made;
   };
   std::vector<request> log;
   bool read(uint16_t rid, uint64_t addr, void* data, uint32_t len, const sc_time& at, sc_time& done) override {
-    log.push_back({rid, false, addr, len});
+    log.push_back({rid, false, addr, len, at, sc_core::sc_time_stamp()});
     done = at + sc_time(500, SC_NS);
     if (addr < fault_hi && addr + len > fault_lo) return false;
     auto* out = static_cast<uint8_t*>(data);
@@ -35,7 +37,7 @@ struct test_memory : dma_port {
     return true;
   }
   bool write(uint16_t rid, uint64_t addr, const void* data, uint32_t len, const sc_time& at, sc_time& done) override {
-    log.push_back({rid, true, addr, len});
+    log.push_back({rid, true, addr, len, at, sc_core::sc_time_stamp()});
     done = at + sc_time(100, SC_NS);
     if (addr < fault_hi && addr + len > fault_lo) return false;
     const auto* in = static_cast<const uint8_t*>(data);
