@@ -53,14 +53,16 @@ void irq_core::thread(std::shared_ptr<line> l) {
     sc_core::wait(l->wake);
     while (l->alive && l->pending) {
       l->pending = false;
-      const sc_core::sc_time start = sc_core::sc_time_stamp();
+      l->running = true;
+      l->counted_from = sc_core::sc_time_stamp();
       ++l->runs;
       sc_core::wait(l->entry);
       if (l->alive) {
         const handler fn = l->fn;  // free_irq() from inside the handler must not destroy it while it runs
         fn();
       }
-      l->busy += sc_core::sc_time_stamp() - start;
+      l->busy += sc_core::sc_time_stamp() - l->counted_from;
+      l->running = false;
     }
     if (!l->alive) return;
   }
@@ -70,6 +72,7 @@ void irq_core::reset_stats() {
   for (auto& [v, l] : m_lines) {
     l->count = l->runs = 0;
     l->busy = sc_core::SC_ZERO_TIME;
+    l->counted_from = sc_core::sc_time_stamp();  // a run in progress counts from now
   }
   m_spurious = 0;
   m_since = sc_core::sc_time_stamp();
@@ -77,7 +80,11 @@ void irq_core::reset_stats() {
 
 std::vector<irq_core::irq_info> irq_core::irqs() const {
   std::vector<irq_info> out;
-  for (const auto& [v, l] : m_lines) out.push_back({v, l->name, l->count, l->runs, l->busy});
+  // A handler that runs for the whole window (NAPI polling without a break) is busy
+  // now, not after it returns.
+  for (const auto& [v, l] : m_lines)
+    out.push_back({v, l->name, l->count, l->runs,
+                   l->busy + (l->running ? sc_core::sc_time_stamp() - l->counted_from : sc_core::SC_ZERO_TIME)});
   return out;
 }
 

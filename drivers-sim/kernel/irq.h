@@ -53,7 +53,7 @@ class irq_core {
     std::string name;
     uint64_t count;         // messages taken
     uint64_t runs;          // handler runs (a message during a run makes one more)
-    sc_core::sc_time busy;  // CPU time in entry and handler (the irq's CPU was busy)
+    sc_core::sc_time busy;  // CPU time in entry and handler (the irq's CPU was busy), a run in progress up to now
   };
   // Requested irqs by vector, with the messages each took (/proc/interrupts).
   std::vector<irq_info> irqs() const;
@@ -75,6 +75,8 @@ class irq_core {
     bool pending = false, alive = true;
     uint64_t count = 0, runs = 0;
     sc_core::sc_time entry, busy;
+    bool running = false;
+    sc_core::sc_time counted_from;  // the running run's time from here is not in `busy` yet
   };
   static void thread(std::shared_ptr<line> l);
 
