@@ -448,13 +448,20 @@ void guest_board::wake_vcpu() {
   m_vcpu_active = sc_core::sc_time_stamp();
 }
 
+void guest_board::reset_counters() {
+  m_counters = guest_counters{};
+  m_host_irq_base = sc_core::SC_ZERO_TIME;
+  m_host_irq_base = host_irq_time();
+}
+
 sc_core::sc_time guest_board::host_irq_time() const {
   sc_core::sc_time t;
   for (const irq_core::irq_info& i : m_host_irq.irqs())
     for (const vdev& d : m_devs)
       if (i.name.find("(" + d.fn.host->bdf() + ")") != std::string::npos && i.name.rfind("vfio-msix", 0) == 0)
         t += i.busy;
-  return t;
+  // Host irq counts restart with `cpu stats --reset` too: never below zero.
+  return t > m_host_irq_base ? t - m_host_irq_base : sc_core::SC_ZERO_TIME;
 }
 
 }  // namespace iovsim::host

@@ -146,8 +146,11 @@ class guest_board : public platform::board, public platform::host_bus {
   // descriptor holds. True when it was this guest's.
   bool posted_notification(uint64_t addr, uint32_t data);
   const guest_counters& counters() const { return m_counters; }
-  // Host CPU in the vfio interrupt handlers of this guest's functions.
+  // Host CPU in the vfio interrupt handlers of this guest's functions (since the last
+  // reset_counters()).
   sc_core::sc_time host_irq_time() const;
+  // `vm stats NAME --reset`: counts and times start again from now.
+  void reset_counters();
   const std::vector<guest_function>& functions() const { return m_functions; }
 
  private:
@@ -208,7 +211,8 @@ class guest_board : public platform::board, public platform::host_bus {
   pb::Platform m_spec;
   std::function<void(uint64_t, uint32_t)> m_msi;
   guest_counters m_counters;
-  sc_core::sc_time m_vcpu_active;   // when the vCPU last took an interrupt
+  sc_core::sc_time m_vcpu_active;
+  sc_core::sc_time m_host_irq_base;  // host_irq_time() at the last reset   // when the vCPU last took an interrupt
   uint64_t m_pid = 0;  // the vCPU's posted-interrupt descriptor (host-physical)
   std::shared_ptr<posted_state> m_posted;   // shared with the delivery thread
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);

@@ -21,7 +21,7 @@ cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv) {
   const std::string usage =
       "usage: vm create NAME --mem SIZE [--vcpus N] [--hugepages 2M|1G] [--posted-interrupts] "
       "[--demand [--readonly]] | vm assign NAME BDF | vm start|stop NAME | vm console NAME COMMAND... | "
-      "vm stats NAME | vm dma NAME --addr ADDR [--size N] [--from-host] | vm list | vm isolation\n";
+      "vm stats NAME [--reset] | vm dma NAME --addr ADDR [--size N] [--from-host] | vm list | vm isolation\n";
   vm_manager* vmsp = host.vms();
   if (!vmsp)
     return cmd_result{1, "", "vm: /dev/kvm: No such file or directory (nested virtualisation is not modelled)\n",
@@ -191,7 +191,16 @@ cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv) {
     return os->run(line);
   }
   if (verb == "stats") {
-    if (argv.size() != 3) return usage_error(usage);
+    const bool reset = argv.size() == 4 && argv[3] == "--reset";
+    if (argv.size() != 3 && !reset) return usage_error(usage);
+    if (reset) {
+      // Counts and CPU times of the VM start again (the guest's interrupt lines too).
+      if (v.board) {
+        v.board->reset_counters();
+        v.os->irq().reset_stats();
+      }
+      return cmd_result{};
+    }
     std::string out = fmt::format("{}: {} vCPU{}, {} of {} pages, posted interrupts {}, {}\n", name, v.opt.vcpus,
                                   v.opt.vcpus == 1 ? "" : "s", size_text(v.bytes), size_text(v.opt.page_bytes),
                                   v.opt.posted ? "on" : "off", v.os ? "running" : "stopped");
