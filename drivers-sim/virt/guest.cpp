@@ -115,10 +115,12 @@ sc_core::sc_time guest_board::interrupt_overhead() const {
   return m_cfg.posted ? sc_core::SC_ZERO_TIME : m_costs.eoi_exit();
 }
 
-void guest_board::exit(uint64_t& counter, const sc_core::sc_time& cost) {
+bool guest_board::exit(uint64_t& counter, const sc_core::sc_time& cost) {
+  const std::shared_ptr<bool> alive = m_alive;
   ++counter;
   m_counters.host_cpu += cost;
   sc_core::wait(cost);
+  return *alive;  // the VM may have been stopped meanwhile
 }
 
 guest_board::vdev* guest_board::find(unsigned bus, unsigned devfn) {
@@ -131,7 +133,7 @@ guest_board::vdev* guest_board::find(unsigned bus, unsigned devfn) {
 // ---- configuration space -------------------------------------------------------
 
 uint32_t guest_board::cfg_read(unsigned bus, unsigned devfn, unsigned reg, unsigned len) {
-  exit(m_counters.exits_config, m_costs.config_exit());
+  if (!exit(m_counters.exits_config, m_costs.config_exit())) return len >= 4 ? 0xffffffffu : (1u << (len * 8)) - 1;
   if (bus == 0 && devfn == 0) {
     // The emulated host bridge: IDs and class, nothing else.
     const unsigned off = reg & ~3u;
@@ -214,7 +216,7 @@ uint32_t guest_board::read_dword(vdev& d, unsigned off) {
 }
 
 void guest_board::cfg_write(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t value) {
-  exit(m_counters.exits_config, m_costs.config_exit());
+  if (!exit(m_counters.exits_config, m_costs.config_exit())) return;
   vdev* d = find(bus, devfn);
   if (!d || reg >= 0x1000) return;  // the host bridge and empty slots ignore writes
   const unsigned shift = (reg & 3) * 8;
@@ -299,7 +301,7 @@ uint64_t guest_board::mmio_read(uint64_t addr, unsigned len) {
   uint64_t off = 0;
   if (!decode(addr, d, bar, off)) return len >= 8 ? ~0ull : (1ull << (len * 8)) - 1;  // nothing there
   if (in_msix_table(*d, bar, off)) {
-    exit(m_counters.exits_mmio, m_costs.mmio_exit());
+    if (!exit(m_counters.exits_mmio, m_costs.mmio_exit())) return len >= 8 ? ~0ull : (1ull << (len * 8)) - 1;
     uint64_t v = msix_read(*d, off - d->msix_table);
     if (len == 8) v |= static_cast<uint64_t>(msix_read(*d, off - d->msix_table + 4)) << 32;
     return v;
@@ -313,7 +315,7 @@ void guest_board::mmio_write(uint64_t addr, unsigned len, uint64_t value) {
   uint64_t off = 0;
   if (!decode(addr, d, bar, off)) return;
   if (in_msix_table(*d, bar, off)) {
-    exit(m_counters.exits_mmio, m_costs.mmio_exit());
+    if (!exit(m_counters.exits_mmio, m_costs.mmio_exit())) return;
     msix_write(*d, off - d->msix_table, static_cast<uint32_t>(value));
     if (len == 8) msix_write(*d, off - d->msix_table + 4, static_cast<uint32_t>(value >> 32));
     return;
@@ -424,28 +426,35 @@ void guest_board::unroute(vdev& d, unsigned i) {
 
 // Runs in the host vector's thread after the host's interrupt entry: KVM's irqfd
 // injects the vector, the vCPU (exited for the host interrupt) enters with it.
+// The board may go (vm stop) while this thread waits: `alive` is checked after every
+// wait, before anything of the board is touched again.
 void guest_board::inject(uint64_t addr, uint32_t data) {
+  const std::shared_ptr<bool> alive = m_alive;
   ++m_counters.injected;
   sc_core::wait(m_costs.irqfd_inject());   // host CPU: counted in the vfio handler's time
-  wake_vcpu();
+  if (!*alive || !wake_vcpu()) return;
   // The vCPU's external-interrupt exit and its entry with the event (the interrupt
   // that exited it was the host's); then the guest's EOI traps.
   ++m_counters.exits_external;
   sc_core::wait(m_costs.exit_entry());
+  if (!*alive) return;
   ++m_counters.exits_eoi;
   m_counters.host_cpu += m_costs.eoi_exit();
   if (m_msi) m_msi(addr, data);
 }
 
-void guest_board::wake_vcpu() {
+bool guest_board::wake_vcpu() {
+  const std::shared_ptr<bool> alive = m_alive;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const bool asleep = m_counters.injected + m_counters.posted <= 1 || now - m_vcpu_active > m_costs.halt_poll();
   if (asleep) {
     ++m_counters.wakeups;
     m_counters.host_cpu += m_costs.halt_wakeup();
     sc_core::wait(m_costs.halt_wakeup());
+    if (!*alive) return false;
   }
   m_vcpu_active = sc_core::sc_time_stamp();
+  return true;
 }
 
 void guest_board::reset_counters() {

@@ -196,9 +196,12 @@ class guest_board : public platform::board, public platform::host_bus {
   void unroute_posted(vdev& d, unsigned entry);
   void stop_posting();
   struct posted_state;
-  void exit(uint64_t& counter, const sc_core::sc_time& cost);
+  // A VM exit the VMM handles: counted, charged and waited. False when the VM was
+  // stopped meanwhile (nothing of the board may be touched then).
+  bool exit(uint64_t& counter, const sc_core::sc_time& cost);
   // An interrupt reaches the vCPU: if it slept past halt polling, wake it (waits).
-  void wake_vcpu();
+  // False when the board went away meanwhile (touch nothing of it then).
+  bool wake_vcpu();
 
   config m_cfg;
   platform::machine& m_host;

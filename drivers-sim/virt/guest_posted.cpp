@@ -48,9 +48,7 @@ bool guest_board::route_posted(vdev& d, unsigned i, uint32_t guest_data) {
             if (!st->alive) return;
             // Posted-interrupt processing in guest mode: no exit, no host handler.
             sc_core::wait(m_costs.posted_delivery());
-            if (!st->alive) return;
-            wake_vcpu();
-            if (!st->alive) return;
+            if (!st->alive || !wake_vcpu()) return;
             for (unsigned w = 0; w < 8; ++w)
               while (st->pending[w]) {
                 const unsigned bit = static_cast<unsigned>(__builtin_ctz(st->pending[w]));
