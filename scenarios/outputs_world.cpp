@@ -70,9 +70,9 @@ std::vector<viz::topo_node> topology(host::host_system& host) {
       kind = "vf";
     else if (d->sriov_pos)
       kind = "pf";
-    std::string label = fmt::format("{}\\n{:04x}:{:04x}", d->short_bdf(), d->vendor, d->device);
-    if (d->is_bridge) label += fmt::format("\\n{}", host::format_bus_range(d->secondary, d->subordinate));
-    if (!d->driver.empty()) label += "\\n" + d->driver;
+    std::string label = fmt::format("{}\n{:04x}:{:04x}", d->short_bdf(), d->vendor, d->device);
+    if (d->is_bridge) label += fmt::format("\n{}", host::format_bus_range(d->secondary, d->subordinate));
+    if (!d->driver.empty()) label += "\n" + d->driver;
     if (!d->netdev.empty()) label += " " + d->netdev;
     nodes.push_back({d->bdf(), label, kind, parent_of(*d)});
   }
@@ -80,10 +80,10 @@ std::vector<viz::topo_node> topology(host::host_system& host) {
   if (host::vm_manager* vms = host.vms())
     for (const auto& [name, v] : vms->vms()) {
       if (v.functions.empty()) continue;
-      std::string label = fmt::format("vm {}\\n{} of {} pages", name, host::size_text(v.bytes),
-                                      host::size_text(v.opt.page_bytes));
+      std::string label =
+          fmt::format("vm {}\n{} of {} pages", name, host::size_text(v.bytes), host::size_text(v.opt.page_bytes));
       for (const host::guest_function& f : v.functions)
-        label += fmt::format("\\n{} at 00:{:02x}.{}", f.host->short_bdf(), f.devfn >> 3, f.devfn & 7);
+        label += fmt::format("\n{} at 00:{:02x}.{}", f.host->short_bdf(), f.devfn >> 3, f.devfn & 7);
       nodes.push_back({"vm:" + name, label, "vm", v.functions.front().host->bdf()});
     }
   return nodes;

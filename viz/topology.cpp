@@ -21,9 +21,17 @@ const char* shape_of(const std::string& kind) {
   return "component";
 }
 
+// A label's text as a DOT quoted string: quotes and backslashes escaped, each line
+// break as DOT's \n escape (a centred line). Labels are plain text with real newlines
+// and are escaped here once (they used to carry "\\n" already, escaped again into a
+// literal backslash and n in the drawing).
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }

@@ -9,7 +9,7 @@ namespace iovsim::viz {
 
 struct topo_node {
   std::string id;       // unique, e.g. "0000:03:00.1"
-  std::string label;    // what the box says
+  std::string label;    // what the box says: plain text, one line per '\n'
   std::string kind;     // host_bridge, root_port, switch_port, pf, vf, function, vm (hangs off its first function)
   std::string parent;   // id of the node above; "" for the root
 };

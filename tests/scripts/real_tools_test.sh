@@ -51,7 +51,15 @@ diff "$tmp/ours.txt" "$tmp/real_f.txt" >"$tmp/diff.txt" || { head -40 "$tmp/diff
 
 dot -Tsvg "$out/topology.dot" -o "$tmp/t.svg" || fail "dot could not render topology.dot"
 grep -q "<svg" "$tmp/t.svg" || fail "dot produced no SVG"
-grep -q "03:11.5" "$tmp/t.svg" || fail "the drawing lacks the last VF"
+# What is drawn: every line of a node's label is a text element of its own (a
+# label escaped twice would draw a literal \n and one element for the whole box).
+python3 - "$tmp/t.svg" <<'PY' || fail "topology.dot's drawing has the wrong node texts"
+import re, sys, html
+texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", open(sys.argv[1]).read())]
+assert not any("\\n" in t for t in texts), [t for t in texts if "\\n" in t][:3]
+for want in ("03:11.5", "8086:1528", "8086:1515", "ixgbe enp3s0f0", "[bus 03-04]"):
+    assert want in texts, (want, texts[:12])
+PY
 
 python3 - "$out/trace.json" <<'PY' || fail "trace.json is not a valid Chrome trace"
 import json, sys
