@@ -113,10 +113,8 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
     nic->core(0).connect(cable, 0);
     wire::traffic_port gen("gen", cable, 1, 512);
     host::host_system h(m, 1);
-    // allow-nondeterminism: the bench measures wall time around the run; nothing in the
-    // simulation reads it, and the simulated results do not depend on it.
-    // allow-nondeterminism: the benchmark measures wall time; it never reaches a run's outputs.
-    std::chrono::steady_clock::time_point wall_start, wall_end;
+    // The bench measures wall time around the run; nothing in the simulation reads it.
+    std::chrono::steady_clock::time_point wall_start, wall_end;  // allow-nondeterminism: bench wall time, reported only
     sc_core::sc_time sim_start, sim_end;
     bench_runner runner("bench", [&] {
       h.boot();

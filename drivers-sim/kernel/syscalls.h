@@ -242,9 +242,8 @@ class syscalls {
   // filled, 0 on timeout.
   virtual int ping_recv(int fd, ping_message& msg, uint64_t timeout_ns) = 0;
   virtual void close_socket(int fd) = 0;
-  // clock_gettime(CLOCK_MONOTONIC) and gettimeofday() as the simulated host has them
-  // (allow-nondeterminism: names the Linux calls; no wall clock is read): the
-  // simulated time in ns.
+  // The simulated time in ns: what the guest's clock calls (CLOCK_MONOTONIC) return
+  // on the simulated host; no wall clock is read.
   virtual uint64_t clock_ns() = 0;
 
   // /dev/mem: physical memory the CPU can reach (RAM only), `len` bytes at `addr`.

@@ -392,9 +392,8 @@ void guest_board::update_route(vdev& d, unsigned i) {
     e.routed = false;
     return;
   }
-  const uint64_t gaddr = static_cast<uint64_t>(e.addr_hi) << 32 | e.addr_lo;
-  const uint32_t gdata = e.data;
-  if (m_cfg.posted && route_posted(d, i, gdata)) return;
+  // The guest's address stays virtual: the host's vector (or IRTE) is what the function sends.
+  if (m_cfg.posted && route_posted(d, i, e.data)) return;
   if (!e.host_vector) {
     // vfio_msi_set_vector_signal(): a host vector per entry, its handler signals the
     // irqfd. The handler reads the entry when it runs: the guest may reprogram it.
@@ -408,7 +407,6 @@ void guest_board::update_route(vdev& d, unsigned i) {
     });
     if (!e.host_vector) return;  // no host vector left: the entry stays masked
   }
-  (void)gaddr;
   write_hw_entry(d, i, irq_core::MSI_ADDRESS, e.host_vector, false);
   e.routed = true;
 }
