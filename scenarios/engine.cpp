@@ -10,7 +10,9 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <systemc>
 
@@ -194,6 +196,12 @@ class scenario_runner : public sc_core::sc_module {
   scenario_runner(sc_core::sc_module_name name, const loaded_scenario& s, world& w, run_report& report,
                   std::istream* in, std::ostream* out, bool prompt)
       : sc_module(name), m_s(s), m_world(w), m_report(report), m_in(in), m_out(out), m_prompt(prompt) {
+    // A variable that is a number is a captured number from the start (step 0).
+    for (const run_report::variable& v : report.variables)
+      if (const std::optional<double> n = variable_number(v.value)) {
+        m_captured[v.name] = *n;
+        report.captured.push_back({v.name, *n, 0});
+      }
     SC_THREAD(run);
     // The shell nests (shell::MAX_NESTING levels, a few KiB each) and libedit runs
     // here too: more than SystemC's default 256 KiB.
@@ -229,11 +237,12 @@ class scenario_runner : public sc_core::sc_module {
       o.at = kit::format_sim_time(sc_core::sc_time_stamp());
       if (m_world.machines().size() > 1) o.machine = m.name;
       // A guest's step runs in the guest's shell ("a/vm1" in the outputs).
-      host::host_system* target = m.host.get();
+      host::host_system* target = &with_variables(*m.host);
       std::string shell_name = m.prefix + "host.shell";
       if (!step.guest().empty()) {
         o.machine = (m_world.machines().size() > 1 ? m.name + "/" : "") + step.guest();
         target = guest_of(m, step.guest());
+        if (target) with_variables(*target);
         shell_name = m.prefix + "guest." + step.guest() + ".host.shell";
       }
       o.shell = step.shell();
@@ -340,10 +349,19 @@ class scenario_runner : public sc_core::sc_module {
   host::host_system& current() {
     world_machine& m = m_world.machine(m_current);
     if (!m_guest.empty()) {
-      if (host::host_system* g = guest_of(m, m_guest)) return *g;
+      if (host::host_system* g = guest_of(m, m_guest)) return with_variables(*g);
       m_guest.clear();   // the guest was stopped from inside or went away
     }
-    return *m.host;
+    return with_variables(*m.host);
+  }
+
+  // A shell gets the scenario's variables before its first line (a guest's when it
+  // first runs one: it has no shell before `vm start`). The set is keyed by shell,
+  // never iterated.
+  host::host_system& with_variables(host::host_system& h) {
+    if (m_report.variables.empty() || !m_with_variables.insert(&h.sh()).second) return h;
+    for (const run_report::variable& v : m_report.variables) h.sh().set_variable(v.name, v.value);
+    return h;
   }
   std::string prompt() { return prompt_of(m_guest.empty() ? m_world.machine(m_current).name : m_guest); }
 
@@ -391,6 +409,7 @@ class scenario_runner : public sc_core::sc_module {
   size_t m_current = 0;  // the machine the interactive shell is on
   std::string m_guest;   // and the guest it entered ("" none)
   std::map<std::string, double> m_captured;
+  std::set<const host::shell*> m_with_variables;
   run_report& m_report;
   std::istream* m_in;
   std::ostream* m_out;
@@ -408,9 +427,20 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   kit::stat_group sim_stats("sim", "the simulation");
   kit::formula sim_time(sim_stats, "time", "s", "simulated time at the end of the run",
                         [] { return sc_core::sc_time_stamp().to_seconds(); });
-  // Scenario parameters first; the command line's --set wins.
+  // Scenario parameters first; the command line's --set wins. A --set naming a
+  // scenario variable sets the variable instead.
+  for (const pb::Var& v : s.scenario.var()) report.variables.push_back({v.name(), v.value(), false});
   for (const pb::Param& p : s.scenario.param()) env.params().set_override(p.name(), p.value());
-  for (const auto& [k, v] : opt.sets) env.params().set_override(k, v);
+  for (const auto& [k, v] : opt.sets) {
+    auto var = std::find_if(report.variables.begin(), report.variables.end(),
+                            [&k = k](const run_report::variable& x) { return x.name == k; });
+    if (var == report.variables.end()) {
+      env.params().set_override(k, v);
+    } else {
+      var->value = v;
+      var->overridden = true;
+    }
+  }
   try {
     const kit::trace_limits trace_limits;  // trace.max_events, trace.sample_every
     world w(s, seed, opt.dry_run ? "" : opt.out_dir);
@@ -424,9 +454,10 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
         }
       report.exit_code = 2;
       // Names come from the input: shown on one line whatever they hold.
-      report.error =
-          one_line_text(line ? fmt::format("{}:{}:{}: unknown parameter \"{}\"", s.path, line, col, name)
-                             : fmt::format("--set: unknown parameter \"{}\" (iovsim list --params shows them)", name));
+      report.error = one_line_text(line ? fmt::format("{}:{}:{}: unknown parameter \"{}\"", s.path, line, col, name)
+                                        : fmt::format("--set: unknown parameter \"{}\" (not a scenario variable "
+                                                      "either; iovsim list --params shows the parameters)",
+                                                      name));
       return report;
     }
     if (opt.dry_run) return report;

@@ -50,6 +50,12 @@ struct run_report {
     unsigned step = 0;
   };
   std::vector<capture> captured;
+  // The scenario's variables in its order, with the values this run used.
+  struct variable {
+    std::string name, value;
+    bool overridden = false;  // by --set
+  };
+  std::vector<variable> variables;
 };
 
 // Runs a loaded scenario. Each call is a fresh simulation (a new SystemC context).

@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -74,6 +76,9 @@ struct traffic_ref {
   unsigned side = 0;
 };
 
+// A variable's value as a number (for `holds` and tables): the whole text must be one.
+std::optional<double> variable_number(const std::string& value);
+
 struct loaded_scenario {
   std::string path;                      // as given
   pb::Scenario scenario;
@@ -85,6 +90,7 @@ struct loaded_scenario {
   // with `platform`), each step's machine, the wires and traffic ports resolved.
   std::vector<std::string> machine_names;
   std::vector<size_t> step_machine;
+  std::map<std::string, std::string> variables;  // the scenario's `var`s: name -> default value
   std::vector<wire_ref> wires;
   std::vector<traffic_ref> traffic;
 

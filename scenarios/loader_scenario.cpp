@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -326,6 +328,22 @@ void check_steps(loaded_scenario& out, const locator& at) {
   const pb::Scenario& s = out.scenario;
   long long previous = 0;
   std::set<std::string> captured;   // names captured so far, for `holds`
+  // Variables: a number is a captured number from the start.
+  for (int i = 0; i < s.var_size(); ++i) {
+    const pb::Var& v = s.var(i);
+    const locator vl = at.nested(s, "var", i);
+    if (!is_identifier(v.name()))
+      vl.fail(v, "name", -1,
+              fmt::format("var {}: name \"{}\" is not a name (letters, digits and _, not starting with a digit)", i + 1,
+                          v.name()));
+    // The shell's own variables keep their meaning.
+    static const std::set<std::string> k_shell_owned = {"PATH", "PWD", "OLDPWD", "IFS", "HOME"};
+    if (k_shell_owned.count(v.name()))
+      vl.fail(v, "name", -1, fmt::format("var {}: \"{}\" is the shell's own variable", i + 1, v.name()));
+    if (!out.variables.emplace(v.name(), v.value()).second)
+      vl.fail(v, "name", -1, fmt::format("var {}: a second variable \"{}\"", i + 1, v.name()));
+    if (variable_number(v.value())) captured.insert(v.name());
+  }
   for (int i = 0; i < s.step_size(); ++i) {
     const pb::Step& step = s.step(i);
     const locator l = at.nested(s, "step", i);
@@ -362,6 +380,8 @@ void check_steps(loaded_scenario& out, const locator& at) {
       } catch (const std::regex_error& err) {
         cl.fail(c, "regex", -1, fmt::format("step {}, capture {}: bad regex \"{}\": {}", i + 1, j + 1, c.regex(), err.what()));
       }
+      if (out.variables.count(c.name()))
+        cl.fail(c, "name", -1, fmt::format("step {}, capture {}: \"{}\" is a variable's name", i + 1, j + 1, c.name()));
       captured.insert(c.name());
     }
     for (int j = 0; j < step.expect_size(); ++j) {
@@ -421,6 +441,14 @@ void check_steps(loaded_scenario& out, const locator& at) {
 }
 
 }  // namespace
+
+std::optional<double> variable_number(const std::string& value) {
+  if (value.empty() || value.size() > 64 || std::isspace(static_cast<unsigned char>(value[0]))) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() + value.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
 
 void validate_platform(const pb::Platform& p, const locator& platform, const pb::ProfileLibrary& profiles) {
   check_kernel_cmdline(p, platform);

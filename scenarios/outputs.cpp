@@ -252,6 +252,12 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     out_c->set_step(c.step);
   }
   for (const pb::Table& t : s.scenario.table()) *results.add_table() = fill_table(t, report);
+  for (const run_report::variable& v : report.variables) {
+    pb::Variable* out_v = results.add_variable();
+    out_v->set_name(v.name);
+    out_v->set_value(v.value);
+    out_v->set_overridden(v.overridden);
+  }
   std::string json;
   google::protobuf::util::JsonPrintOptions jopt;
   jopt.add_whitespace = true;
@@ -292,10 +298,16 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     for (const auto& f : st.failures) sum += fmt::format("             -> {}\n", f);
   }
   for (const pb::TableResult& t : results.table()) sum += table_text(t);
+  if (results.variable_size()) {
+    sum += "\nvariables:\n";
+    for (const pb::Variable& v : results.variable())
+      sum += fmt::format("  {:<40} {}{}\n", v.name(), v.value(), v.overridden() ? "   (--set)" : "");
+  }
   if (results.captured_size()) {
     sum += "\ncaptured:\n";
     for (const pb::Captured& c : results.captured())
-      sum += fmt::format("  {:<40} {:>16.10g}   (step {})\n", c.name(), c.value(), c.step());
+      sum += c.step() ? fmt::format("  {:<40} {:>16.10g}   (step {})\n", c.name(), c.value(), c.step())
+                      : fmt::format("  {:<40} {:>16.10g}   (variable)\n", c.name(), c.value());
   }
   sum += fmt::format("\nexpectations: {} checked, {} failed: {}\n\nmetrics:\n", report.expectations, report.failures,
                      report.exit_code == 0 ? "PASS" : "FAIL");

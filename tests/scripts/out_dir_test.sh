@@ -34,7 +34,7 @@ touch "$work/run/old.pcap" "$work/run/config/0000_09_00_0.txt"
 
 # Input refused after the folder was prepared (an unknown --set): the earlier run's
 # files are gone and the folder is left empty, so the next run takes it.
-want_error '--set: unknown parameter "nope" (iovsim list --params shows them)' --out "$work/run" --set nope=1
+want_error '--set: unknown parameter "nope" (not a scenario variable either; iovsim list --params shows the parameters)' --out "$work/run" --set nope=1
 [ -d "$work/run" ] && [ -z "$(ls -A "$work/run")" ] || fail "a refused run left files in $work/run"
 "$iovsim" run "$scenario" --out "$work/run" >/dev/null || fail "the run after a refused one"
 # A --set value a model refuses names the --set, not a scenario line.

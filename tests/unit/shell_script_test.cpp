@@ -88,6 +88,11 @@ TEST_F(shell_script_test, parameter_expansion_forms) {
   EXPECT_EQ(out("x=; echo [${x:-d}] [${x-e}] [${x:+p}] [${x+q}]"), "[d] [] [] [q]\n");
   EXPECT_EQ(out("p=/sys/class/net/enp3s0f1; echo ${p##*/} ${p%/*} ${p#/} ${p%%/*}x"),
             "enp3s0f1 /sys/class/net sys/class/net/enp3s0f1 x\n");
+  // Double quotes around ${...} leave its pattern a pattern; quotes inside it do not
+  // (bash 5.2), in words and in arithmetic, which expands as in double quotes.
+  EXPECT_EQ(out(R"(x=a.b.c; y="*"; echo "${x%$y}" "${x%.$y}" ${x%.$y} "${x%".*"}" ${x%".*"} "${x%\*}")"),
+            "a.b.c a.b a.b a.b.c a.b.c a.b.c\n");
+  EXPECT_EQ(out("bw=32.000; echo $((${bw%.*} * 1000))"), "32000\n");
   EXPECT_EQ(out("for w in ${nope:-a  b}; do echo \"[$w]\"; done"), "[a]\n[b]\n");
   EXPECT_EQ(run("echo ${u:?is required}; echo after"), (outcome{"", "-bash: u: is required\n", 1, ""}));
   EXPECT_EQ(run("echo ${u?}"), (outcome{"", "-bash: u: parameter not set\n", 1, ""}));

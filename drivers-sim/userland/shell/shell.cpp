@@ -310,6 +310,11 @@ cmd_result shell::runner::run_argv(const argv_t& argv, std::string& in) {
 
 shell::shell(vfs& files) : m_files(files) {}
 
+void shell::set_variable(const std::string& name, const std::string& value, bool exported) {
+  m_vars[name] = value;
+  if (exported) m_exported.insert(name);
+}
+
 void shell::add_command(const std::string& name, command_fn fn, const std::string& help) {
   m_commands[name] = {std::move(fn), help};
 }

@@ -43,6 +43,10 @@ class shell {
   // and never hangs: loops stop after MAX_LOOP_ITERATIONS per call.
   cmd_result run(const std::string& line);
 
+  // Sets a variable as an assignment would, exported when `exported` (what a login
+  // shell's environment would have given it: the scenario's variables).
+  void set_variable(const std::string& name, const std::string& value, bool exported = true);
+
   // The registered commands with their one-line help, sorted by name.
   std::vector<std::pair<std::string, std::string>> commands() const;
   // Every name that runs as a command: registered, the text utilities and bash's own

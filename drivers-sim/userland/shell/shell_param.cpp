@@ -73,9 +73,13 @@ size_t find_unquoted(const std::string& s, char stop, size_t from = 0) {
 
 }  // namespace
 
-std::string shell::runner::pattern_of(const std::string& word, bool in_dquotes) {
+std::string shell::runner::pattern_of(const std::string& word, bool /*in_dquotes*/) {
+  // Double quotes around the whole ${...} do not quote its pattern: bash 5.2 gives
+  // "${x%.*}" = "${x%.$y}" (y='*') = a.b for x=a.b.c; only quotes written inside the
+  // pattern make it literal ("${x%".*"}" = a.b.c). So the word expands as unquoted
+  // text, where its own quotes still mark what they hold.
   expanded p;
-  expand_into(word, 0, word.size(), in_dquotes, p);
+  expand_into(word, 0, word.size(), false, p);
   std::string pattern;
   for (size_t k = 0; k < p.chars.size(); ++k) {
     if (p.is(k, MARK)) continue;
