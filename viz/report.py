@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # the source tree may be read-only, and stays clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 MAX_SWEEP_PLOTS = 40     # sweep plots; the quantities past this are listed in a table
