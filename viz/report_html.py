@@ -144,6 +144,7 @@ def clean_svg(svg, prefix):
     def ren(m):
         return m.group(1) + (prefix + "-" + m.group(2) if m.group(2) in ids else m.group(2))
 
+    svg = re.sub(r"\n[ \t]+", "\n", svg)  # the writers' indentation: a quarter of the bytes
     return _REF.sub(ren, svg).strip()
 
 

@@ -21,6 +21,7 @@ def setup(matplotlib, plt):
         "svg.fonttype": "none",
         "svg.hashsalt": "iovsim-report",
         "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans"],  # named in every text element: one name, not ten
         "font.size": 9,
         "figure.figsize": (7.8, 3.4),
         "axes.grid": True,
@@ -146,6 +147,11 @@ def _as_float(s):
         return None
 
 
+def _power_of_two(s):
+    f = float(s)
+    return f == int(f) and int(f) > 0 and int(f) & (int(f) - 1) == 0
+
+
 def _reference_of(name, names):
     """X_cap / X_limit is a reference line on X's plot when X is plotted."""
     for suffix in ("_cap", "_limit"):
@@ -230,14 +236,14 @@ def _sweep_figure(points, varied, kind, name, refs, x, unit):
     several = False
     legend = []   # handles in drawing order (matplotlib would put error bars last)
     for gi, (key, vals, rvals) in enumerate(groups):
-        color = "C%d" % (gi % 10)
+        color = "C%d" % (gi % len(_plt.rcParams["axes.prop_cycle"]))
         label = ", ".join("%s=%s" % (o, k) for o, k in zip(others, key)) or name
         xs = [v for v in xs_raw if v in vals]
         if xs:
             means = [sum(vals[v]) / len(vals[v]) for v in xs]
             lo = [m - min(vals[v]) for m, v in zip(means, xs)]
             hi = [max(vals[v]) - m for m, v in zip(means, xs)]
-            if any(len(vals[v]) > 1 for v in xs):
+            if any(min(vals[v]) < max(vals[v]) for v in xs):  # seeds that disagree
                 several = True
                 h = ax.errorbar([pos[v] for v in xs], means, yerr=[lo, hi], color=color, marker="o", markersize=3,
                                 capsize=3)
@@ -250,6 +256,10 @@ def _sweep_figure(points, varied, kind, name, refs, x, unit):
                 h, = ax.plot([pos[v] for v in rx], [sum(rvals[r][v]) / len(rvals[r][v]) for v in rx], color=color,
                              linestyle="--", linewidth=1.0)
                 legend.append((h, "%s (%s)" % (r, label) if others else r))
+    if numeric and float(xs_raw[0]) > 0 and float(xs_raw[-1]) / float(xs_raw[0]) >= 16:
+        # 1, 2, 4 ... 64 or 64 ... 4096 entries: doublings are what the architect varies
+        ax.set_xscale("log", base=2 if all(_power_of_two(v) for v in xs_raw) else 10)
+        ax.minorticks_off()
     if not numeric or len(xs_raw) <= 12:
         ax.set_xticks([pos[v] for v in xs_raw])
         ax.set_xticklabels(xs_raw)

@@ -78,6 +78,14 @@ print(len({t["category"] for t in s["tracks"]} & {"throughput", "drops", "ring",
     '<figcaption>Throughput per function</figcaption>' '60 captured numbers' 'dmar0.translation_time'; do
     grep -qF -- "$want" "$tmp/dom.html" || fail "the page lacks: $want"
   done
+  # A run with the scenario's own tables and no series.json (the golden folder, read only).
+  "$iovsim" report "$src/scenarios/golden/replication_saturation" --out "$work/golden.html" >/dev/null ||
+    fail "iovsim report failed on the golden replication_saturation folder"
+  check_in_browser "$work/golden.html" 0
+  for want in 'no series.json in this run' '<h3>1518 B broadcast at 10 Gb/s line rate' '<th>all functions</th>' \
+    '>x8_n16</text>'; do
+    grep -qF -- "$want" "$tmp/dom.html" || fail "the golden run's page lacks: $want"
+  done
   # The self-check is not vacuous: a script error and an emptied plot make it fail.
   $py - "$page" "$tmp/broken.html" <<'PY' || fail "could not make the broken page"
 import re, sys
@@ -128,6 +136,21 @@ assert '<a href="points/p0003/summary.txt">summary.txt</a>' in s
 assert s.count('<tr class="fail">') == 2
 assert "cpu.config_accesses" in s and "1 metric with one value at every point" in s
 PY
+  # More numbers than plots: the first 40 plots, the rest listed with their range.
+  mkdir -p "$work/wide"
+  $py - "$work/wide/sweep.json" <<'PY' || fail "cannot write the wide sweep"
+import json, sys
+pts = [{"id": "p%04d" % i, "dir": "", "params": {"a": str(a), "b": b}, "seed": 1, "status": "passed",
+        "exit_code": 0, "captured": {}, "metrics": {"m%02d" % k: a * k + len(b) for k in range(30)}}
+       for i, (a, b) in enumerate((a, b) for a in (1, 2) for b in ("x", "yy", "zzz"))]
+json.dump({"scenario": "wide", "varied": ["a", "b"], "seeds": 1, "points": pts}, open(sys.argv[1], "w"), sort_keys=True)
+PY
+  "$iovsim" report "$work/wide" >/dev/null || fail "iovsim report failed on the wide sweep"
+  check_in_browser "$work/wide/report.html" 40
+  grep -qF '<p>10 more quantities</p>' "$tmp/dom.html" ||
+    fail "the wide sweep does not list the 10 metrics it could not plot"
+  grep -qF '<td>metric</td><td>m29</td><td class="n">30</td><td class="n">61</td>' "$tmp/dom.html" ||
+    fail "m29's range is not listed"
   ;;
 errors)
   "$iovsim" report "$tmp" >/dev/null 2>"$tmp/err.txt" && fail "a folder with no run or sweep was accepted"
