@@ -19,6 +19,7 @@ import sys
 sys.dont_write_bytecode = True  # the source tree may be read-only, and stays clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+MAX_TOPOLOGY_NODES = 400  # a rack of 2,000 functions is drawn by dot alone, not inlined
 MAX_SWEEP_PLOTS = 40     # sweep plots; the quantities past this are listed in a table
 
 
@@ -67,7 +68,12 @@ def topology_svg(run_dir):
     path = os.path.join(run_dir, "topology.dot")
     if not os.path.exists(path):
         return '<p class="nodata">no topology.dot in this run\'s folder</p>'
-    r = subprocess.run(["dot", "-Tsvg", path], capture_output=True, check=False)
+    with open(path, encoding="utf-8") as f:
+        nodes = sum(1 for line in f if re.match(r"\s*\w+ \[label=", line))
+    if nodes > MAX_TOPOLOGY_NODES:
+        return ('<p class="nodata">%d functions and ports: too many to draw on this page '
+                "(<code>dot -Tsvg topology.dot</code> draws them all)</p>" % nodes)
+    r = subprocess.run(["dot", "-Tsvg", path], capture_output=True, check=False, timeout=120)
     if r.returncode != 0:
         return '<p class="nodata">dot could not draw topology.dot: %s</p>' % page.esc(
             r.stderr.decode("utf-8", "replace").strip())

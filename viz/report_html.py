@@ -25,7 +25,7 @@ table.num td.n { text-align: right; font-variant-numeric: tabular-nums; }
 dl.kv { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; }
 dl.kv dt { font-weight: bold; } dl.kv dd { margin: 0; }
 figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
-figure.topology { overflow-x: auto; } figure.topology svg { max-width: none; }
+figure.topology { overflow: auto; max-height: 85vh; border: 1px solid #eee; } figure.topology svg { max-width: none; }
 figcaption { font-weight: bold; } p.note { color: #555; font-size: 0.85em; margin: 0.2em 0; }
 p.nodata { color: #8a6d00; } p.desc { max-width: 60em; }
 #selfcheck { font-size: 0.8em; padding: 0.3em 0.6em; border-radius: 0.3em; background: #eee; }
