@@ -173,11 +173,11 @@ def sweep_plots(sw, max_plots, units=None):
     cap_names = sorted({n for p in points for n in p.get("captured", {})})
     met_names = sorted({n for p in points for n in p.get("metrics", {})})
 
+    everything = set(cap_names) | set(met_names)  # a reference may be of the other kind
     quantities, constant = [], []
     for kind, names in (("captured", cap_names), ("metrics", met_names)):
-        pool = set(names)
         for n in names:
-            if _reference_of(n, pool):
+            if _reference_of(n, everything):
                 continue
             vals = _values(points, kind, n)
             if kind == "metrics" and len(set(vals)) <= 1:
@@ -192,8 +192,8 @@ def sweep_plots(sw, max_plots, units=None):
             vals = _values(points, kind, n)
             rest.append(("captured" if kind == "captured" else "metric", n, min(vals), max(vals), len(vals)))
             continue
-        pool = set(cap_names if kind == "captured" else met_names)
-        refs = [r for r in (n + "_cap", n + "_limit") if r in pool]
+        refs = [(k, r) for r in (n + "_cap", n + "_limit")
+                for k, pool in (("captured", cap_names), ("metrics", met_names)) if r in pool]
         for x in axes:
             figs.append(_sweep_figure(points, varied, kind, n, refs, x, units.get(n, "")))
     return figs, rest, constant
@@ -223,14 +223,14 @@ def _sweep_figure(points, varied, kind, name, refs, x, unit):
         key = tuple(_param(p, o) for o in others)
         if key not in index:
             index[key] = len(groups)
-            groups.append((key, {}, {r: {} for r in refs}))
+            groups.append((key, {}, {r: {} for r in refs}))  # refs: (kind, name)
         _, vals, rvals = groups[index[key]]
         xv = _param(p, x)
         if name in p.get(kind, {}):
             vals.setdefault(xv, []).append(float(p[kind][name]))
         for r in refs:
-            if r in p.get(kind, {}):
-                rvals[r].setdefault(xv, []).append(float(p[kind][r]))
+            if r[1] in p.get(r[0], {}):
+                rvals[r].setdefault(xv, []).append(float(p[r[0]][r[1]]))
 
     fig, ax = _plt.subplots()
     several = False
@@ -255,7 +255,7 @@ def _sweep_figure(points, varied, kind, name, refs, x, unit):
             if rx:
                 h, = ax.plot([pos[v] for v in rx], [sum(rvals[r][v]) / len(rvals[r][v]) for v in rx], color=color,
                              linestyle="--", linewidth=1.0)
-                legend.append((h, "%s (%s)" % (r, label) if others else r))
+                legend.append((h, "%s (%s)" % (r[1], label) if others else r[1]))
     if numeric and float(xs_raw[0]) > 0 and float(xs_raw[-1]) / float(xs_raw[0]) >= 16:
         # 1, 2, 4 ... 64 or 64 ... 4096 entries: doublings are what the architect varies
         ax.set_xscale("log", base=2 if all(_power_of_two(v) for v in xs_raw) else 10)
@@ -274,5 +274,5 @@ def _sweep_figure(points, varied, kind, name, refs, x, unit):
     if several:
         note += "; mean over seeds, bars from min to max"
     if refs:
-        note += "; dashed: " + ", ".join(refs)
+        note += "; dashed: " + ", ".join(r for _, r in refs)
     return ("%s vs %s" % (name, x), svg, note)

@@ -141,12 +141,17 @@ PY
   $py - "$work/wide/sweep.json" <<'PY' || fail "cannot write the wide sweep"
 import json, sys
 pts = [{"id": "p%04d" % i, "dir": "", "params": {"a": str(a), "b": b}, "seed": 1, "status": "passed",
-        "exit_code": 0, "captured": {}, "metrics": {"m%02d" % k: a * k + len(b) for k in range(30)}}
+        "exit_code": 0, "captured": {"m00_limit": 5}, "metrics": {"m%02d" % k: a * k + len(b) for k in range(30)}}
        for i, (a, b) in enumerate((a, b) for a in (1, 2) for b in ("x", "yy", "zzz"))]
 json.dump({"scenario": "wide", "varied": ["a", "b"], "seeds": 1, "points": pts}, open(sys.argv[1], "w"), sort_keys=True)
 PY
   "$iovsim" report "$work/wide" >/dev/null || fail "iovsim report failed on the wide sweep"
   check_in_browser "$work/wide/report.html" 40
+  # a captured m00_limit is the dashed line on the metric m00's plots, not a plot of its own
+  $py -c 'import re, sys; s = open(sys.argv[1]).read()
+figs = re.findall(r"<figcaption>([^<]*)</figcaption>(.*?)</figure>", s, re.S)
+assert [t for t, b in figs if "stroke-dasharray" in b] == ["m00 vs a", "m00 vs b"], [t for t, b in figs][:3]' \
+    "$tmp/dom.html" || fail "m00_limit is not drawn dashed on m00's plots alone"
   grep -qF '<p>10 more quantities</p>' "$tmp/dom.html" ||
     fail "the wide sweep does not list the 10 metrics it could not plot"
   grep -qF '<td>metric</td><td>m29</td><td class="n">30</td><td class="n">61</td>' "$tmp/dom.html" ||
