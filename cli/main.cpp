@@ -10,6 +10,7 @@
 #include <iostream>
 #include <systemc>
 
+#include "cli/report_cmd.h"
 #include "scenarios/bench.h"
 #include "scenarios/engine.h"
 #include "scenarios/loader.h"
@@ -176,6 +177,11 @@ int run_cli(int argc, char** argv) {
   bench->add_flag("--list", bench_list, "list the cases and stop");
   bench->add_option("--packets", bench_packets, "frames per case (default: the case's)");
 
+  auto* report = app.add_subcommand("report", "write an HTML page with plots of a run's or a sweep's folder");
+  std::string report_dir, report_out;
+  report->add_option("dir", report_dir, "a run's output folder or a sweep's folder")->required();
+  report->add_option("--out", report_out, "the page to write (default DIR/report.html)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -187,6 +193,7 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("list")) return cmd_list();
+  if (app.got_subcommand("report")) return cmd_report(report_dir, report_out);
   if (app.got_subcommand("bench")) return cmd_bench(bench_names, bench_json, bench_list, bench_packets);
 
   scen::loaded_scenario loaded;

@@ -6,6 +6,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libsystemc-dev libboost-graph-dev libprotobuf-dev protobuf-compiler
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libedit-dev
       pciutils pci.ids graphviz python3
+      python3-matplotlib   # iovsim report's plots (viz/report.py, under /usr/bin/python3)
+      chromium   # the report test opens the page in headless Chromium (skipped without it)
       tshark   # decodes the pcap captures in a test; noninteractive: wireshark-common's debconf question keeps its default
       clang libclang-rt-dev)   # the sanitizer build and the libFuzzer targets (scripts/sanitize.sh)
 missing=()
