@@ -6,6 +6,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libsystemc-dev libboost-graph-dev libprotobuf-dev protobuf-compiler
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libedit-dev
       pciutils pci.ids graphviz python3
+      slurm-wlm munge   # iovsim sweep --slurm; its test starts a single-node Slurm (slurmctld, slurmd, munged)
       tshark   # decodes the pcap captures in a test; noninteractive: wireshark-common's debconf question keeps its default
       clang libclang-rt-dev)   # the sanitizer build and the libFuzzer targets (scripts/sanitize.sh)
 missing=()
