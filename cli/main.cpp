@@ -150,7 +150,7 @@ int run_cli(int argc, char** argv) {
                   "output folder (default out/<scenario name>); an earlier run's folder is emptied first");
   run->add_flag("--force", force, "empty the --out folder even if it holds something other than an earlier run");
   auto* seed_opt = run->add_option("--seed", seed, "run seed (default: the scenario's)");
-  run->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
+  run->add_option("--set", sets, "timing parameter override, name=value (repeatable)")->allow_extra_args(false);
   run->add_flag("-v,--verbose", opt.verbose, "echo the model log to standard error");
   bool quiet = false;
   run->add_flag("-q,--quiet", quiet, "no progress line on a terminal and no summary line");
@@ -162,28 +162,30 @@ int run_cli(int argc, char** argv) {
   auto* sh = app.add_subcommand("shell", "boot the scenario's platform and open its host shell");
   sh->add_option("scenario", scenario, "scenario file or built-in name")->required();
   auto* sh_seed = sh->add_option("--seed", seed, "run seed");
-  sh->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
+  sh->add_option("--set", sets, "timing parameter override, name=value (repeatable)")->allow_extra_args(false);
 
   auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
   validate->add_option("scenario", scenario, "scenario file or built-in name")->required();
-  validate->add_option("--set", sets, "timing parameter override to check too, name=value (repeatable)");
+  validate->add_option("--set", sets, "timing parameter override to check too, name=value (repeatable)")->allow_extra_args(false);
 
   auto* sweep = app.add_subcommand("sweep", "run a scenario over a grid of parameter values and merge the results");
   cli::sweep_request sw;
   sweep->add_option("scenario", scenario, "scenario file or built-in name");
-  sweep->add_option("--vary", sw.vary, "NAME=V1,V2,...: a parameter and its values (repeatable)");
+  sweep->add_option("--vary", sw.vary, "NAME=V1,V2,...: a parameter and its values (repeatable)")->allow_extra_args(false);
   sweep->add_flag("--zip", sw.zip,
                   "the i-th values of every --vary together (lists of one length), not every combination");
   sweep->add_option("--seeds", sw.seeds, "run each combination with seeds 1..N (default: the scenario's seed)");
   sweep->add_option("-j,--jobs", sw.jobs, "points run at once (default: one per core)");
   sweep->add_option("--out", sw.out_dir, "sweep folder (default out/sweep-<scenario name>); finished points are kept");
-  sweep->add_option("--set", sw.sets, "parameter for every point, name=value (repeatable)");
+  sweep->add_option("--set", sw.sets, "parameter for every point, name=value (repeatable)")->allow_extra_args(false);
   sweep->add_flag("-q,--quiet", sw.quiet, "no progress line");
   sweep->add_flag("--slurm", sw.slurm,
                   "submit the points as one Slurm job array (sbatch) instead of running them here");
   sweep->add_option("--partition", sw.partition, "Slurm partition (sbatch --partition)");
   sweep->add_option("--time", sw.time_limit, "Slurm time limit per point (sbatch --time)");
-  sweep->add_option("--sbatch-arg", sw.sbatch_args, "one more #SBATCH line for the job script (repeatable)");
+  sweep->add_option("--sbatch-arg", sw.sbatch_args,
+                    "one more #SBATCH line for the job script, e.g. --sbatch-arg=--mem=1G (repeatable)")
+      ->allow_extra_args(false);
   sweep->add_flag("--no-wait", sw.no_wait, "with --slurm: submit, print the job id and return");
   auto* collect = sweep->add_subcommand("collect", "merge the points of a sweep folder that have finished");
   std::string collect_dir;
