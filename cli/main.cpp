@@ -186,6 +186,8 @@ int run_cli(int argc, char** argv) {
   sweep->add_option("--sbatch-arg", sw.sbatch_args,
                     "one more #SBATCH line for the job script, e.g. --sbatch-arg=--mem=1G (repeatable)")
       ->allow_extra_args(false);
+  sweep->add_option("--per-task", sw.per_task,
+                    "with --slurm: points run one after the other by each array task (default 1)");
   sweep->add_flag("--no-wait", sw.no_wait, "with --slurm: submit, print the job id and return");
   auto* collect = sweep->add_subcommand("collect", "merge the points of a sweep folder that have finished");
   std::string collect_dir;

@@ -265,11 +265,15 @@ std::string submit_slurm(const std::string& dir, const sweep_spec& spec, const s
   write_text((sdir / "points.txt").string(), points_txt);
   const std::string points = (fs::path(dir) / "points").string();
   std::string job = "#!/bin/bash\n";
-  job +=
-      fmt::format("# iovsim sweep {}: one array task per point not finished yet. Task i runs this binary\n", spec.name);
-  job += "# with line i+1 of points.txt (an `iovsim run`), then records its stderr, exit status and point.json.\n";
+  const unsigned per_task = std::max(1u, req.per_task);
+  const size_t tasks = (todo.size() + per_task - 1) / per_task;
+  job += fmt::format("# iovsim sweep {}: the points not finished yet, {} per array task. Task t runs this binary\n",
+                     spec.name, per_task);
+  job += fmt::format("# with lines t*{0}+1 .. t*{0}+{0} of points.txt (each an `iovsim run`), then records each\n",
+                     per_task);
+  job += "# point's stderr, exit status and point.json.\n";
   job += fmt::format("#SBATCH --job-name=iovsim-sweep-{}\n", spec.name);
-  job += fmt::format("#SBATCH --array=0-{}\n", todo.size() - 1);
+  job += fmt::format("#SBATCH --array=0-{}\n", tasks - 1);
   job += fmt::format("#SBATCH --output={}\n", (sdir / "%A_%a.out").string());
   if (!req.partition.empty()) job += fmt::format("#SBATCH --partition={}\n", req.partition);
   if (!req.time_limit.empty()) job += fmt::format("#SBATCH --time={}\n", req.time_limit);
@@ -278,19 +282,23 @@ std::string submit_slurm(const std::string& dir, const sweep_spec& spec, const s
   job += fmt::format("ids=({})\n", ids.substr(1));
   job += fmt::format("point_json=({})\n", point_jsons.substr(1));
   job += "task=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n";
-  job += "id=${ids[$task]}\n";
   job += fmt::format("points={}\n", shell_quote(points));
-  job += fmt::format("line=$(sed -n \"$((task + 1))p\" {})\n", shell_quote((sdir / "points.txt").string()));
-  job += "eval \"args=($line)\"\n";
-  job += "rm -f \"$points/$id/point.json\"\n";
-  job += fmt::format("{} \"${{args[@]}}\" >/dev/null 2>\"$points/.$id.stderr\"\n", shell_quote(self_exe()));
-  job += "rc=$?\n";
-  job += "mkdir -p \"$points/$id\"\n";
-  job += "mv -f \"$points/.$id.stderr\" \"$points/$id/stderr.txt\"\n";
-  job += "cat \"$points/$id/stderr.txt\" >&2\n";
-  job += "echo \"$rc\" >\"$points/$id/exit_code.txt\"\n";
-  job += "printf '%s\\n' \"${point_json[$task]}\" >\"$points/$id/point.json\"\n";
-  job += "exit \"$rc\"\n";
+  job += "status=0\n";
+  job += fmt::format("for ((i = task * {0}; i < (task + 1) * {0} && i < ${{#ids[@]}}; i++)); do\n", per_task);
+  job += "  id=${ids[$i]}\n";
+  job += fmt::format("  line=$(sed -n \"$((i + 1))p\" {})\n", shell_quote((sdir / "points.txt").string()));
+  job += "  eval \"args=($line)\"\n";
+  job += "  rm -f \"$points/$id/point.json\"\n";
+  job += fmt::format("  {} \"${{args[@]}}\" >/dev/null 2>\"$points/.$id.stderr\"\n", shell_quote(self_exe()));
+  job += "  rc=$?\n";
+  job += "  [ \"$rc\" = 0 ] || status=$rc\n";
+  job += "  mkdir -p \"$points/$id\"\n";
+  job += "  mv -f \"$points/.$id.stderr\" \"$points/$id/stderr.txt\"\n";
+  job += "  cat \"$points/$id/stderr.txt\" >&2\n";
+  job += "  echo \"$rc\" >\"$points/$id/exit_code.txt\"\n";
+  job += "  printf '%s\\n' \"${point_json[$i]}\" >\"$points/$id/point.json\"\n";
+  job += "done\n";
+  job += "exit \"$status\"\n";
   const std::string job_path = (sdir / "job.sh").string();
   write_text(job_path, job);
   fs::permissions(job_path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,

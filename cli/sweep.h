@@ -22,6 +22,7 @@ struct sweep_request {
   std::string partition;          // sbatch --partition
   std::string time_limit;         // sbatch --time
   std::vector<std::string> sbatch_args;
+  unsigned per_task = 1;  // points per array task (Slurm starts few tasks a second)
   bool no_wait = false;  // submit and return
 };
 

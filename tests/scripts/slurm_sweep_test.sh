@@ -112,9 +112,12 @@ grep -q '^#SBATCH --partition=debug$' "$work/slurm/slurm/job.sh" || fail "job.sh
 cmp "$work/local/sweep.csv" "$work/slurm/sweep.csv" || fail "Slurm's sweep.csv differs from the local one"
 cmp "$work/local/sweep.json" "$work/slurm/sweep.json" || fail "Slurm's sweep.json differs from the local one"
 
-# Only unfinished points are submitted; --no-wait returns the job, collect merges.
+# Only unfinished points are submitted (here both by one task); --no-wait returns the
+# job, collect merges.
 rm -rf "$work/slurm/points/p0002" "$work/slurm/points/p0006"
-out=$("$iovsim" sweep $scenario "${grid[@]}" --slurm --no-wait --out "$work/slurm" 2>&1) || fail "--no-wait: $out"
+out=$("$iovsim" sweep $scenario "${grid[@]}" --slurm --no-wait --per-task 2 --out "$work/slurm" 2>&1) ||
+  fail "--no-wait: $out"
+grep -q '^#SBATCH --array=0-0$' "$work/slurm/slurm/job.sh" || fail "2 points, 2 per task: not one task"
 job=$(sed -n 's/^submitted Slurm job \([0-9]*\): 2 points (6 finished already).*collect .*$/\1/p' <<<"$out")
 [ -n "$job" ] || fail "--no-wait said: $out"
 [ "$(cut -d' ' -f4 "$work/slurm/slurm/points.txt" | tr '\n' ' ')" = "$work/slurm/points/p0002 $work/slurm/points/p0006 " ] ||
