@@ -1,4 +1,4 @@
-// iovsim: the command line. run / shell / validate / list. Exit codes: 0 all
+// iovsim: the command line. run / shell / validate / list / bench / sweep. Exit codes: 0 all
 // expectations hold, 1 an expectation failed, 2 bad input or usage.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,6 +11,8 @@
 #include <systemc>
 
 #include "cli/report_cmd.h"
+#include "cli/progress.h"
+#include "cli/sweep.h"
 #include "scenarios/bench.h"
 #include "scenarios/engine.h"
 #include "scenarios/loader.h"
@@ -149,8 +151,10 @@ int run_cli(int argc, char** argv) {
                   "output folder (default out/<scenario name>); an earlier run's folder is emptied first");
   run->add_flag("--force", force, "empty the --out folder even if it holds something other than an earlier run");
   auto* seed_opt = run->add_option("--seed", seed, "run seed (default: the scenario's)");
-  run->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
+  run->add_option("--set", sets, "timing parameter override, name=value (repeatable)")->allow_extra_args(false);
   run->add_flag("-v,--verbose", opt.verbose, "echo the model log to standard error");
+  bool quiet = false;
+  run->add_flag("-q,--quiet", quiet, "no progress line on a terminal and no summary line");
   std::vector<std::string> log_cats, trace_cats;
   run->add_option("--log", log_cats, "log only these categories (iommu, pci, dma, mem, link, host, firmware, inject)")
       ->delimiter(',');
@@ -159,10 +163,36 @@ int run_cli(int argc, char** argv) {
   auto* sh = app.add_subcommand("shell", "boot the scenario's platform and open its host shell");
   sh->add_option("scenario", scenario, "scenario file or built-in name")->required();
   auto* sh_seed = sh->add_option("--seed", seed, "run seed");
-  sh->add_option("--set", sets, "timing parameter override, name=value (repeatable)");
+  sh->add_option("--set", sets, "timing parameter override, name=value (repeatable)")->allow_extra_args(false);
 
   auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
   validate->add_option("scenario", scenario, "scenario file or built-in name")->required();
+  validate->add_option("--set", sets, "timing parameter override to check too, name=value (repeatable)")->allow_extra_args(false);
+
+  auto* sweep = app.add_subcommand("sweep", "run a scenario over a grid of parameter values and merge the results");
+  cli::sweep_request sw;
+  sweep->add_option("scenario", scenario, "scenario file or built-in name");
+  sweep->add_option("--vary", sw.vary, "NAME=V1,V2,...: a parameter and its values (repeatable)")->allow_extra_args(false);
+  sweep->add_flag("--zip", sw.zip,
+                  "the i-th values of every --vary together (lists of one length), not every combination");
+  sweep->add_option("--seeds", sw.seeds, "run each combination with seeds 1..N (default: the scenario's seed)");
+  sweep->add_option("-j,--jobs", sw.jobs, "points run at once (default: one per core)");
+  sweep->add_option("--out", sw.out_dir, "sweep folder (default out/sweep-<scenario name>); finished points are kept");
+  sweep->add_option("--set", sw.sets, "parameter for every point, name=value (repeatable)")->allow_extra_args(false);
+  sweep->add_flag("-q,--quiet", sw.quiet, "no progress line");
+  sweep->add_flag("--slurm", sw.slurm,
+                  "submit the points as one Slurm job array (sbatch) instead of running them here");
+  sweep->add_option("--partition", sw.partition, "Slurm partition (sbatch --partition)");
+  sweep->add_option("--time", sw.time_limit, "Slurm time limit per point (sbatch --time)");
+  sweep->add_option("--sbatch-arg", sw.sbatch_args,
+                    "one more #SBATCH line for the job script, e.g. --sbatch-arg=--mem=1G (repeatable)")
+      ->allow_extra_args(false);
+  sweep->add_option("--per-task", sw.per_task,
+                    "with --slurm: points run one after the other by each array task (default 1)");
+  sweep->add_flag("--no-wait", sw.no_wait, "with --slurm: submit, print the job id and return");
+  auto* collect = sweep->add_subcommand("collect", "merge the points of a sweep folder that have finished");
+  std::string collect_dir;
+  collect->add_option("dir", collect_dir, "the sweep's folder (its --out)")->required();
 
   auto* list = app.add_subcommand("list", "list built-in device profiles, port profiles and scenarios");
   bool list_params = false;
@@ -195,6 +225,19 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand("list")) return cmd_list();
   if (app.got_subcommand("report")) return cmd_report(report_dir, report_out);
   if (app.got_subcommand("bench")) return cmd_bench(bench_names, bench_json, bench_list, bench_packets);
+  if (app.got_subcommand("sweep")) {
+    if (sweep->got_subcommand("collect")) return cli::collect_sweep(collect_dir);
+    if (scenario.empty()) {
+      std::cerr << "iovsim sweep: a scenario is required (or: iovsim sweep collect DIR)\n";
+      return 2;
+    }
+    if (sw.no_wait && !sw.slurm) {
+      std::cerr << "iovsim sweep: --no-wait is for --slurm\n";
+      return 2;
+    }
+    sw.scenario_path = find_scenario(scenario);
+    return cli::run_sweep(sw);
+  }
 
   scen::loaded_scenario loaded;
   try {
@@ -224,6 +267,8 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand("shell")) return scen::run_shell(loaded, opt, std::cin, std::cout, isatty(0));
 
   if (opt.out_dir.empty()) opt.out_dir = "out/" + (loaded.scenario.name().empty() ? "run" : loaded.scenario.name());
+  cli::run_meter meter(cli::progress_wanted(quiet));
+  meter.attach(opt);
   scen::run_report r;
   bool made = false;
   try {
@@ -241,8 +286,11 @@ int run_cli(int argc, char** argv) {
     std::cerr << r.error << "\n";
     return 2;
   }
-  std::cout << loaded.scenario.name() << ": " << r.expectations << " expectations, " << r.failures << " failed -> "
-            << opt.out_dir << "\n";
+  // Wall time and speed: the one file that may hold them (never compared).
+  meter.write_info(opt.out_dir);
+  if (!quiet)
+    std::cout << loaded.scenario.name() << ": " << r.expectations << " expectations, " << r.failures << " failed -> "
+              << opt.out_dir << "\n";
   for (const auto& st : r.steps)
     for (const auto& f : st.failures) std::cout << "  FAIL [" << st.at << "] $ " << st.shell << ": " << f << "\n";
   return r.exit_code;

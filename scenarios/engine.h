@@ -14,6 +14,14 @@
 
 namespace iovsim::scen {
 
+// How far a run got, for a progress line and run-info.json. The engine reads no
+// clock: the caller measures wall time.
+struct run_progress {
+  double sim_seconds = 0;  // simulated time reached
+  uint64_t events = 0;     // SystemC delta cycles so far (sc_delta_count)
+  bool done = false;       // the last call, after the simulation stopped
+};
+
 struct run_options {
   std::string out_dir;                                   // empty: no files written
   uint64_t seed = 0;
@@ -23,6 +31,11 @@ struct run_options {
   bool dry_run = false;                                  // build the machine, check parameters, stop
   std::set<std::string> log_categories;                  // log.txt keeps only these (empty: all)
   std::set<std::string> trace_categories;                // trace.json keeps only these (empty: all)
+  // Called once when the simulation stops (done) and, when progress_every_ps is not
+  // 0, about every that much simulated time while it runs: the run is then simulated
+  // in slices, which gives the same bytes as one sc_start (tests/scripts/progress_test.sh).
+  std::function<void(const run_progress&)> progress;
+  uint64_t progress_every_ps = 0;
 };
 
 struct step_outcome {

@@ -8,6 +8,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       pciutils pci.ids graphviz python3
       python3-matplotlib   # iovsim report's plots (viz/report.py, under /usr/bin/python3)
       chromium   # the report test opens the page in headless Chromium (skipped without it)
+      slurm-wlm munge   # iovsim sweep --slurm; its test starts a single-node Slurm (slurmctld, slurmd, munged)
       tshark   # decodes the pcap captures in a test; noninteractive: wireshark-common's debconf question keeps its default
       clang libclang-rt-dev)   # the sanitizer build and the libFuzzer targets (scripts/sanitize.sh)
 missing=()
