@@ -211,8 +211,10 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       const port_ref& above = ports.at(s.attach());
       const pcie::link_config up = negotiate(above.profile->link(), sw_prof.link());
       m_links.push_back(std::make_unique<pcie::pcie_link>(name_prefix + "link." + module_name(s.name()), up));
-      pcie::set_link_status(above.port().cfg(), up.gen, up.width);
-      pcie::set_link_status(sw->upstream_port().cfg(), up.gen, up.width);
+      // Link Status shows what the link trained at: `--set link.NAME.width=4` trains it lower.
+      const pcie::pcie_link& l = *m_links.back();
+      pcie::set_link_status(above.port().cfg(), l.gen, l.width);
+      pcie::set_link_status(sw->upstream_port().cfg(), l.gen, l.width);
       std::vector<pcie::pcie_link*> chain{m_links.back().get()};
       chain.insert(chain.end(), above.uplinks.begin(), above.uplinks.end());
       for (const auto& dp : s.downstream())
@@ -246,10 +248,12 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       } else {
         ep = std::make_unique<pcie::endpoint>(module_name(e.name()).c_str(), prof);
       }
-      // Both ends' Link Status show what the link trained at: Linux reads it
+      // Both ends' Link Status show what the link trained at (the link's parameters:
+      // `--set link.NAME.width=4` trains it lower): Linux reads it
       // (pcie_bandwidth_available(), lspci's LnkSta), not the link model.
-      pcie::set_link_status(above.port().cfg(), trained.gen, trained.width);
-      for (auto& pf : ep->pfs()) pcie::set_link_status(pf->cfg(), trained.gen, trained.width);
+      const pcie::pcie_link& l = *path.front();
+      pcie::set_link_status(above.port().cfg(), l.gen, l.width);
+      for (auto& pf : ep->pfs()) pcie::set_link_status(pf->cfg(), l.gen, l.width);
       connect(e.attach(), e.name(), ep->upstream);
       m_nodes.push_back({e.name(), "endpoint", e.attach(), e.profile()});
       m_endpoints.push_back(ep.get());

@@ -127,6 +127,12 @@ pcie_link::pcie_link(std::string name, const link_config& negotiated)
   };
   check(gen, [&] { gen_index(m_cfg.gen); });
   check(width, [&] { width_row(m_cfg.width); });
+  // An override is the link training lower (a slot wired narrower, a generation
+  // forced down), never above what both ends' Link Capabilities allow.
+  if (m_cfg.gen > m_negotiated.gen)
+    gen.fail(fmt::format("Gen{} is above what both ends of the link support (Gen{})", m_cfg.gen, m_negotiated.gen));
+  if (m_cfg.width > m_negotiated.width)
+    width.fail(fmt::format("x{} is wider than both ends of the link support (x{})", m_cfg.width, m_negotiated.width));
   check(mps, [&] { mps_col(m_cfg.mps); });
   check(mrrs, [&] { mps_col(m_cfg.mrrs); });
   if (m_cfg.rcb != 64 && m_cfg.rcb != 128) rcb.fail(fmt::format("{} is not 64 or 128", m_cfg.rcb));
