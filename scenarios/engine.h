@@ -14,6 +14,11 @@
 
 namespace iovsim::scen {
 
+// Which functions get a config dump (config/<bdf>.txt): automatic is all of them while
+// a machine has at most CONFIG_DUMPS_ALL_MAX functions, else as pf; pf is the physical
+// functions and bridges (every VF left out).
+enum class config_dumps { automatic, all, pf, none };
+
 struct run_options {
   std::string out_dir;                                   // empty: no files written
   uint64_t seed = 0;
@@ -23,6 +28,7 @@ struct run_options {
   bool dry_run = false;                                  // build the machine, check parameters, stop
   std::set<std::string> log_categories;                  // log.txt keeps only these (empty: all)
   std::set<std::string> trace_categories;                // trace.json keeps only these (empty: all)
+  scen::config_dumps config_dumps = config_dumps::automatic;
 };
 
 struct step_outcome {
