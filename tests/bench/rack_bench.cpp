@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <systemc>
 
 #include "scenarios/engine.h"
 #include "scenarios/loader.h"
@@ -17,6 +18,8 @@ namespace {
 using namespace iovsim;
 
 const scen::loaded_scenario& rack() {
+  // As the command line does: SystemC's "simulation stopped" notes are not output.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   static const scen::loaded_scenario s =
       scen::load_scenario(std::string(IOVSIM_SOURCE_DIR) + "/scenarios/library/rack_scale.pbtxt");
   return s;
