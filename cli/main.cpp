@@ -150,6 +150,11 @@ int run_cli(int argc, char** argv) {
   run->add_option("--out", opt.out_dir,
                   "output folder (default out/<scenario name>); an earlier run's folder is emptied first");
   run->add_flag("--force", force, "empty the --out folder even if it holds something other than an earlier run");
+  std::string config_dumps = "auto";
+  run->add_option("--config-dumps", config_dumps,
+                  "which functions get config/<bdf>.txt: all, pf (PFs and bridges), none, or auto (all up to 256 "
+                  "functions, else pf)")
+      ->check(CLI::IsMember({"auto", "all", "pf", "none"}));
   auto* seed_opt = run->add_option("--seed", seed, "run seed (default: the scenario's)");
   run->add_option("--set", sets, "timing parameter override, name=value (repeatable)")->allow_extra_args(false);
   run->add_flag("-v,--verbose", opt.verbose, "echo the model log to standard error");
@@ -260,6 +265,7 @@ int run_cli(int argc, char** argv) {
     std::cout << loaded.path << ": ok (" << loaded.scenario.step_size() << " steps)\n";
     return 0;
   }
+  scen::parse_config_dumps(config_dumps, opt.config_dumps);  // CLI11 checked the word
   if (*seed_opt || *sh_seed) {
     opt.seed = seed;
     opt.seed_given = true;

@@ -250,7 +250,9 @@ void host_system::boot() {
   kit::sim_env::current().log("host", "host.kernel", fmt::format("boot done: {} PCI functions", m_k->pci->devices().size()));
 }
 
-std::vector<lspci_device> host_system::lspci_view() { return read_pci_devices(*this, m_ids); }
+std::vector<lspci_device> host_system::lspci_view(const std::function<bool(const std::string& bdf)>& which) {
+  return read_pci_devices(*this, m_ids, which);
+}
 
 // ---- system calls --------------------------------------------------------------
 

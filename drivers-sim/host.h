@@ -6,6 +6,7 @@
 // or a command touches the subsystem that owns it, not this file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,8 +104,9 @@ class host_system : public sim_host, public guest_kernel, private syscalls {
   world_access* world() override { return m_world; }
   void set_world(world_access* w) { m_world = w; }
 
-  // What `lspci` sees: every function with its config bytes and names.
-  std::vector<lspci_device> lspci_view();
+  // What `lspci` sees: every function with its config bytes and names (or only the
+  // functions `which` accepts, by "0000:03:00.1": the others' config is not read).
+  std::vector<lspci_device> lspci_view(const std::function<bool(const std::string& bdf)>& which = {});
 
  private:
   // Everything a boot makes and a reboot throws away, in construction order (the

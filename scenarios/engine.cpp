@@ -194,8 +194,8 @@ class scenario_runner : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(scenario_runner);
   scenario_runner(sc_core::sc_module_name name, const loaded_scenario& s, world& w, run_report& report,
-                  std::istream* in, std::ostream* out, bool prompt)
-      : sc_module(name), m_s(s), m_world(w), m_report(report), m_in(in), m_out(out), m_prompt(prompt) {
+                  std::istream* in, std::ostream* out, bool prompt, config_dumps dumps)
+      : sc_module(name), m_s(s), m_world(w), m_report(report), m_in(in), m_out(out), m_prompt(prompt), m_dumps(dumps) {
     // A variable that is a number is a captured number from the start (step 0).
     for (const run_report::variable& v : report.variables)
       if (const std::optional<double> n = variable_number(v.value)) {
@@ -216,7 +216,8 @@ class scenario_runner : public sc_core::sc_module {
     m_world.wait_all_booted();
     if (m_in) interactive();
     else timeline();
-    for (world_machine& m : m_world.machines()) m.final_view = m.host->lspci_view();
+    // What the config dumps show (a run that writes no outputs needs none).
+    for (world_machine& m : m_world.machines()) m.final_view = m.host->lspci_view(config_dump_filter(*m.host, m_dumps));
     // Threads the host spawned and left waiting (interrupt threads, timers) go now,
     // or they and their stacks would outlive the run (kit/processes.h).
     kit::end_spawned_processes();
@@ -414,6 +415,7 @@ class scenario_runner : public sc_core::sc_module {
   std::istream* m_in;
   std::ostream* m_out;
   bool m_prompt;
+  config_dumps m_dumps;
 };
 
 // sc_start(), or with a progress hook the same run in slices of simulated time with a
@@ -466,7 +468,8 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   try {
     const kit::trace_limits trace_limits;  // trace.max_events, trace.sample_every
     world w(s, seed, opt.dry_run ? "" : opt.out_dir);
-    scenario_runner runner("host", s, w, report, in, out, prompt);
+    scenario_runner runner("host", s, w, report, in, out, prompt,
+                           opt.out_dir.empty() ? config_dumps::none : opt.config_dumps);
     for (const std::string& name : env.params().unused_overrides()) {
       int line = 0, col = 0;
       for (int i = 0; i < s.scenario.param_size(); ++i)

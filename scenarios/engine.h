@@ -22,6 +22,11 @@ struct run_progress {
   bool done = false;       // the last call, after the simulation stopped
 };
 
+// Which functions get a config dump (config/<bdf>.txt): automatic is all of them while
+// a machine has at most CONFIG_DUMPS_ALL_MAX functions, else as pf; pf is the physical
+// functions and bridges (every VF left out).
+enum class config_dumps { automatic, all, pf, none };
+
 struct run_options {
   std::string out_dir;                                   // empty: no files written
   uint64_t seed = 0;
@@ -36,6 +41,7 @@ struct run_options {
   // in slices, which gives the same bytes as one sc_start (tests/scripts/progress_test.sh).
   std::function<void(const run_progress&)> progress;
   uint64_t progress_every_ps = 0;
+  scen::config_dumps config_dumps = config_dumps::automatic;
 };
 
 struct step_outcome {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "models/kit/stats.h"
@@ -142,6 +143,33 @@ std::string table_text(const pb::TableResult& t) {
 
 std::string config_file_name(const host::lspci_device& d) {
   return fmt::format("{:04x}_{:02x}_{:02x}_{}.txt", d.domain, d.bus, d.dev, d.fn);
+}
+
+bool parse_config_dumps(const std::string& text, config_dumps& out) {
+  if (text == "auto")
+    out = config_dumps::automatic;
+  else if (text == "all")
+    out = config_dumps::all;
+  else if (text == "pf")
+    out = config_dumps::pf;
+  else if (text == "none")
+    out = config_dumps::none;
+  else
+    return false;
+  return true;
+}
+
+std::function<bool(const std::string& bdf)> config_dump_filter(host::host_system& host, config_dumps policy) {
+  const size_t functions = host.pci().device_count();
+  if (policy == config_dumps::automatic)
+    policy = functions <= EVERY_FUNCTION_MAX ? config_dumps::all : config_dumps::pf;
+  if (policy == config_dumps::all) return {};
+  if (policy == config_dumps::none) return [](const std::string&) { return false; };
+  host::pci_core& pci = host.pci();
+  return [&pci](const std::string& bdf) {
+    const host::pci_dev* d = pci.find(bdf);
+    return d && !d->is_virtfn;
+  };
 }
 
 bool prepare_output_dir(const std::string& dir, bool force) {
@@ -281,6 +309,15 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
       sum += fmt::format("  {}: kernel command line: {}\n", w.machine(i).name, s.platform(i).kernel_cmdline());
     sum += fmt::format("simulated time: {} s\n", results.sim_time());
   }
+  // Functions left without a config dump, and how to get theirs (nothing is said
+  // when every function has one).
+  for (const world_machine& m : w.machines()) {
+    const size_t all = m.host->pci().device_count(), dumped = m.final_view.size();
+    if (dumped == all) continue;
+    sum += fmt::format("config dumps{}: {} of {} functions{} (--config-dumps all writes every function's)\n",
+                       m.prefix.empty() ? "" : " of " + m.name, dumped, all,
+                       dumped ? ", PFs and bridges: VFs left out" : "");
+  }
   // A trace that hit its bound says so (nothing is said of a trace that fit).
   if (env.trace_events_dropped())
     sum += fmt::format(
@@ -322,9 +359,40 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
   if (is_world) sum += world_summary(results.world());
   auto functions = [&](const std::string& title, const google::protobuf::RepeatedPtrField<pb::FunctionInfo>& list) {
     sum += title;
-    for (const pb::FunctionInfo& f : list)
-      sum += fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),
+    auto line = [](const pb::FunctionInfo& f) {
+      return fmt::format("  {}  {}  {:<8} {}{}\n", f.bdf(), f.id(), f.driver().empty() ? "-" : f.driver(),
                          f.netdev().empty() ? "-" : f.netdev(), f.virtfn() ? "  (VF of " + f.physfn() + ")" : "");
+    };
+    if (static_cast<size_t>(list.size()) <= EVERY_FUNCTION_MAX) {
+      for (const pb::FunctionInfo& f : list) sum += line(f);
+      return;
+    }
+    // A rack: each PF's VFs on one line under it.
+    struct vf_group {
+      size_t count = 0;
+      std::string first, last, id;
+      std::map<std::string, size_t> drivers;
+    };
+    std::map<std::string, vf_group> groups;
+    for (const pb::FunctionInfo& f : list) {
+      if (!f.virtfn()) continue;
+      vf_group& g = groups[f.physfn()];
+      if (!g.count++) g.first = f.bdf(), g.id = f.id();
+      g.last = f.bdf();
+      ++g.drivers[f.driver().empty() ? "-" : f.driver()];
+    }
+    sum += fmt::format("  ({} functions: each PF's VFs on one line; results.json lists every one)\n", list.size());
+    for (const pb::FunctionInfo& f : list) {
+      if (f.virtfn() && groups.count(f.physfn())) continue;
+      sum += line(f);
+      auto g = groups.find(f.bdf());
+      if (g == groups.end()) continue;
+      std::string drivers;
+      for (const auto& [name, n] : g->second.drivers)
+        drivers += fmt::format("{}{} {}", drivers.empty() ? "" : ", ", n, name == "-" ? "unbound" : name);
+      sum += fmt::format("    + {} VFs {} .. {}  {}  {}\n", g->second.count, g->second.first, g->second.last,
+                         g->second.id, drivers);
+    }
   };
   if (w.machines().size() == 1) {
     functions("\nPCI functions:\n", results.function());

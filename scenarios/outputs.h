@@ -3,6 +3,7 @@
 // Nothing host-dependent goes into them, so two runs compare byte for byte.
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,5 +40,19 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
 
 // The name of a function's config dump: "0000_03_10_1.txt".
 std::string config_file_name(const host::lspci_device& d);
+
+// Up to this many functions in a machine the outputs show each one: a config dump
+// each (config_dumps::automatic), a line each in summary.txt, a box each in
+// topology.dot. A larger machine (a rack: 2,073 functions, 14 KB of dump each) gets
+// its PFs and bridges one by one and each PF's VFs as one group; results.json still
+// lists every function.
+constexpr size_t EVERY_FUNCTION_MAX = 256;
+
+// "auto", "all", "pf", "none" (--config-dumps); false for anything else.
+bool parse_config_dumps(const std::string& text, config_dumps& out);
+
+// Which of `host`'s functions (by "0000:03:00.1") get a config dump under `policy`: the
+// final view reads only those (host_system::lspci_view).
+std::function<bool(const std::string& bdf)> config_dump_filter(host::host_system& host, config_dumps policy);
 
 }  // namespace iovsim::scen

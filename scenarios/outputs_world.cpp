@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <set>
+
 #include "models/nic/nic_device.h"
+#include "scenarios/outputs.h"
 #include "scenarios/utf8.h"
 
 namespace iovsim::scen {
@@ -53,14 +57,36 @@ std::string latency_text(double s) {
 std::vector<viz::topo_node> topology(host::host_system& host) {
   std::vector<viz::topo_node> nodes;
   auto& pci = host.pci();
+  const std::vector<host::pci_dev*> devices = pci.devices();
+  std::map<unsigned, const host::pci_dev*> bridge_to;  // secondary bus -> the first bridge to it
+  for (const host::pci_dev* b : devices)
+    if (b->is_bridge) bridge_to.emplace(b->secondary, b);
   auto parent_of = [&](const host::pci_dev& d) -> std::string {
     if (d.is_virtfn && d.physfn) return d.physfn->bdf();
     if (d.bus == 0) return d.devfn == 0 ? "" : "0000:00:00.0";
-    for (host::pci_dev* b : pci.devices())
-      if (b->is_bridge && b->secondary == d.bus) return b->bdf();
-    return "";
+    auto b = bridge_to.find(d.bus);
+    return b == bridge_to.end() ? "" : b->second->bdf();
   };
-  for (host::pci_dev* d : pci.devices()) {
+  // A rack (more than EVERY_FUNCTION_MAX functions) draws each PF's VFs as one box;
+  // a VF a VM holds keeps its own (the VM hangs off it).
+  const bool group_vfs = devices.size() > EVERY_FUNCTION_MAX;
+  std::set<const host::pci_dev*> held, grouped;
+  if (host::vm_manager* vms = host.vms())
+    for (const auto& [name, v] : vms->vms())
+      for (const host::guest_function& f : v.functions) held.insert(f.host);
+  for (host::pci_dev* d : devices) {
+    if (group_vfs && d->is_virtfn && d->physfn && !held.count(d)) {
+      const host::pci_dev& pf = *d->physfn;
+      if (!grouped.insert(&pf).second) continue;
+      std::vector<const host::pci_dev*> free;
+      for (const host::pci_dev* vf : pf.vfs)
+        if (!held.count(vf)) free.push_back(vf);
+      nodes.push_back({"vfs:" + pf.bdf(),
+                       fmt::format("{} VFs\n{} .. {}\n{:04x}:{:04x}", free.size(), free.front()->short_bdf(),
+                                   free.back()->short_bdf(), d->vendor, d->device),
+                       "vf", pf.bdf()});
+      continue;
+    }
     std::string kind = "function";
     if (d->bus == 0 && d->devfn == 0)
       kind = "host_bridge";

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <sstream>
 
 namespace iovsim::host {
 
@@ -50,11 +49,12 @@ kernfs_node kernfs_node::text(std::string name, std::string content) {
   return file(std::move(name), [content] { return fs_result{0, content}; });
 }
 
-kernfs_node kernfs_node::dir(std::string name, kernfs_dir_fn children) {
+kernfs_node kernfs_node::dir(std::string name, kernfs_dir_fn children, kernfs_find_fn find) {
   kernfs_node n;
   n.name = std::move(name);
   n.type = kind::dir;
   n.children = std::move(children);
+  n.find = std::move(find);
   return n;
 }
 
@@ -66,18 +66,30 @@ kernfs_node kernfs_node::link(std::string name, std::string target) {
   return n;
 }
 
+namespace {
+// Calls `fn` with each non-empty component of `path` ("a//b/" is a, b).
+template <typename F>
+void for_each_component(const std::string& path, F fn) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) fn(path.substr(start, end - start));
+    start = end + 1;
+  }
+}
+}  // namespace
+
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
-  std::stringstream in(path);
-  std::string p;
-  while (std::getline(in, p, '/')) {
-    if (p.empty() || p == ".") continue;
+  for_each_component(path, [&parts](std::string p) {
+    if (p == ".") return;
     if (p == "..") {
       if (!parts.empty()) parts.pop_back();
     } else {
-      parts.push_back(p);
+      parts.push_back(std::move(p));
     }
-  }
+  });
   return parts;
 }
 
@@ -110,9 +122,9 @@ void kernfs::mkdir(const std::string& path) {
   }
 }
 
-void kernfs::mount(const std::string& path, kernfs_dir_fn children) {
+void kernfs::mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find) {
   mkdir(parent_of(join_path(split_path(path))));
-  m_mounts[join_path(split_path(path))] = std::move(children);
+  m_mounts[join_path(split_path(path))] = mount_point{std::move(children), std::move(find)};
 }
 
 std::vector<std::string> kernfs::files_under(const std::string& dir) const {
@@ -126,7 +138,7 @@ std::vector<std::string> kernfs::files_under(const std::string& dir) const {
 kernfs_node kernfs::fixed_dir(const std::string& path) {
   auto it = m_mounts.find(path);
   const std::string name = path == "/" ? "" : path.substr(path.rfind('/') + 1);
-  if (it != m_mounts.end()) return kernfs_node::dir(name, it->second);
+  if (it != m_mounts.end()) return kernfs_node::dir(name, it->second.children, it->second.find);
   return kernfs_node::dir(name, {});
 }
 
@@ -135,6 +147,12 @@ std::vector<kernfs_node> kernfs::entries(const std::string& dir_path, const kern
   if (dir.children) out = dir.children();
   std::set<std::string> seen;
   for (const kernfs_node& n : out) seen.insert(n.name);
+  add_fixed_entries(dir_path, seen, out);
+  return out;
+}
+
+void kernfs::add_fixed_entries(const std::string& dir_path, std::set<std::string>& seen,
+                               std::vector<kernfs_node>& out) {
   auto add_dir = [&](const std::string& path) {
     const std::string name = first_below(dir_path, path);
     if (name.empty() || !seen.insert(name).second) return;
@@ -156,7 +174,56 @@ std::vector<kernfs_node> kernfs::entries(const std::string& dir_path, const kern
       out.push_back(kernfs_node::dir(name, {}));   // a tmpfs directory holding files
     }
   }
-  return out;
+}
+
+namespace {
+// Whether `keys` holds `path` or a path below it.
+template <typename Map>
+bool holds_at_or_below(const Map& keys, const std::string& path) {
+  if (keys.count(path)) return true;
+  const std::string below = path + "/";
+  auto it = keys.lower_bound(below);
+  return it != keys.end() && it->first.compare(0, below.size(), below) == 0;
+}
+bool holds_at_or_below(const std::set<std::string>& keys, const std::string& path) {
+  if (keys.count(path)) return true;
+  const std::string below = path + "/";
+  auto it = keys.lower_bound(below);
+  return it != keys.end() && it->compare(0, below.size(), below) == 0;
+}
+}  // namespace
+
+bool kernfs::child(const std::string& dir_path, const kernfs_node& dir, const std::string& name, kernfs_node& out) {
+  // entries() lists the provider's children first, then the fixed entries.
+  if (dir.find) {
+    if (dir.find(name, out)) return true;
+  } else if (dir.children) {
+    const std::vector<kernfs_node> list = dir.children();
+    auto it = std::find_if(list.begin(), list.end(), [&](const kernfs_node& n) { return n.name == name; });
+    if (it != list.end()) {
+      out = *it;
+      return true;
+    }
+  }
+  // What add_fixed_entries() would add under this name: a fixed directory or mount
+  // at or below it, else a tmpfs file or a directory holding some.
+  const std::string full = child_path(dir_path, name);
+  if (holds_at_or_below(m_dirs, full) || holds_at_or_below(m_mounts, full)) {
+    out = fixed_dir(full);
+    return true;
+  }
+  if (m_files.count(full)) {
+    out = kernfs_node::file(name, [this, full] {
+      auto f = m_files.find(full);
+      return f == m_files.end() ? fs_result{ENOENT, ""} : fs_result{0, f->second};
+    });
+    return true;
+  }
+  if (holds_at_or_below(m_files, full)) {
+    out = kernfs_node::dir(name, {});
+    return true;
+  }
+  return false;
 }
 
 namespace {
@@ -164,10 +231,9 @@ namespace {
 // physically (after the links before it, as namei does).
 std::vector<std::string> components(const std::string& path) {
   std::vector<std::string> parts;
-  std::stringstream in(path);
-  std::string p;
-  while (std::getline(in, p, '/'))
-    if (!p.empty() && p != ".") parts.push_back(p);
+  for_each_component(path, [&parts](std::string p) {
+    if (p != ".") parts.push_back(std::move(p));
+  });
   return parts;
 }
 }  // namespace
@@ -183,15 +249,15 @@ kernfs::found kernfs::walk(const std::vector<std::string>& parts, bool follow_la
       next.insert(next.end(), parts.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.end());
       return walk(next, follow_last, hops);
     }
-    const std::vector<kernfs_node> list = entries(cur, node);
-    auto it = std::find_if(list.begin(), list.end(), [&](const kernfs_node& n) { return n.name == parts[i]; });
-    if (it == list.end()) {
+    kernfs_node entry;
+    if (!child(cur, node, parts[i], entry)) {
       found f = failed(ENOENT);
       f.path = join_path(split_path(join_path(parts)));
       // A new file may go into a plain directory (fixed or tmpfs), never into sysfs/procfs.
       f.tmpfs_dir = last && !node.children && !pseudo(cur);
       return f;
     }
+    const kernfs_node* it = &entry;
     if (it->type == kernfs_node::kind::link && (!last || follow_last)) {
       if (++hops > MAX_LINK_HOPS) return failed(ELOOP);
       // The target is relative to the directory holding the link.
@@ -210,7 +276,7 @@ kernfs::found kernfs::walk(const std::vector<std::string>& parts, bool follow_la
     }
     if (it->type != kernfs_node::kind::dir) return failed(ENOTDIR);
     cur = path;
-    node = *it;
+    node = std::move(entry);
   }
   found root;
   root.exists = true;

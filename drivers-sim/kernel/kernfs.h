@@ -25,6 +25,11 @@ namespace iovsim::host {
 
 struct kernfs_node;
 using kernfs_dir_fn = std::function<std::vector<kernfs_node>()>;
+// One entry of a directory by name, without listing the others (fs/kernfs/dir.c
+// kernfs_find_ns: a directory's children are an rbtree searched by name): true and
+// the entry in `out`, or false. It must agree with the directory's listing (the
+// first entry of that name), so a provider builds both from the same helpers.
+using kernfs_find_fn = std::function<bool(const std::string& name, kernfs_node& out)>;
 
 struct kernfs_node {
   enum class kind { file, dir, link };
@@ -34,13 +39,14 @@ struct kernfs_node {
   std::function<fs_result(size_t)> show_some;        // file: the first N bytes, when cheaper than all
   std::function<int(const std::string&)> store;      // file: 0 or an errno; empty: read-only
   kernfs_dir_fn children;                            // dir
+  kernfs_find_fn find;                               // dir: one child by name (else children() is searched)
   std::string target;                                // link, relative to its directory
 
   static kernfs_node file(std::string name, std::function<fs_result()> show,
                           std::function<int(const std::string&)> store = {});
   // A read-only attribute whose content is a fixed string.
   static kernfs_node text(std::string name, std::string content);
-  static kernfs_node dir(std::string name, kernfs_dir_fn children);
+  static kernfs_node dir(std::string name, kernfs_dir_fn children, kernfs_find_fn find = {});
   static kernfs_node link(std::string name, std::string target);
 };
 
@@ -53,8 +59,10 @@ class kernfs : public vfs {
   // A directory that always exists (with its parents), e.g. "/sys/kernel/iommu_groups".
   void mkdir(const std::string& path);
   // A directory whose entries `children` computes (it also gets the fixed directories
-  // and mounts below it). One provider per path.
-  void mount(const std::string& path, kernfs_dir_fn children);
+  // and mounts below it). One provider per path. `find`, when given, finds one of
+  // `children`'s entries by name: a path walk through a directory of thousands of
+  // entries (/sys/bus/pci/devices on a rack) then costs one entry, not all of them.
+  void mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find = {});
   // A plain file in the tmpfs (the scenario's files present at boot).
   void put_file(const std::string& path, const std::string& content) { m_files[path] = content; }
   // Plain files under `dir` (tmpfs), by path: /etc/modprobe.d/*.conf readers.
@@ -89,10 +97,19 @@ class kernfs : public vfs {
   found lookup(const std::string& path, bool follow_last);
   found walk(const std::vector<std::string>& parts, bool follow_last, int& hops);
   std::vector<kernfs_node> entries(const std::string& dir_path, const kernfs_node& dir);
+  // The entry `name` of `dir` (what entries() would list first under that name).
+  bool child(const std::string& dir_path, const kernfs_node& dir, const std::string& name, kernfs_node& out);
+  // The fixed directories, mounts and tmpfs files directly below `dir_path` that are
+  // not in `seen` (added to it), as entries.
+  void add_fixed_entries(const std::string& dir_path, std::set<std::string>& seen, std::vector<kernfs_node>& out);
   kernfs_node fixed_dir(const std::string& path);
 
+  struct mount_point {
+    kernfs_dir_fn children;
+    kernfs_find_fn find;
+  };
   std::set<std::string> m_dirs;                        // fixed directories
-  std::map<std::string, kernfs_dir_fn> m_mounts;       // path -> provider
+  std::map<std::string, mount_point> m_mounts;         // path -> provider
   std::map<std::string, std::string> m_files;          // tmpfs: path -> content
 };
 

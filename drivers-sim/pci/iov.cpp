@@ -84,9 +84,14 @@ void pci_core::disable_sriov(pci_dev& pf) {
   // sriov_del_vfs(): VF 0 first, each unbound and released before the next.
   for (pci_dev* vf : pf.vfs)
     if (on_remove) on_remove(*vf);
-  for (pci_dev* vf : pf.vfs)
-    m_devs.erase(std::remove_if(m_devs.begin(), m_devs.end(), [vf](const auto& d) { return d.get() == vf; }),
-                 m_devs.end());
+  for (pci_dev* vf : pf.vfs) {
+    auto [lo, hi] = m_devs.equal_range(key(vf->domain, vf->bus, vf->devfn));
+    for (auto it = lo; it != hi; ++it)
+      if (it->second.get() == vf) {
+        m_devs.erase(it);
+        break;
+      }
+  }
   pf.vfs.clear();
   pf.sriov_ctrl &= static_cast<uint16_t>(~(SRIOV_CTRL_VFE | SRIOV_CTRL_MSE));
   m_bus.cfg_write(pf.bus, pf.devfn, pf.sriov_pos + SRIOV_CTRL, 2, pf.sriov_ctrl);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ class pci_core {
   void scan();
 
   std::vector<pci_dev*> devices() const;           // sorted by bus, devfn
+  size_t device_count() const { return m_devs.size(); }
   pci_dev* find(unsigned bus, unsigned devfn) const;
   pci_dev* find(const std::string& bdf) const;     // "0000:03:00.1" or "03:00.1"
 
@@ -75,7 +77,14 @@ class pci_core {
   kernel_params m_params;
   kernel_log& m_log;
   root_bus_windows m_windows;
-  std::vector<std::unique_ptr<pci_dev>> m_devs;
+  // Every function by (domain, bus, devfn), the order devices() lists them in (a
+  // function's address never changes once it is added). A multimap, as a list would
+  // be: two functions claiming one address (a broken profile) are both kept, the
+  // first added found first.
+  static uint64_t key(unsigned domain, unsigned bus, unsigned devfn) {
+    return (uint64_t{domain} << 16) | (uint64_t{bus} << 8) | devfn;
+  }
+  std::multimap<uint64_t, std::unique_ptr<pci_dev>> m_devs;
 };
 
 }  // namespace iovsim::host

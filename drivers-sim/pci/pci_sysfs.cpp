@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "drivers-sim/kernel/kstrtox.h"
@@ -40,18 +41,36 @@ std::string pci_sysfs::device_path(const pci_dev& dev) {
 
 pci_sysfs::pci_sysfs(kernfs& fs, pci_core& pci, pci_bus_type& bus) : m_pci(pci), m_bus(bus) {
   // The root bus's functions, each with the functions below it when it is a bridge.
-  fs.mount(ROOT, [this] {
-    std::vector<kernfs_node> out;
-    for (pci_dev* d : m_pci.devices())
-      if (!d->bridge) out.push_back(kernfs_node::dir(d->bdf(), [this, d] { return device_dir(*d); }));
-    return out;
-  });
-  fs.mount(DEVICES, [this] {
-    std::vector<kernfs_node> out;
-    for (pci_dev* d : m_pci.devices())
-      out.push_back(kernfs_node::link(d->bdf(), relative_path(DEVICES, device_path(*d))));
-    return out;
-  });
+  fs.mount(
+      ROOT,
+      [this] {
+        std::vector<kernfs_node> out;
+        for (pci_dev* d : m_pci.devices())
+          if (!d->bridge) out.push_back(device_node(d));
+        return out;
+      },
+      [this](const std::string& name, kernfs_node& out) {
+        pci_dev* d = find_by_name(name);
+        if (!d || d->bridge) return false;
+        out = device_node(d);
+        return true;
+      });
+  auto device_link = [](const pci_dev& d) {
+    return kernfs_node::link(d.bdf(), relative_path(DEVICES, device_path(d)));
+  };
+  fs.mount(
+      DEVICES,
+      [this, device_link] {
+        std::vector<kernfs_node> out;
+        for (pci_dev* d : m_pci.devices()) out.push_back(device_link(*d));
+        return out;
+      },
+      [this, device_link](const std::string& name, kernfs_node& out) {
+        const pci_dev* d = find_by_name(name);
+        if (!d) return false;
+        out = device_link(*d);
+        return true;
+      });
   fs.mount(DRIVERS, [this] {
     std::vector<kernfs_node> out;
     for (pci_driver* drv : m_bus.drivers()) {
@@ -84,7 +103,33 @@ std::vector<kernfs_node> pci_sysfs::driver_dir(const std::string& name) {
   return e;
 }
 
-std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
+pci_dev* pci_sysfs::find_by_name(const std::string& bdf) const {
+  pci_dev* d = m_pci.find(bdf);
+  return d && d->bdf() == bdf ? d : nullptr;
+}
+
+kernfs_node pci_sysfs::device_node(pci_dev* d) {
+  return kernfs_node::dir(
+      d->bdf(), [this, d] { return device_dir(*d); },
+      [this, d](const std::string& name, kernfs_node& out) { return find_in_device_dir(*d, name, out); });
+}
+
+bool pci_sysfs::find_in_device_dir(pci_dev& dev, const std::string& name, kernfs_node& out) {
+  // No attribute is named like a function, so a function below a bridge is found
+  // by its address; any other name among the attributes.
+  if (dev.is_bridge)
+    if (pci_dev* c = find_by_name(name); c && c->bridge == &dev) {
+      out = device_node(c);
+      return true;
+    }
+  const std::vector<kernfs_node> e = device_dir(dev, false);
+  auto it = std::find_if(e.begin(), e.end(), [&name](const kernfs_node& n) { return n.name == name; });
+  if (it == e.end()) return false;
+  out = *it;
+  return true;
+}
+
+std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children) {
   pci_dev* d = &dev;
   std::vector<kernfs_node> e;
   e.push_back(hex_attr("vendor", 4, d->vendor));
@@ -171,9 +216,9 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev) {
     }));
   }
   // A bridge's directory holds the functions on its secondary bus.
-  if (d->is_bridge)
+  if (d->is_bridge && with_children)
     for (pci_dev* c : m_pci.devices())
-      if (c->bridge == d) e.push_back(kernfs_node::dir(c->bdf(), [this, c] { return device_dir(*c); }));
+      if (c->bridge == d) e.push_back(device_node(c));
   for (const attributes_fn& g : m_groups) g(*d, e);
   return e;
 }

@@ -29,7 +29,14 @@ class pci_sysfs {
   static std::string device_path(const pci_dev& dev);
 
  private:
-  std::vector<kernfs_node> device_dir(pci_dev& dev);
+  // A function's directory: its attributes, the functions below it when it is a
+  // bridge (`with_children`), then the other subsystems' entries.
+  std::vector<kernfs_node> device_dir(pci_dev& dev, bool with_children = true);
+  // One entry of that directory by name, as device_dir() lists it first.
+  bool find_in_device_dir(pci_dev& dev, const std::string& name, kernfs_node& out);
+  kernfs_node device_node(pci_dev* dev);
+  // The function named exactly `bdf` ("0000:03:00.1"), as the directories name them.
+  pci_dev* find_by_name(const std::string& bdf) const;
   std::vector<kernfs_node> driver_dir(const std::string& name);
 
   pci_core& m_pci;

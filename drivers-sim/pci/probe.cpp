@@ -1,11 +1,11 @@
-#include "drivers-sim/pci/pci.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <systemc>
 
+#include "drivers-sim/pci/pci.h"
 #include "models/pcie/pci_regs.h"
 #include "platform/hal/pci_access.h"
 
@@ -20,29 +20,41 @@ pci_core::pci_core(platform::host_bus& bus, const kernel_params& params, kernel_
 void pci_core::info(const pci_dev& dev, const std::string& text) { m_log.print("pci " + dev.bdf() + ": " + text); }
 
 pci_dev* pci_core::add(std::unique_ptr<pci_dev> dev) {
-  m_devs.push_back(std::move(dev));
-  return m_devs.back().get();
+  const uint64_t k = key(dev->domain, dev->bus, dev->devfn);
+  return m_devs.emplace(k, std::move(dev))->second.get();
 }
 
 std::vector<pci_dev*> pci_core::devices() const {
   std::vector<pci_dev*> out;
-  for (const auto& d : m_devs) out.push_back(d.get());
-  std::sort(out.begin(), out.end(), [](const pci_dev* a, const pci_dev* b) {
-    return std::tie(a->domain, a->bus, a->devfn) < std::tie(b->domain, b->bus, b->devfn);
-  });
+  out.reserve(m_devs.size());
+  for (const auto& [k, d] : m_devs) out.push_back(d.get());
   return out;
 }
 
 pci_dev* pci_core::find(unsigned bus, unsigned devfn) const {
-  for (const auto& d : m_devs)
-    if (d->bus == bus && d->devfn == devfn) return d.get();
+  // In any domain, the lowest first.
+  for (auto it = m_devs.begin(); it != m_devs.end();) {
+    const unsigned domain = it->second->domain;
+    auto hit = m_devs.lower_bound(key(domain, bus, devfn));
+    if (hit != m_devs.end() && hit->first == key(domain, bus, devfn)) return hit->second.get();
+    it = m_devs.lower_bound(key(domain + 1, 0, 0));
+  }
   return nullptr;
 }
 
 pci_dev* pci_core::find(const std::string& bdf) const {
-  for (const auto& d : m_devs)
-    if (d->bdf() == bdf || d->short_bdf() == bdf) return d.get();
-  return nullptr;
+  // Exactly what bdf() ("0000:03:00.1") or short_bdf() ("03:00.1") prints.
+  unsigned domain = 0, bus = 0, dev = 0, fn = 0;
+  char tail = 0;
+  const bool full = std::sscanf(bdf.c_str(), "%4x:%2x:%2x.%1u%c", &domain, &bus, &dev, &fn, &tail) == 4;
+  if (!full && std::sscanf(bdf.c_str(), "%2x:%2x.%1u%c", &bus, &dev, &fn, &tail) != 3) return nullptr;
+  if (dev > 31 || fn > 7) return nullptr;
+  pci_dev* d = full ? nullptr : find(bus, dev << 3 | fn);
+  if (full) {
+    auto it = m_devs.lower_bound(key(domain, bus, dev << 3 | fn));
+    if (it != m_devs.end() && it->first == key(domain, bus, dev << 3 | fn)) d = it->second.get();
+  }
+  return d && (full ? d->bdf() : d->short_bdf()) == bdf ? d : nullptr;
 }
 
 // --------------------------------------------------------------------------
@@ -196,7 +208,7 @@ void pci_core::sriov_init(pci_dev& dev) {
   // when the bridge above forwards ARI (iov.c sriov_init: a bus that already holds a
   // PF keeps its setting; the bit in the lowest-numbered PF governs all of them).
   bool first_pf = true;
-  for (const auto& d : m_devs)
+  for (const auto& [k, d] : m_devs)
     if (d.get() != &dev && d->bus == dev.bus && d->sriov_pos && !d->is_virtfn) first_pf = false;
   if (first_pf && dev.bridge && dev.bridge->ari_enabled) ctrl |= SRIOV_CTRL_ARI;
   m_bus.cfg_write(dev.bus, dev.devfn, pos + SRIOV_CTRL, 2, ctrl);
@@ -230,7 +242,7 @@ void pci_core::sriov_init(pci_dev& dev) {
 
 unsigned pci_core::iov_bus_range(unsigned busnr) const {
   unsigned max = 0;
-  for (const auto& d : m_devs)
+  for (const auto& [k, d] : m_devs)
     if (d->bus == busnr && d->sriov_pos && !d->is_virtfn && d->max_vf_buses > max) max = d->max_vf_buses;
   return max > busnr ? max - busnr : 0;
 }

@@ -53,7 +53,7 @@ bool pci_core::fit_in_window(pci_dev& dev, resource& r, uint64_t align) {
   if (!win.assigned) return false;
   // Everything already assigned anywhere is in the way.
   std::vector<std::pair<uint64_t, uint64_t>> busy;
-  for (const auto& d : m_devs) {
+  for (const auto& [k, d] : m_devs) {
     for (const auto& b : d->bars)
       if (b.assigned && b.size) busy.emplace_back(b.start, b.start + b.size);
     for (unsigned i = 0; i < 6; ++i)
@@ -76,7 +76,7 @@ bool pci_core::fit_in_window(pci_dev& dev, resource& r, uint64_t align) {
 }
 
 void pci_core::claim_resources() {
-  for (auto& d : m_devs)
+  for (auto& [k, d] : m_devs)
     if (d->is_bridge) {
       d->mem_window = read_window(m_bus, *d, false);
       d->pref_window = read_window(m_bus, *d, true);

@@ -40,9 +40,29 @@ pci_function* endpoint::function_at(uint16_t rid) {
   if (rel < 0) return nullptr;
   for (auto& pf : m_pfs) {
     if (rel == static_cast<int>(pf->function_number())) return pf.get();
-    for (auto& vf : pf->vfs())
-      if (rel == static_cast<int>(vf->routing_offset())) return vf.get();
+    if (pci_function* vf = vf_at(*pf, rel)) return vf;
   }
+  return nullptr;
+}
+
+pci_function* endpoint::vf_at(physical_function& pf, int rel) {
+  // vf_change() puts VF i at first + stride * i: the index follows from the offset,
+  // so a configuration request costs the same with 63 VFs as with none. Offsets that
+  // wrapped past 0xffff break the progression; those are searched one by one.
+  auto& vfs = pf.vfs();
+  if (vfs.empty()) return nullptr;
+  const int n = static_cast<int>(vfs.size());
+  const int first = vfs.front()->routing_offset();
+  const int stride = n > 1 ? static_cast<uint16_t>(vfs[1]->routing_offset() - vfs[0]->routing_offset()) : 0;
+  if (first + stride * (n - 1) == static_cast<int>(vfs.back()->routing_offset())) {
+    if (rel < first) return nullptr;
+    if (stride == 0) return rel == first ? vfs.front().get() : nullptr;
+    if ((rel - first) % stride) return nullptr;
+    const int i = (rel - first) / stride;
+    return i < n ? vfs[static_cast<size_t>(i)].get() : nullptr;
+  }
+  for (auto& vf : vfs)
+    if (rel == static_cast<int>(vf->routing_offset())) return vf.get();
   return nullptr;
 }
 

@@ -59,6 +59,8 @@ class endpoint : public sc_core::sc_module {
   void cfg_access(tlm::tlm_generic_payload& trans, kit::pcie_ext& ext);
   void mem_access(tlm::tlm_generic_payload& trans);
   void vf_change(physical_function& pf, unsigned num_vfs);
+  // The VF of `pf` at routing offset `rel` (relative to the captured bus), or nullptr.
+  static pci_function* vf_at(physical_function& pf, int rel);
 
   const pb::DeviceProfile& m_profile;
   std::vector<std::unique_ptr<physical_function>> m_pfs;

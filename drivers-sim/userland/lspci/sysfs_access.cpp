@@ -42,7 +42,8 @@ void read_resources(const std::string& text, lspci_device& d) {
 }
 }  // namespace
 
-std::vector<lspci_device> read_pci_devices(syscalls& sys, const pci_ids& ids) {
+std::vector<lspci_device> read_pci_devices(syscalls& sys, const pci_ids& ids,
+                                           const std::function<bool(const std::string& bdf)>& which) {
   vfs& fs = sys.files();
   std::vector<lspci_device> out;
   std::istringstream names(fs.list(DEVICES).data);
@@ -50,6 +51,7 @@ std::vector<lspci_device> read_pci_devices(syscalls& sys, const pci_ids& ids) {
   while (std::getline(names, bdf)) {
     lspci_device l;
     if (!parse_bdf(bdf, l)) continue;
+    if (which && !which(bdf)) continue;
     const std::string dir = DEVICES + bdf + "/";
     const std::string config = fs.read(dir + "config").data;
     l.config.assign(config.begin(), config.end());
