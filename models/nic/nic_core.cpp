@@ -82,7 +82,7 @@ unsigned nic_core::function_of_pool(unsigned pool) const {
 unsigned nic_core::vector_of(unsigned fn, unsigned queue, bool tx) const {
   const unsigned index = fn ? queue - pool_base(fn) : queue;
   if (fn && index >= VF_MAX_QUEUES) return ~0u;
-  const uint32_t reg = fn ? static_cast<uint32_t>(m_vf_regs[fn - 1]->get(VTIVAR0 + 4 * (index / 2), 4))
+  const uint32_t reg = fn ? static_cast<uint32_t>(vf_regs(fn - 1).get(VTIVAR0 + 4 * (index / 2), 4))
                           : static_cast<uint32_t>(m_pf_regs.get(IVAR0 + 4 * (index / 2), 4));
   const uint32_t entry = (reg >> (16 * (index % 2) + (tx ? 8 : 0))) & 0xff;
   if (!(entry & IVAR_ALLOC_VAL)) return ~0u;  // no vector: no interrupt
@@ -91,9 +91,10 @@ unsigned nic_core::vector_of(unsigned fn, unsigned queue, bool tx) const {
 
 void nic_core::set_num_vfs(unsigned n) {
   n = std::min(n, m_cfg.max_vfs);
-  // A VF's registers and interrupt state are made the first time it exists and kept
-  // (a disabled VF's are unreachable, and an interrupt still scheduled for it is not
-  // sent); enabling again starts them from reset.
+  // A VF's interrupt state is made the first time it exists and kept (a disabled
+  // VF's is unreachable, and an interrupt still scheduled for it is not sent); its
+  // registers the first time anything touches them (vf_regs(): a rack of 2,016 VFs
+  // nobody drives builds none); enabling again starts both from reset.
   if (m_vf_regs.size() < n) m_vf_regs.resize(n);
   if (m_irq.size() < 1 + n) m_irq.resize(1 + n);
   for (unsigned v = 0; v < n; ++v) {
@@ -101,9 +102,8 @@ void nic_core::set_num_vfs(unsigned n) {
       m_irq[1 + v] = std::make_unique<interrupt_block>(m_irq_sched, VF_VECTORS, [this, v](unsigned vec) {
         if (v < m_num_vfs) m_msix(1 + v, vec);
       });
-    if (!m_vf_regs[v]) m_vf_regs[v] = build_vf_regs(v);
     if (v >= m_num_vfs) {
-      m_vf_regs[v]->reset();
+      if (m_vf_regs[v]) m_vf_regs[v]->reset();
       m_irq[1 + v]->reset();
       m_mbx[v] = mailbox{};
     }
@@ -366,12 +366,12 @@ void nic_core::tx_local(tx_queue& q, const net::frame& f) {
 
 uint64_t nic_core::vf_read(unsigned vf, uint32_t offset, unsigned len) {
   if (vf >= m_num_vfs || offset + len > VF_BAR0_BYTES) return 0;
-  return m_vf_regs[vf]->read(offset, len);
+  return vf_regs(vf).read(offset, len);
 }
 
 void nic_core::vf_write(unsigned vf, uint32_t offset, unsigned len, uint64_t value) {
   if (vf >= m_num_vfs || offset + len > VF_BAR0_BYTES) return;
-  m_vf_regs[vf]->write(offset, len, value);
+  vf_regs(vf).write(offset, len, value);
 }
 
 }  // namespace iovsim::nic

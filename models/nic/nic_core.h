@@ -193,7 +193,13 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::unique_ptr<tx_engine> m_tx;
   kit::reg_bank m_pf_regs;
   nic_switch m_switch;
-  std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;
+  mutable std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;   // built on first use: vf_regs()
+  // VF `vf`'s register bank, built the first time it is needed: a bank just built is
+  // in its reset state, the state an untouched VF's would be in.
+  kit::reg_bank& vf_regs(unsigned vf) const {
+    if (!m_vf_regs[vf]) m_vf_regs[vf] = const_cast<nic_core*>(this)->build_vf_regs(vf);
+    return *m_vf_regs[vf];
+  }
   unsigned m_num_vfs = 0;
   std::vector<mailbox> m_mbx;         // by VF (max_vfs)
   std::array<uint32_t, 4> m_mbicr{};  // PFMBICR: VFREQ / VFACK bits

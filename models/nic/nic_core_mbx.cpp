@@ -23,7 +23,7 @@ void nic_core::pf_other_cause() {
 }
 
 void nic_core::vf_mailbox_cause(unsigned vf) {
-  const auto misc = static_cast<uint32_t>(m_vf_regs[vf]->get(VTIVAR_MISC, 4));
+  const auto misc = static_cast<uint32_t>(vf_regs(vf).get(VTIVAR_MISC, 4));
   if (misc & IVAR_ALLOC_VAL) m_irq[1 + vf]->cause(misc & 0x3f, sc_core::sc_time_stamp());
 }
 
