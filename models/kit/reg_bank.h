@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -92,7 +93,7 @@ class reg_bank {
   const std::string& name() const { return m_name; }
   uint32_t size() const { return static_cast<uint32_t>(m_bytes.size()); }
   const std::vector<uint8_t>& bytes() const { return m_bytes; }
-  const std::vector<reg_def>& regs() const { return m_regs; }
+  const std::deque<reg_def>& regs() const { return m_regs; }
   // The register covering offset, or nullptr.
   const reg_def* find(uint32_t offset) const;
   // A value of the register at `offset` by its fields: "STATUS=0x103 (BUSY=1 DONE=1 ERR_CODE=0x1)".
@@ -105,7 +106,10 @@ class reg_bank {
 
   std::string m_name;
   std::vector<uint8_t> m_bytes;
-  std::vector<reg_def> m_regs;         // sorted by offset, non-overlapping
+  // Sorted by offset, non-overlapping. A deque: a bank of thousands of registers (a
+  // PF with 128 queues) grows without copying them all at each doubling, and the
+  // reference add() returns stays valid.
+  std::deque<reg_def> m_regs;
   std::vector<int16_t> m_owner;        // per dword: first register index touching it, -1 none
 };
 
