@@ -23,6 +23,7 @@ struct run_options {
   bool dry_run = false;                                  // build the machine, check parameters, stop
   std::set<std::string> log_categories;                  // log.txt keeps only these (empty: all)
   std::set<std::string> trace_categories;                // trace.json keeps only these (empty: all)
+  std::string vcd;                                       // the time series as VCD here too (--vcd; empty: none)
 };
 
 struct step_outcome {
