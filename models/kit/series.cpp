@@ -302,12 +302,13 @@ void series_sampler::record(uint64_t time_ps, bool into_last) {
       s.last = now;
       s.pending = 0;
     }
-    if (v != 0 && s.values.empty()) {
+    if (v != 0 && s.values.capacity() == 0) {
+      // Its first non-zero sample: zeros before it, room for the whole buffer.
       s.values.reserve(m_max);
       s.values.assign(m_time_ps.size() - (into_last ? 1 : 0), 0.0);
       if (into_last) s.values.push_back(0);
     }
-    if (s.values.empty()) continue;
+    if (s.values.capacity() == 0) continue;
     if (!into_last)
       s.values.push_back(v);
     else if (s.kind == series_kind::counter)
@@ -326,7 +327,7 @@ void series_sampler::decimate() {
   for (size_t i = 0; i < half; ++i) m_time_ps[i] = m_time_ps[2 * i + 1];
   m_time_ps.resize(half);
   for (slot& s : m_slots) {
-    if (s.values.empty()) continue;
+    if (s.values.capacity() == 0) continue;
     const bool add = s.kind == series_kind::counter;
     for (size_t i = 0; i < half; ++i) s.values[i] = add ? s.values[2 * i] + s.values[2 * i + 1] : s.values[2 * i + 1];
     s.values.resize(half);
