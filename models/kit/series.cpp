@@ -11,6 +11,8 @@ namespace iovsim::kit {
 namespace {
 
 uint64_t to_ps(const sc_core::sc_time& t) { return static_cast<uint64_t>(t.to_seconds() * 1e12 + 0.5); }
+// A time in picoseconds as the kernel counts it (its resolution's ticks).
+uint64_t ticks_of(uint64_t ps) { return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS).value(); }
 
 std::string json_text(const std::string& s) {
   std::string out = "\"";
@@ -178,6 +180,7 @@ series_sampler::series_sampler(const series_params& params)
   series_registry& reg = sim_env::current().series();
   for (series_track* t : reg.tracks()) add_slot(*t);
   reg.set_listener(this);
+  m_boundary_ticks = ticks_of(next_boundary());
   m_clock = new clock(*this);
   sc_core::sc_get_curr_simcontext()->add_trace_file(m_clock);
 }
@@ -267,14 +270,15 @@ void series_sampler::time_step_done() {
   if (m_finished) return;
   m_started = true;
   // The samples read before are valid now that time moved on.
-  commit(m_read_until, ~0ull);
+  if (m_read_until) commit(m_read_until, ~0ull);
+  // Called at every time step: one look at the kernel's next event, integer times.
+  const sc_core::sc_time next = sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity();
+  if (next.value() <= m_boundary_ticks) return;
   if (!sc_core::sc_pending_activity_at_future_time()) return;  // the run ends here: finish() samples
-  const uint64_t now = to_ps(sc_core::sc_time_stamp());
-  const uint64_t next = now + to_ps(sc_core::sc_time_to_pending_activity());
-  if (next_boundary() >= next) return;
   // Nothing changes before `next`: today's values are those of every sample time up to it.
   read_all();
-  m_read_until = next;
+  m_read_until = to_ps(next);
+  m_boundary_ticks = ticks_of(next_boundary());
 }
 
 void series_sampler::read_all() {
@@ -289,6 +293,7 @@ void series_sampler::read_all() {
 void series_sampler::commit(uint64_t until, uint64_t limit) {
   while (next_boundary() < until && next_boundary() <= limit) record(next_boundary(), false);
   m_read_until = 0;
+  m_boundary_ticks = ticks_of(next_boundary());
 }
 
 void series_sampler::record(uint64_t time_ps, bool into_last) {

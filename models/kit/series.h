@@ -209,6 +209,7 @@ class series_sampler : public series_listener {
   std::vector<uint32_t> m_active;  // the slots read at every sample
   std::vector<double> m_reading;   // the tracks as last read
   uint64_t m_read_until = 0;       // m_reading stands for the sample times before this
+  uint64_t m_boundary_ticks = 0;   // next_boundary() in the kernel's ticks
   std::vector<uint64_t> m_time_ps;
   uint64_t m_start_ps = 0, m_interval_ps;
   unsigned m_max;
