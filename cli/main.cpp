@@ -164,6 +164,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--log", log_cats, "log only these categories (iommu, pci, dma, mem, link, host, firmware, inject)")
       ->delimiter(',');
   run->add_option("--trace", trace_cats, "trace only these categories (iommu, dma, sriov, shell)")->delimiter(',');
+  bool vcd = false;
+  run->add_flag("--vcd", vcd, "also write the time series (series.json) as series.vcd with SystemC's VCD writer");
 
   auto* sh = app.add_subcommand("shell", "boot the scenario's platform and open its host shell");
   sh->add_option("scenario", scenario, "scenario file or built-in name")->required();
@@ -275,6 +277,7 @@ int run_cli(int argc, char** argv) {
   if (opt.out_dir.empty()) opt.out_dir = "out/" + (loaded.scenario.name().empty() ? "run" : loaded.scenario.name());
   cli::run_meter meter(cli::progress_wanted(quiet));
   meter.attach(opt);
+  if (vcd) opt.vcd = opt.out_dir + "/series.vcd";
   scen::run_report r;
   bool made = false;
   try {

@@ -466,10 +466,13 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
     }
   }
   try {
-    const kit::trace_limits trace_limits;  // trace.max_events, trace.sample_every
+    const kit::trace_limits trace_limits;    // trace.max_events, trace.sample_every
+    const kit::series_params series_params;  // series.interval, series.max_samples
     world w(s, seed, opt.dry_run ? "" : opt.out_dir);
     scenario_runner runner("host", s, w, report, in, out, prompt,
                            opt.out_dir.empty() ? config_dumps::none : opt.config_dumps);
+    // Samples the models' tracks until the runner stops the run (series.json).
+    kit::series_sampler series(series_params);
     for (const std::string& name : env.params().unused_overrides()) {
       int line = 0, col = 0;
       for (int i = 0; i < s.scenario.param_size(); ++i)
@@ -486,7 +489,13 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
       return report;
     }
     if (opt.dry_run) return report;
+    if (!opt.vcd.empty()) {
+      const std::string vcd = opt.vcd;  // SystemC's writer adds ".vcd"
+      series.trace_vcd(vcd.size() > 4 && vcd.compare(vcd.size() - 4, 4, ".vcd") == 0 ? vcd.substr(0, vcd.size() - 4)
+                                                                                     : vcd);
+    }
     run_simulation(opt);
+    series.finish();
     if (opt.progress)
       opt.progress(run_progress{sc_core::sc_time_stamp().to_seconds(), sc_core::sc_delta_count(), true});
     report.exit_code = report.failures ? 1 : 0;
@@ -528,6 +537,7 @@ std::vector<std::string> describe_params() {
   kit::fresh_systemc_context();
   kit::sim_env env(0);
   const kit::trace_limits trace_limits;
+  const kit::series_params series_params;
   pb::Platform spec;
   pb::RootPort* rp = spec.add_root_port();
   rp->set_name("rp");

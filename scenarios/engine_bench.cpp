@@ -94,6 +94,7 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
   kit::sim_env env(1);
   env.set_trace_categories({"none"});  // nothing traced: the bench measures the models
   const kit::trace_limits limits;
+  const kit::series_params series_params;  // a run samples its time series: so does the bench
   pb::Platform spec;
   spec.set_kernel_cmdline("intel_iommu=on");
   pb::RootPort* rp = spec.add_root_port();
@@ -213,6 +214,7 @@ bench_result run_bench(const std::string& name, uint64_t packets) {
         }
       }
     });
+    kit::series_sampler series(series_params);
     sc_core::sc_start();
     failure = runner.failure();
     result.wall_s = std::chrono::duration<double>(wall_end - wall_start).count();

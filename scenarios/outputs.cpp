@@ -11,6 +11,7 @@
 #include <map>
 #include <system_error>
 
+#include "models/kit/series.h"
 #include "models/kit/stats.h"
 #include "results.pb.h"
 #include "scenarios/outputs_world.h"
@@ -419,7 +420,10 @@ void write_outputs(const std::string& dir, const loaded_scenario& s, uint64_t se
     for (const host::lspci_device& d : m.final_view)
       write_file(folder / "config" / config_file_name(d), host::lspci_dump(d));
   }
-  write_file(out / "trace.json", env.trace_json());
+  // The time series (models/kit/series.h): series.json, and counter tracks in the trace.
+  const kit::series_data& series = env.series().result();
+  write_file(out / "series.json", kit::series_json(series));
+  write_file(out / "trace.json", env.trace_json(kit::series_trace_events(series)));
   write_file(out / "topology.dot", is_world ? world_topology(w) : viz::topology_dot(topology(host)));
 }
 

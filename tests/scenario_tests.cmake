@@ -51,3 +51,9 @@ add_test(NAME outputs.ping_pcap_tshark
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/ping_pcap_tshark_test.sh
                  ${PROJECT_BINARY_DIR}/scenario-out/ping_two_hosts/a ${PROJECT_BINARY_DIR}/ping-pcap-tshark-test)
 set_tests_properties(outputs.ping_pcap_tshark PROPERTIES DEPENDS scenario.ping_two_hosts)
+
+# The time series adds up to the statistics it samples (conservation) and shows every
+# function that received frames.
+add_test(NAME outputs.series_conservation
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/series_test.sh ${PROJECT_BINARY_DIR}/scenario-out/replication_saturation/a)
+set_tests_properties(outputs.series_conservation PROPERTIES DEPENDS scenario.replication_saturation)

@@ -57,10 +57,16 @@ vtd_unit::requester_group::requester_group(vtd_unit& u, uint16_t sid)
                 [&u, sid] { return static_cast<double>(u.stats_by_requester()[sid].evictions); }),
       faults(group, "faults", "faults", "translation faults recorded",
              [&u, sid] { return static_cast<double>(u.stats_by_requester()[sid].faults); }),
-      ats_requests(group, "ats_requests", "requests", "ATS translation requests",
-                   [&u, sid] { return static_cast<double>(u.stats_by_requester()[sid].ats_requests); }, true),
-      page_requests(group, "page_requests", "requests", "PRI page requests",
-                    [&u, sid] { return static_cast<double>(u.stats_by_requester()[sid].page_requests); }, true) {}
+      ats_requests(
+          group, "ats_requests", "requests", "ATS translation requests",
+          [&u, sid] { return static_cast<double>(u.stats_by_requester()[sid].ats_requests); }, true),
+      page_requests(
+          group, "page_requests", "requests", "PRI page requests",
+          [&u, sid] { return static_cast<double>(u.stats_by_requester()[sid].page_requests); }, true),
+      track_hits(iotlb_hits.path(), kit::series_category::iotlb, format_source_id(sid) + " hits", "lookups",
+                 kit::series_kind::counter, [&u, sid] { return u.iotlb_lookups(sid, true); }),
+      track_misses(iotlb_misses.path(), kit::series_category::iotlb, format_source_id(sid) + " misses", "lookups",
+                   kit::series_kind::counter, [&u, sid] { return u.iotlb_lookups(sid, false); }) {}
 
 requester_stats& vtd_unit::stats_of(uint16_t source_id) {
   if (!m_requester_groups.count(source_id))
@@ -269,6 +275,24 @@ std::map<uint16_t, requester_stats> vtd_unit::stats_by_requester() const {
     o.evictions += s.evictions - b.evictions;
   }
   return out;
+}
+
+double vtd_unit::iotlb_lookups(uint16_t sid, bool hits) const {
+  auto count = [hits](const auto& map, uint16_t rid) -> uint64_t {
+    const auto it = map.find(rid);
+    return it == map.end() ? 0 : hits ? it->second.hits : it->second.misses;
+  };
+  return static_cast<double>(count(m_stats, sid) + count(m_iotlb_retired, sid) +
+                             count(m_iotlb.stats_by_requester(), sid) - count(m_iotlb_baseline, sid));
+}
+
+double vtd_unit::iotlb_lookups(bool hits) const {
+  uint64_t n = 0;
+  for (const auto& [rid, s] : m_stats) n += hits ? s.hits : s.misses;
+  for (const auto& [rid, s] : m_iotlb_retired) n += hits ? s.hits : s.misses;
+  for (const auto& [rid, s] : m_iotlb.stats_by_requester()) n += hits ? s.hits : s.misses;
+  for (const auto& [rid, s] : m_iotlb_baseline) n -= hits ? s.hits : s.misses;
+  return static_cast<double>(n);
 }
 
 requester_stats vtd_unit::totals() const {

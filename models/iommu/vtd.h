@@ -54,6 +54,7 @@
 #include "models/iommu/walk_cache.h"
 #include "models/kit/param.h"
 #include "models/kit/reg_bank.h"
+#include "models/kit/series.h"
 #include "models/kit/stats.h"
 #include "models/kit/timed_resource.h"
 #include "models/memory/phys_mem.h"
@@ -369,10 +370,25 @@ class vtd_unit : public sc_core::sc_module {
                           [this] { return static_cast<double>(m_pwc.stats().hits); }, true};
   kit::formula m_pwc_misses{m_pwc_group, "misses", "lookups", "walks that found no cached level",
                             [this] { return static_cast<double>(m_pwc.stats().misses); }, true};
+  // IOTLB hits or misses since the statistics started, of one requester or of all,
+  // what stats_by_requester() says without building its map (the time series reads
+  // them every sample).
+  double iotlb_lookups(uint16_t source_id, bool hits) const;
+  double iotlb_lookups(bool hits) const;
+  kit::series_track m_track_hits{name() + std::string(".iotlb_hits"), kit::series_category::iotlb,
+                                 name() + std::string(" hits"),       "lookups",
+                                 kit::series_kind::counter,           [this] { return iotlb_lookups(true); }};
+  kit::series_track m_track_misses{name() + std::string(".iotlb_misses"),
+                                   kit::series_category::iotlb,
+                                   name() + std::string(" misses"),
+                                   "lookups",
+                                   kit::series_kind::counter,
+                                   [this] { return iotlb_lookups(false); }};
   struct requester_group {
     requester_group(vtd_unit& unit, uint16_t source_id);
     kit::stat_group group;
     kit::formula translations, iotlb_hits, iotlb_misses, walks, evictions, faults, ats_requests, page_requests;
+    kit::series_track track_hits, track_misses;
   };
   std::map<uint16_t, std::unique_ptr<requester_group>> m_requester_groups;
 };

@@ -149,7 +149,7 @@ void sim_env::trace_counter(const std::string& who, const std::string& name, con
 
 trace_limits::trace_limits() { sim_env::current().set_trace_limits(max_events, sample_every); }
 
-std::string sim_env::trace_json() const {
+std::string sim_env::trace_json(const std::string& extra_events) const {
   std::vector<size_t> order(m_trace.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
@@ -168,6 +168,7 @@ std::string sim_env::trace_json() const {
     if (!e.args_json.empty()) out += ",\"args\":" + e.args_json;
     out += "}";
   }
+  out += extra_events;
   out += "\n]}\n";
   return out;
 }

@@ -12,6 +12,7 @@
 
 #include "models/kit/param.h"
 #include "models/kit/rng.h"
+#include "models/kit/series.h"
 #include "models/kit/stats.h"
 
 namespace iovsim::kit {
@@ -50,6 +51,7 @@ class sim_env {
   uint64_t seed() const { return m_seed; }
   param_registry& params() { return m_params; }
   stat_registry& stats() { return m_stats; }
+  series_registry& series() { return m_series; }
 
   // `[time] who: message` into log.txt, one entry per line (a message of several
   // lines becomes several entries), when its category is on; echoed to stderr when
@@ -88,8 +90,9 @@ class sim_env {
   uint32_t trace_sample_every() const { return m_trace_sample_every; }
   uint64_t trace_events() const { return m_trace.size(); }
   uint64_t trace_events_dropped() const { return m_trace_dropped; }
-  // The whole trace as a JSON document (ordered by time, then by emission order).
-  std::string trace_json() const;
+  // The whole trace as a JSON document (ordered by time, then by emission order);
+  // `extra_events` (",\n{...}" each: the time series' counter tracks) follow the rest.
+  std::string trace_json(const std::string& extra_events = "") const;
 
   // A deterministic random stream for a model, from the run seed and its name.
   rng_stream rng(const std::string& who) const { return rng_stream(m_seed, who); }
@@ -102,6 +105,7 @@ class sim_env {
   bool m_verbose = false;
   param_registry m_params;
   stat_registry m_stats;
+  series_registry m_series;
   std::set<std::string> m_log_on, m_trace_on;
   std::vector<std::string> m_log;
   std::vector<trace_event> m_trace;

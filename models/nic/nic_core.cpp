@@ -57,6 +57,7 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
   m_irq.push_back(std::make_unique<interrupt_block>(m_irq_sched, PF_VECTORS, [this](unsigned v) { m_msix(0, v); }));
   build_pf_regs();
   reset();
+  add_series_tracks();
 }
 
 // VF v's queues are pool v's whatever VT_ENA says (its view needs them); the rest the PF's.
@@ -109,6 +110,7 @@ void nic_core::set_num_vfs(unsigned n) {
     }
   }
   m_num_vfs = n;
+  wake_series_tracks(n);
 }
 
 void nic_core::reset() {
@@ -237,6 +239,7 @@ sc_core::sc_time nic_core::switch_frame(const net::frame& f, const nic_switch::v
       queue = pool * qpp + (pf_pool && rss_type != net::RSS_TYPE_NONE ? reta_entry & (qpp - 1) : 0);
     if (!queue_exists(queue)) {
       ++m_rx_dropped[static_cast<size_t>(rx_drop::queue_disabled)];
+      ++m_fn_traffic[fn].rx_drops;
       continue;
     }
     // The tag goes into the write-back for a pool with a port VLAN (the VF never sees
@@ -278,6 +281,7 @@ bool nic_core::deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t
   const bool traced = env.trace_enabled("nic");
   if (r != rx_drop::none) {
     ++m_rx_dropped[static_cast<size_t>(r)];
+    ++m_fn_traffic[fn].rx_drops;
     // A descriptor used up by writes the IOMMU dropped: the hardware cannot tell, it
     // raises the queue's interrupt as for any write-back (rx_queue::receive()).
     if (q.consumed()) rx_done(fn, queue, done);
@@ -288,6 +292,7 @@ bool nic_core::deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t
     return false;
   }
   ++m_rx_delivered;
+  m_fn_traffic[fn].rx_bytes += copy->size();
   rx_done(fn, queue, done);
   // One delivered frame in trace.sample_every as a span from its last bit to its
   // write-back, with counter tracks of the frames delivered and of the descriptors
@@ -317,6 +322,12 @@ void nic_core::rx_done(unsigned fn, unsigned queue, const sc_core::sc_time& at) 
 // twice, the TX read and the RX write, never the wire), broadcast and multicast go to
 // the local pools that take them and to the wire.
 tx_engine::action nic_core::tx_decide(tx_queue& q, net::frame& f) {
+  const tx_engine::action a = tx_switch(q, f);
+  if (a != tx_engine::action::drop) m_fn_traffic[owner(q.index)].tx_bytes += f.size();
+  return a;
+}
+
+tx_engine::action nic_core::tx_switch(tx_queue& q, net::frame& f) {
   if (!m_switch.vt_mode() || f.size() < 14) return tx_engine::action::wire;
   const unsigned pool = pool_of_queue(q.index);
   bool tagged = f.size() >= 18 && f.data()[12] == 0x81 && f.data()[13] == 0x00;

@@ -34,6 +34,7 @@
 #include "models/kit/param.h"
 #include "models/kit/reg_bank.h"
 #include "models/kit/ring.h"
+#include "models/kit/series.h"
 #include "models/kit/stats.h"
 #include "models/net/frame.h"
 #include "models/net/toeplitz.h"
@@ -119,6 +120,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   bool deliver(const net::frame& f, unsigned fn, unsigned queue, uint8_t rss_type, uint32_t rss_hash, bool strip,
                uint16_t tci, sc_core::sc_time& done);
   tx_engine::action tx_decide(tx_queue& q, net::frame& f);
+  tx_engine::action tx_switch(tx_queue& q, net::frame& f);
   void tx_local(tx_queue& q, const net::frame& f);
   bool queue_exists(unsigned q) const { return q < m_cfg.queues; }
   void build_pf_regs();
@@ -141,6 +143,11 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   void mailbox_reset_vf(unsigned vf);
   void pf_other_cause();               // the PF's "other" vector (IVAR_MISC)
   void vf_mailbox_cause(unsigned vf);  // the VF's mailbox vector (VTIVAR_MISC)
+  // The time series (nic_core_series.cpp): a function's tracks and what they read.
+  void add_series_tracks();
+  void wake_series_tracks(unsigned vfs);          // VFs 0..vfs-1 are (or were) enabled: their tracks are read
+  std::string function_label(unsigned fn) const;  // its address: "01:00.0" ("b 01:00.0" in a world)
+  double rx_free_descriptors(unsigned fn) const;  // handed to the hardware, over its enabled RX rings
 
   config m_cfg;
   dma_port& m_dma;
@@ -213,6 +220,13 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   uint64_t m_qprdc_cleared = 0;  // no-descriptor drops QPRDC(0) showed before its last read or reset
   uint64_t m_mpc_cleared = 0;    // packet-buffer drops MPC(0) showed before its last read or reset
   std::array<uint64_t, static_cast<size_t>(rx_drop::count)> m_rx_dropped{};
+  // Per function (0 the PF, 1 + v VF v), for the time series only: bytes written to its
+  // RX rings and sent from its TX rings, copies its queues dropped. Sized once (tracks
+  // read them in place).
+  struct function_traffic {
+    uint64_t rx_bytes = 0, tx_bytes = 0, rx_drops = 0;
+  };
+  std::vector<function_traffic> m_fn_traffic;
 
   kit::stat_group m_stats{name(), "an SR-IOV NIC port"};
   kit::formula m_stat_rx{m_stats,
@@ -248,6 +262,9 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
                               "transmitted frames dropped by MAC or VLAN anti-spoofing (SSVPC)",
                               [this] { return static_cast<double>(m_switch.ssvpc_total); },
                               true};
+  // Plotted over time (kit/series.h): per function throughput, drops and free RX
+  // descriptors; per port the drops no function is charged with.
+  std::vector<std::unique_ptr<kit::series_track>> m_tracks;
 };
 
 }  // namespace iovsim::nic

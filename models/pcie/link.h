@@ -8,14 +8,16 @@
 // wire_bytes(B) / link rate and arrives `hop_latency` after its last byte left.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
 #include <cstdint>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "models/kit/param.h"
+#include "models/kit/series.h"
 #include "models/kit/stats.h"
 #include "models/kit/timed_resource.h"
 
@@ -163,6 +165,9 @@ class pcie_link {
                                    [this] { return static_cast<double>(m_down_stats.payload_bytes); }, true};
   kit::formula m_stat_up_busy{m_stats, "upstream_busy", "s", "time the upstream direction was busy sending",
                               [this] { return m_up.busy_total().to_seconds(); }, true};
+  // Plotted over time (series.json, category link).
+  kit::series_track m_track_up{m_stat_up_payload, kit::series_category::link, m_name + " up"};
+  kit::series_track m_track_down{m_stat_down_payload, kit::series_category::link, m_name + " down"};
 };
 
 // TLM glue: device-initiated memory requests crossing a link toward the root

@@ -50,11 +50,7 @@ case $mode in
 run)
   browser_or_skip
   "$iovsim" run nic_line_rate --out "$work/run" >/dev/null || fail "iovsim run nic_line_rate failed"
-  if [ ! -f "$work/run/series.json" ]; then
-    # Until the time-series work writes series.json, a stand-in in the spec's format.
-    echo "note: the run wrote no series.json; using tests/scripts/fake_series.py's"
-    $py "$src/tests/scripts/fake_series.py" "$work/run" || fail "fake_series.py failed"
-  fi
+  [ -f "$work/run/series.json" ] || fail "the run wrote no series.json"
   start=$(date +%s.%N)
   "$iovsim" report "$work/run" >"$tmp/out.txt" || fail "iovsim report failed"
   end=$(date +%s.%N)
@@ -81,11 +77,20 @@ print("%d expectations, %d failed|%d captured numbers" % (r["expectations"], r["
     '<figcaption>Throughput per function</figcaption>' "${counts#*|}" 'dmar0.translation_time'; do
     grep -qF -- "$want" "$tmp/dom.html" || fail "the page lacks: $want"
   done
-  # A run with the scenario's own tables and no series.json (the golden folder, read only).
+  # A run with the scenario's own tables, ten machines and their series (the golden
+  # folder, read only): a plot per category its series.json has.
   "$iovsim" report "$src/scenarios/golden/replication_saturation" --out "$work/golden.html" >/dev/null ||
     fail "iovsim report failed on the golden replication_saturation folder"
-  check_in_browser "$work/golden.html" 0
-  for want in 'no series.json in this run' '<h3>1518 B broadcast at 10 Gb/s line rate' '<th>all functions</th>' \
+  categories=$($py -c 'import json, sys
+print(len({t["category"] for t in json.load(open(sys.argv[1]))["tracks"]}))' \
+    "$src/scenarios/golden/replication_saturation/series.json") || fail "cannot read the golden series.json"
+  check_in_browser "$work/golden.html" "$categories"
+  # And one without series.json says so.
+  mkdir -p "$work/noseries" && cp "$src/scenarios/golden/replication_saturation"/{results.json,summary.txt,topology.dot} "$work/noseries/" ||
+    fail "cannot copy the golden folder"
+  "$iovsim" report "$work/noseries" >/dev/null || fail "iovsim report failed on a folder without series.json"
+  grep -qF 'no series.json in this run' "$work/noseries/report.html" || fail "the page does not say series.json is missing"
+  for want in '<h3>1518 B broadcast at 10 Gb/s line rate' '<th>all functions</th>' \
     '>x8_n16</text>'; do
     grep -qF -- "$want" "$tmp/dom.html" || fail "the golden run's page lacks: $want"
   done

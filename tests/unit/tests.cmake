@@ -51,3 +51,5 @@ iovsim_test(iommu_groups_test SYSTEMC SOURCES unit/iommu_groups_test.cpp LIBS io
 iovsim_test(pmd_test SYSTEMC SOURCES unit/pmd_test.cpp LIBS iovsim_scenarios)
 # Guests on their virtual platform: config space, MSI-X, injection and posting, isolation.
 iovsim_test(guest_test SYSTEMC SOURCES unit/guest_test.cpp LIBS iovsim_scenarios)
+# The time-series sampler (kit/series.h) and the VCD file SystemC writes for it.
+iovsim_test(series_test SYSTEMC SOURCES unit/series_test.cpp LIBS iovsim_kit)

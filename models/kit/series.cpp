@@ -1,0 +1,420 @@
+#include "models/kit/series.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "models/kit/sim_env.h"
+
+namespace iovsim::kit {
+
+namespace {
+
+uint64_t to_ps(const sc_core::sc_time& t) { return static_cast<uint64_t>(t.to_seconds() * 1e12 + 0.5); }
+// A time in picoseconds as the kernel counts it (its resolution's ticks).
+uint64_t ticks_of(uint64_t ps) { return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS).value(); }
+
+std::string json_text(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += {'\\', c};
+    else if (static_cast<unsigned char>(c) < 0x20)
+      out += fmt::format("\\u{:04x}", c);
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
+std::string number(double v) { return fmt::format("{:.9g}", v); }
+std::string seconds(uint64_t ps) { return number(static_cast<double>(ps) / 1e12); }
+// Chrome trace timestamps are microseconds: picoseconds printed exactly.
+std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
+
+// VCD scopes are the dots of the name; a colon is no identifier character.
+std::string vcd_name(std::string name) {
+  std::replace(name.begin(), name.end(), ':', '_');
+  return name;
+}
+
+}  // namespace
+
+const char* series_category_name(series_category c) {
+  switch (c) {
+    case series_category::throughput:
+      return "throughput";
+    case series_category::drops:
+      return "drops";
+    case series_category::ring:
+      return "ring";
+    case series_category::iotlb:
+      return "iotlb";
+    case series_category::link:
+      return "link";
+  }
+  return "?";
+}
+
+// ---- tracks ----------------------------------------------------------------------
+
+series_track::series_track(const stat& s, series_category category, label_fn label, series_kind kind)
+    : m_name(s.path()), m_category(category), m_label(std::move(label)), m_unit(s.unit()), m_kind(kind), m_stat(&s) {
+  enrol();
+}
+
+series_track::series_track(std::string name, series_category category, label_fn label, std::string unit,
+                           const uint64_t& count)
+    : m_name(std::move(name)),
+      m_category(category),
+      m_label(std::move(label)),
+      m_unit(std::move(unit)),
+      m_kind(series_kind::counter),
+      m_count(&count) {
+  enrol();
+}
+
+series_track::series_track(std::string name, series_category category, label_fn label, std::string unit,
+                           series_kind kind, std::function<double()> fn)
+    : m_name(std::move(name)),
+      m_category(category),
+      m_label(std::move(label)),
+      m_unit(std::move(unit)),
+      m_kind(kind),
+      m_fn(std::move(fn)) {
+  enrol();
+}
+
+void series_track::enrol() {
+  if (sim_env::exists()) sim_env::current().series().add(this);
+}
+
+series_track::~series_track() {
+  if (sim_env::exists()) sim_env::current().series().remove(this);
+}
+
+void series_track::set_live(bool live) {
+  if (live == m_live) return;
+  m_live = live;
+  if (sim_env::exists() && sim_env::current().series().listener())
+    sim_env::current().series().listener()->track_live_changed(*this);
+}
+
+void series_registry::add(series_track* t) {
+  m_tracks.push_back(t);
+  if (m_listener) m_listener->track_added(*t);
+}
+
+void series_registry::remove(series_track* t) {
+  auto it = std::find(m_tracks.rbegin(), m_tracks.rend(), t);
+  if (it == m_tracks.rend()) return;
+  m_tracks.erase(std::next(it).base());
+  if (m_listener) m_listener->track_removed(*t);
+}
+
+series_params::series_params() {
+  if (interval.get() == sc_core::SC_ZERO_TIME) interval.fail("a sampling interval must be longer than 0");
+  if (max_samples % 2) max_samples.fail(std::to_string(max_samples.get()) + " is odd (samples merge in pairs)");
+}
+
+// ---- the sampler -----------------------------------------------------------------
+
+// SystemC calls every trace file once all activity at a time is done, before time
+// moves on (sc_simcontext::simulate(), trace_cycle()); a file that writes nothing is
+// the sampler's hook there. Every tracing call is a no-op.
+class series_sampler::clock : public sc_core::sc_trace_file {
+ public:
+  explicit clock(series_sampler& s) : m_sampler(s) {}
+  ~clock() override = default;
+
+#define IOVSIM_NO_TRACE_A(tp) \
+  void trace(const tp&, const std::string&) override {}
+#define IOVSIM_NO_TRACE_B(tp) \
+  void trace(const tp&, const std::string&, int) override {}
+  IOVSIM_NO_TRACE_A(sc_core::sc_event)
+  IOVSIM_NO_TRACE_A(sc_core::sc_time)
+  IOVSIM_NO_TRACE_A(bool)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_bit)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_logic)
+  IOVSIM_NO_TRACE_B(unsigned char)
+  IOVSIM_NO_TRACE_B(unsigned short)
+  IOVSIM_NO_TRACE_B(unsigned int)
+  IOVSIM_NO_TRACE_B(unsigned long)
+  IOVSIM_NO_TRACE_B(char)
+  IOVSIM_NO_TRACE_B(short)
+  IOVSIM_NO_TRACE_B(int)
+  IOVSIM_NO_TRACE_B(long)
+  IOVSIM_NO_TRACE_B(sc_dt::int64)
+  IOVSIM_NO_TRACE_B(sc_dt::uint64)
+  IOVSIM_NO_TRACE_A(float)
+  IOVSIM_NO_TRACE_A(double)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_int_base)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_uint_base)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_signed)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_unsigned)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_fxval)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_fxval_fast)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_fxnum)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_fxnum_fast)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_bv_base)
+  IOVSIM_NO_TRACE_A(sc_dt::sc_lv_base)
+#undef IOVSIM_NO_TRACE_A
+#undef IOVSIM_NO_TRACE_B
+  void trace(const unsigned int&, const std::string&, const char**) override {}
+  void write_comment(const std::string&) override {}
+  void set_time_unit(double, sc_core::sc_time_unit) override {}
+
+ protected:
+  void cycle(bool delta_cycle) override {
+    if (!delta_cycle) m_sampler.time_step_done();
+  }
+
+ private:
+  series_sampler& m_sampler;
+};
+
+series_sampler::series_sampler(const series_params& params)
+    : m_interval_ps(to_ps(params.interval)), m_max(params.max_samples) {
+  m_start_ps = to_ps(sc_core::sc_time_stamp());
+  m_time_ps.reserve(m_max);
+  series_registry& reg = sim_env::current().series();
+  for (series_track* t : reg.tracks()) add_slot(*t);
+  reg.set_listener(this);
+  m_boundary_ticks = ticks_of(next_boundary());
+  m_clock = new clock(*this);
+  sc_core::sc_get_curr_simcontext()->add_trace_file(m_clock);
+}
+
+series_sampler::~series_sampler() {
+  if (m_vcd) sc_core::sc_close_vcd_trace_file(m_vcd);
+  sc_core::sc_get_curr_simcontext()->remove_trace_file(m_clock);
+  delete m_clock;
+  if (sim_env::exists()) sim_env::current().series().set_listener(nullptr);
+}
+
+void series_sampler::add_slot(series_track& t) {
+  slot s;
+  s.track = &t;
+  s.name = t.name();
+  s.unit = t.unit();
+  s.category = t.category();
+  s.kind = t.kind();
+  // A track there before the run counts from its value then; one made during the run
+  // (a requester's first request, a hot-added device) from zero.
+  s.live = t.live();
+  if (s.live) {
+    s.active = true;
+    m_active.push_back(static_cast<uint32_t>(m_slots.size()));
+    if (!m_started && s.kind == series_kind::counter) s.last = t.read();
+  }
+  m_slots.push_back(std::move(s));
+}
+
+void series_sampler::track_live_changed(series_track& t) {
+  if (m_finished) return;
+  commit(m_read_until, ~0ull);
+  for (size_t i = m_slots.size(); i-- > 0;) {
+    slot& s = m_slots[i];
+    if (s.track != &t) continue;
+    s.live = t.live();
+    if (s.live && s.kind == series_kind::counter) s.last = t.read();  // it counts from now
+    if (s.live && !s.active) {
+      s.active = true;
+      m_active.push_back(static_cast<uint32_t>(i));
+    }
+    if (i < m_reading.size()) m_reading[i] = s.last;
+    return;
+  }
+}
+
+void series_sampler::track_added(series_track& t) {
+  if (m_finished) return;
+  // Samples read before it came are recorded as they were read.
+  commit(m_read_until, ~0ull);
+  add_slot(t);
+}
+
+void series_sampler::track_removed(series_track& t) {
+  for (auto it = m_slots.rbegin(); it != m_slots.rend(); ++it) {
+    if (it->track != &t) continue;
+    if (!m_finished) {
+      commit(m_read_until, ~0ull);
+      // What it grew by since the last sample goes into the next one.
+      if (it->kind == series_kind::counter) {
+        const double now = t.read();
+        it->pending += now >= it->last ? now - it->last : now;
+        it->last = now;
+      }
+      it->label = t.label();
+    }
+    it->track = nullptr;
+    return;
+  }
+}
+
+void series_sampler::trace_vcd(const std::string& path) {
+  m_vcd = sc_core::sc_create_vcd_trace_file(path.c_str());
+  m_vcd->set_time_unit(1, sc_core::SC_PS);
+  m_vcd_values.assign(m_slots.size(), 0.0);
+  for (size_t i = 0; i < m_slots.size(); ++i) {
+    m_slots[i].vcd = &m_vcd_values[i];
+    sc_core::sc_trace(m_vcd, m_vcd_values[i], vcd_name(m_slots[i].name));
+  }
+  // SystemC calls the files last made first: the sampler's hook goes after the VCD
+  // file so what it sets is written at this time step, not the next one.
+  sc_core::sc_get_curr_simcontext()->remove_trace_file(m_clock);
+  sc_core::sc_get_curr_simcontext()->add_trace_file(m_clock);
+}
+
+void series_sampler::time_step_done() {
+  if (m_finished) return;
+  m_started = true;
+  // The samples read before are valid now that time moved on.
+  if (m_read_until) commit(m_read_until, ~0ull);
+  // Called at every time step: one look at the kernel's next event, integer times.
+  const sc_core::sc_time next = sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity();
+  if (next.value() <= m_boundary_ticks) return;
+  if (!sc_core::sc_pending_activity_at_future_time()) return;  // the run ends here: finish() samples
+  // Nothing changes before `next`: today's values are those of every sample time up to it.
+  read_all();
+  m_read_until = to_ps(next);
+  m_boundary_ticks = ticks_of(next_boundary());
+}
+
+void series_sampler::read_all() {
+  m_reading.resize(m_slots.size());
+  for (const uint32_t i : m_active) {
+    const slot& s = m_slots[i];
+    m_reading[i] = s.track && s.live ? s.track->read() : s.kind == series_kind::counter ? s.last : 0;
+    if (s.vcd) *s.vcd = m_reading[i];
+  }
+}
+
+void series_sampler::commit(uint64_t until, uint64_t limit) {
+  while (next_boundary() < until && next_boundary() <= limit) record(next_boundary(), false);
+  m_read_until = 0;
+  m_boundary_ticks = ticks_of(next_boundary());
+}
+
+void series_sampler::record(uint64_t time_ps, bool into_last) {
+  for (const uint32_t i : m_active) {
+    slot& s = m_slots[i];
+    // A track made after the tracks were read: nothing of it before.
+    const double now = i < m_reading.size() ? m_reading[i] : s.kind == series_kind::counter ? s.last : 0;
+    double v = now;
+    if (s.kind == series_kind::counter) {
+      v = (now >= s.last ? now - s.last : now) + s.pending;  // smaller: reset, counted from zero
+      s.last = now;
+      s.pending = 0;
+    }
+    if (v != 0 && s.values.capacity() == 0) {
+      // Its first non-zero sample: zeros before it, room for the whole buffer.
+      s.values.reserve(m_max);
+      s.values.assign(m_time_ps.size() - (into_last ? 1 : 0), 0.0);
+      if (into_last) s.values.push_back(0);
+    }
+    if (s.values.capacity() == 0) continue;
+    if (!into_last)
+      s.values.push_back(v);
+    else if (s.kind == series_kind::counter)
+      s.values.back() += v;
+    else
+      s.values.back() = v;
+  }
+  if (into_last) return;
+  m_time_ps.push_back(time_ps);
+  ++m_taken;
+  if (m_time_ps.size() == m_max) decimate();
+}
+
+void series_sampler::decimate() {
+  const size_t half = m_time_ps.size() / 2;
+  for (size_t i = 0; i < half; ++i) m_time_ps[i] = m_time_ps[2 * i + 1];
+  m_time_ps.resize(half);
+  for (slot& s : m_slots) {
+    if (s.values.capacity() == 0) continue;
+    const bool add = s.kind == series_kind::counter;
+    for (size_t i = 0; i < half; ++i) s.values[i] = add ? s.values[2 * i] + s.values[2 * i + 1] : s.values[2 * i + 1];
+    s.values.resize(half);
+  }
+  m_interval_ps *= 2;
+}
+
+void series_sampler::finish() {
+  if (m_finished) return;
+  const uint64_t now = to_ps(sc_core::sc_time_stamp());
+  commit(m_read_until, now);  // sample times after the stop are not
+  // The interval the run ended in; merged into the last sample when it ended on one.
+  read_all();
+  record(now, !m_time_ps.empty() && now <= m_time_ps.back());
+  for (slot& s : m_slots)
+    if (s.track) s.label = s.track->label();
+  m_finished = true;
+  if (m_vcd) sc_core::sc_close_vcd_trace_file(m_vcd);
+  m_vcd = nullptr;
+  sim_env::current().series().set_result(data());
+}
+
+series_data series_sampler::data() const {
+  series_data d;
+  d.interval_ps = m_interval_ps;
+  d.time_ps = m_time_ps;
+  for (const slot& s : m_slots) {
+    if (std::all_of(s.values.begin(), s.values.end(), [](double v) { return v == 0; })) continue;
+    d.tracks.push_back({s.name, s.label, s.unit, s.category, s.kind, s.values});
+  }
+  std::stable_sort(d.tracks.begin(), d.tracks.end(), [](const series_values& a, const series_values& b) {
+    return a.category != b.category ? a.category < b.category : a.name < b.name;
+  });
+  return d;
+}
+
+// ---- outputs ---------------------------------------------------------------------
+
+std::string series_json(const series_data& d) {
+  std::string out = fmt::format("{{\"interval_s\": {},\n \"time_s\": [", seconds(d.interval_ps));
+  for (size_t i = 0; i < d.time_ps.size(); ++i) out += (i ? ", " : "") + seconds(d.time_ps[i]);
+  out += "],\n \"tracks\": [";
+  for (size_t t = 0; t < d.tracks.size(); ++t) {
+    const series_values& s = d.tracks[t];
+    out += fmt::format(
+        "{}\n  {{\"name\": {}, \"label\": {}, \"category\": \"{}\", \"unit\": {}, \"kind\": \"{}\",\n   \"values\": [",
+        t ? "," : "", json_text(s.name), json_text(s.label), series_category_name(s.category), json_text(s.unit),
+        s.kind == series_kind::counter ? "counter" : "gauge");
+    for (size_t i = 0; i < s.values.size(); ++i) out += (i ? ", " : "") + number(s.values[i]);
+    out += "]}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string series_trace_events(const series_data& d) {
+  std::string out;
+  bool named[5] = {};
+  for (const series_values& s : d.tracks) {
+    const auto c = static_cast<unsigned>(s.category);
+    if (named[c]) continue;
+    named[c] = true;
+    out += fmt::format(
+        ",\n{{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":{},\"tid\":0,\"args\":{{\"name\":\"series: {}\"}}}}",
+        2 + c, series_category_name(s.category));
+  }
+  auto event = [&](const series_values& s, uint64_t ts_ps, double v) {
+    out += fmt::format(
+        ",\n{{\"name\":{},\"cat\":\"series\",\"ph\":\"C\",\"ts\":{},\"pid\":{},\"tid\":0,\"args\":{{{}:{}}}}}",
+        json_text(s.name), ps_as_us(ts_ps), 2 + static_cast<unsigned>(s.category), json_text(s.unit), number(v));
+  };
+  for (size_t i = 0; i < d.time_ps.size(); ++i)
+    for (const series_values& s : d.tracks) {
+      if (i && s.values[i] == s.values[i - 1]) continue;
+      const bool counter = s.kind == series_kind::counter;
+      event(s, counter ? (i ? d.time_ps[i - 1] : 0) : d.time_ps[i], s.values[i]);
+    }
+  // A counter's last interval ends: its track drops to zero there.
+  if (!d.time_ps.empty())
+    for (const series_values& s : d.tracks)
+      if (s.kind == series_kind::counter && s.values.back() != 0) event(s, d.time_ps.back(), 0);
+  return out;
+}
+
+}  // namespace iovsim::kit

@@ -1,0 +1,64 @@
+// The NIC port's time series (kit/series.h): what the report plots per function.
+#include <fmt/format.h>
+
+#include "models/nic/nic_core.h"
+
+namespace iovsim::nic {
+
+void nic_core::add_series_tracks() {
+  using kit::series_category;
+  m_fn_traffic.assign(1 + m_cfg.max_vfs, function_traffic{});
+  const std::string port = name();
+  for (unsigned fn = 0; fn <= m_cfg.max_vfs; ++fn) {
+    const std::string path = port + (fn ? fmt::format(".vf{}", fn - 1) : std::string(".pf"));
+    auto label = [this, fn](const char* what) { return [this, fn, what] { return function_label(fn) + what; }; };
+    function_traffic& t = m_fn_traffic[fn];
+    m_tracks.push_back(std::make_unique<kit::series_track>(path + ".rx_bytes", series_category::throughput,
+                                                           label(" rx"), "bytes", t.rx_bytes));
+    m_tracks.push_back(std::make_unique<kit::series_track>(path + ".tx_bytes", series_category::throughput,
+                                                           label(" tx"), "bytes", t.tx_bytes));
+    m_tracks.push_back(std::make_unique<kit::series_track>(path + ".rx_drops", series_category::drops,
+                                                           label(" rx drops"), "frames", t.rx_drops));
+    m_tracks.push_back(std::make_unique<kit::series_track>(
+        path + ".rx_ring_free", series_category::ring, label(" rx free descriptors"), "descriptors",
+        kit::series_kind::gauge, [this, fn] { return rx_free_descriptors(fn); }));
+    // A VF's are read once software first enabled it (set_num_vfs()).
+    if (fn)
+      for (size_t i = m_tracks.size() - 4; i < m_tracks.size(); ++i) m_tracks[i]->set_live(false);
+  }
+  // Drops before any function's queue: the switch's filters and the packet buffer.
+  for (const rx_drop r :
+       {rx_drop::l2_filter, rx_drop::vlan_filter, rx_drop::pool_disabled, rx_drop::packet_buffer_full})
+    m_tracks.push_back(std::make_unique<kit::series_track>(
+        fmt::format("{}.rx_drops.{}", port, rx_drop_name(r)), series_category::drops,
+        [this, r] { return function_label(0) + " " + rx_drop_name(r); }, "frames",
+        m_rx_dropped[static_cast<size_t>(r)]));
+}
+
+void nic_core::wake_series_tracks(unsigned vfs) {
+  // Per port: 4 tracks for the PF, 4 per VF, then the port's drops.
+  for (unsigned v = 0; v < vfs; ++v)
+    for (unsigned k = 0; k < 4; ++k) m_tracks[4 * (1 + v) + k]->set_live(true);
+}
+
+std::string nic_core::function_label(unsigned fn) const {
+  // In a world of several machines the machine's name leads the port's ("b.nic0.port0").
+  const std::string n = name();
+  const size_t last = n.rfind('.');
+  const size_t cut = last == std::string::npos || last == 0 ? std::string::npos : n.rfind('.', last - 1);
+  const std::string machine = cut == std::string::npos ? "" : n.substr(0, cut) + " ";
+  const uint16_t rid = m_requester_id(fn);
+  return fmt::format("{}{:02x}:{:02x}.{}", machine, rid >> 8, (rid >> 3) & 0x1f, rid & 7);
+}
+
+double nic_core::rx_free_descriptors(unsigned fn) const {
+  if (fn > m_num_vfs) return 0;
+  unsigned first = pool_base(fn), end = fn ? first + queues_per_pool() : m_cfg.queues;
+  if (!fn && !m_num_vfs) first = 0;
+  uint64_t free = 0;
+  for (unsigned q = first; q < end && q < m_cfg.queues; ++q)
+    if (m_rx[q]->ring.enabled) free += m_rx[q]->ring.pending();
+  return static_cast<double>(free);
+}
+
+}  // namespace iovsim::nic
