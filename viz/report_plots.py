@@ -85,11 +85,42 @@ def _reduce(times, ys, gauge):
     return t2, y2, k
 
 
+def _active_window(tracks, n):
+    """First and last sample index where frames move (a throughput track is not zero),
+    or any counter when no frame does; (0, n-1) when nothing moves. MMIO at boot
+    moves the link counters long before the traffic: frames are what a reader looks for."""
+    frames = [t for t in tracks if t.get("category") == "throughput"]
+    if any(any(t.get("values", [])) for t in frames):
+        tracks = frames
+    lo, hi = n, -1
+    for t in tracks:
+        vals = t.get("values", [])
+        if t.get("kind") != "counter" or len(vals) != n:
+            continue
+        nz = [i for i, v in enumerate(vals) if v]
+        if nz:
+            lo, hi = min(lo, nz[0]), max(hi, nz[-1])
+    return (lo, hi) if hi >= 0 else (0, max(0, n - 1))
+
+
 def run_plots(series):
     """[(title, svg or None, note)] for each category, in CATEGORIES order."""
     interval = float(series.get("interval_s", 0) or 0)
     times = [float(t) for t in series.get("time_s", [])]
     tracks = series.get("tracks", [])
+    # Most runs idle for long stretches (a link takes 2 s to come up): every plot shows
+    # the same window, from a little before the first sample any counter moved in to a
+    # little after the last, when that is less than half the run.
+    lo, hi = _active_window(tracks, len(times))
+    zoom = ""
+    if times and (hi - lo + 1) * 2 < len(times):
+        margin = max(2, (hi - lo + 1) // 20)
+        lo, hi = max(0, lo - margin), min(len(times) - 1, hi + margin)
+        zoom = "; zoomed to %s..%s s, where frames move (the run is %s s)" % (
+            "%.6g" % (times[lo] - interval), "%.6g" % times[hi], "%.6g" % times[-1])
+        times = times[lo:hi + 1]
+        tracks = [dict(t, values=t["values"][lo:hi + 1]) for t in tracks
+                  if len(t.get("values", [])) == len(series.get("time_s", []))]
     out = []
     for cat, title, nodata in CATEGORIES:
         ts = [t for t in tracks if t.get("category") == cat and len(t.get("values", [])) == len(times)]
@@ -110,7 +141,7 @@ def run_plots(series):
         if rest:
             summed = [sum(col) for col in zip(*[r[3] for r in rest])]
             shown.append((0, len(lines), "others (%d tracks)" % len(rest), summed, rest[0][4]))
-        scale, tunit = _time_scale(times[-1])
+        scale, tunit = _time_scale(times[-1] - times[0] if zoom else times[-1])
         fig, ax = _plt.subplots()
         k = 1
         for j, (_, _, label, ys, gauge) in enumerate(shown):
@@ -130,7 +161,7 @@ def run_plots(series):
         note = "%d track%s" % (len(ts), "" if len(ts) == 1 else "s")
         if rest:
             note += "; the %d largest drawn, %d more summed as \u201cothers\u201d" % (MAX_TRACKS, len(rest))
-        note += "; sampled every %s s" % ("%.9g" % interval)
+        note += "; sampled every %s s" % ("%.9g" % interval) + zoom
         if k > 1:
             note += ", drawn in blocks of %d samples (%s)" % (k, "maximum" if shown[0][4] else "mean")
         out.append((title, svg, note))
