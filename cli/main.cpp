@@ -10,8 +10,8 @@
 #include <iostream>
 #include <systemc>
 
-#include "cli/report_cmd.h"
 #include "cli/progress.h"
+#include "cli/report_cmd.h"
 #include "cli/sweep.h"
 #include "scenarios/bench.h"
 #include "scenarios/engine.h"
@@ -174,12 +174,14 @@ int run_cli(int argc, char** argv) {
 
   auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
   validate->add_option("scenario", scenario, "scenario file or built-in name")->required();
-  validate->add_option("--set", sets, "timing parameter override to check too, name=value (repeatable)")->allow_extra_args(false);
+  validate->add_option("--set", sets, "timing parameter override to check too, name=value (repeatable)")
+      ->allow_extra_args(false);
 
   auto* sweep = app.add_subcommand("sweep", "run a scenario over a grid of parameter values and merge the results");
   cli::sweep_request sw;
   sweep->add_option("scenario", scenario, "scenario file or built-in name");
-  sweep->add_option("--vary", sw.vary, "NAME=V1,V2,...: a parameter and its values (repeatable)")->allow_extra_args(false);
+  sweep->add_option("--vary", sw.vary, "NAME=V1,V2,...: a parameter and its values (repeatable)")
+      ->allow_extra_args(false);
   sweep->add_flag("--zip", sw.zip,
                   "the i-th values of every --vary together (lists of one length), not every combination");
   sweep->add_option("--seeds", sw.seeds, "run each combination with seeds 1..N (default: the scenario's seed)");
@@ -191,8 +193,9 @@ int run_cli(int argc, char** argv) {
                   "submit the points as one Slurm job array (sbatch) instead of running them here");
   sweep->add_option("--partition", sw.partition, "Slurm partition (sbatch --partition)");
   sweep->add_option("--time", sw.time_limit, "Slurm time limit per point (sbatch --time)");
-  sweep->add_option("--sbatch-arg", sw.sbatch_args,
-                    "one more #SBATCH line for the job script, e.g. --sbatch-arg=--mem=1G (repeatable)")
+  sweep
+      ->add_option("--sbatch-arg", sw.sbatch_args,
+                   "one more #SBATCH line for the job script, e.g. --sbatch-arg=--mem=1G (repeatable)")
       ->allow_extra_args(false);
   sweep->add_option("--per-task", sw.per_task,
                     "with --slurm: points run one after the other by each array task (default 1)");

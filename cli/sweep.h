@@ -23,7 +23,7 @@ struct sweep_request {
   std::string time_limit;         // sbatch --time
   std::vector<std::string> sbatch_args;
   unsigned per_task = 1;  // points per array task (Slurm starts few tasks a second)
-  bool no_wait = false;  // submit and return
+  bool no_wait = false;   // submit and return
 };
 
 // Runs (or submits) the points not finished yet and merges. Exit status: 0 every

@@ -42,7 +42,7 @@ struct run_options {
   std::function<void(const run_progress&)> progress;
   uint64_t progress_every_ps = 0;
   scen::config_dumps config_dumps = config_dumps::automatic;
-  std::string vcd;                                       // the time series as VCD here too (--vcd; empty: none)
+  std::string vcd;  // the time series as VCD here too (--vcd; empty: none)
 };
 
 struct step_outcome {

@@ -200,7 +200,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   std::unique_ptr<tx_engine> m_tx;
   kit::reg_bank m_pf_regs;
   nic_switch m_switch;
-  mutable std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;   // built on first use: vf_regs()
+  mutable std::vector<std::unique_ptr<kit::reg_bank>> m_vf_regs;  // built on first use: vf_regs()
   // VF `vf`'s register bank, built the first time it is needed: a bank just built is
   // in its reset state, the state an untouched VF's would be in.
   kit::reg_bank& vf_regs(unsigned vf) const {
