@@ -45,6 +45,7 @@ out=$(IOVSIM_PROGRESS=1 "$iovsim" run rx_ring_overflow --quiet --out "$work/quie
 # (Two seeds of a scenario of about 0.5 s, one at a time: long enough for a line.)
 IOVSIM_PROGRESS=1 "$iovsim" sweep iotlb_reach --seeds 2 -j 1 --out "$work/sweep" >/dev/null 2>"$work/sweep.err" ||
   fail "sweep"
-grep -q $'\rsweep iotlb_reach: [01]/2 done, 1 running, 0 failed | .* left' "$work/sweep.err" ||
+# How many are running when a line is drawn depends on the wall clock: any count.
+grep -q $'\rsweep iotlb_reach: [0-2]/2 done, [01] running, 0 failed | .* left' "$work/sweep.err" ||
   fail "no sweep progress line: $(cat -v "$work/sweep.err")"
 echo ok
