@@ -291,13 +291,18 @@ void series_sampler::read_all() {
 }
 
 void series_sampler::commit(uint64_t until, uint64_t limit) {
-  while (next_boundary() < until && next_boundary() <= limit) record(next_boundary(), false);
+  // One reading for every boundary up to `until`: the first sample takes the change,
+  // the others repeat it (zero increases, the same gauges).
+  for (bool repeat = false; next_boundary() < until && next_boundary() <= limit; repeat = true)
+    record(next_boundary(), false, repeat);
   m_read_until = 0;
   m_boundary_ticks = ticks_of(next_boundary());
 }
 
-void series_sampler::record(uint64_t time_ps, bool into_last) {
-  for (const uint32_t i : m_active) {
+void series_sampler::record(uint64_t time_ps, bool into_last, bool repeat) {
+  // A repeat changes no slot without a buffer: its counters grew by zero since the
+  // sample before, and a gauge it holds was zero then (or it would have a buffer).
+  for (const uint32_t i : repeat ? m_buffered : m_active) {
     slot& s = m_slots[i];
     // A track made after the tracks were read: nothing of it before.
     const double now = i < m_reading.size() ? m_reading[i] : s.kind == series_kind::counter ? s.last : 0;
@@ -310,6 +315,7 @@ void series_sampler::record(uint64_t time_ps, bool into_last) {
     if (v != 0 && s.values.capacity() == 0) {
       // Its first non-zero sample: zeros before it, room for the whole buffer.
       s.values.reserve(m_max);
+      m_buffered.push_back(i);
       s.values.assign(m_time_ps.size() - (into_last ? 1 : 0), 0.0);
       if (into_last) s.values.push_back(0);
     }

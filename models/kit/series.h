@@ -200,13 +200,16 @@ class series_sampler : public series_listener {
   void read_all();        // the tracks into m_reading
   // Records the samples whose time is before `until` and not after `limit`, from m_reading.
   void commit(uint64_t until, uint64_t limit);
-  void record(uint64_t time_ps, bool into_last);
+  // `repeat`: the same reading as the sample just recorded (a run idle across several
+  // intervals): only slots holding a buffer can take a value other than zero.
+  void record(uint64_t time_ps, bool into_last, bool repeat = false);
   void decimate();
   void add_slot(series_track& t);
   uint64_t next_boundary() const { return (m_time_ps.empty() ? m_start_ps : m_time_ps.back()) + m_interval_ps; }
 
   std::vector<slot> m_slots;
   std::vector<uint32_t> m_active;  // the slots read at every sample
+  std::vector<uint32_t> m_buffered;  // the slots that hold values (had a non-zero sample)
   std::vector<double> m_reading;   // the tracks as last read
   uint64_t m_read_until = 0;       // m_reading stands for the sample times before this
   uint64_t m_boundary_ticks = 0;   // next_boundary() in the kernel's ticks
