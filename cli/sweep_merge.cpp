@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "cli/sweep_internal.h"
+#include "models/kit/sim_env.h"
 #include "results.pb.h"
 
 namespace fs = std::filesystem;
@@ -56,23 +57,7 @@ std::vector<sweep_point> make_points(const sweep_spec& spec) {
   return points;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\')
-      out += {'\\', ch};
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c < 0x20)
-      out += fmt::format("\\u{:04x}", c);
-    else
-      out += ch;
-  }
-  return out + "\"";
-}
+std::string json_string(const std::string& s) { return "\"" + kit::json_escape(s) + "\""; }
 
 namespace {
 

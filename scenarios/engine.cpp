@@ -12,7 +12,6 @@
 #include <map>
 #include <optional>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <systemc>
 
@@ -197,6 +196,7 @@ class scenario_runner : public sc_core::sc_module {
                   std::istream* in, std::ostream* out, bool prompt, config_dumps dumps)
       : sc_module(name), m_s(s), m_world(w), m_report(report), m_in(in), m_out(out), m_prompt(prompt), m_dumps(dumps) {
     // A variable that is a number is a captured number from the start (step 0).
+    for (const run_report::variable& v : report.variables) m_environment.emplace_back(v.name, v.value);
     for (const run_report::variable& v : report.variables)
       if (const std::optional<double> n = variable_number(v.value)) {
         m_captured[v.name] = *n;
@@ -357,11 +357,9 @@ class scenario_runner : public sc_core::sc_module {
   }
 
   // A shell gets the scenario's variables before its first line (a guest's when it
-  // first runs one: it has no shell before `vm start`). The set is keyed by shell,
-  // never iterated.
+  // first runs one: it has no shell before `vm start`, and a new one after a restart).
   host::host_system& with_variables(host::host_system& h) {
-    if (m_report.variables.empty() || !m_with_variables.insert(&h.sh()).second) return h;
-    for (const run_report::variable& v : m_report.variables) h.sh().set_variable(v.name, v.value);
+    h.sh().login_environment(m_environment);
     return h;
   }
   std::string prompt() { return prompt_of(m_guest.empty() ? m_world.machine(m_current).name : m_guest); }
@@ -410,7 +408,7 @@ class scenario_runner : public sc_core::sc_module {
   size_t m_current = 0;  // the machine the interactive shell is on
   std::string m_guest;   // and the guest it entered ("" none)
   std::map<std::string, double> m_captured;
-  std::set<const host::shell*> m_with_variables;
+  std::vector<std::pair<std::string, std::string>> m_environment;  // the variables, name=value
   run_report& m_report;
   std::istream* m_in;
   std::ostream* m_out;

@@ -10,27 +10,13 @@ namespace iovsim::kit {
 
 namespace {
 
-uint64_t to_ps(const sc_core::sc_time& t) { return static_cast<uint64_t>(t.to_seconds() * 1e12 + 0.5); }
 // A time in picoseconds as the kernel counts it (its resolution's ticks).
 uint64_t ticks_of(uint64_t ps) { return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS).value(); }
 
-std::string json_text(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += {'\\', c};
-    else if (static_cast<unsigned char>(c) < 0x20)
-      out += fmt::format("\\u{:04x}", c);
-    else
-      out += c;
-  }
-  return out + "\"";
-}
+std::string json_text(const std::string& s) { return "\"" + json_escape(s) + "\""; }
 
 std::string number(double v) { return fmt::format("{:.9g}", v); }
 std::string seconds(uint64_t ps) { return number(static_cast<double>(ps) / 1e12); }
-// Chrome trace timestamps are microseconds: picoseconds printed exactly.
-std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
 
 // VCD scopes are the dots of the name; a colon is no identifier character.
 std::string vcd_name(std::string name) {

@@ -13,28 +13,6 @@ namespace iovsim::kit {
 
 namespace {
 sim_env* g_current = nullptr;
-
-uint64_t to_ps(const sc_core::sc_time& t) {
-  return static_cast<uint64_t>(t.to_seconds() * 1e12 + 0.5);
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += c;
-    }
-  }
-  return out;
-}
-
-// Chrome trace timestamps are microseconds; print ps exactly as decimal microseconds.
-std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
 }  // namespace
 
 namespace {
@@ -72,6 +50,33 @@ void release_systemc_context() {
   sc_core::sc_curr_simcontext = g_library_context;
   sc_core::sc_default_global_context = g_library_context;
 }
+
+uint64_t to_ps(const sc_core::sc_time& t) { return static_cast<uint64_t>(t.to_seconds() * 1e12 + 0.5); }
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += c;
+    }
+  }
+  return out;
+}
+
+std::string ps_as_us(uint64_t ps) { return fmt::format("{}.{:06d}", ps / 1000000, ps % 1000000); }
 
 std::string format_sim_time(const sc_core::sc_time& t) {
   const uint64_t ps = to_ps(t);

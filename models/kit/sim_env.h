@@ -26,6 +26,12 @@ void release_systemc_context();
 
 // Formats simulated time as seconds with nanosecond digits: "0.100000000".
 std::string format_sim_time(const sc_core::sc_time& t);
+// A Chrome trace timestamp: picoseconds printed exactly as decimal microseconds.
+std::string ps_as_us(uint64_t ps);
+// A simulated time in whole picoseconds (rounded).
+uint64_t to_ps(const sc_core::sc_time& t);
+// Text for inside a JSON string: quotes, backslashes and control characters escaped.
+std::string json_escape(const std::string& s);
 
 // Parses "100ms", "2.5us", "0", "10ps" into a time; false when it is not one.
 bool parse_time(const std::string& text, sc_core::sc_time& out);

@@ -315,6 +315,12 @@ void shell::set_variable(const std::string& name, const std::string& value, bool
   if (exported) m_exported.insert(name);
 }
 
+void shell::login_environment(const std::vector<std::pair<std::string, std::string>>& vars) {
+  if (m_logged_in) return;
+  m_logged_in = true;
+  for (const auto& [name, value] : vars) set_variable(name, value);
+}
+
 void shell::add_command(const std::string& name, command_fn fn, const std::string& help) {
   m_commands[name] = {std::move(fn), help};
 }

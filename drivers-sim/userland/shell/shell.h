@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drivers-sim/kernel/errno.h"
@@ -43,9 +44,11 @@ class shell {
   // and never hangs: loops stop after MAX_LOOP_ITERATIONS per call.
   cmd_result run(const std::string& line);
 
-  // Sets a variable as an assignment would, exported when `exported` (what a login
-  // shell's environment would have given it: the scenario's variables).
+  // Sets a variable as an assignment would, exported when `exported`.
   void set_variable(const std::string& name, const std::string& value, bool exported = true);
+  // The login environment (the scenario's variables), exported: given once per shell,
+  // so later calls leave what the shell's own lines since assigned or unset.
+  void login_environment(const std::vector<std::pair<std::string, std::string>>& vars);
 
   // The registered commands with their one-line help, sorted by name.
   std::vector<std::pair<std::string, std::string>> commands() const;
@@ -80,6 +83,7 @@ class shell {
   std::map<std::string, std::string> m_vars{{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
                                             {"PWD", "/"}};
   std::set<std::string> m_exported{"OLDPWD", "PATH", "PWD"};  // `export` marks them; nothing runs with them
+  bool m_logged_in = false;                                   // login_environment() given
   int m_last_status = 0;                                      // $?
   long m_loop_iterations = 0;                                 // in this run()
   int m_nesting = 0;                                          // levels running now, up to MAX_NESTING
