@@ -19,6 +19,16 @@ constexpr unsigned RETA_ENTRIES = 128;
 constexpr uint32_t DEFAULT_BUFFER_BYTES = 2048;  // SRRCTL.BSIZEPKT reset value 2 (KiB)
 }  // namespace
 
+// Refuses what the model cannot be; a port offers no more VFs than its queues can pool.
+const nic_core::config& nic_core::checked(config& cfg, const char* name) {
+  if (cfg.queues == 0 || cfg.queues > 128 || cfg.queues_per_pool == 0 || cfg.queues_per_pool > cfg.queues ||
+      cfg.rar_entries == 0 || cfg.rar_entries > 128)
+    throw std::invalid_argument(fmt::format("{}: 1..128 queues, 1..128 receive addresses", name));
+  // Every VF's pool and the PF's must fit in the queues (at the default layout).
+  cfg.max_vfs = std::min(cfg.max_vfs, cfg.queues / cfg.queues_per_pool - 1);
+  return cfg;
+}
+
 nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dma,
                    std::function<uint16_t(unsigned)> requester_id, std::function<void(unsigned, unsigned)> msix)
     : sc_module(name),
@@ -26,13 +36,8 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
       m_dma(dma),
       m_requester_id(std::move(requester_id)),
       m_msix(std::move(msix)),
-      m_pf_regs(std::string(this->name()) + ".bar0", cfg.register_bytes),
+      m_pf_regs(std::string(this->name()) + ".bar0", pf_layout(checked(m_cfg, this->name())), this, 0),
       m_switch(m_pf_regs, cfg.rar_entries, cfg.queues_per_pool) {
-  if (cfg.queues == 0 || cfg.queues > 128 || cfg.queues_per_pool == 0 || cfg.queues_per_pool > cfg.queues ||
-      cfg.rar_entries == 0 || cfg.rar_entries > 128)
-    throw std::invalid_argument(fmt::format("{}: 1..128 queues, 1..128 receive addresses", this->name()));
-  // Every VF's pool and the PF's must fit in the queues (at the default layout).
-  m_cfg.max_vfs = std::min(cfg.max_vfs, cfg.queues / cfg.queues_per_pool - 1);
   m_tx = std::make_unique<tx_engine>("tx", m_dma, m_pool, [this](tx_queue& q, const sc_core::sc_time& at) {
     const unsigned fn = owner(q.index);
     const unsigned v = vector_of(fn, q.index, true);
@@ -55,7 +60,7 @@ nic_core::nic_core(sc_core::sc_module_name name, const config& cfg, dma_port& dm
                     [this](tx_queue& q, net::frame& f) { return tx_decide(q, f); },
                     [this](tx_queue& q, const net::frame& f) { tx_local(q, f); }});
   m_irq.push_back(std::make_unique<interrupt_block>(m_irq_sched, PF_VECTORS, [this](unsigned v) { m_msix(0, v); }));
-  build_pf_regs();
+  m_mbx.assign(m_cfg.max_vfs, mailbox{});
   reset();
   add_series_tracks();
 }

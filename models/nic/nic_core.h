@@ -123,11 +123,17 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   tx_engine::action tx_switch(tx_queue& q, net::frame& f);
   void tx_local(tx_queue& q, const net::frame& f);
   bool queue_exists(unsigned q) const { return q < m_cfg.queues; }
-  void build_pf_regs();
-  std::unique_ptr<kit::reg_bank> build_vf_regs(unsigned vf);
-  void add_queue_regs(kit::reg_bank& bank, const std::string& prefix, uint32_t rx_base, uint32_t tx_base,
-                      std::function<unsigned()> queue_of, unsigned index, bool srrctl_in_block,
-                      const std::function<void()>& after_tail);
+  // The register views (nic_core_regs.cpp) are layouts shared by every core of a
+  // shape: handlers act on the bank's context (the core) and index (the function).
+  static const config& checked(config& cfg, const char* name);
+  static std::shared_ptr<const kit::reg_layout> pf_layout(const config& cfg);
+  static std::shared_ptr<const kit::reg_layout> vf_layout();
+  static void build_pf_regs(kit::reg_bank& r, const config& cfg);
+  static void build_vf_regs(kit::reg_bank& r);
+  static void add_queue_regs(kit::reg_bank& bank, const std::string& prefix, uint32_t rx_base, uint32_t tx_base,
+                             unsigned index, bool srrctl_in_block, const std::function<void()>& after_tail);
+  unsigned view_queue(unsigned fn, unsigned i) const;
+  static ring_state& view_ring(kit::reg_bank& b, unsigned i, bool rx);
   void ring_changed(unsigned q, bool tx);
   void update_rss_key() const;
   void write_srrctl(unsigned q, uint64_t value);
@@ -138,8 +144,8 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
     bool vfu = false, pfu = false;  // who holds the buffer
     bool pfsts = false, pfack = false, rstd = false;
   };
-  void add_pf_mailbox_regs(unsigned part);
-  void add_vf_mailbox_regs(kit::reg_bank& bank, unsigned vf);
+  static void add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned part);
+  static void add_vf_mailbox_regs(kit::reg_bank& r);
   void mailbox_reset_vf(unsigned vf);
   void pf_other_cause();               // the PF's "other" vector (IVAR_MISC)
   void vf_mailbox_cause(unsigned vf);  // the VF's mailbox vector (VTIVAR_MISC)
@@ -204,7 +210,11 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   // VF `vf`'s register bank, built the first time it is needed: a bank just built is
   // in its reset state, the state an untouched VF's would be in.
   kit::reg_bank& vf_regs(unsigned vf) const {
-    if (!m_vf_regs[vf]) m_vf_regs[vf] = const_cast<nic_core*>(this)->build_vf_regs(vf);
+    if (!m_vf_regs[vf]) {
+      m_vf_regs[vf] = std::make_unique<kit::reg_bank>(std::string(name()) + ".vf" + std::to_string(vf), vf_layout(),
+                                                      const_cast<nic_core*>(this), 1 + vf);
+      if (vf < m_num_vfs) m_tracks[4 * (2 + vf) - 1]->set_live(true);  // its ring gauge (nic_core_series.cpp)
+    }
     return *m_vf_regs[vf];
   }
   unsigned m_num_vfs = 0;

@@ -35,9 +35,8 @@ void nic_core::mailbox_reset_vf(unsigned vf) {
 
 // The PF's mailbox registers sit in four places of BAR0 (the bank wants them in
 // address order): `part` 0 CTRL_EXT, 1 PFMBICR, 2 IVAR_MISC, 3 PFMAILBOX, 4 PFMBMEM.
-void nic_core::add_pf_mailbox_regs(unsigned part) {
-  kit::reg_bank& r = m_pf_regs;
-  if (m_mbx.size() != m_cfg.max_vfs) m_mbx.assign(m_cfg.max_vfs, mailbox{});
+void nic_core::add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned part) {
+  const auto core_of = [](kit::reg_bank& b) -> nic_core& { return b.context<nic_core>(); };
   switch (part) {
     case 0:
       r.add(kit::reg("CTRL_EXT", CTRL_EXT, 4).rw().doc("extended control: PFRSTD (bit 14) the PF driver is ready"));
@@ -47,88 +46,98 @@ void nic_core::add_pf_mailbox_regs(unsigned part) {
         r.add(kit::reg(fmt::format("PFMBICR{}", i), PFMBICR0 + 4 * i, 4)
                   .rw()
                   .doc("mailbox causes of VFs 16i..16i+15: VFREQ [15:0], VFACK [31:16] (write 1 to clear)")
-                  .on_read_fn([this, &r, i] { r.set(PFMBICR0 + 4 * i, 4, m_mbicr[i]); })
-                  .on_write_fn([this, i](uint64_t, uint64_t v) { m_mbicr[i] &= ~static_cast<uint32_t>(v); }));
+                  .on_read_fn([core_of, i](kit::reg_bank& b) { b.set(PFMBICR0 + 4 * i, 4, core_of(b).m_mbicr[i]); })
+                  .on_write_fn([core_of, i](kit::reg_bank& b, uint64_t, uint64_t v) {
+                    core_of(b).m_mbicr[i] &= ~static_cast<uint32_t>(v);
+                  }));
       return;
     case 2:
       r.add(kit::reg("IVAR_MISC", IVAR_MISC, 4).rw().doc("vectors of the other causes: [15:8] link, mailbox"));
       return;
     case 3:
-      for (unsigned v = 0; v < m_cfg.max_vfs; ++v) {
+      for (unsigned v = 0; v < cfg.max_vfs; ++v) {
         const uint32_t ctl = PFMAILBOX0 + 4 * v;
         r.add(kit::reg(fmt::format("PFMAILBOX{}", v), ctl, 4)
                   .rw()
                   .doc("PF side of VF v's mailbox: STS, ACK, VFU, PFU, RVFU")
-                  .on_read_fn([this, &r, v, ctl] {
-                    const mailbox& m = m_mbx[v];
-                    r.set(ctl, 4, (m.vfu ? PFMAILBOX_VFU : 0) | (m.pfu ? PFMAILBOX_PFU : 0));
+                  .on_read_fn([core_of, v, ctl](kit::reg_bank& b) {
+                    const mailbox& m = core_of(b).m_mbx[v];
+                    b.set(ctl, 4, (m.vfu ? PFMAILBOX_VFU : 0) | (m.pfu ? PFMAILBOX_PFU : 0));
                   })
-                  .on_write_fn([this, v](uint64_t, uint64_t value) {
-                    mailbox& m = m_mbx[v];
+                  .on_write_fn([core_of, v](kit::reg_bank& b, uint64_t, uint64_t value) {
+                    nic_core& c = core_of(b);
+                    mailbox& m = c.m_mbx[v];
                     if (value & PFMAILBOX_RVFU) m.vfu = false;  // the PF takes the buffer back
                     m.pfu = (value & PFMAILBOX_PFU) && !m.vfu;
-                    if (v >= m_num_vfs) return;
+                    if (v >= c.m_num_vfs) return;
                     if (value & PFMAILBOX_STS) {
                       m.pfsts = true;
-                      ++m_mbx_messages;
-                      vf_mailbox_cause(v);
+                      ++c.m_mbx_messages;
+                      c.vf_mailbox_cause(v);
                     }
                     if (value & PFMAILBOX_ACK) {
                       m.pfack = true;
-                      vf_mailbox_cause(v);
+                      c.vf_mailbox_cause(v);
                     }
                   }));
       }
       return;
     default:
-      for (unsigned v = 0; v < m_cfg.max_vfs; ++v)
+      for (unsigned v = 0; v < cfg.max_vfs; ++v)
         for (unsigned w = 0; w < MBX_WORDS; ++w) {
           const uint32_t off = PFMBMEM0 + 64 * v + 4 * w;
           r.add(kit::reg(fmt::format("PFMBMEM{}_{}", v, w), off, 4)
                     .rw()
                     .doc("VF v's mailbox memory, word w")
-                    .on_read_fn([this, &r, v, w, off] { r.set(off, 4, m_mbx[v].mem[w]); })
-                    .on_write_fn(
-                        [this, v, w](uint64_t, uint64_t value) { m_mbx[v].mem[w] = static_cast<uint32_t>(value); }));
+                    .on_read_fn([core_of, v, w, off](kit::reg_bank& b) { b.set(off, 4, core_of(b).m_mbx[v].mem[w]); })
+                    .on_write_fn([core_of, v, w](kit::reg_bank& b, uint64_t, uint64_t value) {
+                      core_of(b).m_mbx[v].mem[w] = static_cast<uint32_t>(value);
+                    }));
         }
       return;
   }
 }
 
-void nic_core::add_vf_mailbox_regs(kit::reg_bank& r, unsigned vf) {
-  const unsigned mbicr = vf / 16, bit = vf % 16;
+// A VF's side (its bank's index is 1 + the VF's number).
+void nic_core::add_vf_mailbox_regs(kit::reg_bank& r) {
+  const auto core_of = [](kit::reg_bank& b) -> nic_core& { return b.context<nic_core>(); };
   for (unsigned w = 0; w < MBX_WORDS; ++w) {
     const uint32_t off = VFMBMEM + 4 * w;
     r.add(
         kit::reg(fmt::format("VFMBMEM{}", w), off, 4)
             .rw()
             .doc("mailbox memory, word w")
-            .on_read_fn([this, &r, vf, w, off] { r.set(off, 4, m_mbx[vf].mem[w]); })
-            .on_write_fn([this, vf, w](uint64_t, uint64_t value) { m_mbx[vf].mem[w] = static_cast<uint32_t>(value); }));
+            .on_read_fn([core_of, w, off](kit::reg_bank& b) { b.set(off, 4, core_of(b).m_mbx[b.index() - 1].mem[w]); })
+            .on_write_fn([core_of, w](kit::reg_bank& b, uint64_t, uint64_t value) {
+              core_of(b).m_mbx[b.index() - 1].mem[w] = static_cast<uint32_t>(value);
+            }));
   }
   r.add(kit::reg("VFMAILBOX", VFMAILBOX, 4)
             .rw()
             .doc("VF side of the mailbox: REQ, ACK, VFU, PFU, PFSTS, PFACK, RSTI, RSTD")
-            .on_read_fn([this, &r, vf] {
-              mailbox& m = m_mbx[vf];
-              const bool pf_in_reset = !(m_pf_regs.get(CTRL_EXT, 4) & CTRL_EXT_PFRSTD);
-              r.set(VFMAILBOX, 4,
+            .on_read_fn([core_of](kit::reg_bank& b) {
+              nic_core& c = core_of(b);
+              mailbox& m = c.m_mbx[b.index() - 1];
+              const bool pf_in_reset = !(c.m_pf_regs.get(CTRL_EXT, 4) & CTRL_EXT_PFRSTD);
+              b.set(VFMAILBOX, 4,
                     (m.vfu ? VFMAILBOX_VFU : 0) | (m.pfu ? VFMAILBOX_PFU : 0) | (m.pfsts ? VFMAILBOX_PFSTS : 0) |
                         (m.pfack ? VFMAILBOX_PFACK : 0) | (pf_in_reset ? VFMAILBOX_RSTI : 0) |
                         (m.rstd ? VFMAILBOX_RSTD : 0));
               m.pfsts = m.pfack = m.rstd = false;  // read to clear
             })
-            .on_write_fn([this, vf, mbicr, bit](uint64_t, uint64_t value) {
-              mailbox& m = m_mbx[vf];
+            .on_write_fn([core_of](kit::reg_bank& b, uint64_t, uint64_t value) {
+              nic_core& c = core_of(b);
+              const unsigned vf = b.index() - 1, mbicr = vf / 16, bit = vf % 16;
+              mailbox& m = c.m_mbx[vf];
               m.vfu = (value & VFMAILBOX_VFU) && !m.pfu;
               if (value & VFMAILBOX_REQ) {
-                m_mbicr[mbicr] |= MBVFICR_VFREQ << bit;
-                ++m_mbx_messages;
-                pf_other_cause();
+                c.m_mbicr[mbicr] |= MBVFICR_VFREQ << bit;
+                ++c.m_mbx_messages;
+                c.pf_other_cause();
               }
               if (value & VFMAILBOX_ACK) {
-                m_mbicr[mbicr] |= MBVFICR_VFACK << bit;
-                pf_other_cause();
+                c.m_mbicr[mbicr] |= MBVFICR_VFACK << bit;
+                c.pf_other_cause();
               }
             }));
 }

@@ -234,11 +234,12 @@ bool nic_switch::port_vlan(unsigned pool, uint16_t& tci) const {
   return true;
 }
 
-void nic_switch::add_regs(kit::reg_bank& r, unsigned part) {
-  const auto stale = [this](uint64_t, uint64_t) { invalidate(); };
-  const auto tx_stale = [this](uint64_t, uint64_t) {
-    invalidate();
-    if (tx_enable_changed) tx_enable_changed();
+void nic_switch::add_regs(kit::reg_bank& r, unsigned part, switch_of_fn switch_of) {
+  const auto stale = [switch_of](kit::reg_bank& b, uint64_t, uint64_t) { switch_of(b).invalidate(); };
+  const auto tx_stale = [switch_of](kit::reg_bank& b, uint64_t, uint64_t) {
+    nic_switch& sw = switch_of(b);
+    sw.invalidate();
+    if (sw.tx_enable_changed) sw.tx_enable_changed();
   };
   const auto table = [&](const char* name, uint32_t base, unsigned n, const char* doc, uint32_t stride = 4) {
     for (unsigned i = 0; i < n; ++i)
@@ -278,26 +279,31 @@ void nic_switch::add_regs(kit::reg_bank& r, unsigned part) {
                 .rw()
                 .doc("VT_LBEN (bit 0): switch frames between pools")
                 .on_write_fn(stale));
-      kit::reg_bank* b = &r;
       for (unsigned p = 0; p < MAX_POOLS; ++p)
         r.add(kit::reg(fmt::format("PVFGPTC{}", p), PVFGPTC0 + 4 * p, 4)
                   .doc("good packets transmitted by pool p")
-                  .on_read_fn(
-                      [this, b, p] { b->set(PVFGPTC0 + 4 * p, 4, static_cast<uint32_t>(counters[p].tx_packets)); }));
+                  .on_read_fn([switch_of, p](kit::reg_bank& b) {
+                    b.set(PVFGPTC0 + 4 * p, 4, static_cast<uint32_t>(switch_of(b).counters[p].tx_packets));
+                  }));
       for (unsigned p = 0; p < MAX_POOLS; ++p) {
         const uint32_t off = PVFGOTC_LSB0 + 8 * p;
         r.add(kit::reg(fmt::format("PVFGOTC_LSB{}", p), off, 4)
                   .doc("good octets transmitted by pool p, low 32 bits")
-                  .on_read_fn([this, b, p, off] { b->set(off, 4, static_cast<uint32_t>(counters[p].tx_octets)); }));
-        r.add(kit::reg(fmt::format("PVFGOTC_MSB{}", p), off + 4, 4).doc("bits 35:32").on_read_fn([this, b, p, off] {
-          b->set(off + 4, 4, (counters[p].tx_octets >> 32) & 0xf);
-        }));
+                  .on_read_fn([switch_of, p, off](kit::reg_bank& b) {
+                    b.set(off, 4, static_cast<uint32_t>(switch_of(b).counters[p].tx_octets));
+                  }));
+        r.add(kit::reg(fmt::format("PVFGOTC_MSB{}", p), off + 4, 4)
+                  .doc("bits 35:32")
+                  .on_read_fn([switch_of, p, off](kit::reg_bank& b) {
+                    b.set(off + 4, 4, (switch_of(b).counters[p].tx_octets >> 32) & 0xf);
+                  }));
       }
       r.add(kit::reg("SSVPC", SSVPC, 4)
                 .doc("switch security violation packets: anti-spoofing drops (clear on read)")
-                .on_read_fn([this, b] {
-                  b->set(SSVPC, 4, static_cast<uint32_t>(ssvpc_total - ssvpc_cleared));
-                  ssvpc_cleared = ssvpc_total;
+                .on_read_fn([switch_of](kit::reg_bank& b) {
+                  nic_switch& sw = switch_of(b);
+                  b.set(SSVPC, 4, static_cast<uint32_t>(sw.ssvpc_total - sw.ssvpc_cleared));
+                  sw.ssvpc_cleared = sw.ssvpc_total;
                 }));
       return;
     }

@@ -99,7 +99,10 @@ class nic_switch {
   // Declares the switch's registers of `part` in `bank` (the bank wants them in
   // address order, so nic_core calls each part where it belongs): 0 FCTRL..MTA,
   // 1 VMVIR..SSVPC, 2 VFTA, 3 VMOLR..PFUTA, 4 GCR_EXT.
-  void add_regs(kit::reg_bank& bank, unsigned part);
+  // `switch_of` finds the switch of a bank of the layout (its handlers ask when called:
+  // one layout serves every port of a shape).
+  using switch_of_fn = nic_switch& (*)(kit::reg_bank&);
+  static void add_regs(kit::reg_bank& bank, unsigned part, switch_of_fn switch_of);
 
  private:
   struct tables {

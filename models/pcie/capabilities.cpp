@@ -73,9 +73,9 @@ uint32_t add_pcie_cap(config_space& cfg, const pcie_cap_params& p) {
   if (p.flr) {
     const uint32_t devctl_at = at + EXP_DEVCTL;
     auto on_flr = p.on_flr;
-    devctl.on_write = [&cfg, devctl_at, on_flr](uint64_t, uint64_t now) {
+    devctl.on_write = [devctl_at, on_flr](kit::reg_bank& b, uint64_t, uint64_t now) {
       if (!(now & EXP_DEVCTL_BCR_FLR)) return;
-      cfg.set(devctl_at, 2, static_cast<uint32_t>(now & ~EXP_DEVCTL_BCR_FLR));  // reads as 0
+      b.set(devctl_at, 2, static_cast<uint32_t>(now & ~EXP_DEVCTL_BCR_FLR));  // reads as 0
       if (on_flr) on_flr();
     };
   }
@@ -170,15 +170,17 @@ uint32_t add_ats_cap(config_space& cfg, unsigned invalidate_queue_depth, bool pa
 uint32_t add_pri_cap(config_space& cfg, uint32_t outstanding_capacity) {
   const uint32_t at = cfg.add_ext_cap(ECAP_ID_PRI, 1, 16);
   const uint32_t ctrl = at + PRI_CTRL, status = at + PRI_STATUS;
-  cfg.reg(kit::reg("PRI.CTRL", ctrl, 2).rw(PRI_CTRL_ENABLE | PRI_CTRL_RESET).on_write_fn([&cfg, ctrl, status](uint64_t old, uint64_t now) {
-             // Reset is a command: it reads 0 (PCIe 10.5.2.2).
-             if (now & PRI_CTRL_RESET) cfg.set(ctrl, 2, static_cast<uint32_t>(now & ~uint64_t{PRI_CTRL_RESET}));
-             const bool was = old & PRI_CTRL_ENABLE, is = now & PRI_CTRL_ENABLE;
-             const uint32_t st = cfg.get(status, 2);
-             // Enabling clears the status flags (10.5.2.3); disabling stops the interface.
-             if (!was && is) cfg.set(status, 2, st & ~uint32_t{PRI_STATUS_RF | PRI_STATUS_UPRGI | PRI_STATUS_STOPPED});
-             if (was && !is) cfg.set(status, 2, st | PRI_STATUS_STOPPED);
-           }));
+  cfg.reg(kit::reg("PRI.CTRL", ctrl, 2)
+              .rw(PRI_CTRL_ENABLE | PRI_CTRL_RESET)
+              .on_write_fn([ctrl, status](kit::reg_bank& b, uint64_t old, uint64_t now) {
+                // Reset is a command: it reads 0 (PCIe 10.5.2.2).
+                if (now & PRI_CTRL_RESET) b.set(ctrl, 2, static_cast<uint32_t>(now & ~uint64_t{PRI_CTRL_RESET}));
+                const bool was = old & PRI_CTRL_ENABLE, is = now & PRI_CTRL_ENABLE;
+                const uint32_t st = static_cast<uint32_t>(b.get(status, 2));
+                // Enabling clears the status flags (10.5.2.3); disabling stops the interface.
+                if (!was && is) b.set(status, 2, st & ~uint32_t{PRI_STATUS_RF | PRI_STATUS_UPRGI | PRI_STATUS_STOPPED});
+                if (was && !is) b.set(status, 2, st | PRI_STATUS_STOPPED);
+              }));
   cfg.reg(kit::reg("PRI.STATUS", status, 2).reset_to(PRI_STATUS_STOPPED).clear_on_1(PRI_STATUS_RF | PRI_STATUS_UPRGI));
   cfg.ro("PRI.MAX_REQ", at + PRI_MAX_REQ, 4, outstanding_capacity);
   cfg.reg(kit::reg("PRI.ALLOC_REQ", at + PRI_ALLOC_REQ, 4).rw(0xffffffff));

@@ -8,6 +8,9 @@ namespace iovsim::pcie {
 
 config_space::config_space(const std::string& name) : m_bank(name + ".config", CONFIG_SPACE_BYTES) {}
 
+config_space::config_space(const std::string& name, std::shared_ptr<const kit::reg_layout> layout, void* context)
+    : m_bank(name + ".config", std::move(layout), context) {}
+
 void config_space::ro(const std::string& name, uint32_t offset, unsigned width, uint64_t value) {
   m_bank.add(kit::reg(name, offset, width).reset_to(value));
 }

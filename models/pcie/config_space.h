@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "models/kit/reg_bank.h"
@@ -15,6 +16,8 @@ namespace iovsim::pcie {
 class config_space {
  public:
   explicit config_space(const std::string& name);
+  // A space of a layout already declared (a PF's VFs all have the same), at reset.
+  config_space(const std::string& name, std::shared_ptr<const kit::reg_layout> layout, void* context);
 
   kit::reg_bank& bank() { return m_bank; }
   const kit::reg_bank& bank() const { return m_bank; }

@@ -6,6 +6,9 @@ namespace iovsim::pcie {
 
 pci_function::pci_function(const std::string& name) : m_name(name), m_cfg(name) {}
 
+pci_function::pci_function(const std::string& name, std::shared_ptr<const kit::reg_layout> cfg_layout)
+    : m_name(name), m_cfg(cfg_layout ? config_space(name, std::move(cfg_layout), this) : config_space(name)) {}
+
 void pci_function::declare_bars(config_space& cfg, uint32_t base, const std::array<bar_info, 6>& bars,
                                 const std::string& prefix) {
   for (int i = 0; i < 6; ++i) {

@@ -29,6 +29,8 @@ struct function_ids {
 class pci_function {
  public:
   explicit pci_function(const std::string& name);
+  // A function whose configuration space has a layout declared before (null: none yet).
+  pci_function(const std::string& name, std::shared_ptr<const kit::reg_layout> cfg_layout);
   virtual ~pci_function() = default;
   pci_function(const pci_function&) = delete;
   pci_function& operator=(const pci_function&) = delete;

@@ -33,7 +33,8 @@ bool lookup_offset_stride(const pb::DeviceProfile& profile, unsigned function_nu
 // ---------------------------------------------------------------------------
 virtual_function::virtual_function(const std::string& name, physical_function& pf, unsigned index,
                                    uint16_t routing_offset)
-    : pci_function(name), m_pf(pf), m_index(index), m_routing_offset(routing_offset) {
+    : pci_function(name, pf.vf_config_layout()), m_pf(pf), m_index(index), m_routing_offset(routing_offset) {
+  if (pf.vf_config_layout()) return;
   const pb::DeviceProfile& p = pf.profile();
   config_space& c = m_cfg;
   // VF header (SR-IOV spec 3.4.1): Vendor/Device ID read 0xFFFF, Memory Space Enable
@@ -68,6 +69,7 @@ virtual_function::virtual_function(const std::string& name, physical_function& p
   add_pcie_cap(c, exp);
   if (p.aer()) add_aer_cap(c);
   if (p.ari()) add_ari_cap(c, 0);
+  pf.set_vf_config_layout(c.bank().layout());
 }
 
 bool virtual_function::decode_vf_mem(uint64_t addr, int& bar, uint64_t& offset) const {

@@ -52,6 +52,10 @@ class physical_function : public pci_function {
   uint64_t vf_bar_base(int index) const;
 
   std::vector<std::unique_ptr<virtual_function>>& vfs() { return m_vfs; }
+  // Its VFs' configuration spaces are all alike: declared once (by the first VF), shared
+  // by all (a rack enables 2,016 of them).
+  const std::shared_ptr<const kit::reg_layout>& vf_config_layout() const { return m_vf_cfg_layout; }
+  void set_vf_config_layout(std::shared_ptr<const kit::reg_layout> l) { m_vf_cfg_layout = std::move(l); }
 
   // The MMIO register window behind BAR0: the NIC core's per-port registers. The
   // driver reads the permanent MAC address from RAL(0)/RAH(0) here.
@@ -80,6 +84,7 @@ class physical_function : public pci_function {
   std::array<bar_info, 6> m_vf_bars{};
   std::vector<std::unique_ptr<virtual_function>> m_vfs;
   std::unique_ptr<kit::reg_bank> m_regs;
+  std::shared_ptr<const kit::reg_layout> m_vf_cfg_layout;
 };
 
 // Offset and stride the profile gives for NumVFs under the ARI setting (the first

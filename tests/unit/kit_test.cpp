@@ -133,8 +133,8 @@ TEST(reg_bank, byte_and_word_accesses_into_the_middle_of_a_register) {
 TEST(reg_bank, access_spanning_two_registers_and_a_gap) {
   reg_bank bank("dev", 8);
   int a_writes = 0, b_writes = 0;
-  bank.add({"A", 0x0, 2, 0, 0xffff, 0, [&](uint64_t, uint64_t) { ++a_writes; }, nullptr, {}, ""});
-  bank.add({"B", 0x4, 2, 0, 0xffff, 0, [&](uint64_t, uint64_t) { ++b_writes; }, nullptr, {}, ""});
+  bank.add({"A", 0x0, 2, 0, 0xffff, 0, [&](reg_bank&, uint64_t, uint64_t) { ++a_writes; }, nullptr, {}, ""});
+  bank.add({"B", 0x4, 2, 0, 0xffff, 0, [&](reg_bank&, uint64_t, uint64_t) { ++b_writes; }, nullptr, {}, ""});
   bank.write(0x0, 8, 0x8877665544332211ull);
   EXPECT_EQ(bank.get(0x0, 8), 0x0000665500002211ull);
   EXPECT_EQ(a_writes, 1);
@@ -163,7 +163,7 @@ TEST(reg_bank, on_write_sees_old_and_new_value) {
             0x100,
             0x0000ffff,
             0,
-            [&](uint64_t o, uint64_t n) { seen.emplace_back(o, n); },
+            [&](reg_bank&, uint64_t o, uint64_t n) { seen.emplace_back(o, n); },
             nullptr,
             {},
             ""});
@@ -181,9 +181,40 @@ TEST(reg_bank, on_write_sees_old_and_new_value) {
 TEST(reg_bank, on_write_can_veto_by_restoring) {
   reg_bank bank("dev", 4);
   reg_def& r = bank.add({"LOCKED", 0x0, 2, 7, 0xffff, 0, nullptr, nullptr, {}, ""});
-  r.on_write = [&bank](uint64_t old, uint64_t) { bank.set(0x0, 2, old); };
+  r.on_write = [](reg_bank& b, uint64_t old, uint64_t) { b.set(0x0, 2, old); };
   bank.write(0x0, 2, 9);
   EXPECT_EQ(bank.read(0x0, 2), 7u);
+}
+
+// Banks of one shape share their declarations; handlers find what they act on
+// through the bank (context, index), and a bank that changes the layout gets its own.
+TEST(reg_bank, banks_share_a_layout_and_handlers_see_their_bank) {
+  struct device {
+    std::vector<uint64_t> written = std::vector<uint64_t>(2);
+  } dev;
+  reg_bank proto("proto", 8);
+  proto.add(reg("CTRL", 0x0, 4, 0x5, 0xff).on_write_fn([](reg_bank& b, uint64_t, uint64_t v) {
+    b.context<device>().written[b.index()] = v;
+  }));
+  proto.add(reg("ID", 0x4, 4, 0x8086));
+  reg_bank a("a", proto.layout(), &dev, 0), b("b", proto.layout(), &dev, 1);
+  EXPECT_EQ(a.get(0x0, 4), 0x5u);  // made at reset
+  EXPECT_EQ(&a.regs(), &b.regs());
+  a.write(0x0, 4, 0x11);
+  b.write(0x0, 4, 0x22);
+  EXPECT_EQ(dev.written, (std::vector<uint64_t>{0x11, 0x22}));
+  EXPECT_EQ(a.get(0x0, 4), 0x11u);
+  EXPECT_EQ(b.get(0x0, 4), 0x22u);
+  // b changes a reset value: its own copy; a and the prototype keep theirs.
+  b.set_reset(0x4, 0x10de);
+  EXPECT_NE(&a.regs(), &b.regs());
+  EXPECT_EQ(b.get(0x4, 4), 0x10deu);
+  a.reset();
+  b.reset();
+  EXPECT_EQ(a.get(0x4, 4), 0x8086u);
+  EXPECT_EQ(b.get(0x4, 4), 0x10deu);
+  EXPECT_EQ(a.get(0x0, 4), 0x5u);
+  EXPECT_EQ(proto.layout()->regs()[1].reset, 0x8086u);
 }
 
 TEST(reg_bank, on_read_refreshes_before_the_value_is_returned) {
@@ -197,7 +228,7 @@ TEST(reg_bank, on_read_refreshes_before_the_value_is_returned) {
             0,
             0,
             nullptr,
-            [&] {
+            [&](reg_bank&) {
               ++calls;
               bank.set(0x0, 4, ++counter);
             },
