@@ -153,14 +153,19 @@ std::vector<kernfs_node> kernfs::entries(const std::string& dir_path, const kern
 
 void kernfs::add_fixed_entries(const std::string& dir_path, std::set<std::string>& seen,
                                std::vector<kernfs_node>& out) {
+  // Only the keys below the directory, a sorted range of each container: listing
+  // /etc/modprobe.d does not walk every tmpfs file (udev does it once per new device).
+  const std::string prefix = dir_path == "/" ? "/" : dir_path + "/";
+  const auto below = [&prefix](const std::string& key) { return key.compare(0, prefix.size(), prefix) == 0; };
   auto add_dir = [&](const std::string& path) {
     const std::string name = first_below(dir_path, path);
     if (name.empty() || !seen.insert(name).second) return;
     out.push_back(fixed_dir(child_path(dir_path, name)));
   };
-  for (const std::string& d : m_dirs) add_dir(d);
-  for (const auto& [path, fn] : m_mounts) add_dir(path);
-  for (const auto& [path, content] : m_files) {
+  for (auto it = m_dirs.lower_bound(prefix); it != m_dirs.end() && below(*it); ++it) add_dir(*it);
+  for (auto it = m_mounts.lower_bound(prefix); it != m_mounts.end() && below(it->first); ++it) add_dir(it->first);
+  for (auto it = m_files.lower_bound(prefix); it != m_files.end() && below(it->first); ++it) {
+    const std::string& path = it->first;
     const std::string name = first_below(dir_path, path);
     if (name.empty() || seen.count(name)) continue;
     const std::string full = child_path(dir_path, name);

@@ -87,15 +87,30 @@ void series_track::set_live(bool live) {
 }
 
 void series_registry::add(series_track* t) {
+  m_index[t] = m_tracks.size();
   m_tracks.push_back(t);
   if (m_listener) m_listener->track_added(*t);
 }
 
 void series_registry::remove(series_track* t) {
-  auto it = std::find(m_tracks.rbegin(), m_tracks.rend(), t);
-  if (it == m_tracks.rend()) return;
-  m_tracks.erase(std::next(it).base());
+  auto it = m_index.find(t);
+  if (it == m_index.end()) return;
+  m_tracks[it->second] = nullptr;
+  m_index.erase(it);
+  if (++m_holes > m_tracks.size() / 2) {
+    m_tracks.erase(std::remove(m_tracks.begin(), m_tracks.end(), nullptr), m_tracks.end());
+    for (size_t i = 0; i < m_tracks.size(); ++i) m_index[m_tracks[i]] = i;
+    m_holes = 0;
+  }
   if (m_listener) m_listener->track_removed(*t);
+}
+
+std::vector<series_track*> series_registry::tracks() const {
+  std::vector<series_track*> out;
+  out.reserve(m_index.size());
+  for (series_track* t : m_tracks)
+    if (t) out.push_back(t);
+  return out;
 }
 
 series_params::series_params() {
@@ -193,24 +208,28 @@ void series_sampler::add_slot(series_track& t) {
     m_active.push_back(static_cast<uint32_t>(m_slots.size()));
     if (!m_started && s.kind == series_kind::counter) s.last = t.read();
   }
+  m_slot_of[&t] = static_cast<uint32_t>(m_slots.size());
   m_slots.push_back(std::move(s));
+}
+
+series_sampler::slot* series_sampler::slot_of(const series_track& t) {
+  auto it = m_slot_of.find(&t);
+  return it == m_slot_of.end() ? nullptr : &m_slots[it->second];
 }
 
 void series_sampler::track_live_changed(series_track& t) {
   if (m_finished) return;
+  slot* s = slot_of(t);
+  if (!s) return;
   commit(m_read_until, ~0ull);
-  for (size_t i = m_slots.size(); i-- > 0;) {
-    slot& s = m_slots[i];
-    if (s.track != &t) continue;
-    s.live = t.live();
-    if (s.live && s.kind == series_kind::counter) s.last = t.read();  // it counts from now
-    if (s.live && !s.active) {
-      s.active = true;
-      m_active.push_back(static_cast<uint32_t>(i));
-    }
-    if (i < m_reading.size()) m_reading[i] = s.last;
-    return;
+  const auto i = static_cast<uint32_t>(s - m_slots.data());
+  s->live = t.live();
+  if (s->live && s->kind == series_kind::counter) s->last = t.read();  // it counts from now
+  if (s->live && !s->active) {
+    s->active = true;
+    m_active.push_back(i);
   }
+  if (i < m_reading.size()) m_reading[i] = s->last;
 }
 
 void series_sampler::track_added(series_track& t) {
@@ -221,21 +240,20 @@ void series_sampler::track_added(series_track& t) {
 }
 
 void series_sampler::track_removed(series_track& t) {
-  for (auto it = m_slots.rbegin(); it != m_slots.rend(); ++it) {
-    if (it->track != &t) continue;
-    if (!m_finished) {
-      commit(m_read_until, ~0ull);
-      // What it grew by since the last sample goes into the next one.
-      if (it->kind == series_kind::counter) {
-        const double now = t.read();
-        it->pending += now >= it->last ? now - it->last : now;
-        it->last = now;
-      }
-      it->label = t.label();
+  slot* s = slot_of(t);
+  if (!s) return;
+  if (!m_finished) {
+    commit(m_read_until, ~0ull);
+    // What it grew by since the last sample goes into the next one.
+    if (s->kind == series_kind::counter) {
+      const double now = t.read();
+      s->pending += now >= s->last ? now - s->last : now;
+      s->last = now;
     }
-    it->track = nullptr;
-    return;
+    s->label = t.label();
   }
+  s->track = nullptr;
+  m_slot_of.erase(&t);
 }
 
 void series_sampler::trace_vcd(const std::string& path) {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <systemc>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -116,7 +117,7 @@ class series_registry {
  public:
   void add(series_track* t);
   void remove(series_track* t);
-  const std::vector<series_track*>& tracks() const { return m_tracks; }  // registration order
+  std::vector<series_track*> tracks() const;  // registration order
   void set_listener(series_listener* l) { m_listener = l; }
   series_listener* listener() const { return m_listener; }
   // The finished run's samples (empty without a sampler).
@@ -124,7 +125,11 @@ class series_registry {
   const series_data& result() const { return m_result; }
 
  private:
+  // Registration order; a removed track leaves a hole (null) until holes are half of it:
+  // a rack's thousands of tracks are removed in O(1) each, not by a search.
   std::vector<series_track*> m_tracks;
+  std::unordered_map<const series_track*, size_t> m_index;  // looked up only, never iterated
+  size_t m_holes = 0;
   series_listener* m_listener = nullptr;
   series_data m_result;
 };
@@ -207,7 +212,10 @@ class series_sampler : public series_listener {
   void add_slot(series_track& t);
   uint64_t next_boundary() const { return (m_time_ps.empty() ? m_start_ps : m_time_ps.back()) + m_interval_ps; }
 
+  slot* slot_of(const series_track& t);  // null when it has none (any more)
+
   std::vector<slot> m_slots;
+  std::unordered_map<const series_track*, uint32_t> m_slot_of;  // the live tracks' slots; never iterated
   std::vector<uint32_t> m_active;  // the slots read at every sample
   std::vector<uint32_t> m_buffered;  // the slots that hold values (had a non-zero sample)
   std::vector<double> m_reading;   // the tracks as last read

@@ -40,11 +40,13 @@ toeplitz::toeplitz(const rss_key& key) {
   for (size_t pos = 0; pos < MAX_INPUT_BYTES; ++pos) {
     std::array<uint32_t, 8> bit_hash;  // the contribution of each bit, MSB first
     for (size_t b = 0; b < 8; ++b) bit_hash[b] = window(pos * 8 + b);
-    for (uint32_t v = 0; v < 256; ++v) {
-      uint32_t h = 0;
-      for (size_t b = 0; b < 8; ++b)
-        if (v >> (7 - b) & 1) h ^= bit_hash[b];
-      m_table[pos][v] = h;
+    // The hash is linear in the input: v's entry is that of v without its lowest set
+    // bit, XOR that bit's contribution (one XOR per entry: a rack builds 32 tables).
+    m_table[pos][0] = 0;
+    for (uint32_t v = 1; v < 256; ++v) {
+      const uint32_t low = v & (0u - v);                           // the lowest set bit
+      const auto b = static_cast<size_t>(7 - __builtin_ctz(low));  // its index, MSB first
+      m_table[pos][v] = m_table[pos][v ^ low] ^ bit_hash[b];
     }
   }
 }

@@ -22,7 +22,9 @@ void nic_core::add_series_tracks() {
     m_tracks.push_back(std::make_unique<kit::series_track>(
         path + ".rx_ring_free", series_category::ring, label(" rx free descriptors"), "descriptors",
         kit::series_kind::gauge, [this, fn] { return rx_free_descriptors(fn); }));
-    // A VF's are read once software first enabled it (set_num_vfs()).
+    // A VF's are read once software first enabled it (set_num_vfs()); its ring gauge
+    // once software first touched its registers too (vf_regs()): only then can a ring
+    // of it be enabled, and a rack's 2,016 VFs nobody drives cost no read per sample.
     if (fn)
       for (size_t i = m_tracks.size() - 4; i < m_tracks.size(); ++i) m_tracks[i]->set_live(false);
   }
@@ -36,9 +38,10 @@ void nic_core::add_series_tracks() {
 }
 
 void nic_core::wake_series_tracks(unsigned vfs) {
-  // Per port: 4 tracks for the PF, 4 per VF, then the port's drops.
+  // Per port: 4 tracks for the PF, 4 per VF (the ring gauge last), then the port's drops.
   for (unsigned v = 0; v < vfs; ++v)
-    for (unsigned k = 0; k < 4; ++k) m_tracks[4 * (1 + v) + k]->set_live(true);
+    for (unsigned k = 0; k < 4; ++k)
+      if (k < 3 || (v < m_vf_regs.size() && m_vf_regs[v])) m_tracks[4 * (1 + v) + k]->set_live(true);
 }
 
 std::string nic_core::function_label(unsigned fn) const {

@@ -192,9 +192,20 @@ void show_hex_dump(std::string& out, const device_ctx& d) {
     count = 256;
     if (d.opt.hex >= 4 && d.cfg.has(0, 4096)) count = 4096;
   }
+  // By hand, not through fmt: a rack's dumps are millions of bytes.
+  static constexpr char HEX[] = "0123456789abcdef";
+  out.reserve(out.size() + count / 16 * (4 + 16 * 3 + 1));
   for (unsigned i = 0; i < count; ++i) {
-    if (!(i & 15)) put(out, "{:02x}:", i);
-    put(out, " {:02x}", d.cfg.u8(i));
+    if (!(i & 15)) {
+      if (i >= 0x100) out += HEX[(i >> 8) & 0xf];
+      out += HEX[(i >> 4) & 0xf];
+      out += HEX[i & 0xf];
+      out += ':';
+    }
+    const uint8_t b = d.cfg.u8(i);
+    out += ' ';
+    out += HEX[b >> 4];
+    out += HEX[b & 0xf];
     if ((i & 15) == 15) out += '\n';
   }
 }
