@@ -105,7 +105,8 @@ class host_system : public sim_host, public guest_kernel, private syscalls {
   void set_world(world_access* w) { m_world = w; }
 
   // What `lspci` sees: every function with its config bytes and names (or only the
-  // functions `which` accepts, by "0000:03:00.1": the others' config is not read).
+  // functions `which` accepts, by "0000:03:00.1": the others' config is not read),
+  // read as an observer (host_bus::set_observer): no simulated time, no counts.
   std::vector<lspci_device> lspci_view(const std::function<bool(const std::string& bdf)>& which = {});
 
  private:

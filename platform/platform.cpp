@@ -42,30 +42,30 @@ uint64_t host_cpu::transport(kit::tlp_kind kind, uint16_t target, uint64_t addr,
   // payload is read before waiting, when another thread may reuse it.
   if (!write && m_trans.get_response_status() != tlm::TLM_OK_RESPONSE) data = ~0ull;
   // Loosely timed: the access costs what the fabric annotated; the thread waits it.
-  if (delay > sc_core::SC_ZERO_TIME) wait(delay);
+  if (delay > sc_core::SC_ZERO_TIME && !m_observer) wait(delay);
   if (len < 8) data &= (1ull << (8 * len)) - 1;
   return data;
 }
 
 uint32_t host_cpu::cfg_read(unsigned bus_nr, unsigned devfn, unsigned reg, unsigned len) {
-  ++m_cfg_accesses;
+  if (!m_observer) ++m_cfg_accesses;
   return static_cast<uint32_t>(transport(kit::tlp_kind::cfg0, kit::make_rid(bus_nr, devfn),
                                          kit::ecam_address(bus_nr, devfn, reg), len, false, 0));
 }
 
 void host_cpu::cfg_write(unsigned bus_nr, unsigned devfn, unsigned reg, unsigned len, uint32_t value) {
-  ++m_cfg_accesses;
+  if (!m_observer) ++m_cfg_accesses;
   transport(kit::tlp_kind::cfg0, kit::make_rid(bus_nr, devfn), kit::ecam_address(bus_nr, devfn, reg), len, true,
             value);
 }
 
 uint64_t host_cpu::mmio_read(uint64_t addr, unsigned len) {
-  ++m_mmio_accesses;
+  if (!m_observer) ++m_mmio_accesses;
   return transport(kit::tlp_kind::mem, 0, addr, len, false, 0);
 }
 
 void host_cpu::mmio_write(uint64_t addr, unsigned len, uint64_t value) {
-  ++m_mmio_accesses;
+  if (!m_observer) ++m_mmio_accesses;
   transport(kit::tlp_kind::mem, 0, addr, len, true, value);
 }
 

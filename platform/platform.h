@@ -51,6 +51,7 @@ class host_cpu : public sc_core::sc_module, public host_bus {
   void mem_read(uint64_t addr, void* data, unsigned len) override { m_memory->read(addr, data, len); }
   void mem_write(uint64_t addr, const void* data, unsigned len) override { m_memory->write(addr, data, len); }
   void set_memory(mem::phys_mem& memory) { m_memory = &memory; }
+  void set_observer(bool on) override { m_observer = on; }
 
   uint64_t cfg_accesses() const { return m_cfg_accesses; }
   uint64_t mmio_accesses() const { return m_mmio_accesses; }
@@ -61,6 +62,7 @@ class host_cpu : public sc_core::sc_module, public host_bus {
   tlm::tlm_generic_payload m_trans;
   kit::pcie_ext m_ext;
   mem::phys_mem* m_memory = nullptr;
+  bool m_observer = false;
   kit::stat_group m_stats{name(), "the host CPU's accesses to the hardware"};
   kit::counter m_cfg_accesses{m_stats, "config_accesses", "accesses", "configuration reads and writes"};
   kit::counter m_mmio_accesses{m_stats, "mmio_accesses", "accesses", "MMIO reads and writes"};

@@ -21,6 +21,10 @@ class host_bus {
   // CPU loads and stores to host DRAM (coherent, functional: callers charge CPU time).
   virtual void mem_read(uint64_t addr, void* data, unsigned len) = 0;
   virtual void mem_write(uint64_t addr, const void* data, unsigned len) = 0;
+  // While set, config and MMIO accesses are an observer's (the outputs' final view of
+  // every function): they take no simulated time and count in no statistic, so what
+  // a run writes out does not change the run. The models still see the accesses.
+  virtual void set_observer(bool on) { (void)on; }
 };
 
 }  // namespace iovsim::platform
