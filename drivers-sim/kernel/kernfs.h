@@ -82,6 +82,11 @@ class kernfs : public vfs {
   bool is_dir(const std::string& path) override;
   fs_result readlink(const std::string& path) override;
   fs_stat lstat(const std::string& path) override;
+  // One walk of the path (the walk resolves every link on the way).
+  std::string realpath(const std::string& path) override {
+    const found f = lookup(path, true);
+    return f.exists ? f.path : "";
+  }
 
  public:
   struct found {

@@ -49,6 +49,9 @@ class vfs {
   // lstat(2): does not follow a final link. By default nothing is known (type '\0')
   // and userland goes by is_dir and readlink.
   virtual fs_stat lstat(const std::string& /*path*/) { return {}; }
+  // realpath(3) of an existing path: every link resolved, "." and ".." gone; "" when
+  // it does not exist (or a file system cannot say).
+  virtual std::string realpath(const std::string& /*path*/) { return ""; }
 };
 
 }  // namespace iovsim::host

@@ -41,15 +41,32 @@ std::vector<kernfs_node> interface_dir(net_core& net, int ifindex, const std::st
 void mount_net_sysfs(kernfs& fs, pci_sysfs& pci, net_core& net) {
   // /sys/class/net/<if> links to the interface's directory: under its device, or
   // /sys/devices/virtual/net for lo.
-  fs.mount(CLASS_NET, [&net] {
-    std::vector<kernfs_node> out;
-    out.push_back(kernfs_node::link("lo", relative_path(CLASS_NET, LO)));
-    for (netdev* n : net.netdevs())
-      out.push_back(kernfs_node::link(
-          n->name, relative_path(CLASS_NET, n->dev ? pci_sysfs::device_path(*n->dev) + "/net/" + n->name
-                                                   : std::string("/sys/devices/virtual/net/") + n->name)));
-    return out;
-  });
+  const auto link_of = [](const netdev& n) {
+    return kernfs_node::link(n.name,
+                             relative_path(CLASS_NET, n.dev ? pci_sysfs::device_path(*n.dev) + "/net/" + n.name
+                                                            : std::string("/sys/devices/virtual/net/") + n.name));
+  };
+  fs.mount(
+      CLASS_NET,
+      [&net, link_of] {
+        std::vector<kernfs_node> out;
+        out.push_back(kernfs_node::link("lo", relative_path(CLASS_NET, LO)));
+        for (netdev* n : net.netdevs()) out.push_back(link_of(*n));
+        return out;
+      },
+      // One interface by name, without listing them all (udev looks up each new one).
+      [&net, link_of](const std::string& name, kernfs_node& out) {
+        if (name == "lo") {
+          out = kernfs_node::link("lo", relative_path(CLASS_NET, LO));
+          return true;
+        }
+        for (netdev* n : net.netdevs())
+          if (n->name == name) {
+            out = link_of(*n);
+            return true;
+          }
+        return false;
+      });
   // lo and the interfaces without a device (802.1Q VLANs).
   fs.mount("/sys/devices/virtual/net", [&net] {
     std::vector<kernfs_node> out{kernfs_node::dir("lo", [&net] { return interface_dir(net, 1, LO); })};

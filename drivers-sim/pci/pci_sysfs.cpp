@@ -122,29 +122,34 @@ bool pci_sysfs::find_in_device_dir(pci_dev& dev, const std::string& name, kernfs
       out = device_node(c);
       return true;
     }
-  const std::vector<kernfs_node> e = device_dir(dev, false);
+  const std::vector<kernfs_node> e = device_dir(dev, false, &name);
   auto it = std::find_if(e.begin(), e.end(), [&name](const kernfs_node& n) { return n.name == name; });
   if (it == e.end()) return false;
   out = *it;
   return true;
 }
 
-std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children) {
+std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children, const std::string* only) {
   pci_dev* d = &dev;
   std::vector<kernfs_node> e;
-  e.push_back(hex_attr("vendor", 4, d->vendor));
-  e.push_back(hex_attr("device", 4, d->device));
-  e.push_back(hex_attr("subsystem_vendor", 4, d->subsys_vendor));
-  e.push_back(hex_attr("subsystem_device", 4, d->subsys_device));
-  e.push_back(hex_attr("class", 6, d->class_code));
-  e.push_back(hex_attr("revision", 2, d->revision));
-  e.push_back(kernfs_node::text("modalias", pci_modalias(*d) + "\n"));
-  kernfs_node config = kernfs_node::file("config", [this, d] {
-    return fs_result{0, as_bytes(m_pci.config_bytes(*d))};
-  });
-  config.show_some = [this, d](size_t n) { return fs_result{0, as_bytes(m_pci.config_bytes(*d, n))}; };
-  e.push_back(config);
-  e.push_back(kernfs_node::file("resource", [d] {
+  // A lookup by name builds that entry only: a path walk through a rack's sysfs looks
+  // up "config" or "driver" of a function, not its whole directory.
+  const auto want = [only](const char* name) { return !only || *only == name; };
+  if (want("vendor")) e.push_back(hex_attr("vendor", 4, d->vendor));
+  if (want("device")) e.push_back(hex_attr("device", 4, d->device));
+  if (want("subsystem_vendor")) e.push_back(hex_attr("subsystem_vendor", 4, d->subsys_vendor));
+  if (want("subsystem_device")) e.push_back(hex_attr("subsystem_device", 4, d->subsys_device));
+  if (want("class")) e.push_back(hex_attr("class", 6, d->class_code));
+  if (want("revision")) e.push_back(hex_attr("revision", 2, d->revision));
+  if (want("modalias")) e.push_back(kernfs_node::text("modalias", pci_modalias(*d) + "\n"));
+  if (want("config")) {
+    kernfs_node config = kernfs_node::file("config", [this, d] {
+      return fs_result{0, as_bytes(m_pci.config_bytes(*d))};
+    });
+    config.show_some = [this, d](size_t n) { return fs_result{0, as_bytes(m_pci.config_bytes(*d, n))}; };
+    e.push_back(std::move(config));
+  }
+  if (want("resource")) e.push_back(kernfs_node::file("resource", [d] {
     std::string out;
     for (const resource& r : d->bars) out += resource_line(r, r.size);
     out += resource_line(resource{}, 0);   // expansion ROM: none modelled
@@ -153,13 +158,13 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children)
       for (int i = 0; i < 4; ++i) out += resource_line(resource{}, 0);   // windows: in the bridge's config
     return fs_result{0, out};
   }));
-  const std::string here = device_path(*d);
-  if (!d->driver.empty())
-    e.push_back(kernfs_node::link("driver", relative_path(here, std::string(DRIVERS) + "/" + d->driver)));
+  if (!d->driver.empty() && want("driver"))
+    e.push_back(kernfs_node::link("driver", relative_path(device_path(*d), std::string(DRIVERS) + "/" + d->driver)));
   // driver_override (pci-sysfs.c driver_override_show/store, drivers/base/driver.c
   // driver_set_override()): "(null)" when unset; the first line of what is written,
   // an empty one clears it.
-  e.push_back(kernfs_node::file(
+  if (want("driver_override"))
+    e.push_back(kernfs_node::file(
       "driver_override",
       [d] {
         return fs_result{0, (d->driver_override.empty() ? "(null)" : d->driver_override) + "\n"};
@@ -169,12 +174,14 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children)
         d->driver_override = data.substr(0, data.find('\n'));
         return 0;
       }));
-  if (d->is_virtfn && d->physfn) e.push_back(kernfs_node::link("physfn", "../" + d->physfn->bdf()));
+  if (d->is_virtfn && d->physfn && want("physfn")) e.push_back(kernfs_node::link("physfn", "../" + d->physfn->bdf()));
   for (size_t i = 0; i < d->vfs.size(); ++i)
-    e.push_back(kernfs_node::link(fmt::format("virtfn{}", i), "../" + d->vfs[i]->bdf()));
+    if (!only || only->rfind("virtfn", 0) == 0)
+      e.push_back(kernfs_node::link(fmt::format("virtfn{}", i), "../" + d->vfs[i]->bdf()));
   if (d->sriov_pos && !d->is_virtfn) {
     // drivers/pci/iov.c sriov_pf_dev_attrs.
-    e.push_back(kernfs_node::file(
+    if (want("sriov_numvfs"))
+      e.push_back(kernfs_node::file(
         "sriov_numvfs",
         [d] {
           return fs_result{0, fmt::format("{}\n", d->num_vfs)};
@@ -186,15 +193,16 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children)
           if (kstrtoull(data, 0xffff, n)) return EINVAL;
           return -m_bus.sriov_numvfs_store(*d, static_cast<unsigned>(n));
         }));
-    e.push_back(kernfs_node::file("sriov_totalvfs",
+    if (want("sriov_totalvfs")) e.push_back(kernfs_node::file("sriov_totalvfs",
                                   [d] { return fs_result{0, fmt::format("{}\n", d->sriov_totalvfs())}; }));
-    e.push_back(kernfs_node::text("sriov_offset", fmt::format("{}\n", d->vf_offset)));
+    if (want("sriov_offset")) e.push_back(kernfs_node::text("sriov_offset", fmt::format("{}\n", d->vf_offset)));
     // sriov_vf_total_msix: what the PF driver's sriov_get_vf_total_msix() reports;
     // ixgbe and igb have none, so 0.
-    e.push_back(kernfs_node::text("sriov_vf_total_msix", "0\n"));
-    e.push_back(kernfs_node::text("sriov_stride", fmt::format("{}\n", d->vf_stride)));
-    e.push_back(kernfs_node::text("sriov_vf_device", fmt::format("{:x}\n", d->vf_device)));
-    e.push_back(kernfs_node::file(
+    if (want("sriov_vf_total_msix")) e.push_back(kernfs_node::text("sriov_vf_total_msix", "0\n"));
+    if (want("sriov_stride")) e.push_back(kernfs_node::text("sriov_stride", fmt::format("{}\n", d->vf_stride)));
+    if (want("sriov_vf_device")) e.push_back(kernfs_node::text("sriov_vf_device", fmt::format("{:x}\n", d->vf_device)));
+    if (want("sriov_drivers_autoprobe"))
+      e.push_back(kernfs_node::file(
         "sriov_drivers_autoprobe", [d] { return fs_result{0, d->drivers_autoprobe ? "1\n" : "0\n"}; },
         [d](const std::string& data) {
           std::string v = data;
@@ -208,7 +216,7 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children)
   if (d->is_virtfn) {
     // sriov_vf_msix_count (write-only): kstrtoint, then the PF driver must implement
     // sriov_set_msix_vec_count (ixgbe and igb do not), then the VF must be unbound.
-    e.push_back(kernfs_node::file("sriov_vf_msix_count", {}, [](const std::string& data) {
+    if (want("sriov_vf_msix_count")) e.push_back(kernfs_node::file("sriov_vf_msix_count", {}, [](const std::string& data) {
       unsigned long long v = 0;
       if (!data.empty() && data[0] == '-') return EINVAL;  // val < 0
       if (kstrtoull(data, 0x7fffffff, v)) return EINVAL;

@@ -31,7 +31,8 @@ class pci_sysfs {
  private:
   // A function's directory: its attributes, the functions below it when it is a
   // bridge (`with_children`), then the other subsystems' entries.
-  std::vector<kernfs_node> device_dir(pci_dev& dev, bool with_children = true);
+  // `only`: that entry alone (or none), for a lookup by name.
+  std::vector<kernfs_node> device_dir(pci_dev& dev, bool with_children = true, const std::string* only = nullptr);
   // One entry of that directory by name, as device_dir() lists it first.
   bool find_in_device_dir(pci_dev& dev, const std::string& name, kernfs_node& out);
   kernfs_node device_node(pci_dev* dev);

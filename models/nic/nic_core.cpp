@@ -133,6 +133,7 @@ void nic_core::reset() {
   m_pf_regs.set(RAL0, 4, lo);
   m_pf_regs.set(RAL0 + 4, 4, hi | RAH_AV);
   m_rss_stale = true;
+  m_rx_rings_on = 0;
   for (unsigned q = 0; q <= m_cfg.queues; ++q) {
     m_rx[q]->ring = ring_state{};
     m_rx[q]->buffer_bytes = DEFAULT_BUFFER_BYTES;

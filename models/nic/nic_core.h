@@ -226,6 +226,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   uint64_t m_tx_local_only = 0;
   std::array<uint64_t, static_cast<size_t>(tx_drop::count)> m_tx_dropped{};
   std::vector<uint8_t> m_vlan_strip;                  // per queue: RXDCTL.VME
+  int m_rx_rings_on = 0;  // RX rings with RXDCTL.ENABLE set (the series' ring gauges skip a port with none)
   uint64_t m_trace_rx_seq = 0, m_trace_drop_seq = 0;  // trace sampling (trace.sample_every)
   uint64_t m_qprdc_cleared = 0;  // no-descriptor drops QPRDC(0) showed before its last read or reset
   uint64_t m_mpc_cleared = 0;    // packet-buffer drops MPC(0) showed before its last read or reset

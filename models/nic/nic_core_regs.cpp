@@ -159,7 +159,10 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                .on_write_fn([n, rx, changed](kit::reg_bank& b, uint64_t, uint64_t v) {
                  nic_core& c = core_of(b);
                  const unsigned q = c.view_queue(b.index(), n);
-                 view_ring(b, n, rx).enabled = v & DCTL_ENABLE;
+                 ring_state& ring = view_ring(b, n, rx);
+                 const bool on = v & DCTL_ENABLE;
+                 if (rx && on != ring.enabled) c.m_rx_rings_on += on ? 1 : -1;
+                 ring.enabled = on;
                  if (rx) c.m_vlan_strip[q] = (v & RXDCTL_VME) != 0;
                  // PTHRESH [6:0], HTHRESH [14:8]: when descriptors are fetched.
                  const auto pthresh = static_cast<uint32_t>(v & DCTL_PTHRESH_MASK);
@@ -358,6 +361,7 @@ void nic_core::build_vf_regs(kit::reg_bank& r) {
               for (unsigned i = 0; i < c.queues_per_pool(); ++i) {
                 const unsigned q = c.pool_base(fn) + i;
                 if (!c.queue_exists(q)) break;
+                if (c.m_rx[q]->ring.enabled) --c.m_rx_rings_on;
                 c.m_rx[q]->ring = ring_state{};
                 c.m_rx[q]->restart();
                 c.m_tx_queues[q]->ring = ring_state{};

@@ -55,7 +55,7 @@ std::string nic_core::function_label(unsigned fn) const {
 }
 
 double nic_core::rx_free_descriptors(unsigned fn) const {
-  if (fn > m_num_vfs) return 0;
+  if (fn > m_num_vfs || !m_rx_rings_on) return 0;
   unsigned first = pool_base(fn), end = fn ? first + queues_per_pool() : m_cfg.queues;
   if (!fn && !m_num_vfs) first = 0;
   uint64_t free = 0;

@@ -29,6 +29,10 @@ bool parse_address(const std::string& bdf, pci_address& a) {
 
 // realpath(3): every link followed, component by component, ".." taken physically.
 std::string real_path(vfs& fs, const std::string& path, int depth = 0) {
+  // The file system's own walk when it has one (kernfs: one lookup, not a readlink per
+  // component, each a walk from the root).
+  if (depth == 0)
+    if (std::string p = fs.realpath(path); !p.empty()) return p;
   std::string out;
   std::istringstream in(path);
   std::string part;
