@@ -57,9 +57,13 @@ reg_def& reg_layout::add(const std::string& bank, reg_def def) {
   }
   if (m_regs.size() >= 0x7fff) throw std::logic_error(bank + ": too many registers");
   const auto index = static_cast<int16_t>(m_regs.size());
-  m_owner.resize(def.offset + def.width, -1);  // registers come in address order: this one ends last
-  m_reset.resize(def.offset + def.width, 0);
-  for (unsigned i = 0; i < def.width; ++i) m_owner[def.offset + i] = index;
+  m_reset.resize(def.offset + def.width, 0);  // registers come in address order: this one ends last
+  for (unsigned i = 0; i < def.width; ++i) {
+    const uint32_t at = def.offset + i, page = at / OWNER_PAGE;
+    if (page >= m_owner.size()) m_owner.resize(page + 1);
+    if (m_owner[page].empty()) m_owner[page].assign(OWNER_PAGE, -1);
+    m_owner[page][at % OWNER_PAGE] = index;
+  }
   def.reset &= width_mask(def.width);
   m_regs.push_back(std::move(def));
   reg_def& r = m_regs.back();

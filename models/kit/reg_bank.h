@@ -110,7 +110,10 @@ class reg_layout {
   // Up to the end of the last register (beyond it everything reads 0): a VF's 4 KiB
   // config space holds a few hundred bytes.
   const std::vector<uint8_t>& reset_bytes() const { return m_reset; }
-  int index_of(uint32_t offset) const { return offset < m_owner.size() ? m_owner[offset] : -1; }
+  int index_of(uint32_t offset) const {
+    const uint32_t page = offset / OWNER_PAGE;
+    return page < m_owner.size() && !m_owner[page].empty() ? m_owner[page][offset % OWNER_PAGE] : -1;
+  }
   const reg_def* find(uint32_t offset) const {
     const int i = index_of(offset);
     return i < 0 ? nullptr : &m_regs[static_cast<size_t>(i)];
@@ -124,7 +127,11 @@ class reg_layout {
   // reference add() returns stays valid.
   std::deque<reg_def> m_regs;
   uint32_t m_size;
-  std::vector<int16_t> m_owner;  // per byte up to the last register's end: the register holding it, -1 none
+  // Per byte, the register holding it (-1 none), in pages of OWNER_PAGE bytes made
+  // where registers are: a bank with a register at 0xA200 and little else (a PF's
+  // RAL(0) view) keeps two pages, not a table of 41,000 entries.
+  static constexpr uint32_t OWNER_PAGE = 256;
+  std::vector<std::vector<int16_t>> m_owner;
   std::vector<uint8_t> m_reset;  // every register at its reset value
 };
 

@@ -196,8 +196,6 @@ series_sampler::~series_sampler() {
 void series_sampler::add_slot(series_track& t) {
   slot s;
   s.track = &t;
-  s.name = t.name();
-  s.unit = t.unit();
   s.category = t.category();
   s.kind = t.kind();
   // A track there before the run counts from its value then; one made during the run
@@ -250,10 +248,17 @@ void series_sampler::track_removed(series_track& t) {
       s->pending += now >= s->last ? now - s->last : now;
       s->last = now;
     }
-    s->label = t.label();
+    s->keep_names();  // after the run ended, finish() kept those it prints
   }
   s->track = nullptr;
   m_slot_of.erase(&t);
+}
+
+void series_sampler::slot::keep_names() {
+  if (!track) return;
+  name = track->name();
+  unit = track->unit();
+  label = track->label();
 }
 
 void series_sampler::trace_vcd(const std::string& path) {
@@ -262,7 +267,7 @@ void series_sampler::trace_vcd(const std::string& path) {
   m_vcd_values.assign(m_slots.size(), 0.0);
   for (size_t i = 0; i < m_slots.size(); ++i) {
     m_slots[i].vcd = &m_vcd_values[i];
-    sc_core::sc_trace(m_vcd, m_vcd_values[i], vcd_name(m_slots[i].name));
+    sc_core::sc_trace(m_vcd, m_vcd_values[i], vcd_name(m_slots[i].track->name()));
   }
   // SystemC calls the files last made first: the sampler's hook goes after the VCD
   // file so what it sets is written at this time step, not the next one.
@@ -357,8 +362,10 @@ void series_sampler::finish() {
   // The interval the run ended in; merged into the last sample when it ended on one.
   read_all();
   record(now, !m_time_ps.empty() && now <= m_time_ps.back());
+  // What the outputs print of each track that holds values (the others are left out:
+  // a rack's thousands of idle VF tracks are not asked for a label).
   for (slot& s : m_slots)
-    if (s.track) s.label = s.track->label();
+    if (s.track && !s.values.empty()) s.keep_names();
   m_finished = true;
   if (m_vcd) sc_core::sc_close_vcd_trace_file(m_vcd);
   m_vcd = nullptr;

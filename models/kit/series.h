@@ -192,7 +192,8 @@ class series_sampler : public series_listener {
   class clock;
   struct slot {
     series_track* track = nullptr;  // null once the track is gone
-    std::string name, label, unit;
+    std::string name, label, unit;  // the track's, kept when it goes or the run ends
+    void keep_names();
     series_category category = series_category::throughput;
     series_kind kind = series_kind::counter;
     bool live = true, active = false;  // active: read at every sample (it is, or was, live)
