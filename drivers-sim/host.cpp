@@ -156,7 +156,7 @@ void host_system::start_kernel() {
   k.dma = std::make_unique<dma_api>(k.iommu.get(), m_log);
   k.pci = std::make_unique<pci_core>(m_board.bus(), m_params, m_log);
   k.bus = std::make_unique<pci_bus_type>(*k.pci, m_log);
-  k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, modalias); };
+  k.bus->on_uevent = [this](pci_dev&, const std::string& modalias) { udev_device_added(*this, m_udev_kmod, modalias); };
   k.net = std::make_unique<net_core>(m_log, m_seed + m_boots);
   k.packet_generator = std::make_unique<pktgen>();
   k.net->on_uevent = [this](const std::string& ifname) { udev_net_added(*this, ifname); };

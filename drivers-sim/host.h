@@ -33,6 +33,7 @@
 #include "drivers-sim/userland/shell/shell.h"
 #include "drivers-sim/userland/sim/inject.h"
 #include "drivers-sim/userland/sim/sim.h"
+#include "drivers-sim/userland/tools.h"
 #include "drivers-sim/virt/vfio.h"
 #include "drivers-sim/virt/vm.h"
 #include "firmware/bios.h"
@@ -182,6 +183,7 @@ class host_system : public sim_host, public guest_kernel, private syscalls {
   class settling_vfs;
   std::unique_ptr<settling_vfs> m_user_fs;
   pci_ids m_ids;
+  udev_kmod_context m_udev_kmod;  // systemd-udevd's, across its uevents
   std::unique_ptr<kernel_parts> m_k;
   std::unique_ptr<shell> m_shell;
   world_access* m_world = nullptr;

@@ -119,6 +119,7 @@ void kernfs::mkdir(const std::string& path) {
   for (const std::string& c : split_path(path)) {
     p += "/" + c;
     m_dirs.insert(p);
+    ++m_files_stamp;
   }
 }
 
@@ -321,12 +322,14 @@ int kernfs::write(const std::string& path, const std::string& data, bool append)
   if (!f.exists) {
     if (!f.tmpfs_dir) return f.error;
     m_files[f.path] = data;
+    ++m_files_stamp;
     return 0;
   }
   if (f.node.type == kernfs_node::kind::dir) return EISDIR;
   if (auto it = m_files.find(f.path); it != m_files.end()) {
     if (append) it->second += data;
     else it->second = data;
+    ++m_files_stamp;
     return 0;
   }
   return f.node.store ? f.node.store(data) : EACCES;

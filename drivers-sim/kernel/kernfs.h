@@ -64,7 +64,11 @@ class kernfs : public vfs {
   // entries (/sys/bus/pci/devices on a rack) then costs one entry, not all of them.
   void mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find = {});
   // A plain file in the tmpfs (the scenario's files present at boot).
-  void put_file(const std::string& path, const std::string& content) { m_files[path] = content; }
+  void put_file(const std::string& path, const std::string& content) {
+    m_files[path] = content;
+    ++m_files_stamp;
+  }
+  uint64_t files_stamp() const override { return m_files_stamp; }
   // Plain files under `dir` (tmpfs), by path: /etc/modprobe.d/*.conf readers.
   std::vector<std::string> files_under(const std::string& dir) const;
   // Forgets every mount (a reboot: the kernel that provided them is gone). Fixed
@@ -116,6 +120,7 @@ class kernfs : public vfs {
   std::set<std::string> m_dirs;                        // fixed directories
   std::map<std::string, mount_point> m_mounts;         // path -> provider
   std::map<std::string, std::string> m_files;          // tmpfs: path -> content
+  uint64_t m_files_stamp = 1;                          // changes of m_files and m_dirs (files_stamp())
 };
 
 // The target of a link in directory `from_dir` that reaches `to` (both absolute):

@@ -52,6 +52,10 @@ class vfs {
   // realpath(3) of an existing path: every link resolved, "." and ".." gone; "" when
   // it does not exist (or a file system cannot say).
   virtual std::string realpath(const std::string& /*path*/) { return ""; }
+  // A count of changes to the plain (tmpfs) files and directories: what was read from
+  // them is still what they hold while it stays the same (what kmod learns from its
+  // configuration's timestamps). 0: the file system cannot tell.
+  virtual uint64_t files_stamp() const { return 0; }
 };
 
 }  // namespace iovsim::host

@@ -30,8 +30,8 @@ std::vector<std::string> conf_lines(vfs& fs) {
   return lines;
 }
 
-bool blacklisted(vfs& fs, const std::string& module) {
-  for (const std::string& line : conf_lines(fs)) {
+bool blacklisted(const std::vector<std::string>& conf, const std::string& module) {
+  for (const std::string& line : conf) {
     std::istringstream in(line);
     std::string word, name;
     if (in >> word >> name && word == "blacklist" && name == module) return true;
@@ -85,9 +85,15 @@ cmd_result rmmod(syscalls& sys, const std::string& name) {
 }
 }  // namespace
 
-void udev_device_added(syscalls& sys, const std::string& modalias) {
+void udev_device_added(syscalls& sys, udev_kmod_context& kmod, const std::string& modalias) {
   const std::string module = sys.module_for_alias(modalias);
-  if (module.empty() || blacklisted(sys.files(), module)) return;
+  if (module.empty()) return;
+  const uint64_t stamp = sys.files().files_stamp();
+  if (!stamp || stamp != kmod.stamp) {
+    kmod.lines = conf_lines(sys.files());
+    kmod.stamp = stamp;
+  }
+  if (blacklisted(kmod.lines, module)) return;
   modprobe(sys, module, {});
 }
 
