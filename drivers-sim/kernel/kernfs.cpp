@@ -123,9 +123,9 @@ void kernfs::mkdir(const std::string& path) {
   }
 }
 
-void kernfs::mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find) {
+void kernfs::mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find, kernfs_names_fn names) {
   mkdir(parent_of(join_path(split_path(path))));
-  m_mounts[join_path(split_path(path))] = mount_point{std::move(children), std::move(find)};
+  m_mounts[join_path(split_path(path))] = mount_point{std::move(children), std::move(find), std::move(names)};
 }
 
 std::vector<std::string> kernfs::files_under(const std::string& dir) const {
@@ -139,7 +139,11 @@ std::vector<std::string> kernfs::files_under(const std::string& dir) const {
 kernfs_node kernfs::fixed_dir(const std::string& path) {
   auto it = m_mounts.find(path);
   const std::string name = path == "/" ? "" : path.substr(path.rfind('/') + 1);
-  if (it != m_mounts.end()) return kernfs_node::dir(name, it->second.children, it->second.find);
+  if (it != m_mounts.end()) {
+    kernfs_node n = kernfs_node::dir(name, it->second.children, it->second.find);
+    n.names = it->second.names;
+    return n;
+  }
   return kernfs_node::dir(name, {});
 }
 
@@ -340,7 +344,15 @@ fs_result kernfs::list(const std::string& path) {
   if (!f.exists) return {f.error, ""};
   if (f.node.type != kernfs_node::kind::dir) return {0, path + "\n"};   // `ls FILE` names the file
   std::vector<std::string> names;
-  for (const kernfs_node& n : entries(f.path, f.node)) names.push_back(n.name);
+  if (f.node.names) {
+    names = f.node.names();
+    std::set<std::string> seen(names.begin(), names.end());
+    std::vector<kernfs_node> fixed;
+    add_fixed_entries(f.path, seen, fixed);
+    for (const kernfs_node& n : fixed) names.push_back(n.name);
+  } else {
+    for (const kernfs_node& n : entries(f.path, f.node)) names.push_back(n.name);
+  }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   std::string out;

@@ -30,6 +30,9 @@ using kernfs_dir_fn = std::function<std::vector<kernfs_node>()>;
 // the entry in `out`, or false. It must agree with the directory's listing (the
 // first entry of that name), so a provider builds both from the same helpers.
 using kernfs_find_fn = std::function<bool(const std::string& name, kernfs_node& out)>;
+// The names of a directory's children, as its listing has them: what `ls` and a glob
+// need, without building each entry (a rack's 2,073 device links).
+using kernfs_names_fn = std::function<std::vector<std::string>()>;
 
 struct kernfs_node {
   enum class kind { file, dir, link };
@@ -40,6 +43,7 @@ struct kernfs_node {
   std::function<int(const std::string&)> store;      // file: 0 or an errno; empty: read-only
   kernfs_dir_fn children;                            // dir
   kernfs_find_fn find;                               // dir: one child by name (else children() is searched)
+  kernfs_names_fn names;                             // dir: the children's names (else children() is listed)
   std::string target;                                // link, relative to its directory
 
   static kernfs_node file(std::string name, std::function<fs_result()> show,
@@ -62,7 +66,8 @@ class kernfs : public vfs {
   // and mounts below it). One provider per path. `find`, when given, finds one of
   // `children`'s entries by name: a path walk through a directory of thousands of
   // entries (/sys/bus/pci/devices on a rack) then costs one entry, not all of them.
-  void mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find = {});
+  void mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find = {},
+             kernfs_names_fn names = {});
   // A plain file in the tmpfs (the scenario's files present at boot).
   void put_file(const std::string& path, const std::string& content) {
     m_files[path] = content;
@@ -116,6 +121,7 @@ class kernfs : public vfs {
   struct mount_point {
     kernfs_dir_fn children;
     kernfs_find_fn find;
+    kernfs_names_fn names;
   };
   std::set<std::string> m_dirs;                        // fixed directories
   std::map<std::string, mount_point> m_mounts;         // path -> provider

@@ -70,6 +70,11 @@ pci_sysfs::pci_sysfs(kernfs& fs, pci_core& pci, pci_bus_type& bus) : m_pci(pci),
         if (!d) return false;
         out = device_link(*d);
         return true;
+      },
+      [this] {
+        std::vector<std::string> out;
+        for (pci_dev* d : m_pci.devices()) out.push_back(d->bdf());
+        return out;
       });
   fs.mount(DRIVERS, [this] {
     std::vector<kernfs_node> out;
