@@ -31,7 +31,9 @@ void write_file(const fs::path& path, const std::string& text) {
   // stdio rather than ofstream: fclose() reports a full disk (ENOSPC, EDQUOT) that a
   // buffered stream would only drop.
   // Outputs are UTF-8 text whatever bytes a command printed (`cat config`).
-  const std::string utf8 = to_valid_utf8(text);
+  const bool valid = first_invalid_utf8(text) == std::string::npos;
+  const std::string repaired = valid ? std::string() : to_valid_utf8(text);
+  const std::string& utf8 = valid ? text : repaired;
   errno = 0;
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) throw output_error(fmt::format("cannot write {}: {}", path.string(), reason()));

@@ -87,19 +87,18 @@ void series_track::set_live(bool live) {
 }
 
 void series_registry::add(series_track* t) {
-  m_index[t] = m_tracks.size();
+  t->m_registry_index = static_cast<uint32_t>(m_tracks.size());
   m_tracks.push_back(t);
   if (m_listener) m_listener->track_added(*t);
 }
 
 void series_registry::remove(series_track* t) {
-  auto it = m_index.find(t);
-  if (it == m_index.end()) return;
-  m_tracks[it->second] = nullptr;
-  m_index.erase(it);
+  if (t->m_registry_index >= m_tracks.size() || m_tracks[t->m_registry_index] != t) return;
+  m_tracks[t->m_registry_index] = nullptr;
+  t->m_registry_index = series_track::NONE;
   if (++m_holes > m_tracks.size() / 2) {
     m_tracks.erase(std::remove(m_tracks.begin(), m_tracks.end(), nullptr), m_tracks.end());
-    for (size_t i = 0; i < m_tracks.size(); ++i) m_index[m_tracks[i]] = i;
+    for (size_t i = 0; i < m_tracks.size(); ++i) m_tracks[i]->m_registry_index = static_cast<uint32_t>(i);
     m_holes = 0;
   }
   if (m_listener) m_listener->track_removed(*t);
@@ -107,7 +106,7 @@ void series_registry::remove(series_track* t) {
 
 std::vector<series_track*> series_registry::tracks() const {
   std::vector<series_track*> out;
-  out.reserve(m_index.size());
+  out.reserve(m_tracks.size() - m_holes);
   for (series_track* t : m_tracks)
     if (t) out.push_back(t);
   return out;
@@ -206,13 +205,12 @@ void series_sampler::add_slot(series_track& t) {
     m_active.push_back(static_cast<uint32_t>(m_slots.size()));
     if (!m_started && s.kind == series_kind::counter) s.last = t.read();
   }
-  m_slot_of[&t] = static_cast<uint32_t>(m_slots.size());
+  t.m_slot = static_cast<uint32_t>(m_slots.size());
   m_slots.push_back(std::move(s));
 }
 
 series_sampler::slot* series_sampler::slot_of(const series_track& t) {
-  auto it = m_slot_of.find(&t);
-  return it == m_slot_of.end() ? nullptr : &m_slots[it->second];
+  return t.m_slot < m_slots.size() && m_slots[t.m_slot].track == &t ? &m_slots[t.m_slot] : nullptr;
 }
 
 void series_sampler::track_live_changed(series_track& t) {
@@ -251,7 +249,7 @@ void series_sampler::track_removed(series_track& t) {
     s->keep_names();  // after the run ended, finish() kept those it prints
   }
   s->track = nullptr;
-  m_slot_of.erase(&t);
+  t.m_slot = series_track::NONE;
 }
 
 void series_sampler::slot::keep_names() {

@@ -20,7 +20,6 @@
 #include <functional>
 #include <string>
 #include <systemc>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,7 +74,12 @@ class series_track {
   void set_live(bool live);
 
  private:
+  friend class series_registry;
+  friend class series_sampler;
   void enrol();
+  static constexpr uint32_t NONE = ~0u;
+  uint32_t m_registry_index = NONE;  // its place in the registry (series_registry)
+  uint32_t m_slot = NONE;            // its slot in the sampler (series_sampler)
   std::string m_name;
   series_category m_category;
   label_fn m_label;
@@ -128,7 +132,6 @@ class series_registry {
   // Registration order; a removed track leaves a hole (null) until holes are half of it:
   // a rack's thousands of tracks are removed in O(1) each, not by a search.
   std::vector<series_track*> m_tracks;
-  std::unordered_map<const series_track*, size_t> m_index;  // looked up only, never iterated
   size_t m_holes = 0;
   series_listener* m_listener = nullptr;
   series_data m_result;
@@ -216,7 +219,6 @@ class series_sampler : public series_listener {
   slot* slot_of(const series_track& t);  // null when it has none (any more)
 
   std::vector<slot> m_slots;
-  std::unordered_map<const series_track*, uint32_t> m_slot_of;  // the live tracks' slots; never iterated
   std::vector<uint32_t> m_active;  // the slots read at every sample
   std::vector<uint32_t> m_buffered;  // the slots that hold values (had a non-zero sample)
   std::vector<double> m_reading;   // the tracks as last read
