@@ -1,7 +1,7 @@
-#include "scenarios/utf8.h"
-
 #include <cstdint>
 #include <cstring>
+
+#include "scenarios/utf8.h"
 
 namespace iovsim::scen {
 

@@ -66,8 +66,7 @@ class kernfs : public vfs {
   // and mounts below it). One provider per path. `find`, when given, finds one of
   // `children`'s entries by name: a path walk through a directory of thousands of
   // entries (/sys/bus/pci/devices on a rack) then costs one entry, not all of them.
-  void mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find = {},
-             kernfs_names_fn names = {});
+  void mount(const std::string& path, kernfs_dir_fn children, kernfs_find_fn find = {}, kernfs_names_fn names = {});
   // A plain file in the tmpfs (the scenario's files present at boot).
   void put_file(const std::string& path, const std::string& content) {
     m_files[path] = content;

@@ -154,15 +154,16 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children,
     config.show_some = [this, d](size_t n) { return fs_result{0, as_bytes(m_pci.config_bytes(*d, n))}; };
     e.push_back(std::move(config));
   }
-  if (want("resource")) e.push_back(kernfs_node::file("resource", [d] {
-    std::string out;
-    for (const resource& r : d->bars) out += resource_line(r, r.size);
-    out += resource_line(resource{}, 0);   // expansion ROM: none modelled
-    for (const resource& r : d->iov_bars) out += resource_line(r, r.size * d->total_vfs);
-    if (d->is_bridge)
-      for (int i = 0; i < 4; ++i) out += resource_line(resource{}, 0);   // windows: in the bridge's config
-    return fs_result{0, out};
-  }));
+  if (want("resource"))
+    e.push_back(kernfs_node::file("resource", [d] {
+      std::string out;
+      for (const resource& r : d->bars) out += resource_line(r, r.size);
+      out += resource_line(resource{}, 0);  // expansion ROM: none modelled
+      for (const resource& r : d->iov_bars) out += resource_line(r, r.size * d->total_vfs);
+      if (d->is_bridge)
+        for (int i = 0; i < 4; ++i) out += resource_line(resource{}, 0);  // windows: in the bridge's config
+      return fs_result{0, out};
+    }));
   if (!d->driver.empty() && want("driver"))
     e.push_back(kernfs_node::link("driver", relative_path(device_path(*d), std::string(DRIVERS) + "/" + d->driver)));
   // driver_override (pci-sysfs.c driver_override_show/store, drivers/base/driver.c
@@ -170,15 +171,15 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children,
   // an empty one clears it.
   if (want("driver_override"))
     e.push_back(kernfs_node::file(
-      "driver_override",
-      [d] {
-        return fs_result{0, (d->driver_override.empty() ? "(null)" : d->driver_override) + "\n"};
-      },
-      [d](const std::string& data) {
-        if (data.size() >= 4096 - 1) return EINVAL;  // PAGE_SIZE - 1
-        d->driver_override = data.substr(0, data.find('\n'));
-        return 0;
-      }));
+        "driver_override",
+        [d] {
+          return fs_result{0, (d->driver_override.empty() ? "(null)" : d->driver_override) + "\n"};
+        },
+        [d](const std::string& data) {
+          if (data.size() >= 4096 - 1) return EINVAL;  // PAGE_SIZE - 1
+          d->driver_override = data.substr(0, data.find('\n'));
+          return 0;
+        }));
   if (d->is_virtfn && d->physfn && want("physfn")) e.push_back(kernfs_node::link("physfn", "../" + d->physfn->bdf()));
   for (size_t i = 0; i < d->vfs.size(); ++i)
     if (!only || only->rfind("virtfn", 0) == 0)
@@ -187,19 +188,21 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children,
     // drivers/pci/iov.c sriov_pf_dev_attrs.
     if (want("sriov_numvfs"))
       e.push_back(kernfs_node::file(
-        "sriov_numvfs",
-        [d] {
-          return fs_result{0, fmt::format("{}\n", d->num_vfs)};
-        },
-        [this, d](const std::string& data) {
-          // drivers/pci/iov.c sriov_numvfs_store (6.1): any kstrtou16()
-          // failure, overflow included, is EINVAL.
-          unsigned long long n = 0;
-          if (kstrtoull(data, 0xffff, n)) return EINVAL;
-          return -m_bus.sriov_numvfs_store(*d, static_cast<unsigned>(n));
-        }));
-    if (want("sriov_totalvfs")) e.push_back(kernfs_node::file("sriov_totalvfs",
-                                  [d] { return fs_result{0, fmt::format("{}\n", d->sriov_totalvfs())}; }));
+          "sriov_numvfs",
+          [d] {
+            return fs_result{0, fmt::format("{}\n", d->num_vfs)};
+          },
+          [this, d](const std::string& data) {
+            // drivers/pci/iov.c sriov_numvfs_store (6.1): any kstrtou16()
+            // failure, overflow included, is EINVAL.
+            unsigned long long n = 0;
+            if (kstrtoull(data, 0xffff, n)) return EINVAL;
+            return -m_bus.sriov_numvfs_store(*d, static_cast<unsigned>(n));
+          }));
+    if (want("sriov_totalvfs"))
+      e.push_back(kernfs_node::file("sriov_totalvfs", [d] {
+        return fs_result{0, fmt::format("{}\n", d->sriov_totalvfs())};
+      }));
     if (want("sriov_offset")) e.push_back(kernfs_node::text("sriov_offset", fmt::format("{}\n", d->vf_offset)));
     // sriov_vf_total_msix: what the PF driver's sriov_get_vf_total_msix() reports;
     // ixgbe and igb have none, so 0.
@@ -208,25 +211,32 @@ std::vector<kernfs_node> pci_sysfs::device_dir(pci_dev& dev, bool with_children,
     if (want("sriov_vf_device")) e.push_back(kernfs_node::text("sriov_vf_device", fmt::format("{:x}\n", d->vf_device)));
     if (want("sriov_drivers_autoprobe"))
       e.push_back(kernfs_node::file(
-        "sriov_drivers_autoprobe", [d] { return fs_result{0, d->drivers_autoprobe ? "1\n" : "0\n"}; },
-        [d](const std::string& data) {
-          std::string v = data;
-          if (!v.empty() && v.back() == '\n') v.pop_back();
-          if (v == "1" || v == "y" || v == "Y" || v == "on") d->drivers_autoprobe = true;
-          else if (v == "0" || v == "n" || v == "N" || v == "off") d->drivers_autoprobe = false;
-          else return EINVAL;
-          return 0;
-        }));
+          "sriov_drivers_autoprobe",
+          [d] {
+            return fs_result{0, d->drivers_autoprobe ? "1\n" : "0\n"};
+          },
+          [d](const std::string& data) {
+            std::string v = data;
+            if (!v.empty() && v.back() == '\n') v.pop_back();
+            if (v == "1" || v == "y" || v == "Y" || v == "on")
+              d->drivers_autoprobe = true;
+            else if (v == "0" || v == "n" || v == "N" || v == "off")
+              d->drivers_autoprobe = false;
+            else
+              return EINVAL;
+            return 0;
+          }));
   }
   if (d->is_virtfn) {
     // sriov_vf_msix_count (write-only): kstrtoint, then the PF driver must implement
     // sriov_set_msix_vec_count (ixgbe and igb do not), then the VF must be unbound.
-    if (want("sriov_vf_msix_count")) e.push_back(kernfs_node::file("sriov_vf_msix_count", {}, [](const std::string& data) {
-      unsigned long long v = 0;
-      if (!data.empty() && data[0] == '-') return EINVAL;  // val < 0
-      if (kstrtoull(data, 0x7fffffff, v)) return EINVAL;
-      return EOPNOTSUPP;
-    }));
+    if (want("sriov_vf_msix_count"))
+      e.push_back(kernfs_node::file("sriov_vf_msix_count", {}, [](const std::string& data) {
+        unsigned long long v = 0;
+        if (!data.empty() && data[0] == '-') return EINVAL;  // val < 0
+        if (kstrtoull(data, 0x7fffffff, v)) return EINVAL;
+        return EOPNOTSUPP;
+      }));
   }
   // A bridge's directory holds the functions on its secondary bus.
   if (d->is_bridge && with_children)

@@ -26,7 +26,7 @@ void register_pciutils(shell& sh, syscalls& sys, const pci_ids& ids);  // lspci/
 // reloads it only when it changed (udev-builtin-kmod.c, kmod_validate_resources()
 // comparing the files' timestamps), not once per uevent.
 struct udev_kmod_context {
-  uint64_t stamp = 0;  // vfs::files_stamp() when `lines` were read (0: never)
+  uint64_t stamp = 0;              // vfs::files_stamp() when `lines` were read (0: never)
   std::vector<std::string> lines;  // /etc/modprobe.d/*.conf
 };
 // systemd-udevd's handling of a device's KOBJ_ADD uevent: `modprobe -b MODALIAS`

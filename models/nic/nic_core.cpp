@@ -179,7 +179,10 @@ void nic_core::update_rss_key() const {
   net::rss_key key{};
   for (unsigned i = 0; i < net::RSS_KEY_BYTES; ++i)
     key[i] = static_cast<uint8_t>(m_pf_regs.get(RSSRK0 + (i & ~3u), 4) >> (8 * (i & 3)));
-  m_rss = net::toeplitz(key);
+  if (m_rss)
+    *m_rss = net::toeplitz(key);
+  else
+    m_rss = std::make_unique<net::toeplitz>(key);
   m_rss_stale = false;
 }
 
@@ -222,7 +225,7 @@ sc_core::sc_time nic_core::switch_frame(const net::frame& f, const nic_switch::v
         mrqc & (net::MRQC_RSS_FIELD_IPV4 | net::MRQC_RSS_FIELD_IPV4_TCP | net::MRQC_RSS_FIELD_IPV4_UDP);
     if (fields) {
       if (m_rss_stale) update_rss_key();
-      const net::rss_result r = net::rss_hash(m_rss, net::parse(f, false), fields);
+      const net::rss_result r = net::rss_hash(*m_rss, net::parse(f, false), fields);
       rss_type = r.type;
       rss_hash = r.hash;
       if (r.type != net::RSS_TYPE_NONE) {

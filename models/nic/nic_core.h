@@ -162,7 +162,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   net::frame_pool m_pool{64};  // frames in the transmit buffer; grows if a run needs more
   // Built from RSSRK when a frame first needs it after software wrote the key (ixgbe
   // writes it in ten words: one build, not ten), never per frame.
-  mutable net::toeplitz m_rss;
+  mutable std::unique_ptr<net::toeplitz> m_rss;  // 36 KiB of tables: made when a frame first needs them
   mutable bool m_rss_stale = true;
   net::frame_ptr m_strip;  // a copy with its VLAN tag stripped, reused frame after frame
   // The receive packet buffer (82599 data sheet 1.3: 512 KB of Rx packet buffer, all of

@@ -31,11 +31,7 @@ const char* rx_drop_name(rx_drop d) {
 }
 
 rx_queue::rx_queue(dma_port& dma, uint16_t rid, uint32_t cache)
-    : requester_id(rid),
-      m_dma(dma),
-      m_capacity(std::max<uint32_t>(cache, 1)),
-      m_cache(m_capacity),
-      m_scratch(size_t{m_capacity} * DESCRIPTOR_BYTES) {}
+    : requester_id(rid), m_dma(dma), m_capacity(std::max<uint32_t>(cache, 1)) {}
 
 void rx_queue::restart() {
   m_cached = 0;
@@ -55,6 +51,10 @@ bool rx_queue::fetch(const sc_core::sc_time& at, uint64_t& fault_addr) {
   const uint32_t count = ring.count();
   const uint32_t n = std::min({m_capacity - m_cached, descriptors_available(), count - m_fetch_next});
   const uint64_t addr = ring.base + uint64_t{m_fetch_next} * DESCRIPTOR_BYTES;
+  if (m_cache.empty()) {  // the first fetch: a port's 129 queues, most never used, hold none
+    m_cache.resize(m_capacity);
+    m_scratch.resize(size_t{m_capacity} * DESCRIPTOR_BYTES);
+  }
   sc_core::sc_time ready;
   if (!m_dma.read(requester_id, addr, m_scratch.data(), n * DESCRIPTOR_BYTES, at, ready)) {
     fault_addr = addr;

@@ -122,7 +122,8 @@ class rx_queue {
   dma_port& m_dma;
   uint32_t m_capacity;
   uint32_t m_pthresh = 0, m_hthresh = 0;
-  std::vector<cached> m_cache;  // a ring of m_capacity: descriptors fetched, from ring.head on
+  std::vector<cached>
+      m_cache;  // a ring of m_capacity (sized at the first fetch): descriptors fetched, from ring.head on
   uint32_t m_cache_first = 0, m_cached = 0;
   uint32_t m_fetch_next = 0;       // the next descriptor index to fetch
   std::vector<uint8_t> m_scratch;  // descriptor bytes of one fetch

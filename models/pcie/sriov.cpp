@@ -128,10 +128,17 @@ physical_function::physical_function(const std::string& name, const pb::DevicePr
   // what the DMA test device (the one model with a device-TLB) does.
   if (profile.ats()) add_ats_cap(m_cfg, 32, true);
   if (profile.pri_outstanding_requests()) add_pri_cap(m_cfg, profile.pri_outstanding_requests());
+}
 
-  // BAR0 registers: the NIC core's view used by the PF driver (receive address 0).
+// BAR0 registers of a device without a model of its own behind them: what the PF
+// driver reads the permanent address from (receive address 0). Built when first used
+// (a NIC's core serves its BAR0, so a rack's 32 ports build none).
+kit::reg_bank& physical_function::regs() {
+  if (m_regs) return *m_regs;
+  const pb::DeviceProfile& profile = m_profile;
+  const unsigned function_number = m_function;
   const uint32_t ral = profile.mac_ral_offset();
-  m_regs = std::make_unique<kit::reg_bank>(name + ".regs", ral + 0x1000);
+  m_regs = std::make_unique<kit::reg_bank>(this->name() + ".regs", ral + 0x1000);
   m_regs->add(kit::reg("CTRL", 0x0, 4).rw().doc("device control"));
   m_regs->add(kit::reg("STATUS", 0x8, 4).doc("device status"));
   if (ral >= 0x10) {
@@ -148,12 +155,13 @@ physical_function::physical_function(const std::string& name, const pb::DevicePr
                     .field("AV", 31)
                     .doc("receive address 0: high 16 bits, address select, address valid"));
   }
+  return *m_regs;
 }
 
 void physical_function::reset() {
   m_vfs.clear();
   m_cfg.bank().reset();
-  m_regs->reset();
+  if (m_regs) m_regs->reset();
   if (m_sriov) update_offset_stride();
 }
 

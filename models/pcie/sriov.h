@@ -59,7 +59,7 @@ class physical_function : public pci_function {
 
   // The MMIO register window behind BAR0: the NIC core's per-port registers. The
   // driver reads the permanent MAC address from RAL(0)/RAH(0) here.
-  kit::reg_bank& regs() { return *m_regs; }
+  kit::reg_bank& regs();
 
   // Conventional reset: VFs gone, every register at its reset value.
   void reset();
