@@ -41,7 +41,7 @@ struct intel_env {
   dma_api* dma = nullptr;
   page_allocator* pages = nullptr;
   irq_core* irq = nullptr;
-  ixgbe_dp_params dp;
+  ixgbe_dp_params dp{};
 };
 
 class intel_driver;

@@ -102,8 +102,11 @@ step { shell: "pmd stop" }
 )";
   const run_report r = run(steps);
   ASSERT_EQ(r.exit_code, 0) << r.error;
-  for (const auto& s : r.steps)
-    if (s.shell.rfind("pmd stats", 0) != 0) EXPECT_EQ(s.status, 0) << s.shell << "\n" << s.output;
+  for (const auto& s : r.steps) {
+    if (s.shell.rfind("pmd stats", 0) != 0) {
+      EXPECT_EQ(s.status, 0) << s.shell << "\n" << s.output;
+    }
+  }
   const std::string start = output_of(r, "pmd start --dev 0000:01:10.0 --fwd mac");
   EXPECT_NE(start.find("EAL: Probe PCI driver: net_ixgbe_vf (8086:1515) device: 0000:01:10.0 (socket 0)\n"),
             std::string::npos)
@@ -243,8 +246,11 @@ step { shell: "traffic stats gen0" }
   EXPECT_NE(busy.find("EAL: Cannot open /dev/vfio/"), std::string::npos) << busy;
   EXPECT_NE(busy.find("is in use by vm:vm1"), std::string::npos) << busy;
   EXPECT_NE(busy.find("EAL: Requested device 0000:01:10.0 cannot be used"), std::string::npos) << busy;
-  for (const auto& s : r.steps)
-    if (s.shell.rfind("pmd start --dev 0000:01:10.0", 0) != 0) EXPECT_EQ(s.status, 0) << s.shell << "\n" << s.output;
+  for (const auto& s : r.steps) {
+    if (s.shell.rfind("pmd start --dev 0000:01:10.0", 0) != 0) {
+      EXPECT_EQ(s.status, 0) << s.shell << "\n" << s.output;
+    }
+  }
   const std::string start = output_of(r, "vm console vm1 pmd start");
   EXPECT_NE(start.find("EAL: Probe PCI driver: net_ixgbe_vf (8086:1515) device: " + guest), std::string::npos) << start;
   EXPECT_NE(start.find("EAL: " + guest + " using no-IOMMU mode (physical addresses)\n"), std::string::npos) << start;
