@@ -452,5 +452,36 @@ TEST_F(linux_fidelity, vf_interface_names_follow_the_naming_scheme) {
   });
 }
 
+// udevd loads the modprobe configuration once and keeps it across uevents
+// (udev-builtin-kmod.c), rereading it when the files changed: a blacklist lifted
+// after boot counts at the next uevent.
+TEST_F(linux_fidelity, udev_rereads_the_modprobe_configuration_once_it_changed) {
+  boot(std::string(X540) + R"(file { path: "/etc/modprobe.d/vf.conf" content: "blacklist ixgbevf\n" })", 1,
+       [](host_system& h) {
+         const std::string numvfs = "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs";
+         EXPECT_EQ(out(h, "echo 1 > " + numvfs), "");
+         EXPECT_EQ(out(h, "lsmod"), out(h, "lsmod | grep -v ixgbevf"));  // blacklisted: not loaded
+         EXPECT_EQ(out(h, "echo 0 > " + numvfs), "");
+         EXPECT_EQ(out(h, "echo '# none' > /etc/modprobe.d/vf.conf"), "");
+         EXPECT_EQ(out(h, "echo 1 > " + numvfs), "");
+         EXPECT_NE(out(h, "lsmod").find("ixgbevf"), std::string::npos) << out(h, "lsmod");
+       });
+}
+
+// The outputs' final view reads every function's config space as an observer
+// (host_bus::set_observer): no simulated time passes, unlike the same reads by a
+// program on the host.
+TEST_F(linux_fidelity, the_final_view_reads_config_space_without_taking_time) {
+  boot(X540, 1, [](host_system& h) {
+    const sc_core::sc_time before = sc_core::sc_time_stamp();
+    const std::vector<lspci_device> view = h.lspci_view();
+    EXPECT_EQ(sc_core::sc_time_stamp(), before);
+    ASSERT_FALSE(view.empty());
+    for (const lspci_device& d : view) EXPECT_GE(d.config.size(), 256u) << unsigned(d.bus) << ":" << unsigned(d.dev);
+    out(h, "cat /sys/bus/pci/devices/0000:01:00.0/config > /dev/null");
+    EXPECT_GT(sc_core::sc_time_stamp(), before);  // a program's reads wait their config cycles
+  });
+}
+
 }  // namespace
 }  // namespace iovsim::host
