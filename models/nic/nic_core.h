@@ -69,6 +69,8 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   uint64_t vf_read(unsigned vf, uint32_t offset, unsigned len);
   void vf_write(unsigned vf, uint32_t offset, unsigned len, uint64_t value);
   kit::reg_bank& pf_regs() { return m_pf_regs; }
+  // The core a bank of its register layouts belongs to (the handlers' context).
+  static nic_core& of(kit::reg_bank& bank) { return bank.context<nic_core>(); }
 
   // SR-IOV VF Enable with `n` VFs (0: disabled): the queues are pooled.
   void set_num_vfs(unsigned n);
@@ -152,6 +154,9 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   // The time series (nic_core_series.cpp): a function's tracks and what they read.
   void add_series_tracks();
   void wake_series_tracks(unsigned vfs);          // VFs 0..vfs-1 are (or were) enabled: their tracks are read
+  void wake_ring_gauge(unsigned vf) const;        // software touched an enabled VF's registers
+  static constexpr unsigned TRACKS_PER_FUNCTION = 4;  // rx bytes, tx bytes, rx drops, the ring gauge
+  kit::series_track& function_track(unsigned fn, unsigned k) const;
   std::string function_label(unsigned fn) const;  // its address: "01:00.0" ("b 01:00.0" in a world)
   double rx_free_descriptors(unsigned fn) const;  // handed to the hardware, over its enabled RX rings
 
@@ -213,7 +218,7 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
     if (!m_vf_regs[vf]) {
       m_vf_regs[vf] = std::make_unique<kit::reg_bank>(std::string(name()) + ".vf" + std::to_string(vf), vf_layout(),
                                                       const_cast<nic_core*>(this), 1 + vf);
-      if (vf < m_num_vfs) m_tracks[4 * (2 + vf) - 1]->set_live(true);  // its ring gauge (nic_core_series.cpp)
+      if (vf < m_num_vfs) wake_ring_gauge(vf);
     }
     return *m_vf_regs[vf];
   }
@@ -226,7 +231,8 @@ class nic_core : public sc_core::sc_module, public wire::wire_end {
   uint64_t m_tx_local_only = 0;
   std::array<uint64_t, static_cast<size_t>(tx_drop::count)> m_tx_dropped{};
   std::vector<uint8_t> m_vlan_strip;                  // per queue: RXDCTL.VME
-  int m_rx_rings_on = 0;  // RX rings with RXDCTL.ENABLE set (the series' ring gauges skip a port with none)
+  int m_rx_rings_on =
+      0;  // the port's RX rings with RXDCTL.ENABLE set, not the spare (ring gauges skip a port with none)
   uint64_t m_trace_rx_seq = 0, m_trace_drop_seq = 0;  // trace sampling (trace.sample_every)
   uint64_t m_qprdc_cleared = 0;  // no-descriptor drops QPRDC(0) showed before its last read or reset
   uint64_t m_mpc_cleared = 0;    // packet-buffer drops MPC(0) showed before its last read or reset

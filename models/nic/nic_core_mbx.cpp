@@ -36,7 +36,6 @@ void nic_core::mailbox_reset_vf(unsigned vf) {
 // The PF's mailbox registers sit in four places of BAR0 (the bank wants them in
 // address order): `part` 0 CTRL_EXT, 1 PFMBICR, 2 IVAR_MISC, 3 PFMAILBOX, 4 PFMBMEM.
 void nic_core::add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned part) {
-  const auto core_of = [](kit::reg_bank& b) -> nic_core& { return b.context<nic_core>(); };
   switch (part) {
     case 0:
       r.add(kit::reg("CTRL_EXT", CTRL_EXT, 4).rw().doc("extended control: PFRSTD (bit 14) the PF driver is ready"));
@@ -46,10 +45,9 @@ void nic_core::add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned
         r.add(kit::reg(fmt::format("PFMBICR{}", i), PFMBICR0 + 4 * i, 4)
                   .rw()
                   .doc("mailbox causes of VFs 16i..16i+15: VFREQ [15:0], VFACK [31:16] (write 1 to clear)")
-                  .on_read_fn([core_of, i](kit::reg_bank& b) { b.set(PFMBICR0 + 4 * i, 4, core_of(b).m_mbicr[i]); })
-                  .on_write_fn([core_of, i](kit::reg_bank& b, uint64_t, uint64_t v) {
-                    core_of(b).m_mbicr[i] &= ~static_cast<uint32_t>(v);
-                  }));
+                  .on_read_fn([i](kit::reg_bank& b) { b.set(PFMBICR0 + 4 * i, 4, of(b).m_mbicr[i]); })
+                  .on_write_fn(
+                      [i](kit::reg_bank& b, uint64_t, uint64_t v) { of(b).m_mbicr[i] &= ~static_cast<uint32_t>(v); }));
       return;
     case 2:
       r.add(kit::reg("IVAR_MISC", IVAR_MISC, 4).rw().doc("vectors of the other causes: [15:8] link, mailbox"));
@@ -60,12 +58,12 @@ void nic_core::add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned
         r.add(kit::reg(fmt::format("PFMAILBOX{}", v), ctl, 4)
                   .rw()
                   .doc("PF side of VF v's mailbox: STS, ACK, VFU, PFU, RVFU")
-                  .on_read_fn([core_of, v, ctl](kit::reg_bank& b) {
-                    const mailbox& m = core_of(b).m_mbx[v];
+                  .on_read_fn([v, ctl](kit::reg_bank& b) {
+                    const mailbox& m = of(b).m_mbx[v];
                     b.set(ctl, 4, (m.vfu ? PFMAILBOX_VFU : 0) | (m.pfu ? PFMAILBOX_PFU : 0));
                   })
-                  .on_write_fn([core_of, v](kit::reg_bank& b, uint64_t, uint64_t value) {
-                    nic_core& c = core_of(b);
+                  .on_write_fn([v](kit::reg_bank& b, uint64_t, uint64_t value) {
+                    nic_core& c = of(b);
                     mailbox& m = c.m_mbx[v];
                     if (value & PFMAILBOX_RVFU) m.vfu = false;  // the PF takes the buffer back
                     m.pfu = (value & PFMAILBOX_PFU) && !m.vfu;
@@ -89,9 +87,9 @@ void nic_core::add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned
           r.add(kit::reg(fmt::format("PFMBMEM{}_{}", v, w), off, 4)
                     .rw()
                     .doc("VF v's mailbox memory, word w")
-                    .on_read_fn([core_of, v, w, off](kit::reg_bank& b) { b.set(off, 4, core_of(b).m_mbx[v].mem[w]); })
-                    .on_write_fn([core_of, v, w](kit::reg_bank& b, uint64_t, uint64_t value) {
-                      core_of(b).m_mbx[v].mem[w] = static_cast<uint32_t>(value);
+                    .on_read_fn([v, w, off](kit::reg_bank& b) { b.set(off, 4, of(b).m_mbx[v].mem[w]); })
+                    .on_write_fn([v, w](kit::reg_bank& b, uint64_t, uint64_t value) {
+                      of(b).m_mbx[v].mem[w] = static_cast<uint32_t>(value);
                     }));
         }
       return;
@@ -100,23 +98,21 @@ void nic_core::add_pf_mailbox_regs(kit::reg_bank& r, const config& cfg, unsigned
 
 // A VF's side (its bank's index is 1 + the VF's number).
 void nic_core::add_vf_mailbox_regs(kit::reg_bank& r) {
-  const auto core_of = [](kit::reg_bank& b) -> nic_core& { return b.context<nic_core>(); };
   for (unsigned w = 0; w < MBX_WORDS; ++w) {
     const uint32_t off = VFMBMEM + 4 * w;
-    r.add(
-        kit::reg(fmt::format("VFMBMEM{}", w), off, 4)
-            .rw()
-            .doc("mailbox memory, word w")
-            .on_read_fn([core_of, w, off](kit::reg_bank& b) { b.set(off, 4, core_of(b).m_mbx[b.index() - 1].mem[w]); })
-            .on_write_fn([core_of, w](kit::reg_bank& b, uint64_t, uint64_t value) {
-              core_of(b).m_mbx[b.index() - 1].mem[w] = static_cast<uint32_t>(value);
-            }));
+    r.add(kit::reg(fmt::format("VFMBMEM{}", w), off, 4)
+              .rw()
+              .doc("mailbox memory, word w")
+              .on_read_fn([w, off](kit::reg_bank& b) { b.set(off, 4, of(b).m_mbx[b.index() - 1].mem[w]); })
+              .on_write_fn([w](kit::reg_bank& b, uint64_t, uint64_t value) {
+                of(b).m_mbx[b.index() - 1].mem[w] = static_cast<uint32_t>(value);
+              }));
   }
   r.add(kit::reg("VFMAILBOX", VFMAILBOX, 4)
             .rw()
             .doc("VF side of the mailbox: REQ, ACK, VFU, PFU, PFSTS, PFACK, RSTI, RSTD")
-            .on_read_fn([core_of](kit::reg_bank& b) {
-              nic_core& c = core_of(b);
+            .on_read_fn([](kit::reg_bank& b) {
+              nic_core& c = of(b);
               mailbox& m = c.m_mbx[b.index() - 1];
               const bool pf_in_reset = !(c.m_pf_regs.get(CTRL_EXT, 4) & CTRL_EXT_PFRSTD);
               b.set(VFMAILBOX, 4,
@@ -125,8 +121,8 @@ void nic_core::add_vf_mailbox_regs(kit::reg_bank& r) {
                         (m.rstd ? VFMAILBOX_RSTD : 0));
               m.pfsts = m.pfack = m.rstd = false;  // read to clear
             })
-            .on_write_fn([core_of](kit::reg_bank& b, uint64_t, uint64_t value) {
-              nic_core& c = core_of(b);
+            .on_write_fn([](kit::reg_bank& b, uint64_t, uint64_t value) {
+              nic_core& c = of(b);
               const unsigned vf = b.index() - 1, mbicr = vf / 16, bit = vf % 16;
               mailbox& m = c.m_mbx[vf];
               m.vfu = (value & VFMAILBOX_VFU) && !m.pfu;

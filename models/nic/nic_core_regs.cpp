@@ -15,9 +15,8 @@ namespace {
 
 uint32_t lo32(uint64_t v) { return static_cast<uint32_t>(v); }
 
-nic_core& core_of(kit::reg_bank& b) { return b.context<nic_core>(); }
 // A bank's index is its function: 0 the PF, 1 + v VF v.
-interrupt_block& irq_of(kit::reg_bank& b) { return core_of(b).irq(b.index()); }
+interrupt_block& irq_of(kit::reg_bank& b) { return nic_core::of(b).irq(b.index()); }
 
 // One of a function's interrupt registers (EICR/EICS/EIMS/EIMC/EIAM and the VF's VT*
 // twins) as a view onto its interrupt_block.
@@ -70,7 +69,7 @@ unsigned nic_core::view_queue(unsigned fn, unsigned i) const {
 }
 
 ring_state& nic_core::view_ring(kit::reg_bank& b, unsigned i, bool rx) {
-  nic_core& c = core_of(b);
+  nic_core& c = nic_core::of(b);
   const unsigned q = c.view_queue(b.index(), i);
   return rx ? c.m_rx[q]->ring : c.m_tx_queues[q]->ring;
 }
@@ -85,7 +84,7 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
   const std::string p = fmt::format("{}{}", prefix, rx ? "R" : "T");
   // Every handler finds its queue when called: (bank, view queue n, direction).
   const auto changed = [](kit::reg_bank& b, unsigned i, bool is_rx) {
-    nic_core& c = core_of(b);
+    nic_core& c = nic_core::of(b);
     c.ring_changed(c.view_queue(b.index(), i), !is_rx);
   };
   bank.add(kit::reg(fmt::format("{}DBAL{}", p, n), base + Q_BAL, 4)
@@ -128,11 +127,11 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                  .rw()
                  .doc("receive buffer size (BSIZEPKT, KiB) and descriptor type")
                  .on_read_fn([base, n](kit::reg_bank& b) {
-                   nic_core& c = core_of(b);
+                   nic_core& c = nic_core::of(b);
                    b.set(base + RX_SRRCTL, 4, c.m_srrctl[c.view_queue(b.index(), n)]);
                  })
                  .on_write_fn([n](kit::reg_bank& b, uint64_t, uint64_t v) {
-                   nic_core& c = core_of(b);
+                   nic_core& c = nic_core::of(b);
                    c.write_srrctl(c.view_queue(b.index(), n), v);
                  }));
   }
@@ -141,7 +140,7 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                .doc("tail: one past the last descriptor software handed over (the doorbell)")
                .on_read_fn([base, n, rx](kit::reg_bank& b) { b.set(base + Q_T, 4, view_ring(b, n, rx).tail); })
                .on_write_fn([n, rx](kit::reg_bank& b, uint64_t, uint64_t v) {
-                 nic_core& c = core_of(b);
+                 nic_core& c = nic_core::of(b);
                  const unsigned q = c.view_queue(b.index(), n);
                  ring_state& ring = view_ring(b, n, rx);
                  ring.tail = ring.count() ? static_cast<uint32_t>(v & 0xffff) % ring.count() : 0;
@@ -157,11 +156,11 @@ void nic_core::add_queue_regs(kit::reg_bank& bank, const std::string& prefix, ui
                .doc(rx ? "queue control: ENABLE (bit 25), VME (bit 30) strip the VLAN tag"
                        : "queue control: ENABLE (bit 25)")
                .on_write_fn([n, rx, changed](kit::reg_bank& b, uint64_t, uint64_t v) {
-                 nic_core& c = core_of(b);
+                 nic_core& c = nic_core::of(b);
                  const unsigned q = c.view_queue(b.index(), n);
                  ring_state& ring = view_ring(b, n, rx);
                  const bool on = v & DCTL_ENABLE;
-                 if (rx && on != ring.enabled) c.m_rx_rings_on += on ? 1 : -1;
+                 if (rx && c.queue_exists(q) && on != ring.enabled) c.m_rx_rings_on += on ? 1 : -1;
                  ring.enabled = on;
                  if (rx) c.m_vlan_strip[q] = (v & RXDCTL_VME) != 0;
                  // PTHRESH [6:0], HTHRESH [14:8]: when descriptors are fetched.
@@ -191,7 +190,7 @@ void nic_core::build_pf_regs(kit::reg_bank& r, const config& cfg) {
             .rw()
             .doc("device control: RST (bit 26) resets the port")
             .on_write_fn([](kit::reg_bank& b, uint64_t, uint64_t v) {
-              if (v & CTRL_RST) core_of(b).reset();  // self-clearing: reset() restores CTRL's reset value
+              if (v & CTRL_RST) nic_core::of(b).reset();  // self-clearing: reset() restores CTRL's reset value
             }));
   r.add(kit::reg("STATUS", STATUS, 4).doc("device status"));
   add_pf_mailbox_regs(r, cfg, 0);  // CTRL_EXT
@@ -211,7 +210,7 @@ void nic_core::build_pf_regs(kit::reg_bank& r, const config& cfg) {
     r.add(kit::reg(fmt::format("QPRDC{}", n), QPRDC0 + QUEUE_STRIDE * n, 4)
               .doc("receive queue drop packet count: no free descriptor (clear on read; RQSMR maps all queues to 0)")
               .on_read_fn([n](kit::reg_bank& b) {
-                nic_core& c = core_of(b);
+                nic_core& c = nic_core::of(b);
                 uint64_t v = 0;
                 if (n == 0) {
                   const uint64_t total = c.rx_dropped(rx_drop::no_descriptor);
@@ -226,7 +225,7 @@ void nic_core::build_pf_regs(kit::reg_bank& r, const config& cfg) {
   using pool_value = uint64_t (*)(const pool_counters&);
   const auto pool_stat = [&r](const std::string& name, uint32_t off, const char* doc, pool_value value, unsigned pool) {
     r.add(kit::reg(name, off, 4).doc(doc).on_read_fn([off, value, pool](kit::reg_bank& b) {
-      b.set(off, 4, static_cast<uint32_t>(value(core_of(b).m_switch.counters[pool])));
+      b.set(off, 4, static_cast<uint32_t>(value(nic_core::of(b).m_switch.counters[pool])));
     }));
   };
   const auto low_stats = [&pool_stat](unsigned x) {
@@ -261,13 +260,13 @@ void nic_core::build_pf_regs(kit::reg_bank& r, const config& cfg) {
     r.add(kit::reg(fmt::format("SRRCTL{}", q), SRRCTL_LOW0 + 4 * q, 4)
               .rw()
               .doc("receive buffer size (BSIZEPKT, KiB)")
-              .on_read_fn([q](kit::reg_bank& b) { b.set(SRRCTL_LOW0 + 4 * q, 4, core_of(b).m_srrctl[q]); })
-              .on_write_fn([q](kit::reg_bank& b, uint64_t, uint64_t v) { core_of(b).write_srrctl(q, v); }));
+              .on_read_fn([q](kit::reg_bank& b) { b.set(SRRCTL_LOW0 + 4 * q, 4, nic_core::of(b).m_srrctl[q]); })
+              .on_write_fn([q](kit::reg_bank& b, uint64_t, uint64_t v) { nic_core::of(b).write_srrctl(q, v); }));
   for (unsigned n = 0; n < MPC_COUNT; ++n)
     r.add(kit::reg(fmt::format("MPC{}", n), MPC0 + 4 * n, 4)
               .doc("missed packets: the receive packet buffer was full (clear on read)")
               .on_read_fn([n](kit::reg_bank& b) {
-                nic_core& c = core_of(b);
+                nic_core& c = nic_core::of(b);
                 uint64_t v = 0;
                 if (n == 0) {
                   const uint64_t total = c.rx_dropped(rx_drop::packet_buffer_full);
@@ -277,34 +276,34 @@ void nic_core::build_pf_regs(kit::reg_bank& r, const config& cfg) {
                 b.set(MPC0 + 4 * n, 4, lo32(v));
               }));
   r.add(kit::reg("GPRC", GPRC, 4).doc("good packets received").on_read_fn([](kit::reg_bank& b) {
-    b.set(GPRC, 4, lo32(core_of(b).m_rx_delivered));
+    b.set(GPRC, 4, lo32(nic_core::of(b).m_rx_delivered));
   }));
   r.add(kit::reg("GPTC", GPTC, 4).doc("good packets transmitted").on_read_fn([](kit::reg_bank& b) {
-    b.set(GPTC, 4, lo32(core_of(b).m_tx->frames_sent()));
+    b.set(GPTC, 4, lo32(nic_core::of(b).m_tx->frames_sent()));
   }));
   r.add(
       kit::reg("LINKS", LINKS, 4).doc("link status: LINK_UP (bit 30), speed [29:28]").on_read_fn([](kit::reg_bank& b) {
-        b.set(LINKS, 4, core_of(b).m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
+        b.set(LINKS, 4, nic_core::of(b).m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
       }));
   r.add(kit::reg("RTTDQSEL", RTTDQSEL, 4).rw(0x7f).doc("the transmit queue RTTBCNRC shows and sets"));
   r.add(kit::reg("RTTBCNRC", RTTBCNRC, 4)
             .rw(RTTBCNRC_RS_ENA | RTTBCNRC_RF_MASK)
             .doc("rate limiter of the selected queue: RS_ENA (bit 31), rate factor [23:0] (10.14)")
             .on_read_fn([](kit::reg_bank& b) {
-              nic_core& c = core_of(b);
+              nic_core& c = nic_core::of(b);
               const auto q = static_cast<unsigned>(b.get(RTTDQSEL, 4)) % c.m_cfg.queues;
               b.set(RTTBCNRC, 4, c.m_tx_queues[q]->rate_limit);
             })
             .on_write_fn([](kit::reg_bank& b, uint64_t, uint64_t v) {
-              nic_core& c = core_of(b);
+              nic_core& c = nic_core::of(b);
               const auto q = static_cast<unsigned>(b.get(RTTDQSEL, 4)) % c.m_cfg.queues;
               c.m_tx_queues[q]->rate_limit = static_cast<uint32_t>(v);
               c.m_tx->doorbell(c.m_tx_queues[q].get());  // a held queue may be free now
             }));
   add_pf_mailbox_regs(r, cfg, 3);  // PFMAILBOX
-  const auto switch_of = [](kit::reg_bank& b) -> nic_switch& { return core_of(b).m_switch; };
+  const auto switch_of = [](kit::reg_bank& b) -> nic_switch& { return nic_core::of(b).m_switch; };
   nic_switch::add_regs(r, 0, switch_of);  // FCTRL .. MTA
-  const auto invalidate = [](kit::reg_bank& b, uint64_t, uint64_t) { core_of(b).m_switch.invalidate(); };
+  const auto invalidate = [](kit::reg_bank& b, uint64_t, uint64_t) { nic_core::of(b).m_switch.invalidate(); };
   r.add(kit::reg("MRQC", MRQC, 4)
             .rw()
             .doc("multiple receive queues: MRQE [3:0] (RSS, VMDq, VMDq+RSS), RSS field selection")
@@ -315,7 +314,7 @@ void nic_core::build_pf_regs(kit::reg_bank& r, const config& cfg) {
     r.add(kit::reg(fmt::format("RSSRK{}", i), RSSRK0 + 4 * i, 4)
               .rw()
               .doc("RSS key, 4 bytes")
-              .on_write_fn([](kit::reg_bank& b, uint64_t, uint64_t) { core_of(b).m_rss_stale = true; }));
+              .on_write_fn([](kit::reg_bank& b, uint64_t, uint64_t) { nic_core::of(b).m_rss_stale = true; }));
   for (unsigned q = 0; q < cfg.queues; ++q) add_queue_regs(r, "", 0, TX_QUEUE0 + QUEUE_STRIDE * q, q, false, nullptr);
   nic_switch::add_regs(r, 1, switch_of);  // VMVIR .. SSVPC
   nic_switch::add_regs(r, 2, switch_of);  // VFTA
@@ -356,7 +355,7 @@ void nic_core::build_vf_regs(kit::reg_bank& r) {
             .doc("VF control: RST (bit 26) resets the VF's queues")
             .on_write_fn([](kit::reg_bank& b, uint64_t, uint64_t v) {
               if (!(v & CTRL_RST)) return;
-              nic_core& c = core_of(b);
+              nic_core& c = nic_core::of(b);
               const unsigned fn = b.index();
               for (unsigned i = 0; i < c.queues_per_pool(); ++i) {
                 const unsigned q = c.pool_base(fn) + i;
@@ -373,7 +372,7 @@ void nic_core::build_vf_regs(kit::reg_bank& r) {
             }));
   r.add(kit::reg("VFSTATUS", VFSTATUS, 4).doc("VF status"));
   r.add(kit::reg("VFLINKS", VFLINKS, 4).doc("the port's link, as the VF sees it").on_read_fn([](kit::reg_bank& b) {
-    b.set(VFLINKS, 4, core_of(b).m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
+    b.set(VFLINKS, 4, nic_core::of(b).m_link_up ? LINKS_UP | LINKS_SPEED_10G : 0);
   }));
   r.add(interrupt_reg(irq_reg::icr, "VTEICR", VTEICR));
   r.add(interrupt_reg(irq_reg::ics, "VTEICS", VTEICS));
@@ -388,7 +387,7 @@ void nic_core::build_vf_regs(kit::reg_bank& r) {
   // The pool's counters (ixgbevf regs.h), free running as on the 82599.
   const auto counter = [&r](const char* name, uint32_t off, const char* doc, uint64_t (*value)(const pool_counters&)) {
     r.add(kit::reg(name, off, 4).doc(doc).on_read_fn([off, value](kit::reg_bank& b) {
-      b.set(off, 4, static_cast<uint32_t>(value(core_of(b).m_switch.counters[b.index() - 1])));
+      b.set(off, 4, static_cast<uint32_t>(value(nic_core::of(b).m_switch.counters[b.index() - 1])));
     }));
   };
   const auto rx_counters = [&counter] {

@@ -32,7 +32,7 @@ void nic_core::add_series_tracks() {
     // once software first touched its registers too (vf_regs()): only then can a ring
     // of it be enabled, and a rack's 2,016 VFs nobody drives cost no read per sample.
     if (fn)
-      for (size_t i = m_tracks.size() - 4; i < m_tracks.size(); ++i) m_tracks[i]->set_live(false);
+      for (unsigned k = 0; k < TRACKS_PER_FUNCTION; ++k) function_track(fn, k).set_live(false);
   }
   // Drops before any function's queue: the switch's filters and the packet buffer.
   for (const rx_drop r :
@@ -43,12 +43,20 @@ void nic_core::add_series_tracks() {
         m_rx_dropped[static_cast<size_t>(r)]));
 }
 
-void nic_core::wake_series_tracks(unsigned vfs) {
-  // Per port: 4 tracks for the PF, 4 per VF (the ring gauge last), then the port's drops.
-  for (unsigned v = 0; v < vfs; ++v)
-    for (unsigned k = 0; k < 4; ++k)
-      if (k < 3 || (v < m_vf_regs.size() && m_vf_regs[v])) m_tracks[4 * (1 + v) + k]->set_live(true);
+// Per port: TRACKS_PER_FUNCTION for the PF, as many per VF (the ring gauge last), then
+// the port's drops.
+kit::series_track& nic_core::function_track(unsigned fn, unsigned k) const {
+  return *m_tracks[TRACKS_PER_FUNCTION * fn + k];
 }
+
+void nic_core::wake_series_tracks(unsigned vfs) {
+  for (unsigned v = 0; v < vfs; ++v) {
+    for (unsigned k = 0; k + 1 < TRACKS_PER_FUNCTION; ++k) function_track(1 + v, k).set_live(true);
+    if (v < m_vf_regs.size() && m_vf_regs[v]) wake_ring_gauge(v);
+  }
+}
+
+void nic_core::wake_ring_gauge(unsigned vf) const { function_track(1 + vf, TRACKS_PER_FUNCTION - 1).set_live(true); }
 
 std::string nic_core::function_label(unsigned fn) const {
   // In a world of several machines the machine's name leads the port's ("b.nic0.port0").
