@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <map>
 
 #include "models/pcie/pci_regs.h"
 #include "platform/hal/pci_access.h"
@@ -30,6 +31,11 @@ struct bios {
     alloc_node* node;
   };
   std::vector<bridge_slot> bridges;
+  // Every PCIe function with the hierarchy (the bus-0 device) it sits in, for MPS.
+  struct pcie_function {
+    unsigned busnr, devfn, exp, hierarchy;
+  };
+  std::vector<pcie_function> pcie_functions;
 
   void add_request(alloc_node& node, uint64_t size, bool pref64, unsigned busnr, unsigned devfn, unsigned reg,
                    bool is64, uint64_t align = 0) {
@@ -89,7 +95,8 @@ struct bios {
 
   // Depth-first numbering of the bus below a bridge (or the root bus); returns the
   // highest bus number used and collects the VF bus needs of its endpoints.
-  unsigned scan_child(unsigned busnr, alloc_node& bridge_node, unsigned max, unsigned& vf_buses) {
+  unsigned scan_child(unsigned busnr, alloc_node& bridge_node, unsigned max, unsigned& vf_buses,
+                      unsigned hierarchy = 0) {
     for (unsigned dev = 0; dev < 32; ++dev) {
       bool multi = false;
       for (unsigned fn = 0; fn < 8; ++fn) {
@@ -101,6 +108,9 @@ struct bios {
           continue;
         }
         ++summary.functions;
+        const unsigned here = busnr == 0 ? devfn : hierarchy;
+        if (const uint32_t exp = find_capability(bus, busnr, devfn, CAP_ID_EXP))
+          pcie_functions.push_back({busnr, devfn, exp, here});
         const unsigned hdr = bus.cfg_read(busnr, devfn, CFG_HEADER_TYPE, 1);
         if (fn == 0) multi = hdr & 0x80;
         auto node = std::make_unique<alloc_node>();
@@ -111,7 +121,7 @@ struct bios {
           bus.cfg_write(busnr, devfn, CFG_SECONDARY_BUS, 1, sec);
           bus.cfg_write(busnr, devfn, CFG_SUBORDINATE_BUS, 1, 0xff);
           unsigned below = 0;
-          max = scan_child(sec, *node, sec, below);
+          max = scan_child(sec, *node, sec, below, here);
           if (fw.reserve_vf_buses) max = std::max(max, sec + below);
           bus.cfg_write(busnr, devfn, CFG_SUBORDINATE_BUS, 1, max);
           bridges.push_back({busnr, devfn, node.get()});
@@ -124,6 +134,25 @@ struct bios {
     }
     return max;
   }
+
+  // Max_Payload_Size: one value per hierarchy below a root port, the largest every
+  // function in it supports (DevCap [2:0]), as firmware aligns it (EDK2 PciBusDxe's
+  // PCIe feature support: "aligns the value for the entire PCI hierarchy starting from
+  // its physical PCI Root port"). Linux keeps it (probe.c pci_configure_mps() only
+  // acts where a device and its bridge differ). VFs' MPS is RsvdP; they are not here.
+  void align_max_payload() {
+    std::map<unsigned, unsigned> mpss;   // hierarchy -> least DevCap MPS field
+    for (const pcie_function& f : pcie_functions) {
+      const unsigned field = bus.cfg_read(f.busnr, f.devfn, f.exp + EXP_DEVCAP, 4) & 7;
+      auto [it, added] = mpss.try_emplace(f.hierarchy, field);
+      if (!added) it->second = std::min(it->second, field);
+    }
+    for (const pcie_function& f : pcie_functions) {
+      const uint32_t ctl = bus.cfg_read(f.busnr, f.devfn, f.exp + EXP_DEVCTL, 2);
+      const uint32_t now = (ctl & ~0xe0u) | mpss[f.hierarchy] << 5;
+      if (now != ctl) bus.cfg_write(f.busnr, f.devfn, f.exp + EXP_DEVCTL, 2, now);
+    }
+  }
 };
 
 }  // namespace
@@ -135,6 +164,7 @@ bios_summary run_bios(hal& hw, const bios_options& options) {
   root.is_bridge = true;
   unsigned root_vf_buses = 0;
   b.summary.last_bus = b.scan_child(0, root, 0, root_vf_buses);
+  b.align_max_payload();
   size_windows(root);
   b.summary.mmio_base = options.mmio_base;
   b.summary.mmio64_base = options.mmio64_base;
