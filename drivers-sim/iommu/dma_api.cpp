@@ -157,6 +157,7 @@ uint64_t dma_api::map_impl(const pci_dev& dev, uint64_t phys, uint64_t len, dma_
   m.read = dir != dma_direction::from_device;
   m.write = dir != dma_direction::to_device;
   m.is_static = is_static;
+  if (!m_iommu->superpages()) m.max_page = PAGE;
   write_leaves(d, s, m, iova);
   st.maps[iova] = m;
   ++(is_static ? s.static_maps : s.maps);
@@ -296,7 +297,7 @@ int dma_api::map_guest_memory(const pci_dev& dev, uint64_t gpa, uint64_t hpa, ui
   m.pages = len / PAGE;
   m.read = m.write = true;
   m.is_static = m.guest = true;
-  m.max_page = max_page;
+  m.max_page = m_iommu->superpages() ? max_page : PAGE;
   write_leaves(*d, s, m, gpa);
   st.maps[gpa] = m;
   ++s.guest_maps;

@@ -226,6 +226,8 @@ class intel_iommu {
   bool pass_through() const { return m_params.iommu_pt; }
   bool strict() const { return m_options.strict || m_params.iommu_strict; }
   bool ats_disabled() const { return m_params.noats; }   // pci=noats
+  // Whether mappings may use 2 MiB / 1 GiB leaves (intel_iommu=sp_off: no).
+  bool superpages() const { return m_params.iommu_superpage; }
 
   // Boot hooks; both must run in an SC_THREAD (register accesses wait). init() calls
   // early_init() when it was not called.

@@ -26,10 +26,16 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
         else if (o == "noats") p.noats = true;
         else p.unknown.push_back("pci=" + o);
       }
-    } else if (tok == "intel_iommu=on") {
-      p.intel_iommu = true;
-    } else if (tok == "intel_iommu=off") {
-      p.intel_iommu = false;
+    } else if (tok.rfind("intel_iommu=", 0) == 0) {
+      // A comma-separated list too (intel/iommu.c intel_iommu_setup()).
+      std::istringstream opts(tok.substr(12));
+      std::string o;
+      while (std::getline(opts, o, ',')) {
+        if (o == "on") p.intel_iommu = true;
+        else if (o == "off") p.intel_iommu = false;
+        else if (o == "sp_off") p.iommu_superpage = false;   // "Disable supported super page"
+        else p.unknown.push_back("intel_iommu=" + o);
+      }
     } else if (tok == "iommu=pt") {
       p.iommu_pt = true;
     } else if (tok == "iommu=nopt") {

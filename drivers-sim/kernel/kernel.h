@@ -19,6 +19,9 @@ struct kernel_params {
   bool intel_iommu = false;
   bool iommu_pt = false;
   bool iommu_strict = false;   // iommu.strict=1: invalidate the IOTLB on every unmap
+  // intel_iommu=sp_off: IOMMU page tables use 4 KiB pages only (intel/iommu.c
+  // intel_iommu_superpage = 0, so domain_update_iommu_superpage() gives 0).
+  bool iommu_superpage = true;
   std::string cmdline;
   std::vector<std::string> unknown;   // tokens the simulated kernel does not know
   static kernel_params parse(const std::string& cmdline);
