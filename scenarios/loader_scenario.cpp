@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -18,10 +19,12 @@ namespace iovsim::scen {
 namespace {
 
 // The kernel parameters the simulated host understands (DESIGN.md §7).
-const std::set<std::string> k_known_params = {
-    "intel_iommu=on", "intel_iommu=off", "iommu=pt", "iommu=nopt", "iommu.strict=0", "iommu.strict=1", "quiet"};
-const std::set<std::string> k_known_pci_options = {"assign-busses", "realloc", "realloc=on",
-                                                   "realloc=off", "noari", "noats"};
+const std::set<std::string> k_known_params = {"iommu=pt", "iommu=nopt", "iommu.strict=0", "iommu.strict=1", "quiet"};
+// Parameters that take a comma-separated list of options (kernel-parameters.txt), and
+// the options the simulated kernel knows.
+const std::map<std::string, std::set<std::string>> k_known_option_lists = {
+    {"pci=", {"assign-busses", "realloc", "realloc=on", "realloc=off", "noari", "noats"}},
+    {"intel_iommu=", {"on", "off", "sp_off"}}};
 // errno names a step may expect (what sysfs writes and the simulated commands return).
 const std::set<std::string> k_errno_names = {
     "EPERM", "ENOENT", "EIO",    "ENXIO",  "E2BIG", "ENOMEM",     "EACCES", "EBUSY",
@@ -93,26 +96,30 @@ void check_kernel_cmdline(const pb::Platform& p, const locator& at) {
   std::istringstream tokens(p.kernel_cmdline());
   std::string token;
   while (tokens >> token) {
-    if (token.rfind("pci=", 0) == 0) {
-      // Linux takes a comma-separated list after pci= (Documentation/admin-guide/
-      // kernel-parameters.txt); every option must be one the simulated PCI core knows.
-      std::istringstream options(token.substr(4));
+    const auto list = std::find_if(k_known_option_lists.begin(), k_known_option_lists.end(),
+                                   [&](const auto& l) { return token.rfind(l.first, 0) == 0; });
+    if (list != k_known_option_lists.end()) {
+      // Linux takes a comma-separated list after pci= and intel_iommu=
+      // (Documentation/admin-guide/kernel-parameters.txt); every option must be one the
+      // simulated kernel knows.
+      const std::string& name = list->first;
+      const std::set<std::string>& known = list->second;
+      std::istringstream options(token.substr(name.size()));
       std::string option;
       bool any = false;
       while (std::getline(options, option, ',')) {
         any = true;
-        if (k_known_pci_options.count(option) == 0)
+        if (known.count(option) == 0)
           at.fail(p, "kernel_cmdline", -1,
-                  fmt::format("kernel_cmdline: unknown pci= option \"{}\" in \"{}\" (known: {})",
-                              option, token, join(k_known_pci_options)));
+                  fmt::format("kernel_cmdline: unknown {} option \"{}\" in \"{}\" (known: {})", name, option, token,
+                              join(known)));
       }
       if (!any)
         at.fail(p, "kernel_cmdline", -1,
-                fmt::format("kernel_cmdline: \"{}\" has no option (known: {})", token,
-                            join(k_known_pci_options)));
+                fmt::format("kernel_cmdline: \"{}\" has no option (known: {})", token, join(known)));
     } else if (k_known_params.count(token) == 0) {
       at.fail(p, "kernel_cmdline", -1,
-              fmt::format("kernel_cmdline: unknown parameter \"{}\" (known: pci=..., {})", token,
+              fmt::format("kernel_cmdline: unknown parameter \"{}\" (known: pci=..., intel_iommu=..., {})", token,
                           join(k_known_params)));
     }
   }

@@ -243,7 +243,7 @@ TEST_F(loader, kernel_cmdline_and_file_checks) {
   expect_errors({
       {"platform { kernel_cmdline: \"quiet iommu=off\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown parameter \"iommu=off\" (known: pci=..., "
-       "intel_iommu=off, intel_iommu=on, iommu.strict=0, iommu.strict=1, iommu=nopt, iommu=pt, quiet)"},
+       "intel_iommu=..., iommu.strict=0, iommu.strict=1, iommu=nopt, iommu=pt, quiet)"},
       {"platform { kernel_cmdline: \"pci=nomsi\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown pci= option \"nomsi\" in \"pci=nomsi\" (known: "
        "assign-busses, noari, noats, realloc, realloc=off, realloc=on)"},
@@ -251,9 +251,12 @@ TEST_F(loader, kernel_cmdline_and_file_checks) {
        "t.pbtxt:1:12: kernel_cmdline: \"pci=\" has no option (known: assign-busses, noari, noats, "
        "realloc, realloc=off, realloc=on)"},
       {"platform { kernel_cmdline: \"pci=assign-busses pci=realloc pci=realloc=on "
-       "pci=realloc=off pci=noari,realloc intel_iommu=on intel_iommu=off iommu=pt iommu=nopt "
-       "quiet\" }",
+       "pci=realloc=off pci=noari,realloc intel_iommu=on intel_iommu=off intel_iommu=on,sp_off iommu=pt "
+       "iommu=nopt quiet\" }",
        "(loaded)"},
+      {"platform { kernel_cmdline: \"intel_iommu=on,sp\" }",
+       "t.pbtxt:1:12: kernel_cmdline: unknown intel_iommu= option \"sp\" in \"intel_iommu=on,sp\" (known: off, on, "
+       "sp_off)"},
       {"platform { file { path: \"etc/x\" } }",
        "t.pbtxt:1:19: file path \"etc/x\" is not absolute"},
       {"platform { file { content: \"x\" } }", "t.pbtxt:1:12: file path \"\" is not absolute"},
