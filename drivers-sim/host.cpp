@@ -21,11 +21,12 @@ constexpr const char* RELEASE = "6.1.0-iovsim";
 const char* const k_fixed_dirs[] = {"/sys/bus/pci/devices", "/sys/bus/pci/drivers", "/sys/class/net",
                                     "/sys/kernel/iommu_groups", "/etc/modprobe.d", "/proc", "/tmp"};
 
-// The devices the built-in iovsim_dma driver takes: profiles of the DMA test engine.
-std::vector<pci_device_id> dma_test_ids(const pb::ProfileLibrary& profiles) {
+// The devices a built-in driver takes: the profiles built by one device model
+// (iovsim_dma: "dma_test", iovsim_pciebench: "pciebench").
+std::vector<pci_device_id> ids_of_model(const pb::ProfileLibrary& profiles, const std::string& model) {
   std::vector<pci_device_id> ids;
   for (const auto& p : profiles.device())
-    if (p.model() == "dma_test")
+    if (p.model() == model)
       ids.push_back({static_cast<uint16_t>(p.vendor_id()), static_cast<uint16_t>(p.device_id())});
   return ids;
 }
@@ -168,9 +169,14 @@ void host_system::start_kernel() {
   k.net_env->irq = k.irq.get();
   k.dmatest = std::make_unique<dmatest_driver>(
       phys, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
-      dma_test_ids(m_board.profiles()));
+      ids_of_model(m_board.profiles(), "dma_test"));
   k.dmatest->set_mapper(k.dma.get());
   k.bus->register_driver(*k.dmatest);   // built in (=y), not a module
+  k.pciebench = std::make_unique<pciebench_driver>(
+      phys, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
+      ids_of_model(m_board.profiles(), "pciebench"));
+  k.pciebench->set_dma_api(k.dma.get());
+  k.bus->register_driver(*k.pciebench);   // built in, as iovsim_dma
   k.modules = std::make_unique<module_loader>(m_log);
   install_net_modules(*k.modules, *k.net_env);
   k.sysfs = std::make_unique<pci_sysfs>(m_fs, *k.pci, *k.bus);

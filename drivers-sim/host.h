@@ -21,6 +21,7 @@
 #include "drivers-sim/kernel/page_alloc.h"
 #include "drivers-sim/kernel/syscalls.h"
 #include "drivers-sim/misc/dmatest.h"
+#include "drivers-sim/misc/pciebench.h"
 #include "drivers-sim/net/intel.h"
 #include "drivers-sim/net/netdev.h"
 #include "drivers-sim/net/pktgen.h"
@@ -89,6 +90,7 @@ class host_system : public sim_host, public guest_kernel, private syscalls {
   page_allocator& pages() override { return *m_k->pages; }
   int load_module(const std::string& name) override;
   dmatest_driver& dmatest() override { return *m_k->dmatest; }
+  pciebench_driver& pciebench() override { return *m_k->pciebench; }
   // The hypervisor: nullptr inside a guest (no nested virtualisation).
   vm_manager* vms() override { return m_k->vms.get(); }
   fault_injector& injector() override { return *m_k->inject; }
@@ -125,6 +127,7 @@ class host_system : public sim_host, public guest_kernel, private syscalls {
     std::unique_ptr<ipv4_stack> stack;  // net_core's packet handler
     std::unique_ptr<intel_env> net_env;
     std::unique_ptr<dmatest_driver> dmatest;
+    std::unique_ptr<pciebench_driver> pciebench;
     std::unique_ptr<module_loader> modules;
     std::unique_ptr<pci_sysfs> sysfs;
     std::unique_ptr<vfio_core> vfio;

@@ -10,6 +10,7 @@
 #include "models/kit/sim_env.h"
 #include "models/nic/nic_device.h"
 #include "models/testdev/dma_device.h"
+#include "models/testdev/pciebench_device.h"
 #include "platform/module_names.h"
 
 namespace iovsim::platform {
@@ -240,6 +241,10 @@ machine::machine(const pb::Platform& spec, const pb::ProfileLibrary& profiles, c
       if (prof.model() == "dma_test") {
         auto dev = std::make_unique<pcie::dma_device>(module_name(e.name()).c_str(), prof);
         m_ats_devices.push_back({dev.get(), m_dma->attach(dev->dma, path)});
+        ep = std::move(dev);
+      } else if (prof.model() == "pciebench") {
+        auto dev = std::make_unique<pcie::pciebench_device>(module_name(e.name()).c_str(), prof);
+        m_dma->attach(dev->dma, path);
         ep = std::move(dev);
       } else if (prof.model() == "ixgbe") {
         auto dev = std::make_unique<nic::nic_device>(module_name(e.name()).c_str(), prof);

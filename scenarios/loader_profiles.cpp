@@ -195,10 +195,12 @@ void check_device(const locator& at, const pb::DeviceProfile& d) {
             fmt::format("{}: class_code 0x{:X} does not fit in 24 bits", who, d.class_code()));
   if (d.functions() < 1 || d.functions() > 8)
     at.fail(d, "functions", -1, fmt::format("{}: functions {} out of range 1..8", who, d.functions()));
-  if (!d.model().empty() && d.model() != "nic" && d.model() != "ixgbe" && d.model() != "dma_test")
-    at.fail(d, "model", -1, fmt::format("{}: unknown device model \"{}\" (nic, ixgbe, dma_test)", who, d.model()));
-  if (d.model() == "dma_test" && (d.functions() != 1 || d.has_sriov()))
-    at.fail(d, "model", -1, fmt::format("{}: the dma_test model has one function and no SR-IOV", who));
+  if (!d.model().empty() && d.model() != "nic" && d.model() != "ixgbe" && d.model() != "dma_test" &&
+      d.model() != "pciebench")
+    at.fail(d, "model", -1,
+            fmt::format("{}: unknown device model \"{}\" (nic, ixgbe, dma_test, pciebench)", who, d.model()));
+  if ((d.model() == "dma_test" || d.model() == "pciebench") && (d.functions() != 1 || d.has_sriov()))
+    at.fail(d, "model", -1, fmt::format("{}: the {} model has one function and no SR-IOV", who, d.model()));
   check_bars(at, d, "bars", d.bars(), who, "BAR");
   if (d.has_sriov()) check_sriov(at, d, who);
   if (d.has_link()) check_link(at.nested(d, "link"), d.link(), who);

@@ -43,7 +43,7 @@ TEST_F(host, boot_binds_drivers_and_names_interfaces) {
     // `driver` is a link to the driver's directory, as in Linux: cat refuses it.
     EXPECT_EQ(out(h, "readlink " + PF0 + "driver"), "../../../../bus/pci/drivers/ixgbe\n");
     EXPECT_EQ(h.run("cat " + PF0 + "driver").errno_name, "EISDIR");
-    EXPECT_EQ(out(h, "ls /sys/bus/pci/drivers"), "iovsim_dma\nixgbe\n");
+    EXPECT_EQ(out(h, "ls /sys/bus/pci/drivers"), "iovsim_dma\niovsim_pciebench\nixgbe\n");
     EXPECT_EQ(netdev_names(h), (std::vector<std::string>{"enp1s0f0", "enp1s0f1"}));
     EXPECT_EQ(out(h, "cat /sys/class/net/enp1s0f1/address"), "00:1b:21:a1:00:01\n");  // read from RAL0/RAH0
     EXPECT_EQ(out(h, "ip link show enp1s0f0"),

@@ -13,6 +13,7 @@
 #include "drivers-sim/kernel/irq.h"
 #include "drivers-sim/kernel/page_alloc.h"
 #include "drivers-sim/misc/dmatest.h"
+#include "drivers-sim/misc/pciebench.h"
 #include "drivers-sim/net/netdev.h"
 #include "drivers-sim/net/pktgen.h"
 #include "drivers-sim/pci/pci.h"
@@ -58,6 +59,7 @@ class sim_host {
   virtual pci_bus_type& pci_bus() = 0;
   virtual intel_iommu& iommu_driver() = 0;
   virtual dmatest_driver& dmatest() = 0;
+  virtual pciebench_driver& pciebench() = 0;
   // The hypervisor (nullptr inside a guest: no nested virtualisation).
   virtual vm_manager* vms() = 0;
   virtual vfio_core& vfio() = 0;
@@ -79,6 +81,7 @@ void register_sim_verbs(shell& sh, sim_host& host);
 
 // The verbs' implementations (one file each).
 cmd_result dmatest_verb(sim_host& host, const std::vector<std::string>& argv);
+cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result vm_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result iommu_verb(sim_host& host, const std::vector<std::string>& argv);
 cmd_result pktgen_verb(sim_host& host, const std::vector<std::string>& argv);
