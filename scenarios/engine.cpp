@@ -452,6 +452,7 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
   // Scenario parameters first; the command line's --set wins. A --set naming a
   // scenario variable sets the variable instead.
   for (const pb::Var& v : s.scenario.var()) report.variables.push_back({v.name(), v.value(), false});
+  for (const loaded_scenario::host_param& p : s.host_params) env.params().set_override(p.name, p.value);
   for (const pb::Param& p : s.scenario.param()) env.params().set_override(p.name(), p.value());
   for (const auto& [k, v] : opt.sets) {
     auto var = std::find_if(report.variables.begin(), report.variables.end(),
@@ -473,6 +474,13 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
     kit::series_sampler series(series_params);
     for (const std::string& name : env.params().unused_overrides()) {
       int line = 0, col = 0;
+      for (const loaded_scenario::host_param& p : s.host_params)
+        if (p.name == name) {
+          report.exit_code = 2;
+          report.error = one_line_text(
+              fmt::format("{}: host profile \"{}\": unknown parameter \"{}\"", s.path, p.host, name));
+          return report;
+        }
       for (int i = 0; i < s.scenario.param_size(); ++i)
         if (s.scenario.param(i).name() == name && static_cast<size_t>(i) < s.param_loc.size()) {
           line = s.param_loc[static_cast<size_t>(i)].line;

@@ -86,6 +86,11 @@ struct loaded_scenario {
   std::vector<source_location> step_loc; // where each step starts
   std::vector<source_location> param_loc;// where each param starts
   std::vector<long long> step_time_ps;   // absolute simulated time of each step, ps
+  // Model parameters of the platforms' host profiles, applied before the scenario's.
+  struct host_param {
+    std::string name, value, host;
+  };
+  std::vector<host_param> host_params;
   // The world: machine names (the first is the steps' default; "iovsim" for a scenario
   // with `platform`), each step's machine, the wires and traffic ports resolved.
   std::vector<std::string> machine_names;

@@ -51,8 +51,8 @@ class locator {
 // duplicate name can say where the first one is.
 struct profile_set {
   pb::ProfileLibrary library;
-  std::vector<std::string> device_file, port_file;
-  std::vector<source_location> device_loc, port_loc;
+  std::vector<std::string> device_file, port_file, host_file;
+  std::vector<source_location> device_loc, port_loc, host_loc;
 };
 
 // Validates every profile of `lib` (located by `where`) and appends it to `into`;

@@ -274,6 +274,25 @@ void validate_and_merge(const pb::ProfileLibrary& lib, const locator& where, pro
     into.port_file.push_back(where.file());
     into.port_loc.push_back(at.self());
   }
+  std::map<std::string, size_t> hosts;
+  for (int i = 0; i < into.library.host_size(); ++i) hosts[into.library.host(i).name()] = i;
+  for (int i = 0; i < lib.host_size(); ++i) {
+    const pb::HostProfile& h = lib.host(i);
+    const locator at = where.nested(lib, "host", i);
+    if (h.name().empty()) at.fail(at.self(), "host profile has no name");
+    if (const auto it = hosts.find(h.name()); it != hosts.end())
+      at.fail(h, "name", -1,
+              fmt::format("host profile \"{}\" is already defined at {}", h.name(),
+                          loc_text(into.host_file[it->second], into.host_loc[it->second])));
+    for (int j = 0; j < h.param_size(); ++j)
+      if (h.param(j).name().empty() || h.param(j).value().empty())
+        at.nested(h, "param", j).fail(at.nested(h, "param", j).self(),
+                                      fmt::format("host profile \"{}\": a param needs a name and a value", h.name()));
+    hosts[h.name()] = static_cast<size_t>(into.library.host_size());
+    *into.library.add_host() = h;
+    into.host_file.push_back(where.file());
+    into.host_loc.push_back(at.self());
+  }
 }
 
 }  // namespace iovsim::scen

@@ -469,7 +469,49 @@ void validate_platform(const pb::Platform& p, const locator& platform, const pb:
   }
 }
 
+// A platform's `host` profile fills in what the platform leaves out (host bridge, root
+// ports' profiles, memory) and contributes its model parameters, which must agree
+// across the machines of a world: parameters are set by kind for all of them.
+void apply_host_profile(pb::Platform& p, const locator& at, const pb::ProfileLibrary& profiles,
+                        loaded_scenario& out) {
+  if (p.host().empty()) return;
+  const pb::HostProfile* host = nullptr;
+  for (const pb::HostProfile& h : profiles.host())
+    if (h.name() == p.host()) host = &h;
+  if (!host) {
+    std::set<std::string> names;
+    for (const pb::HostProfile& h : profiles.host()) names.insert(h.name());
+    at.fail(p, "host", -1, fmt::format("unknown host profile \"{}\" (known: {})", p.host(), join(names)));
+  }
+  if (p.host_bridge().empty()) p.set_host_bridge(host->host_bridge());
+  if (p.memory_bytes() == 0) p.set_memory_bytes(host->memory_bytes());
+  for (pb::RootPort& rp : *p.mutable_root_port())
+    if (rp.profile().empty()) rp.set_profile(host->root_port());
+  for (const pb::ParamValue& v : host->param()) {
+    auto it = std::find_if(out.host_params.begin(), out.host_params.end(),
+                           [&](const loaded_scenario::host_param& hp) { return hp.name == v.name(); });
+    if (it == out.host_params.end()) {
+      out.host_params.push_back({v.name(), v.value(), host->name()});
+    } else if (it->value != v.value()) {
+      at.fail(p, "host", -1,
+              fmt::format("host profile \"{}\" sets {}={}, but host profile \"{}\" of another machine sets {}: model "
+                          "parameters are the same for every machine",
+                          host->name(), v.name(), v.value(), it->host, it->value));
+    }
+  }
+}
+
 void validate_scenario(loaded_scenario& out, const locator& where, const pb::ProfileLibrary& profiles) {
+  if (out.scenario.machine_size() == 0) {
+    if (out.scenario.has_platform())
+      apply_host_profile(*out.scenario.mutable_platform(), where.nested(out.scenario, "platform"), profiles, out);
+  } else {
+    for (int i = 0; i < out.scenario.machine_size(); ++i) {
+      pb::Machine& m = *out.scenario.mutable_machine(i);
+      apply_host_profile(*m.mutable_platform(), where.nested(out.scenario, "machine", i).nested(m, "platform"), profiles,
+                         out);
+    }
+  }
   const pb::Scenario& s = out.scenario;
   if (s.machine_size() == 0) {
     validate_platform(s.platform(), where.nested(s, "platform"), profiles);

@@ -254,6 +254,17 @@ TEST_F(loader, kernel_cmdline_and_file_checks) {
        "pci=realloc=off pci=noari,realloc intel_iommu=on intel_iommu=off intel_iommu=on,sp_off iommu=pt "
        "iommu=nopt quiet\" }",
        "(loaded)"},
+      {"platform { host: \"nope\" }",
+       "t.pbtxt:1:12: unknown host profile \"nope\" (known: bdw_e5_2630v4, hsw_e5_2620v3)"},
+      {"platform { profiles { host { name: \"h\" param { name: \"mem.latency\" } } } }",
+       "t.pbtxt:1:40: host profile \"h\": a param needs a name and a value"},
+      {"platform { profiles { host { name: \"h\" root_port: \"nope\" } } host: \"h\" "
+       "root_port { name: \"rp\" device: 1 } }",
+       "t.pbtxt:1:72: root port \"rp\": unknown port profile \"nope\""},
+      {"machine { name: \"a\" platform { host: \"hsw_e5_2620v3\" } } "
+       "machine { name: \"b\" platform { host: \"bdw_e5_2630v4\" } }",
+       "t.pbtxt:1:89: host profile \"bdw_e5_2630v4\" sets mem.bandwidth=17064000000, but host profile "
+       "\"hsw_e5_2620v3\" of another machine sets 14936000000: model parameters are the same for every machine"},
       {"platform { kernel_cmdline: \"intel_iommu=on,sp\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown intel_iommu= option \"sp\" in \"intel_iommu=on,sp\" (known: off, on, "
        "sp_off)"},
