@@ -54,9 +54,12 @@ constexpr size_t MAX_REGEX_NUMBER_DIGITS = 5;
 constexpr int MAX_REGEX_NESTING = 50;
 std::string regex_trouble(const std::string& re) {
   int depth = 0;
+  bool in_braces = false;   // a ',' is a count's only inside {m,n}: "0,262144,64" is text
   for (size_t i = 0; i < re.size(); ++i) {
     const char c = re[i];
-    if (c == '\\' || c == '{' || c == ',') {
+    if (c == '{') in_braces = true;
+    else if (c == '}') in_braces = false;
+    if (c == '\\' || c == '{' || (c == ',' && in_braces)) {
       size_t digits = 0;
       while (i + 1 + digits < re.size() && std::isdigit(static_cast<unsigned char>(re[i + 1 + digits]))) ++digits;
       if (digits > MAX_REGEX_NUMBER_DIGITS)

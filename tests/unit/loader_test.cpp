@@ -507,6 +507,17 @@ TEST_F(loader, long_tokens_are_reported_without_overflowing_the_stack) {
   EXPECT_EQ(capture.substr(0, 50), "t.pbtxt:1:29: step 1, capture 1: name \"aaaaaaaaaaa");
 }
 
+// Long numbers are refused only where std::regex reads them as a count or a
+// back-reference: inside {m,n} and after a backslash, not as text between commas
+// (pcie-bench's CSV rows hold window sizes like 262144).
+TEST_F(loader, regex_numbers_outside_counts_are_text) {
+  EXPECT_EQ(error_of("step { shell: \"x\" capture { name: \"bw\" regex: \"RD,0,262144,64,(?:[^,]*,){4}([0-9.]+)\" } }"),
+            "(loaded)");
+  EXPECT_EQ(error_of("step { shell: \"x\" capture { name: \"bw\" regex: \"a{1,262144}\" } }"),
+            "t.pbtxt:1:40: step 1, capture 1: bad regex \"a{1,262144}\": the number 262144 is too large for a "
+            "repetition count or back-reference");
+}
+
 // A message that quotes input is one line: control characters show as escapes.
 TEST(one_line_text, escapes_control_characters) {
   EXPECT_EQ(one_line_text("a\nb\tc\rd\x7f\x01\xc3\xa9"), "a\\nb\\tc\\rd\\x7f\\x01\xc3\xa9");
