@@ -182,8 +182,9 @@ translation vtd_unit::translate(uint16_t source_id, uint64_t iova, bool is_write
   }
   const sc_core::sc_time before = latency;
   charge(source_id, reads, latency);
-  // The event's text only when the category is on (a walk is on the per-packet path).
-  if (reads && kit::sim_env::current().trace_enabled("iommu"))
+  // The event's text only when the category is on (a walk is on the per-packet path),
+  // for one walk in trace.sample_every.
+  if (reads && kit::sim_env::current().trace_enabled("iommu") && kit::sim_env::current().trace_sample(m_walk_trace_seq))
     kit::sim_env::current().trace_complete(
         name(), "walk", "iommu", sc_core::sc_time_stamp() + before, latency - before,
         fmt::format(R"({{"source":"{}","iova":"{}","reads":{}}})", format_source_id(source_id), hex(iova), reads));
