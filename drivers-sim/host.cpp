@@ -26,8 +26,7 @@ const char* const k_fixed_dirs[] = {"/sys/bus/pci/devices", "/sys/bus/pci/driver
 std::vector<pci_device_id> ids_of_model(const pb::ProfileLibrary& profiles, const std::string& model) {
   std::vector<pci_device_id> ids;
   for (const auto& p : profiles.device())
-    if (p.model() == model)
-      ids.push_back({static_cast<uint16_t>(p.vendor_id()), static_cast<uint16_t>(p.device_id())});
+    if (p.model() == model) ids.push_back({static_cast<uint16_t>(p.vendor_id()), static_cast<uint16_t>(p.device_id())});
   return ids;
 }
 }  // namespace
@@ -176,7 +175,7 @@ void host_system::start_kernel() {
       phys, [this](uint64_t len, uint64_t align) { return m_k->pages->alloc_contiguous(len, align); }, m_log,
       ids_of_model(m_board.profiles(), "pciebench"));
   k.pciebench->set_dma_api(k.dma.get());
-  k.bus->register_driver(*k.pciebench);   // built in, as iovsim_dma
+  k.bus->register_driver(*k.pciebench);  // built in, as iovsim_dma
   k.modules = std::make_unique<module_loader>(m_log);
   install_net_modules(*k.modules, *k.net_env);
   k.sysfs = std::make_unique<pci_sysfs>(m_fs, *k.pci, *k.bus);

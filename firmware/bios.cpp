@@ -141,7 +141,7 @@ struct bios {
   // its physical PCI Root port"). Linux keeps it (probe.c pci_configure_mps() only
   // acts where a device and its bridge differ). VFs' MPS is RsvdP; they are not here.
   void align_max_payload() {
-    std::map<unsigned, unsigned> mpss;   // hierarchy -> least DevCap MPS field
+    std::map<unsigned, unsigned> mpss;  // hierarchy -> least DevCap MPS field
     for (const pcie_function& f : pcie_functions) {
       const unsigned field = bus.cfg_read(f.busnr, f.devfn, f.exp + EXP_DEVCAP, 4) & 7;
       auto [it, added] = mpss.try_emplace(f.hierarchy, field);

@@ -477,8 +477,8 @@ run_report simulate(const loaded_scenario& s, const run_options& opt, std::istre
       for (const loaded_scenario::host_param& p : s.host_params)
         if (p.name == name) {
           report.exit_code = 2;
-          report.error = one_line_text(
-              fmt::format("{}: host profile \"{}\": unknown parameter \"{}\"", s.path, p.host, name));
+          report.error =
+              one_line_text(fmt::format("{}: host profile \"{}\": unknown parameter \"{}\"", s.path, p.host, name));
           return report;
         }
       for (int i = 0; i < s.scenario.param_size(); ++i)

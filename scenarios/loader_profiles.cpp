@@ -286,8 +286,9 @@ void validate_and_merge(const pb::ProfileLibrary& lib, const locator& where, pro
                           loc_text(into.host_file[it->second], into.host_loc[it->second])));
     for (int j = 0; j < h.param_size(); ++j)
       if (h.param(j).name().empty() || h.param(j).value().empty())
-        at.nested(h, "param", j).fail(at.nested(h, "param", j).self(),
-                                      fmt::format("host profile \"{}\": a param needs a name and a value", h.name()));
+        at.nested(h, "param", j)
+            .fail(at.nested(h, "param", j).self(),
+                  fmt::format("host profile \"{}\": a param needs a name and a value", h.name()));
     hosts[h.name()] = static_cast<size_t>(into.library.host_size());
     *into.library.add_host() = h;
     into.host_file.push_back(where.file());

@@ -2,8 +2,8 @@
 // command line, files, and the step timeline with its expectations.
 #include <fmt/format.h>
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -54,11 +54,13 @@ constexpr size_t MAX_REGEX_NUMBER_DIGITS = 5;
 constexpr int MAX_REGEX_NESTING = 50;
 std::string regex_trouble(const std::string& re) {
   int depth = 0;
-  bool in_braces = false;   // a ',' is a count's only inside {m,n}: "0,262144,64" is text
+  bool in_braces = false;  // a ',' is a count's only inside {m,n}: "0,262144,64" is text
   for (size_t i = 0; i < re.size(); ++i) {
     const char c = re[i];
-    if (c == '{') in_braces = true;
-    else if (c == '}') in_braces = false;
+    if (c == '{')
+      in_braces = true;
+    else if (c == '}')
+      in_braces = false;
     if (c == '\\' || c == '{' || (c == ',' && in_braces)) {
       size_t digits = 0;
       while (i + 1 + digits < re.size() && std::isdigit(static_cast<unsigned char>(re[i + 1 + digits]))) ++digits;
@@ -475,8 +477,7 @@ void validate_platform(const pb::Platform& p, const locator& platform, const pb:
 // A platform's `host` profile fills in what the platform leaves out (host bridge, root
 // ports' profiles, memory) and contributes its model parameters, which must agree
 // across the machines of a world: parameters are set by kind for all of them.
-void apply_host_profile(pb::Platform& p, const locator& at, const pb::ProfileLibrary& profiles,
-                        loaded_scenario& out) {
+void apply_host_profile(pb::Platform& p, const locator& at, const pb::ProfileLibrary& profiles, loaded_scenario& out) {
   if (p.host().empty()) return;
   const pb::HostProfile* host = nullptr;
   for (const pb::HostProfile& h : profiles.host())
@@ -511,8 +512,8 @@ void validate_scenario(loaded_scenario& out, const locator& where, const pb::Pro
   } else {
     for (int i = 0; i < out.scenario.machine_size(); ++i) {
       pb::Machine& m = *out.scenario.mutable_machine(i);
-      apply_host_profile(*m.mutable_platform(), where.nested(out.scenario, "machine", i).nested(m, "platform"), profiles,
-                         out);
+      apply_host_profile(*m.mutable_platform(), where.nested(out.scenario, "machine", i).nested(m, "platform"),
+                         profiles, out);
     }
   }
   const pb::Scenario& s = out.scenario;

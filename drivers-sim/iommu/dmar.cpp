@@ -105,7 +105,7 @@ void intel_iommu::early_init() {
   if (!requested() || m_early_done) return;
   m_early_done = true;
   info("IOMMU enabled");   // intel/iommu.c intel_iommu_setup(): "intel_iommu=on"
-  if (!m_params.iommu_superpage) info("Disable supported super page");   // "intel_iommu=sp_off"
+  if (!m_params.iommu_superpage) info("Disable supported super page");  // "intel_iommu=sp_off"
   info(fmt::format("Host address width {}", m_options.host_address_width));
   info(fmt::format("DRHD base: {:#016x} flags: {:#x}", m_options.reg_base, 1));   // INCLUDE_PCI_ALL
   const uint32_t ver = read32(VER_REG);

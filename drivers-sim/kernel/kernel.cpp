@@ -31,10 +31,14 @@ kernel_params kernel_params::parse(const std::string& cmdline) {
       std::istringstream opts(tok.substr(12));
       std::string o;
       while (std::getline(opts, o, ',')) {
-        if (o == "on") p.intel_iommu = true;
-        else if (o == "off") p.intel_iommu = false;
-        else if (o == "sp_off") p.iommu_superpage = false;   // "Disable supported super page"
-        else p.unknown.push_back("intel_iommu=" + o);
+        if (o == "on")
+          p.intel_iommu = true;
+        else if (o == "off")
+          p.intel_iommu = false;
+        else if (o == "sp_off")
+          p.iommu_superpage = false;  // "Disable supported super page"
+        else
+          p.unknown.push_back("intel_iommu=" + o);
       }
     } else if (tok == "iommu=pt") {
       p.iommu_pt = true;

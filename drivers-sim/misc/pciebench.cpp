@@ -34,21 +34,31 @@ double cycles_to_ns(double cycles, uint64_t clock_khz) { return cycles * 1e6 / s
 
 std::string pciebench_test_name(uint32_t test) {
   switch (test) {
-    case pciebench_device::LAT_DMA_RD: return "LAT_DMA_RD";
-    case pciebench_device::LAT_DMA_WRRD: return "LAT_DMA_WRRD";
-    case pciebench_device::BW_DMA_RD: return "BW_DMA_RD";
-    case pciebench_device::BW_DMA_WR: return "BW_DMA_WR";
-    case pciebench_device::BW_DMA_RW: return "BW_DMA_RW";
-    default: return fmt::format("TEST_{}", test);
+    case pciebench_device::LAT_DMA_RD:
+      return "LAT_DMA_RD";
+    case pciebench_device::LAT_DMA_WRRD:
+      return "LAT_DMA_WRRD";
+    case pciebench_device::BW_DMA_RD:
+      return "BW_DMA_RD";
+    case pciebench_device::BW_DMA_WR:
+      return "BW_DMA_WR";
+    case pciebench_device::BW_DMA_RW:
+      return "BW_DMA_RW";
+    default:
+      return fmt::format("TEST_{}", test);
   }
 }
 
 const char* pciebench_cache_name(pciebench_cache c) {
   switch (c) {
-    case pciebench_cache::host_warm: return "HWarm";
-    case pciebench_cache::device_warm: return "DWarm";
-    case pciebench_cache::device_thrash: return "DThrash";
-    default: return "Cold";
+    case pciebench_cache::host_warm:
+      return "HWarm";
+    case pciebench_cache::device_warm:
+      return "DWarm";
+    case pciebench_cache::device_thrash:
+      return "DThrash";
+    default:
+      return "Cold";
   }
 }
 
@@ -80,9 +90,9 @@ std::string pciebench_csv_row(const pciebench_options& opt, const pciebench_resu
   const uint64_t cycles = r.end_ts - r.start_ts;
   if (!pciebench_is_latency(opt.test)) {
     const uint64_t trans = opt.test == pciebench_device::BW_DMA_RW ? r.transfers / 2 : r.transfers;
-    return row + fmt::format("{},{},{},{},{},{}", cycles, py_float(cycles_to_ns(static_cast<double>(cycles), r.clock_khz)),
-                             trans * opt.size, trans, py_float(pciebench_gbps(opt, r)),
-                             py_float(pciebench_rate(opt, r)));
+    return row + fmt::format("{},{},{},{},{},{}", cycles,
+                             py_float(cycles_to_ns(static_cast<double>(cycles), r.clock_khz)), trans * opt.size, trans,
+                             py_float(pciebench_gbps(opt, r)), py_float(pciebench_rate(opt, r)));
   }
   // TAvg: the whole run over its samples, in whole cycles as pcie-bench's integer
   // division gives it; the rest from the samples.
@@ -100,7 +110,7 @@ pciebench_driver::pciebench_driver(platform::machine* machine, allocator alloc, 
     : m_ids(std::move(ids)), m_machine(machine), m_alloc(std::move(alloc)), m_log(log) {}
 
 int pciebench_driver::probe(pci_dev& dev) {
-  if (!m_machine) return -ENODEV;   // the engine is driven through its model: hosts only
+  if (!m_machine) return -ENODEV;  // the engine is driven through its model: hosts only
   platform::host_bus& bus = m_machine->cpu();
   const uint32_t cmd = bus.cfg_read(dev.bus, dev.devfn, pcie::CFG_COMMAND, 2);
   bus.cfg_write(dev.bus, dev.devfn, pcie::CFG_COMMAND, 2, cmd | pcie::COMMAND_MEMORY | pcie::COMMAND_MASTER);
@@ -172,8 +182,7 @@ std::string pciebench_driver::run(pci_dev& dev, const pciebench_options& opt, pc
   bus.mmio_write(regs + pciebench_device::IN_FLIGHT, 4, opt.in_flight);
   bus.mmio_write(regs + pciebench_device::COUNT, 8, opt.count);
   bus.mmio_write(regs + pciebench_device::CHUNKS, 4, b.bus.size());
-  for (size_t i = 0; i < b.bus.size(); ++i)
-    bus.mmio_write(regs + pciebench_device::CHUNK_ADDR + 8 * i, 8, b.bus[i]);
+  for (size_t i = 0; i < b.bus.size(); ++i) bus.mmio_write(regs + pciebench_device::CHUNK_ADDR + 8 * i, 8, b.bus[i]);
   bus.mmio_write(regs + pciebench_device::CONTROL, 4, pciebench_device::CONTROL_START);
   sc_core::wait(model->run_end());
   auto rd = [&](uint32_t off, unsigned len = 8) { return bus.mmio_read(regs + off, len); };

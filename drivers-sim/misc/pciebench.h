@@ -28,15 +28,15 @@ namespace iovsim::host {
 enum class pciebench_cache { cold, host_warm, device_warm, device_thrash };
 
 struct pciebench_options {
-  std::string bdf;                  // empty: the first engine
-  uint32_t test = 5;                // pciebench_device::TEST values (BW_DMA_RD)
-  uint32_t size = 64;               // bytes per transfer
-  uint64_t window = 8192;           // bytes of host buffer the transfers spread over
+  std::string bdf;         // empty: the first engine
+  uint32_t test = 5;       // pciebench_device::TEST values (BW_DMA_RD)
+  uint32_t size = 64;      // bytes per transfer
+  uint64_t window = 8192;  // bytes of host buffer the transfers spread over
   uint32_t host_off = 0, dev_off = 0;
   bool random = false;
   bool long_run = false;
   pciebench_cache cache = pciebench_cache::host_warm;
-  uint64_t count = 0;               // 0: pcie-bench's (2 Mi latency, 8 Mi bandwidth transfers)
+  uint64_t count = 0;  // 0: pcie-bench's (2 Mi latency, 8 Mi bandwidth transfers)
   // Bandwidth tests: transfers outstanding. pcie-bench's firmware runs its DMAs from
   // 11 worker MEs of 8 contexts, each context with one DMA outstanding (pciebench.h
   // PCIEBENCH_LAST_WORKER_ME, pcie_dma.c dma_bw_worker): 88.
@@ -45,12 +45,12 @@ struct pciebench_options {
 
 struct pciebench_result {
   bool ok = false;
-  uint32_t status = 0;              // the device's STATUS
+  uint32_t status = 0;  // the device's STATUS
   uint64_t err_addr = 0;
   uint64_t clock_khz = 0;
   uint64_t start_ts = 0, end_ts = 0, transfers = 0;
   uint64_t lat_min = 0, lat_max = 0, lat_sum = 0, samples = 0, outliers = 0;
-  double lat_med = 0, lat_p95 = 0, lat_p999 = 0;   // cycles (interpolated)
+  double lat_med = 0, lat_p95 = 0, lat_p999 = 0;  // cycles (interpolated)
 };
 
 // Names as pcie-bench prints them.
@@ -85,7 +85,7 @@ class pciebench_driver : public pci_driver {
 
  private:
   struct buffer {
-    std::vector<uint64_t> phys, bus;   // per chunk
+    std::vector<uint64_t> phys, bus;  // per chunk
   };
   // Grows the device's buffer to `chunks` chunks; false when memory or mappings ran out.
   bool ensure_chunks(pci_dev& dev, buffer& b, uint64_t chunks);
@@ -96,7 +96,7 @@ class pciebench_driver : public pci_driver {
   allocator m_alloc;
   kernel_log& m_log;
   dma_api* m_dma = nullptr;
-  std::map<std::string, buffer> m_buffers;   // by BDF
+  std::map<std::string, buffer> m_buffers;  // by BDF
 };
 
 }  // namespace iovsim::host

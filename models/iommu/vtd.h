@@ -304,7 +304,7 @@ class vtd_unit : public sc_core::sc_module {
   walk_cache m_pwc;                                    // paging-structure caches (iommu.pwc_entries)
   std::map<uint16_t, context_entry> m_context_cache;   // present, valid contexts only
   kit::timed_resource m_walker;
-  uint64_t m_walk_trace_seq = 0;   // walks seen by the trace's sampling
+  uint64_t m_walk_trace_seq = 0;                       // walks seen by the trace's sampling
   uint64_t m_root_table = 0;                           // latched by GCMD.SRTP
 
   unsigned m_next_fault_record = 0;

@@ -38,7 +38,7 @@ constexpr uint32_t EXP_FLAGS = 0x02, EXP_DEVCAP = 0x04, EXP_DEVCTL = 0x08, EXP_D
                    EXP_DEVCTL2 = 0x28, EXP_LNKCAP2 = 0x2c, EXP_LNKCTL2 = 0x30;
 constexpr uint32_t EXP_DEVCAP_FLR = 1u << 28;
 constexpr uint16_t EXP_DEVCTL_BCR_FLR = 0x8000;
-constexpr uint16_t EXP_DEVCTL_EXT_TAG = 0x0100;   // Extended Tag Field Enable
+constexpr uint16_t EXP_DEVCTL_EXT_TAG = 0x0100;  // Extended Tag Field Enable
 constexpr uint32_t EXP_DEVCAP2_ARI = 0x20;
 constexpr uint16_t EXP_DEVCTL2_ARI = 0x20;
 // Device/Port Type, PCI Express Capabilities register [7:4] (pci_regs.h PCI_EXP_TYPE_*).

@@ -13,8 +13,8 @@
 namespace iovsim::pcie {
 
 namespace {
-constexpr uint64_t PAGE = 4096;          // transfers never cross it (PCIe base spec 2.2.7)
-constexpr uint64_t LINE = 64;            // pcie-bench's unit granule: a host cache line
+constexpr uint64_t PAGE = 4096;  // transfers never cross it (PCIe base spec 2.2.7)
+constexpr uint64_t LINE = 64;    // pcie-bench's unit granule: a host cache line
 constexpr uint32_t ERR_CODE_MASK = 0xff00;
 // Transfers per run when COUNT is 0: pcie-bench's PCIEBENCH_LAT_TRANS and
 // PCIEBENCH_BW_TRANS; with FLAG_LONG its journal size.
@@ -26,16 +26,19 @@ bool is_latency_test(uint32_t t) { return t == pciebench_device::LAT_DMA_RD || t
 }  // namespace
 
 pciebench_device::pciebench_device(sc_core::sc_module_name name, const pb::DeviceProfile& profile)
-    : endpoint(name, profile), dma("dma"), m_regs(std::string(this->name()) + ".regs", REGS_BYTES),
-      m_buffer(BUFFER_BYTES, 0), m_rng(kit::sim_env::current().rng(this->name())) {
+    : endpoint(name, profile),
+      dma("dma"),
+      m_regs(std::string(this->name()) + ".regs", REGS_BYTES),
+      m_buffer(BUFFER_BYTES, 0),
+      m_rng(kit::sim_env::current().rng(this->name())) {
   m_regs.add(kit::reg("ID", ID, 4).reset_to(ID_VALUE).doc("\"PCBN\" in memory order"));
   m_regs.add(kit::reg("VERSION", VERSION, 4).reset_to(VERSION_VALUE).doc("major << 16 | minor"));
   m_regs.add(kit::reg("TEST", TEST, 4).rw().doc("3 LAT_DMA_RD, 4 LAT_DMA_WRRD, 5 BW_DMA_RD, 6 BW_DMA_WR, 7 BW_DMA_RW"));
   m_regs.add(kit::reg("FLAGS", FLAGS, 4)
-                 .field("WARM", 0)      // the device writes the window first
-                 .field("THRASH", 1)    // the device writes every chunk first
-                 .field("RANDOM", 2)    // random units, else sequential
-                 .field("LONG", 3)      // COUNT 0 means the journal's size
+                 .field("WARM", 0)    // the device writes the window first
+                 .field("THRASH", 1)  // the device writes every chunk first
+                 .field("RANDOM", 2)  // random units, else sequential
+                 .field("LONG", 3)    // COUNT 0 means the journal's size
                  .doc("pcie-bench's test flags"));
   m_regs.add(kit::reg("SIZE", SIZE, 4).rw(0x1fff).doc("bytes per transfer; SIZE + HOST_OFF <= 4096"));
   m_regs.add(kit::reg("HOST_OFF", HOST_OFF, 4).rw(0xfff).doc("offset of each transfer into its unit"));
@@ -43,10 +46,10 @@ pciebench_device::pciebench_device(sc_core::sc_module_name name, const pb::Devic
   m_regs.add(kit::reg("DEV_OFF", DEV_OFF, 4).rw(0x1fff).doc("offset into the device buffer"));
   m_regs.add(kit::reg("IN_FLIGHT", IN_FLIGHT, 4).rw(0x1ff).reset_to(1).doc("bandwidth tests: transfers outstanding"));
   m_regs.add(kit::reg("COUNT", COUNT, 8).rw().doc("transfers to run; 0: pcie-bench's defaults"));
-  m_regs.add(kit::reg("CONTROL", CONTROL, 4)
-                 .field("START", 0)
-                 .field("IRQ_EN", 1)
-                 .on_write_fn([this](uint64_t, uint64_t n) { write_control(n); }));
+  m_regs.add(
+      kit::reg("CONTROL", CONTROL, 4).field("START", 0).field("IRQ_EN", 1).on_write_fn([this](uint64_t, uint64_t n) {
+        write_control(n);
+      }));
   m_regs.add(kit::reg("STATUS", STATUS, 4)
                  .field("BUSY", 0, 1, kit::ro)
                  .field("DONE", 1, 1, kit::w1c)
@@ -68,8 +71,9 @@ pciebench_device::pciebench_device(sc_core::sc_module_name name, const pb::Devic
   m_regs.add(kit::reg("SAMPLES", SAMPLES, 8).doc("samples in the journal"));
   m_regs.add(kit::reg("ERR_ADDR", ERR_ADDR, 8).doc("bus address of the request that failed"));
   for (unsigned i = 0; i < MAX_CHUNKS; ++i)
-    m_regs.add(kit::reg(fmt::format("CHUNK_ADDR{}", i), CHUNK_ADDR + 8 * i, 8).rw(~uint64_t{0xfff}).doc(
-        "bus address of host buffer chunk i (4 KiB aligned)"));
+    m_regs.add(kit::reg(fmt::format("CHUNK_ADDR{}", i), CHUNK_ADDR + 8 * i, 8)
+                   .rw(~uint64_t{0xfff})
+                   .doc("bus address of host buffer chunk i (4 KiB aligned)"));
 
   m_pf = pfs()[0].get();
   m_trans.set_extension(&m_ext);
@@ -110,8 +114,8 @@ void pciebench_device::write_status(uint64_t now) {
 
 void pciebench_device::write_control(uint64_t now) {
   if (!(now & CONTROL_START)) return;
-  m_regs.set(CONTROL, 4, now & ~uint64_t{CONTROL_START});   // START reads 0
-  if (m_regs.get(STATUS, 4) & STATUS_BUSY) return;          // ignored while a run goes on
+  m_regs.set(CONTROL, 4, now & ~uint64_t{CONTROL_START});  // START reads 0
+  if (m_regs.get(STATUS, 4) & STATUS_BUSY) return;         // ignored while a run goes on
   m_regs.set(STATUS, 4, STATUS_BUSY);
   for (uint32_t r : {START_TS, END_TS, TRANSFERS, LAT_MIN, LAT_MAX, LAT_SUM, LAT_MED, LAT_P95, LAT_P999, OUTLIERS,
                      SAMPLES, ERR_ADDR})
@@ -123,7 +127,7 @@ void pciebench_device::write_control(uint64_t now) {
 }
 
 uint64_t pciebench_device::cycles_at(const sc_core::sc_time& t) const {
-  const auto ps = static_cast<unsigned __int128>(t.value());   // 1 ps resolution (kit::sim_env)
+  const auto ps = static_cast<unsigned __int128>(t.value());  // 1 ps resolution (kit::sim_env)
   const auto cycles = static_cast<uint64_t>(ps * clock_khz() / 1'000'000'000u);
   return cycles / timestamp_cycles() * timestamp_cycles();
 }
@@ -139,8 +143,7 @@ bool pciebench_device::start_run() {
   const bool lat = is_latency_test(m_test);
   m_in_flight = lat ? 1 : static_cast<uint32_t>(m_regs.get(IN_FLIGHT, 4));
   m_count = m_regs.get(COUNT, 8);
-  if (m_count == 0)
-    m_count = (m_flags & FLAG_LONG) ? JOURNAL_MAX : lat ? DEFAULT_LAT_TRANSFERS : DEFAULT_BW_TRANSFERS;
+  if (m_count == 0) m_count = (m_flags & FLAG_LONG) ? JOURNAL_MAX : lat ? DEFAULT_LAT_TRANSFERS : DEFAULT_BW_TRANSFERS;
   // The firmware's checks (pcie_dma.c): the transfer and its offset fit in a page and
   // in the window; the host tool's: a window of whole cache lines, one cache flag.
   const bool ok = m_test >= LAT_DMA_RD && m_test <= BW_DMA_RW && m_size >= 1 && m_size + m_hoff <= PAGE &&
@@ -175,7 +178,7 @@ bool pciebench_device::start_run() {
   // host caches (DDIO into the LLC) would see the difference yet.
   m_prep_done = 0;
   m_prep_stride = PAGE;
-  m_prep_count = (m_flags & FLAG_WARM) ? (m_window + PAGE - 1) / PAGE
+  m_prep_count = (m_flags & FLAG_WARM)     ? (m_window + PAGE - 1) / PAGE
                  : (m_flags & FLAG_THRASH) ? chunks * CHUNK_BYTES / PAGE
                                            : 0;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
@@ -207,7 +210,7 @@ uint64_t pciebench_device::next_unit_address() {
   if (m_flags & FLAG_RANDOM) {
     u = m_rng.below(m_units);
     for (unsigned tries = 1; !fits(u) && tries < RANDOM_TRIES; ++tries) u = m_rng.below(m_units);
-    while (!fits(u)) u = (u + 1) % m_units;   // unit 0 always fits: this ends
+    while (!fits(u)) u = (u + 1) % m_units;  // unit 0 always fits: this ends
   } else {
     while (!fits(m_cursor)) m_cursor = (m_cursor + 1) % m_units;
     u = m_cursor;
@@ -230,8 +233,8 @@ bool pciebench_device::transfer(bool write, uint64_t addr, uint32_t bytes, const
   for (uint64_t off = 0; off < bytes;) {
     const uint64_t a = addr + off;
     const uint64_t n = std::min({uint64_t{bytes} - off, max_req, PAGE - a % PAGE});
-    sc_core::sc_time delay = start;   // every request of the transfer issued together; the path queues them
-    if (!write) {   // a read waits for a tag
+    sc_core::sc_time delay = start;  // every request of the transfer issued together; the path queues them
+    if (!write) {                    // a read waits for a tag
       if (m_tags.size() >= m_tag_limit) {
         std::pop_heap(m_tags.begin(), m_tags.end(), later);
         if (m_tags.back() > now + delay) delay = m_tags.back() - now;
@@ -269,7 +272,7 @@ void pciebench_device::step() {
   for (unsigned n = 0; n < MAX_PER_EVENT; ++n) {
     const bool prep = m_phase == phase::prepare;
     if (prep && m_prep_done == m_prep_count) {
-      if (m_last_done > now) {   // the preparation writes are still on their way
+      if (m_last_done > now) {  // the preparation writes are still on their way
         m_kick.notify(m_last_done - now);
         return;
       }
@@ -320,7 +323,7 @@ void pciebench_device::step() {
           done = std::max(done, wdone);
           break;
         }
-        default:   // BW_DMA_RW: odd transfers read, even ones write (dma_bw_worker)
+        default:  // BW_DMA_RW: odd transfers read, even ones write (dma_bw_worker)
           ok = transfer(!(k & 1), addr, m_size, issue - now, done);
           break;
       }
@@ -340,7 +343,7 @@ void pciebench_device::step() {
     m_last_done = std::max(m_last_done, now + done);
     if (!ok) {
       m_error = ERR_DMA;
-      m_count = m_done;   // the run stops: what is outstanding still completes
+      m_count = m_done;  // the run stops: what is outstanding still completes
       m_prep_count = m_prep_done;
       if (prep) {
         m_phase = phase::run;
@@ -348,7 +351,7 @@ void pciebench_device::step() {
       }
     }
   }
-  m_kick.notify(sc_core::SC_ZERO_TIME);   // a bounded share of work per event
+  m_kick.notify(sc_core::SC_ZERO_TIME);  // a bounded share of work per event
 }
 
 double pciebench_device::median(const std::vector<uint32_t>& sorted) {
@@ -373,7 +376,7 @@ void pciebench_device::publish_latency_stats() {
     for (uint32_t v : m_journal) s += v;
     return s;
   }();
-  std::vector<uint32_t>& sorted = m_journal;   // the journal is done with: sort in place
+  std::vector<uint32_t>& sorted = m_journal;  // the journal is done with: sort in place
   std::sort(sorted.begin(), sorted.end());
   const double p95 = percentile(sorted, 95);
   const auto fixed = [](double v) { return static_cast<uint64_t>(std::llround(v * (1u << PCT_FRAC_BITS))); };
@@ -401,8 +404,8 @@ void pciebench_device::finish(uint32_t err_code) {
   m_journal.shrink_to_fit();
   m_regs.set(STATUS, 4, err_code ? STATUS_ERROR | (uint64_t{err_code} << STATUS_ERR_CODE_SHIFT) : STATUS_DONE);
   if (err_code)
-    kit::sim_env::current().log("dma", name(), fmt::format("pcie-bench run (test {}) failed: error code {}", m_test,
-                                                           err_code));
+    kit::sim_env::current().log("dma", name(),
+                                fmt::format("pcie-bench run (test {}) failed: error code {}", m_test, err_code));
   m_end_event.notify();
   if ((m_regs.get(CONTROL, 4) & CONTROL_IRQ_EN) && m_irq) m_irq();
 }

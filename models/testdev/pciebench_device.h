@@ -45,11 +45,12 @@
 // memory (results are registers).
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "models/kit/param.h"
@@ -63,14 +64,13 @@ namespace iovsim::pcie {
 class pciebench_device : public endpoint {
  public:
   // BAR0 register map (little endian; 4- and 8-byte registers).
-  static constexpr uint32_t ID = 0x000, VERSION = 0x004, TEST = 0x008, FLAGS = 0x00c, SIZE = 0x010,
-                            HOST_OFF = 0x014, WINDOW = 0x018, DEV_OFF = 0x020, IN_FLIGHT = 0x024, COUNT = 0x028,
-                            CONTROL = 0x030, STATUS = 0x034, CHUNKS = 0x038, CLOCK_KHZ = 0x03c,
-                            START_TS = 0x040, END_TS = 0x048, TRANSFERS = 0x050, LAT_MIN = 0x058,
-                            LAT_MAX = 0x060, LAT_SUM = 0x068, LAT_MED = 0x070, LAT_P95 = 0x078, LAT_P999 = 0x080,
-                            OUTLIERS = 0x088, SAMPLES = 0x090, ERR_ADDR = 0x098, CHUNK_ADDR = 0x100,
-                            REGS_BYTES = 0x300;
-  static constexpr uint32_t ID_VALUE = 0x4e424350;   // "PCBN" in memory order
+  static constexpr uint32_t ID = 0x000, VERSION = 0x004, TEST = 0x008, FLAGS = 0x00c, SIZE = 0x010, HOST_OFF = 0x014,
+                            WINDOW = 0x018, DEV_OFF = 0x020, IN_FLIGHT = 0x024, COUNT = 0x028, CONTROL = 0x030,
+                            STATUS = 0x034, CHUNKS = 0x038, CLOCK_KHZ = 0x03c, START_TS = 0x040, END_TS = 0x048,
+                            TRANSFERS = 0x050, LAT_MIN = 0x058, LAT_MAX = 0x060, LAT_SUM = 0x068, LAT_MED = 0x070,
+                            LAT_P95 = 0x078, LAT_P999 = 0x080, OUTLIERS = 0x088, SAMPLES = 0x090, ERR_ADDR = 0x098,
+                            CHUNK_ADDR = 0x100, REGS_BYTES = 0x300;
+  static constexpr uint32_t ID_VALUE = 0x4e424350;  // "PCBN" in memory order
   static constexpr uint32_t VERSION_VALUE = 0x00010000;
   // TEST values: pcie-bench's enum pciebench_tests.
   static constexpr uint32_t LAT_DMA_RD = 3, LAT_DMA_WRRD = 4, BW_DMA_RD = 5, BW_DMA_WR = 6, BW_DMA_RW = 7;
@@ -84,8 +84,8 @@ class pciebench_device : public endpoint {
   static constexpr unsigned MAX_CHUNKS = 64;
   // The device-side buffer reads land in and writes come from (the NFP's 8 KiB CTM buffer).
   static constexpr uint32_t BUFFER_BYTES = 8192;
-  static constexpr uint32_t MAX_IN_FLIGHT = 256;   // 8-bit PCIe tags
-  static constexpr uint64_t JOURNAL_MAX = 16ull << 20;   // pcie-bench's journal: 16 Mi entries
+  static constexpr uint32_t MAX_IN_FLIGHT = 256;        // 8-bit PCIe tags
+  static constexpr uint64_t JOURNAL_MAX = 16ull << 20;  // pcie-bench's journal: 16 Mi entries
   // Percentile registers hold cycles x 2^PCT_FRAC_BITS (interpolated values are fractional).
   static constexpr unsigned PCT_FRAC_BITS = 8;
 
@@ -119,16 +119,16 @@ class pciebench_device : public endpoint {
   enum class phase { idle, prepare, run };
   void write_control(uint64_t now);
   void write_status(uint64_t now);
-  void step();                       // SC_METHOD on m_kick: the transfers due now
-  bool start_run();                  // checks the parameters, sets up the phases
+  void step();       // SC_METHOD on m_kick: the transfers due now
+  bool start_run();  // checks the parameters, sets up the phases
   void begin_measurement();
   void finish(uint32_t err_code);
-  uint64_t next_unit_address();      // bus address of the next transfer (sequential or random)
+  uint64_t next_unit_address();  // bus address of the next transfer (sequential or random)
   uint64_t bus_address(uint64_t lin) const;
   // One transfer of `bytes` at `addr`, issued `at` from now; false on an error response.
   // `done`: when its last request completed (offset from now).
   bool transfer(bool write, uint64_t addr, uint32_t bytes, const sc_core::sc_time& at, sc_core::sc_time& done);
-  uint64_t cycles_at(const sc_core::sc_time& t) const;   // the timestamp counter at absolute time t
+  uint64_t cycles_at(const sc_core::sc_time& t) const;  // the timestamp counter at absolute time t
   void publish_latency_stats();
 
   kit::scope m_scope{name(), "pciebench"};
@@ -136,10 +136,10 @@ class pciebench_device : public endpoint {
  public:
   // The NFP-6000 of the paper's runs clocks its MEs at 1.2 GHz (the data directories'
   // "nfp6000-1.2GHz"; nfpbench.py reads me.speed): cycle columns then read alike.
-  kit::param<uint64_t> clock_khz{m_scope, "clock_khz", 1'200'000, "kHz", "device clock the timestamps count",
+  kit::param<uint64_t> clock_khz{m_scope,           "clock_khz", 1'200'000, "kHz", "device clock the timestamps count",
                                  {1000, 10'000'000}};
-  kit::param<unsigned> timestamp_cycles{m_scope, "timestamp_cycles", 1, "cycles",
-                                        "timestamp counter granularity (the NFP's: 16 cycles)", {1, 1024}};
+  kit::param<unsigned> timestamp_cycles{
+      m_scope, "timestamp_cycles", 1, "cycles", "timestamp counter granularity (the NFP's: 16 cycles)", {1, 1024}};
   // The engine itself never limits by default: what is measured is the host's path.
   kit::param<sc_core::sc_time> issue_interval{m_scope, "issue_interval", sc_core::SC_ZERO_TIME,
                                               "least time between two transfers' issue (the DMA engine's rate)"};
@@ -166,13 +166,13 @@ class pciebench_device : public endpoint {
   uint32_t m_test = 0, m_flags = 0, m_size = 0, m_hoff = 0, m_doff = 0, m_in_flight = 1;
   uint64_t m_window = 0, m_count = 0, m_done = 0, m_unit = 0, m_units = 0, m_cursor = 0;
   uint64_t m_max_read = 512, m_max_write = 256;
-  uint64_t m_prep_count = 0, m_prep_done = 0, m_prep_stride = 0;   // warm / thrash writes
-  std::vector<sc_core::sc_time> m_ring;   // completion times of the last IN_FLIGHT transfers
-  sc_core::sc_time m_last_issue;          // absolute
-  sc_core::sc_time m_last_done;           // absolute: the latest completion so far
-  sc_core::sc_time m_measure_start;       // absolute: START_TS
-  std::vector<uint32_t> m_journal;        // latency samples, cycles
-  std::vector<sc_core::sc_time> m_tags;   // min-heap: when each tag in use is free again (absolute)
+  uint64_t m_prep_count = 0, m_prep_done = 0, m_prep_stride = 0;  // warm / thrash writes
+  std::vector<sc_core::sc_time> m_ring;                           // completion times of the last IN_FLIGHT transfers
+  sc_core::sc_time m_last_issue;                                  // absolute
+  sc_core::sc_time m_last_done;                                   // absolute: the latest completion so far
+  sc_core::sc_time m_measure_start;                               // absolute: START_TS
+  std::vector<uint32_t> m_journal;                                // latency samples, cycles
+  std::vector<sc_core::sc_time> m_tags;  // min-heap: when each tag in use is free again (absolute)
   unsigned m_tag_limit = 32;
   uint32_t m_error = ERR_NONE;
 

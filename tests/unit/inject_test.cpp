@@ -180,9 +180,9 @@ TEST_F(inject, dropped_invalidation_leaves_a_stale_iotlb_entry_a_dma_goes_throug
     for (const auto& l : kit::sim_env::current().log_lines()) {
       logged_drop |= l.find("host.inject: IOTLB invalidation not submitted: domain 3: page-selective, 1 page at " +
                             slot0) != std::string::npos;
-      logged_write |= l.find("host.dmatest: 01:00.0 wrote 256 bytes at 0x") != std::string::npos &&
-                      l.find("(bus address " + slot0 + "): the write went through a stale translation") !=
-                          std::string::npos;
+      logged_write |=
+          l.find("host.dmatest: 01:00.0 wrote 256 bytes at 0x") != std::string::npos &&
+          l.find("(bus address " + slot0 + "): the write went through a stale translation") != std::string::npos;
     }
     EXPECT_TRUE(logged_drop);
     EXPECT_TRUE(logged_write);

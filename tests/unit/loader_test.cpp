@@ -268,8 +268,7 @@ TEST_F(loader, kernel_cmdline_and_file_checks) {
       {"platform { kernel_cmdline: \"intel_iommu=on,sp\" }",
        "t.pbtxt:1:12: kernel_cmdline: unknown intel_iommu= option \"sp\" in \"intel_iommu=on,sp\" (known: off, on, "
        "sp_off)"},
-      {"platform { file { path: \"etc/x\" } }",
-       "t.pbtxt:1:19: file path \"etc/x\" is not absolute"},
+      {"platform { file { path: \"etc/x\" } }", "t.pbtxt:1:19: file path \"etc/x\" is not absolute"},
       {"platform { file { content: \"x\" } }", "t.pbtxt:1:12: file path \"\" is not absolute"},
       {"profile_file: \"nope.pbtxt\"",
        "t.pbtxt:1:1: cannot open profile file \"nope.pbtxt\" (looked for \"nope.pbtxt\")"},

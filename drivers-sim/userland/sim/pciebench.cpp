@@ -75,11 +75,16 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
       opt.random = p == "rand";
     } else if (a == "--cache" && has_value) {
       const std::string& c = argv[++i];
-      if (c == "hwarm") opt.cache = pciebench_cache::host_warm;
-      else if (c == "dwarm") opt.cache = pciebench_cache::device_warm;
-      else if (c == "cold") opt.cache = pciebench_cache::cold;
-      else if (c == "dthrash") opt.cache = pciebench_cache::device_thrash;
-      else return bad("--cache is hwarm, dwarm, cold or dthrash");
+      if (c == "hwarm")
+        opt.cache = pciebench_cache::host_warm;
+      else if (c == "dwarm")
+        opt.cache = pciebench_cache::device_warm;
+      else if (c == "cold")
+        opt.cache = pciebench_cache::cold;
+      else if (c == "dthrash")
+        opt.cache = pciebench_cache::device_thrash;
+      else
+        return bad("--cache is hwarm, dwarm, cold or dthrash");
     } else if (a == "--host-off" && has_value) {
       if (!kit::parse_u64(argv[++i], v) || v >= 4096) return bad("--host-off is 0..4095");
       opt.host_off = static_cast<uint32_t>(v);
@@ -106,9 +111,10 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
   // The firmware's and the host tool's checks (pcie_dma.c, nfpbench.py), per point.
   for (uint64_t s : sizes)
     if (s == 0 || s + opt.host_off > 4096 || s + opt.dev_off > pciebench_device::BUFFER_BYTES)
-      return bad(fmt::format("a transfer of {} bytes at host offset {} must fit in 4096 bytes (and the device's "
-                             "8 KiB buffer at its offset)",
-                             s, opt.host_off));
+      return bad(
+          fmt::format("a transfer of {} bytes at host offset {} must fit in 4096 bytes (and the device's "
+                      "8 KiB buffer at its offset)",
+                      s, opt.host_off));
   for (uint64_t w : windows)
     if (w % 64 || w == 0 || w > pciebench_device::MAX_CHUNKS * pciebench_device::CHUNK_BYTES)
       return bad(fmt::format("the window must be a multiple of 64 bytes up to {} MiB: {}",
@@ -127,7 +133,8 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
       pciebench_options point = opt;
       point.window = w;
       point.size = static_cast<uint32_t>(s);
-      if (s + opt.host_off > w) return bad(fmt::format("a transfer of {} bytes does not fit in a {}-byte window", s, w));
+      if (s + opt.host_off > w)
+        return bad(fmt::format("a transfer of {} bytes does not fit in a {}-byte window", s, w));
       pciebench_result r;
       const std::string why = host.pciebench().run(*dev, point, r);
       if (!why.empty()) return cmd_result{1, out, "pciebench: " + why + "\n", "EINVAL"};

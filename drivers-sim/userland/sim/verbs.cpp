@@ -42,10 +42,11 @@ void register_sim_verbs(shell& sh, sim_host& host) {
   sh.add_command("dmatest", [&host](const std::vector<std::string>& argv, const std::string&) {
     return dmatest_verb(host, argv);
   }, "stream buffers through a DMA test device: dmatest [-s BDF] [--size N] [--count N] [--from-host] [--static] [--addr A]");
-  sh.add_command("pciebench", [&host](const std::vector<std::string>& argv, const std::string&) {
-    return pciebench_verb(host, argv);
-  }, "pcie-bench's DMA experiments on a pcie-bench engine, in its CSV columns: pciebench [-s BDF] TEST "
-     "[--size N,...] [--window N,...] [--pattern seq|rand] [--cache hwarm|dwarm|cold|dthrash] [--in-flight N]");
+  sh.add_command(
+      "pciebench",
+      [&host](const std::vector<std::string>& argv, const std::string&) { return pciebench_verb(host, argv); },
+      "pcie-bench's DMA experiments on a pcie-bench engine, in its CSV columns: pciebench [-s BDF] TEST "
+      "[--size N,...] [--window N,...] [--pattern seq|rand] [--cache hwarm|dwarm|cold|dthrash] [--in-flight N]");
   sh.add_command("inject", [&host](const std::vector<std::string>& argv, const std::string&) {
     return host.injector().command(argv, host.pci().devices());
   }, "fault injection (simulator verb): inject drop-invalidation [--count N] (the IOMMU driver skips its next N "
