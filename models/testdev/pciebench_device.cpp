@@ -90,6 +90,8 @@ void pciebench_device::reset() {
   m_regs.reset();
   std::fill(m_buffer.begin(), m_buffer.end(), 0);
   m_kick.cancel();
+  // A run cut short by reset ends now: a driver waiting for it sees STATUS without DONE.
+  if (m_phase != phase::idle) m_end_event.notify(sc_core::SC_ZERO_TIME);
   m_phase = phase::idle;
   m_journal.clear();
   m_journal.shrink_to_fit();
