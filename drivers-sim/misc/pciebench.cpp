@@ -184,7 +184,11 @@ std::string pciebench_driver::run(pci_dev& dev, const pciebench_options& opt, pc
   bus.mmio_write(regs + pciebench_device::CHUNKS, 4, b.bus.size());
   for (size_t i = 0; i < b.bus.size(); ++i) bus.mmio_write(regs + pciebench_device::CHUNK_ADDR + 8 * i, 8, b.bus[i]);
   bus.mmio_write(regs + pciebench_device::CONTROL, 4, pciebench_device::CONTROL_START);
-  sc_core::wait(model->run_end());
+  // A run the engine refused ended within the write (run_end already fired): wait only
+  // while it is busy. The engine's own view, which takes no simulated time, so a run
+  // shorter than an MMIO read cannot end unseen.
+  while (model->regs().get(pciebench_device::STATUS, 4) & pciebench_device::STATUS_BUSY)
+    sc_core::wait(model->run_end());
   auto rd = [&](uint32_t off, unsigned len = 8) { return bus.mmio_read(regs + off, len); };
   r.status = static_cast<uint32_t>(rd(pciebench_device::STATUS, 4));
   bus.mmio_write(regs + pciebench_device::STATUS, 4,

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -1048,7 +1049,11 @@ TEST_F(pciebench_host, verb_refuses_bad_arguments) {
              bad{"pciebench BW_DMA_RD --window 512M",
                  "pciebench: the window must be a multiple of 64 bytes up to 256 MiB: 536870912"},
              bad{"pciebench BW_DMA_RD --size 128 --window 64",
-                 "pciebench: a transfer of 128 bytes does not fit in a 64-byte window"},
+                 "pciebench: a transfer of 128 bytes at host offset 0 does not fit in a 64-byte window"},
+             bad{"pciebench BW_DMA_RD --size 64,128 --window 64",
+                 "pciebench: a transfer of 128 bytes at host offset 0 does not fit in a 64-byte window"},
+             bad{"pciebench LAT_DMA_RD --count 16777217",
+                 "pciebench: a latency test keeps at most 16777216 samples (--count)"},
              bad{"pciebench BW_DMA_FOO", "pciebench: unexpected \"BW_DMA_FOO\""},
              bad{"pciebench LAT_CMD_RD", "pciebench: unexpected \"LAT_CMD_RD\""},
              bad{"pciebench --size 64", "pciebench: which test?"},
@@ -1145,17 +1150,17 @@ TEST_F(pciebench_host, iotlb_misses_follow_the_pages_of_the_window) {
 
 // Runs the engine refuses at START end before the driver waits for them: the driver
 // must see the error (ERR_PARAMS for a latency journal past 16 Mi samples, which the
-// verb lets through; ERR_NO_BUS_MASTER with Bus Master Enable off) and the verb report
-// it, not wait for the end of a run that already ended.
+// verb refuses itself but the driver passes on; ERR_NO_BUS_MASTER with Bus Master
+// Enable off) and report it, not wait for the end of a run that already ended.
 TEST_F(pciebench_host, runs_refused_at_start_are_reported_not_waited_for) {
   boot(PCIEBENCH_HOST, 1, [](host::host_system& h) {
-    // The verb in a thread of its own; if it still waits after 10 ms, the end-of-run
+    // The work in a thread of its own; if it still waits after 10 ms, the end-of-run
     // event it waits for is notified by hand so that it returns (and the test ends).
-    auto run_bounded = [&h](const std::string& line, host::cmd_result& r) {
+    auto run_bounded = [&h](const std::function<void()>& work) {
       bool done = false;
       sc_core::sc_event finished;
       sc_core::sc_spawn([&] {
-        r = h.run(line);
+        work();
         done = true;
         finished.notify();
       });
@@ -1167,15 +1172,29 @@ TEST_F(pciebench_host, runs_refused_at_start_are_reported_not_waited_for) {
       }
       return in_time;
     };
-    host::cmd_result r;
-    EXPECT_TRUE(run_bounded("pciebench LAT_DMA_RD --count 16777217", r)) << "the driver still waits for the run";
-    EXPECT_EQ(r.status, 1);
-    EXPECT_NE(r.err.find("LAT_DMA_RD failed: status 0x104"), std::string::npos) << r.err;
+    host::cmd_result r = h.run("pciebench LAT_DMA_RD --count 16777217");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("a latency test keeps at most 16777216 samples"), std::string::npos) << r.err;
+
+    host::pci_dev* dev = nullptr;
+    for (host::pci_dev* d : h.pci().devices())
+      if (d->driver == "iovsim_pciebench") dev = d;
+    ASSERT_NE(dev, nullptr);
+    host::pciebench_options opt;
+    opt.test = pcie::pciebench_device::LAT_DMA_RD;
+    opt.count = pcie::pciebench_device::JOURNAL_MAX + 1;
+    host::pciebench_result res;
+    std::string why;
+    EXPECT_TRUE(run_bounded([&] { why = h.pciebench().run(*dev, opt, res); })) << "the driver still waits for the run";
+    EXPECT_EQ(why, "");
+    EXPECT_FALSE(res.ok);
+    EXPECT_EQ(res.status, 0x104u);
 
     platform::machine& m = h.machine();
     const uint32_t cmd = m.cpu().cfg_read(1, 0, pcie::CFG_COMMAND, 2);
     m.cpu().cfg_write(1, 0, pcie::CFG_COMMAND, 2, cmd & ~uint32_t{pcie::COMMAND_MASTER});
-    EXPECT_TRUE(run_bounded("pciebench BW_DMA_WR --count 10", r)) << "the driver still waits for the run";
+    EXPECT_TRUE(run_bounded([&] { r = h.run("pciebench BW_DMA_WR --count 10"); }))
+        << "the driver still waits for the run";
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("BW_DMA_WR failed: status 0x204"), std::string::npos) << r.err;
   });

@@ -115,10 +115,18 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
           fmt::format("a transfer of {} bytes at host offset {} must fit in 4096 bytes (and the device's "
                       "8 KiB buffer at its offset)",
                       s, opt.host_off));
-  for (uint64_t w : windows)
+  for (uint64_t w : windows) {
     if (w % 64 || w == 0 || w > pciebench_device::MAX_CHUNKS * pciebench_device::CHUNK_BYTES)
       return bad(fmt::format("the window must be a multiple of 64 bytes up to {} MiB: {}",
                              pciebench_device::MAX_CHUNKS * pciebench_device::CHUNK_BYTES >> 20, w));
+    for (uint64_t s : sizes)
+      if (s + opt.host_off > w)
+        return bad(fmt::format("a transfer of {} bytes at host offset {} does not fit in a {}-byte window", s,
+                               opt.host_off, w));
+  }
+  // The engine keeps every latency sample: at most its journal's.
+  if (pciebench_is_latency(opt.test) && opt.count > pciebench_device::JOURNAL_MAX)
+    return bad(fmt::format("a latency test keeps at most {} samples (--count)", pciebench_device::JOURNAL_MAX));
   pci_dev* dev = nullptr;
   for (pci_dev* d : host.pci().devices())
     if (d->driver == "iovsim_pciebench" && (opt.bdf.empty() || d->bdf() == opt.bdf || d->short_bdf() == opt.bdf)) {
@@ -133,8 +141,6 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
       pciebench_options point = opt;
       point.window = w;
       point.size = static_cast<uint32_t>(s);
-      if (s + opt.host_off > w)
-        return bad(fmt::format("a transfer of {} bytes does not fit in a {}-byte window", s, w));
       pciebench_result r;
       const std::string why = host.pciebench().run(*dev, point, r);
       if (!why.empty()) return cmd_result{1, out, "pciebench: " + why + "\n", "EINVAL"};
