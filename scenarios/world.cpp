@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <stdexcept>
 
 #include "models/kit/sim_env.h"
@@ -264,6 +265,21 @@ bool world::find_end(const std::string& text, end_ref& out) const {
         return true;
       }
   return false;
+}
+
+std::string world::write_output(const std::string& file, const std::string& text) {
+  if (m_out_dir.empty()) return "this run has no output folder to write into (iovsim run --out DIR has one)";
+  const bool plain = file.size() > 4 && file.find('/') == std::string::npos && file[0] != '.' &&
+                     file.compare(file.size() - 4, 4, ".csv") == 0;
+  if (!plain)
+    return fmt::format("\"{}\": an output file is a name ending in .csv (it goes into the output folder)", file);
+  for (const auto& [name, tap] : m_captures)
+    if (tap->file == file) return fmt::format("{} is being written by the capture at {}", file, name);
+  std::ofstream out(m_out_dir + "/" + file, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return fmt::format("cannot write {} in the output folder", file);
+  return "";
 }
 
 std::string world::start_capture(const std::string& end, const std::string& file, uint32_t snaplen) {

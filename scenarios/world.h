@@ -73,6 +73,7 @@ class world : public host::world_access {
   wire::traffic_spec default_spec(const std::string& name) override;
   std::string start_capture(const std::string& end, const std::string& file, uint32_t snaplen) override;
   std::string stop_capture(const std::string& end, uint64_t& frames, std::string& path) override;
+  std::string write_output(const std::string& file, const std::string& text) override;
 
  private:
   class machine_scope;

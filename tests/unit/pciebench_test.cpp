@@ -1077,6 +1077,18 @@ TEST_F(pciebench_host, verb_refuses_bad_arguments) {
   });
 }
 
+// --csv writes the rows into the run's output folder, which only a scenario run has: a
+// host alone runs the experiment, prints the rows and says it could not write them.
+TEST_F(pciebench_host, csv_needs_an_output_folder) {
+  boot(PCIEBENCH_HOST, 1, [](host::host_system& h) {
+    const host::cmd_result r = h.run("pciebench BW_DMA_WR --count 10 --csv bw.csv");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.errno_name, "EIO");
+    EXPECT_EQ(lines(r.out).size(), 2u) << r.out;
+    EXPECT_EQ(r.err, "pciebench: --csv: this machine has no output folder\n");
+  });
+}
+
 // The verb finds the engine by -s (full or short BDF) and says so when there is none.
 TEST_F(pciebench_host, verb_picks_the_engine_by_bdf) {
   boot(PCIEBENCH_HOST, 1, [](host::host_system& h) {

@@ -1,11 +1,12 @@
 // `pciebench [-s BDF] TEST [--size N[,N...]] [--window N[,N...]] [--pattern seq|rand]
 // [--cache hwarm|dwarm|cold|dthrash] [--host-off N] [--dev-off N] [--count N]
-// [--in-flight N] [--long] [--no-header]`: the experiments of pcie-bench (Neugebauer
+// [--in-flight N] [--long] [--no-header] [--csv FILE]`: the experiments of pcie-bench (Neugebauer
 // et al., SIGCOMM 2018) on the iovsim_pciebench engine. TEST is a pcie-bench test name
 // (LAT_DMA_RD, LAT_DMA_WRRD, BW_DMA_RD, BW_DMA_WR, BW_DMA_RW) or its short form
 // (lat_rd, lat_wrrd, bw_rd, bw_wr, bw_rw). Lists of sizes and windows run every
 // combination, one CSV row each, in pcie-bench's own columns under one header: what
-// nfp_pciebench.py writes for a sweep. Defaults follow pcie-bench: host-warm cache,
+// nfp_pciebench.py writes for a sweep; `--csv FILE` also writes them as FILE in the
+// run's output folder, to plot beside the published files. Defaults follow pcie-bench: host-warm cache,
 // sequential, offsets 0, an 8 KiB window, 64-byte transfers.
 #include <fmt/format.h>
 
@@ -54,11 +55,12 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
   const std::string usage =
       "usage: pciebench [-s BDF] LAT_DMA_RD|LAT_DMA_WRRD|BW_DMA_RD|BW_DMA_WR|BW_DMA_RW [--size N[,N...]] "
       "[--window N[,N...]] [--pattern seq|rand] [--cache hwarm|dwarm|cold|dthrash] [--host-off N] [--dev-off N] "
-      "[--count N] [--in-flight N] [--long] [--no-header]\n";
+      "[--count N] [--in-flight N] [--long] [--no-header] [--csv FILE]\n";
   auto bad = [&](const std::string& why) { return cmd_result{2, "", "pciebench: " + why + "\n" + usage, "EINVAL"}; };
   pciebench_options opt;
   std::vector<uint64_t> sizes{opt.size}, windows{opt.window};
   bool have_test = false, header = true;
+  std::string csv;
   for (size_t i = 1; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     const bool has_value = i + 1 < argv.size();
@@ -101,6 +103,8 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
       opt.long_run = true;
     } else if (a == "--no-header") {
       header = false;
+    } else if (a == "--csv" && has_value) {
+      csv = argv[++i];
     } else if (!have_test && parse_test(a, opt.test)) {
       have_test = true;
     } else {
@@ -152,6 +156,11 @@ cmd_result pciebench_verb(sim_host& host, const std::vector<std::string>& argv) 
       }
       out += pciebench_csv_row(point, r) + "\n";
     }
+  if (!csv.empty()) {
+    world_access* w = host.world();
+    const std::string why = w ? w->write_output(csv, out) : "this machine has no output folder";
+    if (!why.empty()) return cmd_result{1, out, "pciebench: --csv: " + why + "\n", "EIO"};
+  }
   return cmd_result{0, out, "", ""};
 }
 

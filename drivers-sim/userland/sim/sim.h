@@ -46,6 +46,9 @@ class world_access {
   virtual std::string start_capture(const std::string& end, const std::string& file, uint32_t snaplen) = 0;
   // `frames` and `path`: what the capture wrote.
   virtual std::string stop_capture(const std::string& end, uint64_t& frames, std::string& path) = 0;
+  // Writes `text` as `file` (a plain name ending in .csv) in the run's output folder,
+  // replacing what an earlier step wrote there; "" or what went wrong.
+  virtual std::string write_output(const std::string& file, const std::string& text) = 0;
 };
 
 // What the verbs reach. The kernel objects are new after every reboot: ask each time.
