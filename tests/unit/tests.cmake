@@ -53,4 +53,4 @@ iovsim_test(pmd_test SYSTEMC SOURCES unit/pmd_test.cpp LIBS iovsim_scenarios)
 iovsim_test(guest_test SYSTEMC SOURCES unit/guest_test.cpp LIBS iovsim_scenarios)
 # The time-series sampler (kit/series.h) and the VCD file SystemC writes for it.
 iovsim_test(series_test SYSTEMC SOURCES unit/series_test.cpp LIBS iovsim_kit)
-iovsim_test(pciebench_test SYSTEMC SOURCES unit/pciebench_test.cpp LIBS iovsim_host iovsim_loader)
+iovsim_test(pciebench_test SYSTEMC SOURCES unit/pciebench_timing_test.cpp unit/pciebench_rules_test.cpp unit/pciebench_host_test.cpp LIBS iovsim_host iovsim_loader)
