@@ -267,11 +267,18 @@ bool world::find_end(const std::string& text, end_ref& out) const {
   return false;
 }
 
+namespace {
+// A file the run may create in its output folder: a name of its own (no folder, not
+// hidden) ending in `suffix`.
+bool plain_file_name(const std::string& file, const std::string& suffix) {
+  return file.size() > suffix.size() && file.find('/') == std::string::npos && file[0] != '.' &&
+         file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
 std::string world::write_output(const std::string& file, const std::string& text) {
   if (m_out_dir.empty()) return "this run has no output folder to write into (iovsim run --out DIR has one)";
-  const bool plain = file.size() > 4 && file.find('/') == std::string::npos && file[0] != '.' &&
-                     file.compare(file.size() - 4, 4, ".csv") == 0;
-  if (!plain)
+  if (!plain_file_name(file, ".csv"))
     return fmt::format("\"{}\": an output file is a name ending in .csv (it goes into the output folder)", file);
   for (const auto& [name, tap] : m_captures)
     if (tap->file == file) return fmt::format("{} is being written by the capture at {}", file, name);
@@ -291,9 +298,7 @@ std::string world::start_capture(const std::string& end, const std::string& file
       ends += fmt::format("{}{}, {}", ends.empty() ? "" : ", ", ww.end[0], ww.end[1]);
     return fmt::format("no wire end \"{}\" (wire ends: {})", end, ends.empty() ? "none" : ends);
   }
-  const bool plain = file.size() > 5 && file.find('/') == std::string::npos && file[0] != '.' &&
-                     file.compare(file.size() - 5, 5, ".pcap") == 0;
-  if (!plain)
+  if (!plain_file_name(file, ".pcap"))
     return fmt::format("\"{}\": a capture file is a name ending in .pcap (it goes into the output folder)", file);
   const std::string& canonical = m_wires[at.wire].end[at.side];
   if (const auto it = m_captures.find(canonical); it != m_captures.end())

@@ -5,23 +5,17 @@
 #include <cerrno>
 #include <systemc>
 
+#include "drivers-sim/misc/engine_model.h"
 #include "models/kit/sim_env.h"
 #include "models/kit/units.h"
-#include "models/testdev/dma_device.h"
 #include "models/pcie/pci_regs.h"
+#include "models/testdev/dma_device.h"
 
 namespace iovsim::host {
 
 using pcie::dma_device;
 
 namespace {
-dma_device* model_of(platform::machine* m, const pci_dev& dev) {
-  if (!m) return nullptr;
-  for (pcie::endpoint* ep : m->endpoints())
-    if (auto* d = dynamic_cast<dma_device*>(ep); d && ep->captured_bus() == dev.bus && dev.fn() == 0) return d;
-  return nullptr;
-}
-
 uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
 
 }  // namespace
@@ -138,7 +132,7 @@ void dmatest_driver::observe(uint64_t addr, unsigned len, uint16_t requester) {
 
 dmatest_result dmatest_driver::run(pci_dev& dev, const dmatest_options& opt) {
   dmatest_result r;
-  dma_device* model = model_of(m_machine, dev);
+  dma_device* model = engine_model<dma_device>(m_machine, dev);
   if (!model || !dev.bars[0].assigned) return r;
   platform::host_bus& bus = m_machine->cpu();
   const uint64_t regs = dev.bars[0].start;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <systemc>
 
+#include "drivers-sim/misc/engine_model.h"
 #include "models/kit/sim_env.h"
 #include "models/pcie/pci_regs.h"
 #include "models/testdev/pciebench_device.h"
@@ -14,13 +15,6 @@ namespace iovsim::host {
 using pcie::pciebench_device;
 
 namespace {
-pciebench_device* model_of(platform::machine* m, const pci_dev& dev) {
-  if (!m) return nullptr;
-  for (pcie::endpoint* ep : m->endpoints())
-    if (auto* d = dynamic_cast<pciebench_device*>(ep); d && ep->captured_bus() == dev.bus && dev.fn() == 0) return d;
-  return nullptr;
-}
-
 // Python's repr() of a float, as pcie-bench's CSV files hold them: the shortest text
 // that reads back the same, with ".0" on whole numbers.
 std::string py_float(double v) {
@@ -72,27 +66,19 @@ std::string pciebench_csv_header(bool latency) {
                  : "Test,PAT,Cache,HO,DO,WinSZ,SZ,Time(cyc),Time,Bytes,Trans,BW (GB/s),Trans/s";
 }
 
-double pciebench_gbps(const pciebench_options& opt, const pciebench_result& r) {
-  const double ns = cycles_to_ns(static_cast<double>(r.end_ts - r.start_ts), r.clock_khz);
-  const uint64_t trans = opt.test == pciebench_device::BW_DMA_RW ? r.transfers / 2 : r.transfers;
-  return ns > 0 ? 8.0 * static_cast<double>(trans * opt.size) / ns : 0;
-}
-
-double pciebench_rate(const pciebench_options& opt, const pciebench_result& r) {
-  const double ns = cycles_to_ns(static_cast<double>(r.end_ts - r.start_ts), r.clock_khz);
-  const uint64_t trans = opt.test == pciebench_device::BW_DMA_RW ? r.transfers / 2 : r.transfers;
-  return ns > 0 ? static_cast<double>(trans) / (ns / 1e9) : 0;
-}
-
 std::string pciebench_csv_row(const pciebench_options& opt, const pciebench_result& r) {
   std::string row = fmt::format("{},{},{},{},{},{},{},", pciebench_test_name(opt.test), opt.random ? "Rand" : "Seq",
                                 pciebench_cache_name(opt.cache), opt.host_off, opt.dev_off, opt.window, opt.size);
   const uint64_t cycles = r.end_ts - r.start_ts;
   if (!pciebench_is_latency(opt.test)) {
+    // Payload Gb/s and transfers per second over the run; BW_DMA_RW counts half its
+    // transfers (nfpbench.py bw_test).
     const uint64_t trans = opt.test == pciebench_device::BW_DMA_RW ? r.transfers / 2 : r.transfers;
-    return row + fmt::format("{},{},{},{},{},{}", cycles,
-                             py_float(cycles_to_ns(static_cast<double>(cycles), r.clock_khz)), trans * opt.size, trans,
-                             py_float(pciebench_gbps(opt, r)), py_float(pciebench_rate(opt, r)));
+    const double ns = cycles_to_ns(static_cast<double>(cycles), r.clock_khz);
+    const double gbps = ns > 0 ? 8.0 * static_cast<double>(trans * opt.size) / ns : 0;
+    const double rate = ns > 0 ? static_cast<double>(trans) / (ns / 1e9) : 0;
+    return row + fmt::format("{},{},{},{},{},{}", cycles, py_float(ns), trans * opt.size, trans, py_float(gbps),
+                             py_float(rate));
   }
   // TAvg: the whole run over its samples, in whole cycles as pcie-bench's integer
   // division gives it; the rest from the samples.
@@ -156,7 +142,7 @@ bool pciebench_driver::ensure_chunks(pci_dev& dev, buffer& b, uint64_t chunks) {
 
 std::string pciebench_driver::run(pci_dev& dev, const pciebench_options& opt, pciebench_result& r) {
   r = pciebench_result{};
-  pciebench_device* model = model_of(m_machine, dev);
+  pciebench_device* model = engine_model<pciebench_device>(m_machine, dev);
   auto it = m_buffers.find(dev.bdf());
   if (!model || it == m_buffers.end() || !dev.bars[0].assigned) return "the device is not bound to iovsim_pciebench";
   const uint64_t chunks = (opt.window + CHUNK_BYTES - 1) / CHUNK_BYTES;

@@ -61,10 +61,6 @@ bool pciebench_is_latency(uint32_t test);
 // (bw_*.csv / lat_*.csv columns).
 std::string pciebench_csv_header(bool latency);
 std::string pciebench_csv_row(const pciebench_options& opt, const pciebench_result& r);
-// Throughput of a bandwidth run as pcie-bench computes it: Gb/s of payload, and
-// transfers per second (BW_DMA_RW counts half its transfers: nfpbench.py bw_test).
-double pciebench_gbps(const pciebench_options& opt, const pciebench_result& r);
-double pciebench_rate(const pciebench_options& opt, const pciebench_result& r);
 
 class pciebench_driver : public pci_driver {
  public:

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <numeric>
 
 #include "models/kit/sim_env.h"
 #include "models/pcie/capabilities.h"
@@ -119,9 +120,7 @@ void pciebench_device::write_control(uint64_t now) {
   m_regs.set(CONTROL, 4, now & ~uint64_t{CONTROL_START});  // START reads 0
   if (m_regs.get(STATUS, 4) & STATUS_BUSY) return;         // ignored while a run goes on
   m_regs.set(STATUS, 4, STATUS_BUSY);
-  for (uint32_t r : {START_TS, END_TS, TRANSFERS, LAT_MIN, LAT_MAX, LAT_SUM, LAT_MED, LAT_P95, LAT_P999, OUTLIERS,
-                     SAMPLES, ERR_ADDR})
-    m_regs.set(r, 8, 0);
+  for (uint32_t r = START_TS; r <= ERR_ADDR; r += 8) m_regs.set(r, 8, 0);  // the previous run's results
   m_phase = phase::prepare;
   m_error = ERR_NONE;
   if (!start_run()) return;
@@ -169,6 +168,9 @@ bool pciebench_device::start_run() {
   m_tag_limit = (devctl & EXP_DEVCTL_EXT_TAG) ? 256 : 32;
   m_tags.clear();
 
+  // The chunks' bus addresses, read once per run (per transfer they are on the hot path).
+  m_chunks.resize(chunks);
+  for (uint32_t i = 0; i < chunks; ++i) m_chunks[i] = m_regs.get(CHUNK_ADDR + 8 * i, 8);
   m_unit = (m_size + m_hoff + LINE - 1) / LINE * LINE;
   m_units = m_window / m_unit;
   m_cursor = 0;
@@ -201,10 +203,7 @@ void pciebench_device::begin_measurement() {
   m_regs.set(START_TS, 8, cycles_at(m_measure_start));
 }
 
-uint64_t pciebench_device::bus_address(uint64_t lin) const {
-  const uint64_t chunk = lin / CHUNK_BYTES;
-  return m_regs.get(CHUNK_ADDR + 8 * static_cast<uint32_t>(chunk), 8) + lin % CHUNK_BYTES;
-}
+uint64_t pciebench_device::bus_address(uint64_t lin) const { return m_chunks[lin / CHUNK_BYTES] + lin % CHUNK_BYTES; }
 
 uint64_t pciebench_device::next_unit_address() {
   auto fits = [this](uint64_t u) { return PAGE - (u * m_unit + m_hoff) % PAGE >= m_size; };
@@ -373,11 +372,7 @@ double pciebench_device::percentile(const std::vector<uint32_t>& sorted, double 
 
 void pciebench_device::publish_latency_stats() {
   if (m_journal.empty()) return;
-  const uint64_t sum = [&] {
-    uint64_t s = 0;
-    for (uint32_t v : m_journal) s += v;
-    return s;
-  }();
+  const uint64_t sum = std::accumulate(m_journal.begin(), m_journal.end(), uint64_t{0});
   std::vector<uint32_t>& sorted = m_journal;  // the journal is done with: sort in place
   std::sort(sorted.begin(), sorted.end());
   const double p95 = percentile(sorted, 95);
