@@ -121,7 +121,6 @@ void pciebench_device::write_control(uint64_t now) {
   if (m_regs.get(STATUS, 4) & STATUS_BUSY) return;         // ignored while a run goes on
   m_regs.set(STATUS, 4, STATUS_BUSY);
   for (uint32_t r = START_TS; r <= ERR_ADDR; r += 8) m_regs.set(r, 8, 0);  // the previous run's results
-  m_phase = phase::prepare;
   m_error = ERR_NONE;
   if (!start_run()) return;
   m_kick.notify(sc_core::SC_ZERO_TIME);
@@ -181,12 +180,11 @@ bool pciebench_device::start_run() {
   // (IOTLB entries, paging-structure caches) is what they change here; no model of
   // host caches (DDIO into the LLC) would see the difference yet.
   m_prep_done = 0;
-  m_prep_stride = PAGE;
   m_prep_count = (m_flags & FLAG_WARM)     ? (m_window + PAGE - 1) / PAGE
                  : (m_flags & FLAG_THRASH) ? chunks * CHUNK_BYTES / PAGE
                                            : 0;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
-  m_ring.assign(std::max<uint32_t>(m_in_flight, m_prep_count ? MAX_IN_FLIGHT : 1), now);
+  m_ring.assign(m_prep_count ? MAX_IN_FLIGHT : m_in_flight, now);  // preparation writes: up to MAX_IN_FLIGHT out
   m_last_issue = now;
   m_last_done = now;
   m_phase = phase::prepare;
@@ -294,16 +292,14 @@ void pciebench_device::step() {
     sc_core::sc_time& slot = m_ring[k % m_ring.size()];
     sc_core::sc_time issue = std::max(slot, k ? m_last_issue + issue_interval() : m_last_issue);
     if (issue < now) issue = now;
-    if (issue > horizon || (n > 0 && issue > now && issue - now > lookahead())) {
+    if (issue > horizon) {
       m_kick.notify(issue - now);
       return;
     }
     sc_core::sc_time done;
     bool ok = true;
     if (prep) {
-      const uint64_t lin = m_prep_done * m_prep_stride;
-      const uint64_t bytes = std::min<uint64_t>(LINE, BUFFER_BYTES);
-      ok = transfer(true, bus_address(lin), static_cast<uint32_t>(bytes), issue - now, done);
+      ok = transfer(true, bus_address(m_prep_done * PAGE), LINE, issue - now, done);  // a line per page
       ++m_prep_done;
     } else {
       const uint64_t addr = next_unit_address();

@@ -166,7 +166,7 @@ class pciebench_device : public endpoint {
   uint32_t m_test = 0, m_flags = 0, m_size = 0, m_hoff = 0, m_doff = 0, m_in_flight = 1;
   uint64_t m_window = 0, m_count = 0, m_done = 0, m_unit = 0, m_units = 0, m_cursor = 0;
   uint64_t m_max_read = 512, m_max_write = 256;
-  uint64_t m_prep_count = 0, m_prep_done = 0, m_prep_stride = 0;  // warm / thrash writes
+  uint64_t m_prep_count = 0, m_prep_done = 0;                     // warm / thrash writes: one line per page
   std::vector<uint64_t> m_chunks;                                 // CHUNK_ADDR[0..CHUNKS) as the run started
   std::vector<sc_core::sc_time> m_ring;                           // completion times of the last IN_FLIGHT transfers
   sc_core::sc_time m_last_issue;                                  // absolute
